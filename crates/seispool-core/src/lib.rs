@@ -1,0 +1,13 @@
+//! seispool's data model: nanosecond [`Time`], FDSN [`ChannelId`], [`Trace`] and [`Stream`].
+
+mod id;
+mod stream;
+mod time;
+mod trace;
+
+pub use id::glob_match;
+pub use id::{ChannelId, IdError};
+pub use stream::{Gap, Stream, round_away};
+pub use time::{Civil, civil_from_days, days_from_civil, is_leap_year};
+pub use time::{Time, TimeError};
+pub use trace::{HeaderValue, MseedInfo, SampleType, Samples, Stats, Trace};

@@ -1,0 +1,240 @@
+//! `Trace`: one contiguous, evenly sampled time series with its `Stats`.
+
+use std::collections::BTreeMap;
+
+use crate::{ChannelId, Time};
+
+/// Sample storage; processing promotes to `F64` as ObsPy does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Samples {
+    /// 32-bit integers (INT16/INT32/Steim/legacy integer encodings).
+    I32(Vec<i32>),
+    /// 32-bit floats.
+    F32(Vec<f32>),
+    /// 64-bit floats.
+    F64(Vec<f64>),
+    /// ASCII/text payload (MiniSEED encoding 0), one byte per "sample".
+    Text(Vec<u8>),
+}
+
+/// The element type of a `Samples` value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SampleType {
+    /// i32 integers.
+    I32,
+    /// f32 floats.
+    F32,
+    /// f64 floats.
+    F64,
+    /// bytes of text.
+    Text,
+}
+
+impl Default for Samples {
+    fn default() -> Self {
+        Samples::I32(Vec::new())
+    }
+}
+
+impl Samples {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        match self {
+            Samples::I32(v) => v.len(),
+            Samples::F32(v) => v.len(),
+            Samples::F64(v) => v.len(),
+            Samples::Text(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The element type.
+    pub fn sample_type(&self) -> SampleType {
+        match self {
+            Samples::I32(_) => SampleType::I32,
+            Samples::F32(_) => SampleType::F32,
+            Samples::F64(_) => SampleType::F64,
+            Samples::Text(_) => SampleType::Text,
+        }
+    }
+
+    /// An empty value of the given type.
+    pub fn empty(kind: SampleType) -> Samples {
+        match kind {
+            SampleType::I32 => Samples::I32(Vec::new()),
+            SampleType::F32 => Samples::F32(Vec::new()),
+            SampleType::F64 => Samples::F64(Vec::new()),
+            SampleType::Text => Samples::Text(Vec::new()),
+        }
+    }
+
+    /// Appends `other`; both must have the same type (returns false and leaves `self` unchanged otherwise).
+    pub fn extend_from(&mut self, other: &Samples) -> bool {
+        match (self, other) {
+            (Samples::I32(a), Samples::I32(b)) => a.extend_from_slice(b),
+            (Samples::F32(a), Samples::F32(b)) => a.extend_from_slice(b),
+            (Samples::F64(a), Samples::F64(b)) => a.extend_from_slice(b),
+            (Samples::Text(a), Samples::Text(b)) => a.extend_from_slice(b),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The samples as f64 (text bytes become their byte values).
+    pub fn to_f64(&self) -> Vec<f64> {
+        match self {
+            Samples::I32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Samples::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Samples::F64(v) => v.clone(),
+            Samples::Text(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        }
+    }
+
+    /// Promotes to f64 in place (like ObsPy's processing methods) and returns the f64 buffer.
+    pub fn make_f64(&mut self) -> &mut Vec<f64> {
+        if !matches!(self, Samples::F64(_)) {
+            *self = Samples::F64(self.to_f64());
+        }
+        match self {
+            Samples::F64(v) => v,
+            _ => unreachable!("promoted to F64 just above"),
+        }
+    }
+}
+
+/// A format-specific header value kept alongside the core stats (SAC headers, MiniSEED 3 extra headers).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum HeaderValue {
+    /// Integer header.
+    Int(i64),
+    /// Floating-point header.
+    Float(f64),
+    /// Text header.
+    Text(String),
+}
+
+/// MiniSEED facts about how a trace was stored (ObsPy's `stats.mseed`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MseedInfo {
+    /// Data encoding code of the first record (SEED table: 0 text, 1 INT16, 3 INT32, 4 FLOAT32, 5 FLOAT64, 10 STEIM1, 11 STEIM2, ...).
+    pub encoding: u8,
+    /// Record length in bytes of the first record.
+    pub record_length: u32,
+    /// Whether the data words were big-endian.
+    pub big_endian: bool,
+    /// Data quality indicator (D, R, Q, M).
+    pub dataquality: char,
+    /// Number of records that made this trace.
+    pub number_of_records: usize,
+    /// MiniSEED format version (2 or 3).
+    pub version: u8,
+}
+
+/// Header information of a `Trace` (ObsPy's `Stats`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    /// Channel identifier.
+    pub id: ChannelId,
+    /// Time of the first sample.
+    pub starttime: Time,
+    /// Samples per second (0 for traces without a rate, e.g. log channels).
+    pub sampling_rate: f64,
+    /// Number of samples; equals `data.len()` except for header-only reads.
+    pub npts: usize,
+    /// MiniSEED storage facts, when read from MiniSEED.
+    pub mseed: Option<MseedInfo>,
+    /// Other format headers (SAC header fields by ObsPy's name, MiniSEED 3 extra headers under "extra").
+    pub headers: BTreeMap<String, HeaderValue>,
+}
+
+impl Stats {
+    /// Sample interval in seconds (0 when the rate is 0), as ObsPy's `stats.delta`.
+    pub fn delta(&self) -> f64 {
+        if self.sampling_rate == 0.0 {
+            0.0
+        } else {
+            1.0 / self.sampling_rate
+        }
+    }
+
+    /// Time of the last sample, computed exactly as ObsPy: `starttime + (npts - 1) * delta` rounded to ns.
+    pub fn endtime(&self) -> Time {
+        if self.npts == 0 {
+            return self.starttime;
+        }
+        self.starttime.add_seconds((self.npts - 1) as f64 * self.delta())
+    }
+}
+
+/// One contiguous, evenly sampled time series.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    /// Header information.
+    pub stats: Stats,
+    /// Samples.
+    pub data: Samples,
+}
+
+impl Trace {
+    /// A trace with the given id, start, rate and samples (npts taken from the samples).
+    pub fn new(id: ChannelId, starttime: Time, sampling_rate: f64, data: Samples) -> Trace {
+        let npts = data.len();
+        Trace {
+            stats: Stats {
+                id,
+                starttime,
+                sampling_rate,
+                npts,
+                ..Stats::default()
+            },
+            data,
+        }
+    }
+
+    /// `NET.STA.LOC.CHA`.
+    pub fn id(&self) -> String {
+        self.stats.id.to_string()
+    }
+
+    /// Time of the last sample.
+    pub fn endtime(&self) -> Time {
+        self.stats.endtime()
+    }
+
+    /// Replaces the samples and updates `npts`.
+    pub fn set_data(&mut self, data: Samples) {
+        self.stats.npts = data.len();
+        self.data = data;
+    }
+
+    /// Promotes the samples to f64 in place and returns them (npts unchanged).
+    pub fn data_f64_mut(&mut self) -> &mut Vec<f64> {
+        self.data.make_f64()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endtime_like_obspy() {
+        let t = Trace::new(ChannelId::default(), Time(0), 100.0, Samples::I32(vec![0; 101]));
+        assert_eq!(t.endtime(), Time(1_000_000_000));
+        let t = Trace::new(ChannelId::default(), Time(0), 3.0, Samples::I32(vec![0; 2]));
+        // 1/3 s = 333333333.33 ns rounds to 333333333.
+        assert_eq!(t.endtime(), Time(333_333_333));
+    }
+
+    #[test]
+    fn promotion_keeps_values() {
+        let mut s = Samples::I32(vec![1, -2, i32::MAX]);
+        assert_eq!(s.make_f64().as_slice(), &[1.0, -2.0, 2_147_483_647.0]);
+        assert_eq!(s.sample_type(), SampleType::F64);
+    }
+}

@@ -1,0 +1,7 @@
+//! seispool's waveform formats. Every reader streams records and reports bad input as a
+//! [`FormatError`] naming the file, the record and the byte offset — never a panic.
+
+mod error;
+pub mod mseed;
+
+pub use error::{FormatError, IoError};

@@ -1,0 +1,1 @@
+//! MiniSEED 2.4 and 3 codecs.

@@ -1,0 +1,1 @@
+//! The pipeline language (ObsPy method-call syntax), op application and the parallel runner.

@@ -1,0 +1,199 @@
+//! Test helpers shared by the workspace's tests: the Python oracle (a venv with pinned ObsPy,
+//! created by `scripts/test`), raw sample files exchanged with it, and the ObsPy test-data folder.
+//!
+//! Tests panic with a clear message when the oracle is missing: a test that cannot consult its
+//! reference must fail, never pass silently.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use seispool_core::{ChannelId, Samples, Time};
+
+pub use tempfile::{TempDir, tempdir};
+
+/// The workspace root (the folder holding the top-level `Cargo.toml`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root exists")
+}
+
+/// The oracle interpreter: `$SEISPOOL_PYTHON`, else `<root>/.venv/bin/python`.
+pub fn python() -> PathBuf {
+    let p = std::env::var_os("SEISPOOL_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
+    assert!(
+        p.exists(),
+        "oracle python {} not found: run ./scripts/test (it creates the venv with pinned ObsPy)",
+        p.display()
+    );
+    p
+}
+
+/// Path of a script under `tests/oracle/`.
+pub fn oracle_script(name: &str) -> PathBuf {
+    workspace_root().join("tests/oracle").join(name)
+}
+
+/// Runs `python SCRIPT ARGS...`; returns stdout, panics with stderr on failure.
+pub fn run_oracle(script: &str, args: &[&str]) -> String {
+    let out = Command::new(python())
+        .arg(oracle_script(script))
+        .args(args)
+        .output()
+        .expect("spawn oracle python");
+    assert!(
+        out.status.success(),
+        "oracle {script} {args:?} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("oracle prints utf-8")
+}
+
+/// Runs inline Python code with `args` in `sys.argv[1:]`; returns stdout, panics on failure.
+pub fn run_python(code: &str, args: &[&str]) -> String {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(code)
+        .args(args)
+        .output()
+        .expect("spawn oracle python");
+    assert!(
+        out.status.success(),
+        "python failed: {}\n{}\n--- code ---\n{code}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("python prints utf-8")
+}
+
+/// ObsPy's own MiniSEED test-data folder (`obspy/io/mseed/tests/data`) inside the oracle venv.
+pub fn obspy_mseed_data() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = run_python("import obspy, os; print(os.path.dirname(obspy.__file__))", &[]);
+        PathBuf::from(out.trim()).join("io/mseed/tests/data")
+    })
+    .clone()
+}
+
+/// One trace as ObsPy read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OracleTrace {
+    /// Channel id.
+    pub id: ChannelId,
+    /// `stats.starttime.ns`.
+    pub starttime: Time,
+    /// `stats.sampling_rate`.
+    pub sampling_rate: f64,
+    /// `stats.npts`.
+    pub npts: usize,
+    /// `stats.mseed.encoding` when present.
+    pub encoding: Option<String>,
+    /// The samples in ObsPy's dtype.
+    pub data: Samples,
+}
+
+#[derive(serde::Deserialize)]
+struct MetaTrace {
+    network: String,
+    station: String,
+    location: String,
+    channel: String,
+    starttime_ns: i64,
+    sampling_rate: f64,
+    npts: usize,
+    dtype: String,
+    encoding: Option<String>,
+    file: String,
+}
+
+#[derive(serde::Deserialize)]
+struct MetaFile {
+    error: Option<String>,
+    traces: Vec<MetaTrace>,
+}
+
+/// Reads every path with `obspy.read(path, **kwargs)` in one Python process. Each result is the traces
+/// ObsPy read, or `Err(message)` where ObsPy raised. `kwargs` is a Python dict literal, e.g. `{"format": "MSEED"}`.
+pub fn obspy_read_many(paths: &[PathBuf], kwargs: &str) -> Vec<Result<Vec<OracleTrace>, String>> {
+    let dir = tempdir().expect("tempdir");
+    let mut args: Vec<String> = vec![dir.path().display().to_string(), kwargs.to_string()];
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_oracle("obspy_read.py", &argv);
+    (0..paths.len())
+        .map(|i| {
+            let sub = dir.path().join(i.to_string());
+            let meta: MetaFile =
+                serde_json::from_slice(&std::fs::read(sub.join("meta.json")).expect("meta.json")).expect("meta json");
+            if let Some(e) = meta.error {
+                return Err(e);
+            }
+            Ok(meta.traces.into_iter().map(|m| oracle_trace(&sub, m)).collect())
+        })
+        .collect()
+}
+
+/// `obspy.read(path)` of one file; panics if ObsPy raises.
+pub fn obspy_read(path: &Path) -> Vec<OracleTrace> {
+    obspy_read_many(&[path.to_path_buf()], "{}")
+        .remove(0)
+        .unwrap_or_else(|e| panic!("obspy.read({path:?}): {e}"))
+}
+
+fn oracle_trace(dir: &Path, m: MetaTrace) -> OracleTrace {
+    let bytes = std::fs::read(dir.join(&m.file)).expect("oracle sample file");
+    let data = match m.dtype.as_str() {
+        "int32" => Samples::I32(le_chunks(&bytes, i32::from_le_bytes)),
+        "float32" => Samples::F32(le_chunks(&bytes, f32::from_le_bytes)),
+        "float64" => Samples::F64(le_chunks(&bytes, f64::from_le_bytes)),
+        "text" => Samples::Text(bytes),
+        other => panic!("oracle dtype {other} not handled"),
+    };
+    OracleTrace {
+        id: ChannelId::new(&m.network, &m.station, &m.location, &m.channel),
+        starttime: Time(m.starttime_ns),
+        sampling_rate: m.sampling_rate,
+        npts: m.npts,
+        encoding: m.encoding,
+        data,
+    }
+}
+
+fn le_chunks<T, const N: usize>(bytes: &[u8], f: fn([u8; N]) -> T) -> Vec<T> {
+    bytes
+        .chunks_exact(N)
+        .map(|c| f(c.try_into().expect("chunk size")))
+        .collect()
+}
+
+/// Reads a little-endian f64 file (numpy `astype('<f8').tofile`).
+pub fn read_f64_file(path: &Path) -> Vec<f64> {
+    le_chunks(&std::fs::read(path).expect("read f64 file"), f64::from_le_bytes)
+}
+
+/// Writes a little-endian f64 file readable by `numpy.fromfile(path, '<f8')`.
+pub fn write_f64_file(path: &Path, data: &[f64]) {
+    let bytes: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
+    std::fs::write(path, bytes).expect("write f64 file");
+}
+
+/// Max |a-b| / max(max|b|, tiny) — the relative error used for float64 processing (≤1e-9 required).
+pub fn max_rel_err(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "length mismatch: {} vs {}", a.len(), b.len());
+    let scale = b.iter().fold(0.0f64, |m, x| m.max(x.abs())).max(f64::MIN_POSITIVE);
+    a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+/// Asserts `a` equals `b` to `tol` relative to max|b|, naming `what` on failure.
+pub fn assert_close(what: &str, a: &[f64], b: &[f64], tol: f64) {
+    let e = max_rel_err(a, b);
+    assert!(e <= tol, "{what}: max relative error {e:e} > {tol:e}");
+}
