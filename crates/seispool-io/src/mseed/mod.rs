@@ -1,1 +1,5 @@
 //! MiniSEED 2.4 and 3 codecs.
+
+mod encoding;
+
+pub use encoding::DataEncoding;
