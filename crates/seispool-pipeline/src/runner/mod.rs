@@ -1,0 +1,387 @@
+//! The parallel runner: work units (one output file each) run on a per-run rayon pool, each output written
+//! atomically, finished units recorded for `--resume`, failures reported and skipped, a summary at the end.
+
+mod atomic;
+mod manifest;
+mod pool;
+
+use std::io::IsTerminal;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+pub use atomic::{remove_stale_temps, temp_path, write_atomic};
+pub use manifest::{Fingerprint, Manifest, fingerprint};
+pub use pool::{build_pool, effective_jobs};
+
+/// One piece of work: read `inputs` (plus `context` for edge effects), process, write `output`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    /// Files whose data the output holds.
+    pub inputs: Vec<PathBuf>,
+    /// Neighbouring files read only for context (`--overlap`), trimmed away after processing.
+    pub context: Vec<PathBuf>,
+    /// Output path relative to the output directory.
+    pub output: PathBuf,
+}
+
+/// What processing one unit produced.
+#[derive(Debug, Default)]
+pub struct UnitOutput {
+    /// Encoded output file; None when the pipeline left no data (nothing is written).
+    pub bytes: Option<Vec<u8>>,
+    /// Samples read.
+    pub samples_in: u64,
+    /// Samples written.
+    pub samples_out: u64,
+    /// Non-fatal warnings (e.g. Steim integration constant mismatch).
+    pub warnings: Vec<String>,
+}
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Output directory.
+    pub out: PathBuf,
+    /// Worker threads (None = available cores).
+    pub jobs: Option<usize>,
+    /// Skip units finished by an earlier run with the same fingerprint.
+    pub resume: bool,
+    /// Pipeline text + output options + version: part of every unit's fingerprint.
+    pub config: String,
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// A unit that failed: which output, from which inputs, why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Failure {
+    /// Output path relative to `--out`.
+    pub output: String,
+    /// Input files.
+    pub inputs: Vec<String>,
+    /// The error message (file, record, offset, reason).
+    pub error: String,
+}
+
+/// The end-of-run summary (`--json` prints it).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Summary {
+    /// Output directory.
+    pub out: String,
+    /// Worker threads used.
+    pub jobs: usize,
+    /// Units in the run.
+    pub units: usize,
+    /// Units processed and written.
+    pub ok: usize,
+    /// Units that failed.
+    pub failed: usize,
+    /// Units skipped by `--resume`.
+    pub skipped: usize,
+    /// Samples read.
+    pub samples_in: u64,
+    /// Samples written.
+    pub samples_out: u64,
+    /// Wall-clock seconds.
+    pub wall_seconds: f64,
+    /// Samples read per second, in millions.
+    pub msamples_per_s: f64,
+    /// The failed units, in unit order.
+    pub failures: Vec<Failure>,
+    /// Warnings, each prefixed by its unit's output path.
+    pub warnings: Vec<String>,
+}
+
+/// A run that could not start (a usage/config problem: exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// `--out` overlaps an input.
+    #[error("{0}")]
+    OutOverlapsInput(String),
+    /// Two units would write the same output file.
+    #[error("two inputs map to the same output {0}; give inputs with distinct relative paths")]
+    DuplicateOutput(String),
+    /// The thread pool could not be built.
+    #[error("cannot start worker threads: {0}")]
+    Pool(String),
+    /// The output directory cannot be created.
+    #[error("{}: cannot create output directory: {source}", path.display())]
+    OutDir {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Absolute, lexically normalised path; existing prefixes resolved through symlinks.
+fn normalize(path: &Path) -> PathBuf {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    // Resolve the longest existing prefix so symlinked roots compare equal.
+    let mut existing = out.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return out,
+        }
+    }
+    let mut resolved = existing.canonicalize().unwrap_or(existing);
+    resolved.extend(rest.into_iter().rev());
+    resolved
+}
+
+/// Refuses an output directory that equals, lies inside, or contains one of the inputs:
+/// outputs must never overwrite or mix with inputs.
+pub fn check_out_dir(out: &Path, inputs: &[PathBuf]) -> Result<(), RunError> {
+    let o = normalize(out);
+    for input in inputs {
+        let i = normalize(input);
+        if o == i || o.starts_with(&i) {
+            return Err(RunError::OutOverlapsInput(format!(
+                "--out {} is inside input {}; choose an output directory outside the inputs",
+                out.display(),
+                input.display()
+            )));
+        }
+        if i.starts_with(&o) {
+            return Err(RunError::OutOverlapsInput(format!(
+                "input {} is inside --out {}; choose an output directory that holds no inputs",
+                input.display(),
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn progress_bar(total: usize, enabled: bool) -> ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{bar:30} {pos}/{len} units  {msg}  ETA {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+enum Outcome {
+    Done(UnitOutput),
+    Skipped,
+    Failed(String),
+}
+
+/// Runs `work` over `units` on a fresh pool; writes each output atomically under `cfg.out`.
+/// Unit failures are collected in the summary; only setup problems return `Err`.
+pub fn run<F>(units: &[Unit], cfg: &RunConfig, work: F) -> Result<Summary, RunError>
+where
+    F: Fn(&Unit) -> Result<UnitOutput, String> + Sync,
+{
+    let started = Instant::now();
+    let mut seen = std::collections::HashSet::new();
+    for u in units {
+        if !seen.insert(&u.output) {
+            return Err(RunError::DuplicateOutput(u.output.display().to_string()));
+        }
+    }
+    std::fs::create_dir_all(&cfg.out).map_err(|source| RunError::OutDir {
+        path: cfg.out.clone(),
+        source,
+    })?;
+    let manifest = Manifest::load(&cfg.out);
+    let jobs = effective_jobs(cfg.jobs);
+    let pool = build_pool(jobs).map_err(|e| RunError::Pool(e.to_string()))?;
+    let bar = progress_bar(units.len(), cfg.progress);
+    let samples_done = AtomicU64::new(0);
+
+    let run_one = |unit: &Unit| -> Outcome {
+        let rel = unit.output.display().to_string();
+        let target = cfg.out.join(&unit.output);
+        let fp = fingerprint(&unit.inputs, &cfg.config);
+        if cfg.resume && target.exists() && fp.as_ref().is_some_and(|fp| manifest.is_done(&rel, fp)) {
+            return Outcome::Skipped;
+        }
+        remove_stale_temps(&target);
+        let out = match work(unit) {
+            Ok(o) => o,
+            Err(e) => return Outcome::Failed(e),
+        };
+        if let Some(bytes) = &out.bytes {
+            if let Err(e) = write_atomic(&target, bytes) {
+                return Outcome::Failed(format!("{}: cannot write output: {e}", target.display()));
+            }
+        }
+        if let Some(fp) = &fp {
+            // A lost manifest line only means the unit is redone on resume.
+            let _ = manifest.record(&rel, fp);
+        }
+        Outcome::Done(out)
+    };
+
+    let outcomes: Vec<Outcome> = pool.install(|| {
+        units
+            .par_iter()
+            .map(|u| {
+                let o = run_one(u);
+                if let Outcome::Done(out) = &o {
+                    let n = samples_done.fetch_add(out.samples_in, Ordering::Relaxed) + out.samples_in;
+                    let secs = started.elapsed().as_secs_f64().max(1e-9);
+                    bar.set_message(format!("{:.1} Msamples/s", n as f64 / secs / 1e6));
+                }
+                bar.inc(1);
+                o
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    drop(pool);
+
+    let mut s = Summary {
+        out: cfg.out.display().to_string(),
+        jobs,
+        units: units.len(),
+        ..Summary::default()
+    };
+    for (unit, outcome) in units.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Done(o) => {
+                s.ok += 1;
+                s.samples_in += o.samples_in;
+                s.samples_out += o.samples_out;
+                s.warnings.extend(
+                    o.warnings
+                        .into_iter()
+                        .map(|w| format!("{}: {w}", unit.output.display())),
+                );
+            }
+            Outcome::Skipped => s.skipped += 1,
+            Outcome::Failed(error) => {
+                s.failed += 1;
+                s.failures.push(Failure {
+                    output: unit.output.display().to_string(),
+                    inputs: unit.inputs.iter().map(|p| p.display().to_string()).collect(),
+                    error,
+                });
+            }
+        }
+    }
+    s.wall_seconds = started.elapsed().as_secs_f64();
+    s.msamples_per_s = s.samples_in as f64 / s.wall_seconds.max(1e-9) / 1e6;
+    Ok(s)
+}
+
+impl Summary {
+    /// Human summary: one line of counts and speed, then one line per failure.
+    pub fn human(&self) -> String {
+        let mut text = format!(
+            "{} units: {} ok, {} failed, {} skipped; {} samples in, {} out; {:.2} s ({:.1} Msamples/s, {} jobs)\n",
+            self.units,
+            self.ok,
+            self.failed,
+            self.skipped,
+            self.samples_in,
+            self.samples_out,
+            self.wall_seconds,
+            self.msamples_per_s,
+            self.jobs
+        );
+        for f in &self.failures {
+            text.push_str(&format!("failed: {}: {}\n", f.output, f.error));
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_dir_overlapping_inputs_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let input = d.path().join("in");
+        std::fs::create_dir_all(&input).unwrap();
+        assert!(check_out_dir(&input, std::slice::from_ref(&input)).is_err());
+        assert!(check_out_dir(&input.join("sub"), std::slice::from_ref(&input)).is_err());
+        assert!(check_out_dir(d.path(), std::slice::from_ref(&input)).is_err());
+        assert!(check_out_dir(&input.join("../in/./x"), std::slice::from_ref(&input)).is_err());
+        assert!(check_out_dir(&d.path().join("out"), &[input]).is_ok());
+    }
+
+    fn unit(name: &str) -> Unit {
+        Unit {
+            inputs: vec![],
+            context: vec![],
+            output: PathBuf::from(name),
+        }
+    }
+
+    #[test]
+    fn failures_are_reported_and_others_written() {
+        let d = tempfile::tempdir().unwrap();
+        let units = vec![unit("a/1"), unit("b/2"), unit("c/3")];
+        let cfg = RunConfig {
+            out: d.path().to_path_buf(),
+            jobs: Some(2),
+            resume: false,
+            config: "x".into(),
+            progress: false,
+        };
+        let s = run(&units, &cfg, |u| {
+            if u.output.starts_with("b") {
+                Err("b: broken".to_string())
+            } else {
+                Ok(UnitOutput {
+                    bytes: Some(u.output.display().to_string().into_bytes()),
+                    samples_in: 5,
+                    samples_out: 4,
+                    warnings: vec![],
+                })
+            }
+        })
+        .unwrap();
+        assert_eq!(
+            (s.ok, s.failed, s.skipped, s.samples_in, s.samples_out),
+            (2, 1, 0, 10, 8)
+        );
+        assert_eq!(s.failures[0].output, "b/2");
+        assert_eq!(std::fs::read(d.path().join("c/3")).unwrap(), b"c/3");
+        assert!(!d.path().join("b/2").exists());
+    }
+
+    #[test]
+    fn duplicate_outputs_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let cfg = RunConfig {
+            out: d.path().to_path_buf(),
+            jobs: Some(1),
+            resume: false,
+            config: String::new(),
+            progress: false,
+        };
+        let r = run(&[unit("x"), unit("x")], &cfg, |_| Ok(UnitOutput::default()));
+        assert!(matches!(r, Err(RunError::DuplicateOutput(_))));
+    }
+}
