@@ -228,10 +228,10 @@ where
             Ok(o) => o,
             Err(e) => return Outcome::Failed(e),
         };
-        if let Some(bytes) = &out.bytes {
-            if let Err(e) = write_atomic(&target, bytes) {
-                return Outcome::Failed(format!("{}: cannot write output: {e}", target.display()));
-            }
+        if let Some(bytes) = &out.bytes
+            && let Err(e) = write_atomic(&target, bytes)
+        {
+            return Outcome::Failed(format!("{}: cannot write output: {e}", target.display()));
         }
         if let Some(fp) = &fp {
             // A lost manifest line only means the unit is redone on resume.
