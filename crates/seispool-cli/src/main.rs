@@ -2,14 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-/// Fast, fork-safe processing of seismic waveform archives.
-#[derive(Parser)]
-#[command(name = "seispool", version, about)]
-struct Cli {}
-
 fn main() -> ExitCode {
-    let _cli = Cli::parse();
-    ExitCode::SUCCESS
+    let code = seispool_cli::run(std::env::args_os().collect());
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

@@ -1,0 +1,30 @@
+//! The `seispool` command line as a library, so the Python package's `seispool` entry point runs the
+//! very same code as the Rust binary.
+
+use std::ffi::OsString;
+
+use clap::{Parser, Subcommand};
+
+/// Fast, fork-safe processing of seismic waveform archives with ObsPy's numerics.
+#[derive(Parser)]
+#[command(name = "seispool", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {}
+
+/// Runs the command line `args` (including the program name); returns the process exit code:
+/// 0 all ok, 1 some inputs failed, 2 usage or configuration error.
+pub fn run(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {}
+}
