@@ -248,7 +248,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn elf_needed_matches_readelf_on_libpython_extension() {
+    fn elf_needed_of_own_test_binary_includes_libc() {
         // The test binary itself is a dynamically linked ELF that needs libc.
         let exe = std::env::current_exe().unwrap_or_default();
         let needed = needed_libraries(&exe).unwrap_or_default();
