@@ -46,22 +46,19 @@ pub(crate) fn run(mut cmd: Command, timeout: Duration) -> std::io::Result<Finish
     let stdout = capture(child.stdout.take());
     let stderr = capture(child.stderr.take());
     let pid = child.id();
-    let ending = loop {
-        if let Some(ending) = exited_unreaped(pid)? {
-            break ending;
+    let timed_out = loop {
+        if exited_unreaped(pid)? {
+            break false;
         }
         if start.elapsed() >= timeout {
-            break Ending::TimedOut;
+            break true;
         }
         thread::sleep(POLL);
     };
     // The leader is a zombie (or still running) here, so its pid — the group id — cannot be reused yet.
     kill_group(pid);
     let status = child.wait()?;
-    let ending = match ending {
-        Ending::TimedOut => Ending::TimedOut,
-        _ => ending_of(status),
-    };
+    let ending = if timed_out { Ending::TimedOut } else { ending_of(status) };
     let elapsed = start.elapsed();
     Ok(Finished {
         ending,
@@ -101,9 +98,9 @@ fn drained(rx: mpsc::Receiver<Vec<u8>>) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// `Some` once `pid` has exited, leaving it unreaped (`WNOWAIT`) so its process group id stays reserved.
+/// True once `pid` has exited, leaving it unreaped (`WNOWAIT`) so its process group id stays reserved.
 #[allow(unsafe_code)]
-fn exited_unreaped(pid: u32) -> std::io::Result<Option<Ending>> {
+fn exited_unreaped(pid: u32) -> std::io::Result<bool> {
     let id = libc::id_t::from(pid);
     // SAFETY: siginfo_t is plain old data, so all-zero is a valid value; waitid only writes into it.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
@@ -120,9 +117,7 @@ fn exited_unreaped(pid: u32) -> std::io::Result<Option<Ending>> {
         return Err(std::io::Error::last_os_error());
     }
     // SAFETY: after a successful waitid, si_pid is set (0 when the child has not changed state).
-    let exited = unsafe { info.si_pid() } != 0;
-    // The exact status is read when the child is reaped; here only "has it ended" matters.
-    Ok(exited.then_some(Ending::Code(0)))
+    Ok(unsafe { info.si_pid() } != 0)
 }
 
 /// Sends `SIGKILL` to every process in the group led by `pgid`; an empty group is fine.

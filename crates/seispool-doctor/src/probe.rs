@@ -107,6 +107,13 @@ struct Progress {
     exercised: Vec<String>,
     workers: u32,
     tasks: u32,
+    worker_signal: Option<i64>,
+}
+
+impl Progress {
+    fn forked(&self) -> bool {
+        !matches!(self.stage.as_str(), "start" | "parent_start")
+    }
 }
 
 fn progress(stdout: &str) -> Progress {
@@ -134,6 +141,7 @@ fn progress(stdout: &str) -> Progress {
                 p.workers += 1;
             }
             "task_done" => p.tasks += 1,
+            "worker_died" => p.worker_signal = ev["signal"].as_i64(),
             "done" => p.stage = "done".into(),
             _ => {}
         }
@@ -143,21 +151,7 @@ fn progress(stdout: &str) -> Progress {
 
 fn classify(f: &child::Finished, variant: &Variant) -> ProbeResult {
     let p = progress(&f.stdout);
-    let fatal = fatal_error(&f.stderr);
-    let (outcome, detail) = match f.ending {
-        Ending::Code(0) if p.stage == "done" => (Outcome::Ok, None),
-        Ending::TimedOut if fatal.is_some() => (Outcome::Crash, fatal),
-        Ending::TimedOut => (
-            Outcome::Hang,
-            Some(format!(
-                "still running after {:.0} s; process group killed",
-                f.elapsed.as_secs_f64()
-            )),
-        ),
-        Ending::Signal(sig) => (Outcome::Crash, Some(format!("killed by signal {sig}"))),
-        Ending::Code(_) if fatal.is_some() => (Outcome::Crash, fatal),
-        Ending::Code(code) => (Outcome::Failed, Some(last_error_line(&f.stderr, code))),
-    };
+    let (outcome, detail) = verdict(f, &p);
     let start_method = p
         .start_method
         .or_else(|| variant.start_method.clone())
@@ -172,6 +166,46 @@ fn classify(f: &child::Finished, variant: &Variant) -> ProbeResult {
         tasks_total: TASKS,
         elapsed_s: f.elapsed.as_secs_f64(),
         detail,
+    }
+}
+
+fn verdict(f: &child::Finished, p: &Progress) -> (Outcome, Option<String>) {
+    let fatal = fatal_error(&f.stderr);
+    if let Some(sig) = p.worker_signal {
+        let fatal = fatal.map(|l| format!(" ({l})")).unwrap_or_default();
+        return (
+            Outcome::Crash,
+            Some(format!("a pool worker was killed by signal {sig}{fatal}")),
+        );
+    }
+    match f.ending {
+        // Before `parent_ready` nothing has forked: a hang or crash there is the parent's own, not fork's.
+        Ending::TimedOut | Ending::Signal(_) if !p.forked() => {
+            let how = if f.ending == Ending::TimedOut {
+                "hung"
+            } else {
+                "crashed"
+            };
+            (
+                Outcome::Failed,
+                Some(format!(
+                    "the parent {how} before forking (stage {}): not a fork problem",
+                    p.stage
+                )),
+            )
+        }
+        Ending::Code(0) if p.stage == "done" => (Outcome::Ok, None),
+        Ending::TimedOut if fatal.is_some() => (Outcome::Crash, fatal),
+        Ending::TimedOut => {
+            let secs = f.elapsed.as_secs_f64();
+            (
+                Outcome::Hang,
+                Some(format!("still running after {secs:.0} s; process group killed")),
+            )
+        }
+        Ending::Signal(sig) => (Outcome::Crash, Some(format!("killed by signal {sig}"))),
+        Ending::Code(_) if fatal.is_some() => (Outcome::Crash, fatal),
+        Ending::Code(code) => (Outcome::Failed, Some(last_error_line(&f.stderr, code))),
     }
 }
 

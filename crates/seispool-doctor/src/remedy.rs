@@ -197,3 +197,79 @@ pub(crate) fn verify(opts: &DoctorOptions, script: &Path, remedies: &mut [Remedy
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn interpreter(start_method: &str, threadpoolctl: Option<&str>) -> Interpreter {
+        Interpreter {
+            python: PathBuf::from("python3"),
+            executable: PathBuf::from("/usr/bin/python3"),
+            implementation: "CPython".into(),
+            version: "3.11.7".into(),
+            platform: "linux".into(),
+            start_method: start_method.into(),
+            fork_warns_with_threads: Some(false),
+            cpu_count: Some(2),
+            env: Default::default(),
+            numpy_blas: None,
+            threadpoolctl: threadpoolctl.map(str::to_string),
+            imports: Vec::new(),
+        }
+    }
+
+    fn rt(kind: RuntimeKind, threading: Option<&str>, fork_safety: Safety) -> Runtime {
+        Runtime {
+            kind,
+            path: PathBuf::from("/lib/x.so"),
+            package: None,
+            version: None,
+            threading: threading.map(str::to_string),
+            num_threads: Some(4),
+            fork_safety,
+            reason: String::new(),
+        }
+    }
+
+    fn titles(remedies: &[Remedy]) -> Vec<String> {
+        remedies.iter().map(|r| r.fix.title()).collect()
+    }
+
+    #[test]
+    fn mkl_on_libgomp_gets_both_thread_variables() {
+        let rts = [
+            rt(RuntimeKind::Mkl, Some("gnu"), Safety::Unsafe),
+            rt(RuntimeKind::GnuOpenMp, None, Safety::Unsafe),
+        ];
+        let r = candidates(&interpreter("fork", None), &rts);
+        let want = [
+            "MKL_NUM_THREADS=1",
+            "OMP_NUM_THREADS=1",
+            "start method forkserver",
+            "threadpoolctl.threadpool_limits(1)",
+        ];
+        assert_eq!(titles(&r), want);
+        assert_eq!(r[3].status, RemedyStatus::Unavailable);
+        assert!(r[..3].iter().all(|x| x.status == RemedyStatus::NotRun));
+    }
+
+    #[test]
+    fn openblas_gets_the_wiki_advice_once_and_no_forkserver_without_fork() {
+        let rts = [
+            rt(RuntimeKind::OpenBlas, Some("pthreads"), Safety::Unsafe),
+            rt(RuntimeKind::OpenBlas, Some("openmp"), Safety::Unsafe),
+            rt(RuntimeKind::Accelerate, None, Safety::Unsafe),
+        ];
+        let r = candidates(&interpreter("spawn", Some("3.5.0")), &rts);
+        let want = [
+            "OPENBLAS_NUM_THREADS=1",
+            "OMP_NUM_THREADS=1",
+            "VECLIB_MAXIMUM_THREADS=1",
+            "threadpoolctl.threadpool_limits(1)",
+        ];
+        assert_eq!(titles(&r), want);
+        assert_eq!(r[3].status, RemedyStatus::NotRun);
+    }
+}

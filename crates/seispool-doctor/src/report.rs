@@ -77,6 +77,11 @@ pub(crate) fn decide(interp: &Interpreter, runtimes: &[Runtime], probe: Option<&
             Safety::Caution,
             format!("{guilty} is not fork-safe, but the probe did not trigger it (probe: OK)"),
         ),
+        // A probe that failed before testing fork leaves the question open.
+        Some(Outcome::Failed) => (
+            predicted.max(Safety::Unknown),
+            predicted_summary(predicted, &guilty, observed),
+        ),
         _ => (predicted, predicted_summary(predicted, &guilty, observed)),
     };
     Verdict {

@@ -389,6 +389,87 @@ mod tests {
         );
     }
 
+    /// Classifies `libs` with ctypes facts given as JSON per library file name.
+    fn classify_with(libs: &[&str], facts: serde_json::Value) -> Vec<Runtime> {
+        let libs: Vec<PathBuf> = libs.iter().map(|l| PathBuf::from(format!("/env/lib/{l}"))).collect();
+        let facts = libs
+            .iter()
+            .filter_map(|p| {
+                let f = facts.get(file_name(p)?)?;
+                Some((p.clone(), serde_json::from_value(f.clone()).ok()?))
+            })
+            .collect();
+        classify(&libs, &facts)
+    }
+
+    fn safety_of(runtimes: &[Runtime], kind: RuntimeKind) -> Option<Safety> {
+        runtimes.iter().find(|r| r.kind == kind).map(|r| r.fork_safety)
+    }
+
+    #[test]
+    fn openblas_with_openmp_is_as_safe_as_its_openmp_runtime() {
+        let facts = serde_json::json!({"libopenblas.so.0": {"openblas_parallel": 2, "openblas_num_threads": 4}});
+        let on_gomp = classify_with(&["libopenblas.so.0", "libgomp.so.1"], facts.clone());
+        assert_eq!(safety_of(&on_gomp, RuntimeKind::OpenBlas), Some(Safety::Unsafe));
+        assert_eq!(on_gomp[0].fork_safety, Safety::Unsafe, "most hazardous first");
+        let on_llvm = classify_with(&["libopenblas.so.0", "libomp.so.5"], facts.clone());
+        assert_eq!(safety_of(&on_llvm, RuntimeKind::OpenBlas), Some(Safety::Caution));
+        assert_eq!(safety_of(&on_llvm, RuntimeKind::LlvmOpenMp), Some(Safety::Caution));
+        let alone = classify_with(&["libopenblas.so.0"], facts);
+        assert_eq!(safety_of(&alone, RuntimeKind::OpenBlas), Some(Safety::Unknown));
+    }
+
+    #[test]
+    fn mkl_parts_fold_into_one_runtime_with_its_threading_layer() {
+        let libs = [
+            "libmkl_intel_lp64.so.2",
+            "libmkl_gnu_thread.so.2",
+            "libmkl_core.so.2",
+            "libgomp.so.1",
+        ];
+        let by_library = classify_with(&libs, serde_json::json!({}));
+        assert_eq!(by_library.iter().filter(|r| r.kind == RuntimeKind::Mkl).count(), 1);
+        let mkl = by_library.iter().find(|r| r.kind == RuntimeKind::Mkl);
+        assert_eq!(
+            mkl.map(|r| (r.threading.as_deref(), r.fork_safety)),
+            Some((Some("gnu"), Safety::Unsafe))
+        );
+        assert!(mkl.is_some_and(|r| r.path.ends_with("libmkl_core.so.2")));
+        let by_call = classify_with(
+            &["libmkl_rt.so.2"],
+            serde_json::json!({"libmkl_rt.so.2": {"mkl_threading_layer": 0}}),
+        );
+        assert_eq!(safety_of(&by_call, RuntimeKind::Mkl), Some(Safety::Caution));
+        let seq = classify_with(
+            &["libmkl_rt.so.2"],
+            serde_json::json!({"libmkl_rt.so.2": {"mkl_threading_layer": 1}}),
+        );
+        assert_eq!(safety_of(&seq, RuntimeKind::Mkl), Some(Safety::Safe));
+    }
+
+    #[test]
+    fn accelerate_blis_and_intel_openmp_verdicts() {
+        let rts = classify_with(
+            &["libBLAS.dylib-Accelerate", "libblis.so.4", "libiomp5.so"],
+            serde_json::json!({"libblis.so.4": {"blis_pthreads": 1, "blis_openmp": 0, "blis_num_threads": 2}}),
+        );
+        assert_eq!(safety_of(&rts, RuntimeKind::Accelerate), Some(Safety::Unsafe));
+        assert_eq!(safety_of(&rts, RuntimeKind::Blis), Some(Safety::Caution));
+        assert_eq!(safety_of(&rts, RuntimeKind::IntelOpenMp), Some(Safety::Caution));
+    }
+
+    #[test]
+    fn threadpoolctl_fills_what_ctypes_missed() {
+        let facts = serde_json::json!({"libopenblas.so.0": {"tpc_version": "0.3.21", "tpc_threading_layer": "pthreads", "tpc_num_threads": 8}});
+        let rts = classify_with(&["libopenblas.so.0"], facts);
+        let r = &rts[0];
+        assert_eq!(
+            (r.version.as_deref(), r.threading.as_deref(), r.num_threads),
+            (Some("0.3.21"), Some("pthreads"), Some(8))
+        );
+        assert_eq!(r.fork_safety, Safety::Safe);
+    }
+
     #[test]
     fn package_of_site_packages_paths() {
         let p = |s: &str| package_of(Path::new(s));
