@@ -21,9 +21,13 @@ pub(crate) enum Ending {
 /// What a finished child left behind.
 #[derive(Debug)]
 pub(crate) struct Finished {
+    /// How it ended.
     pub ending: Ending,
+    /// Captured standard output (lossy UTF-8).
     pub stdout: String,
+    /// Captured standard error (lossy UTF-8).
     pub stderr: String,
+    /// Wall time from spawn to reaping.
     pub elapsed: Duration,
 }
 
@@ -33,8 +37,18 @@ const MAX_CAPTURE: u64 = 8 << 20;
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(20);
 
+/// Without process groups and `fork` there is nothing to diagnose safely.
+#[cfg(not(unix))]
+pub(crate) fn run(_cmd: Command, _timeout: Duration) -> std::io::Result<Finished> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "seispool doctor needs a unix system",
+    ))
+}
+
 /// Spawns `cmd` (stdin closed, stdout/stderr captured) as leader of a new process group and waits at
 /// most `timeout` for it.
+#[cfg(unix)]
 pub(crate) fn run(mut cmd: Command, timeout: Duration) -> std::io::Result<Finished> {
     use std::os::unix::process::CommandExt;
     cmd.stdin(Stdio::null())
@@ -68,6 +82,7 @@ pub(crate) fn run(mut cmd: Command, timeout: Duration) -> std::io::Result<Finish
     })
 }
 
+#[cfg(unix)]
 fn ending_of(status: std::process::ExitStatus) -> Ending {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
@@ -77,6 +92,7 @@ fn ending_of(status: std::process::ExitStatus) -> Ending {
     }
 }
 
+#[cfg(unix)]
 fn capture<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<Vec<u8>> {
     let (tx, rx) = mpsc::channel();
     if let Some(pipe) = pipe {
@@ -93,12 +109,14 @@ fn capture<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<Vec<u8>>
 }
 
 /// The captured text, or what arrived so far if a process outside the group still holds the pipe.
+#[cfg(unix)]
 fn drained(rx: mpsc::Receiver<Vec<u8>>) -> String {
     let bytes = rx.recv_timeout(DRAIN_GRACE).unwrap_or_default();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// True once `pid` has exited, leaving it unreaped (`WNOWAIT`) so its process group id stays reserved.
+#[cfg(unix)]
 #[allow(unsafe_code)]
 fn exited_unreaped(pid: u32) -> std::io::Result<bool> {
     let id = libc::id_t::from(pid);
@@ -121,6 +139,7 @@ fn exited_unreaped(pid: u32) -> std::io::Result<bool> {
 }
 
 /// Sends `SIGKILL` to every process in the group led by `pgid`; an empty group is fine.
+#[cfg(unix)]
 #[allow(unsafe_code)]
 fn kill_group(pgid: u32) {
     let Ok(pgid) = libc::pid_t::try_from(pgid) else { return };

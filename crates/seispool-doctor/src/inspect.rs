@@ -89,9 +89,13 @@ struct RawThreadpoolctl {
 
 /// Everything the inspection learned.
 pub(crate) struct Inspection {
+    /// Facts about the interpreter.
     pub interpreter: Interpreter,
+    /// Shared libraries loaded after the imports.
     pub libraries: Vec<PathBuf>,
+    /// What the thread runtimes among them reported through ctypes/threadpoolctl.
     pub facts: BTreeMap<PathBuf, LibraryFacts>,
+    /// The interpreter's site-packages folders.
     pub site_packages: Vec<PathBuf>,
 }
 

@@ -75,8 +75,11 @@ pub struct ProbeResult {
 /// One probe variant: the environment and Python-side settings it adds.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Variant {
+    /// Environment added after `extra_env`.
     pub env: Vec<(String, String)>,
+    /// Start method instead of the default.
     pub start_method: Option<String>,
+    /// `threadpool_limits(N)` around the pool's creation.
     pub threadpool_limit: Option<u32>,
 }
 

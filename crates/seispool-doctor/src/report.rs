@@ -116,6 +116,11 @@ impl fmt::Display for Report {
             .collect();
         if !fixes.is_empty() {
             writeln!(f, "  verified fixes: {}", fixes.join(", "))?;
+        } else if self.verdict.observed.is_some_and(Outcome::is_problem) {
+            writeln!(
+                f,
+                "  no remedy tried here fixed it: avoid fork after using the thread pools"
+            )?;
         }
         self.fmt_interpreter(f)?;
         self.fmt_runtimes(f)?;

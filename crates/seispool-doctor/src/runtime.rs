@@ -178,6 +178,7 @@ fn mkl_representative<'a>(kind: RuntimeKind, path: &'a PathBuf, libraries: &'a [
         .unwrap_or(path)
 }
 
+/// The file name of `path` as UTF-8.
 pub(crate) fn file_name(path: &Path) -> Option<&str> {
     path.file_name().and_then(|n| n.to_str())
 }
