@@ -44,26 +44,25 @@ pub struct Verdict {
 pub(crate) fn decide(interp: &Interpreter, runtimes: &[Runtime], probe: Option<&ProbeResult>) -> Verdict {
     let predicted = runtimes.iter().map(|r| r.fork_safety).max().unwrap_or(Safety::Safe);
     let observed = probe.map(|p| p.outcome);
-    let guilty: Vec<&str> = runtimes
+    let mut guilty: Vec<&str> = runtimes
         .iter()
-        .filter(|r| r.fork_safety == predicted)
+        .filter(|r| r.fork_safety == predicted && predicted != Safety::Safe)
         .map(|r| r.kind.name())
         .collect();
-    let guilty = if guilty.is_empty() {
-        "no thread runtime".to_string()
-    } else {
-        guilty.join(", ")
-    };
+    guilty.dedup();
+    let guilty = guilty.join(", ");
     let forks = interp.start_method == "fork";
     let (level, summary) = match observed {
         Some(o) if o.is_problem() => {
             let what = if o == Outcome::Hang { "hangs" } else { "crashes" };
+            let cause = if guilty.is_empty() {
+                "no known-unsafe runtime is loaded, so the cause is other code the workers ran".to_string()
+            } else {
+                format!("fork after using {guilty}")
+            };
             (
                 Safety::Unsafe,
-                format!(
-                    "multiprocessing {what} here: fork after using {guilty} (probe: {})",
-                    o.label()
-                ),
+                format!("multiprocessing {what} here: {cause} (probe: {})", o.label()),
             )
         }
         _ if !forks => (
