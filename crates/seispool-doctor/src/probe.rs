@@ -1,0 +1,230 @@
+//! The probe: a real fork-after-use experiment in a child interpreter, classified ok / hang / crash.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde::Serialize;
+
+use crate::child::{self, Ending};
+use crate::{DoctorError, DoctorOptions};
+
+/// The probe script, written next to nothing else in a private temp folder so that spawn/forkserver
+/// workers can re-import it by path.
+pub(crate) const SCRIPT: &str = include_str!("doctor_probe.py");
+/// Progress lines start with this tag.
+const TAG: &str = "@@seispool-doctor ";
+const WORKERS: u32 = 2;
+const TASKS: u32 = 4;
+/// Large enough that OpenBLAS splits the product over its threads.
+const MATRIX_SIZE: u32 = 256;
+
+/// How the probe ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Parent and all pool tasks finished.
+    Ok,
+    /// Still running at the timeout; the whole process group was killed.
+    Hang,
+    /// A process died of a signal (or a worker did and the pool stalled).
+    Crash,
+    /// The script stopped with a Python error (e.g. an import failed): no verdict on fork safety.
+    Failed,
+}
+
+impl Outcome {
+    /// Upper-case label for the human report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "OK",
+            Outcome::Hang => "HANG",
+            Outcome::Crash => "CRASH",
+            Outcome::Failed => "FAILED",
+        }
+    }
+
+    /// True for the outcomes that show the hazard.
+    pub fn is_problem(self) -> bool {
+        matches!(self, Outcome::Hang | Outcome::Crash)
+    }
+}
+
+/// What one probe run showed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeResult {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The multiprocessing start method the pool used.
+    pub start_method: String,
+    /// Thread pools the parent exercised before forking (`numpy matmul`, `mod._doctor_probe()`, …).
+    pub exercised: Vec<String>,
+    /// Last stage reached: `start`, `parent_start`, `parent_ready`, `workers`, `done`.
+    pub stage: String,
+    /// Pool workers that started.
+    pub workers_started: u32,
+    /// Pool tasks that finished, of `tasks_total`.
+    pub tasks_done: u32,
+    /// Tasks mapped over the pool.
+    pub tasks_total: u32,
+    /// Wall time in seconds.
+    pub elapsed_s: f64,
+    /// Signal, exit code or last error line, when not ok.
+    pub detail: Option<String>,
+}
+
+/// One probe variant: the environment and Python-side settings it adds.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Variant {
+    /// Environment added after `extra_env`.
+    pub env: Vec<(String, String)>,
+    /// Start method instead of the default.
+    pub start_method: Option<String>,
+    /// `threadpool_limits(N)` around the pool's creation.
+    pub threadpool_limit: Option<u32>,
+}
+
+/// Runs the probe once under `opts.timeout`; `script` is the probe file written by the caller.
+pub(crate) fn run(opts: &DoctorOptions, script: &Path, variant: &Variant) -> Result<ProbeResult, DoctorError> {
+    let config = serde_json::json!({
+        "imports": opts.imports,
+        "start_method": variant.start_method,
+        "threadpool_limit": variant.threadpool_limit,
+        "workers": WORKERS,
+        "tasks": TASKS,
+        "size": MATRIX_SIZE,
+    });
+    let mut cmd = Command::new(&opts.python);
+    cmd.arg(script).arg(config.to_string());
+    cmd.envs(opts.extra_env.iter().chain(&variant.env).map(|(k, v)| (k, v)));
+    let finished = child::run(cmd, opts.timeout).map_err(|source| DoctorError::Spawn {
+        python: opts.python.clone(),
+        source,
+    })?;
+    Ok(classify(&finished, variant))
+}
+
+#[derive(Default)]
+struct Progress {
+    stage: String,
+    start_method: Option<String>,
+    exercised: Vec<String>,
+    workers: u32,
+    tasks: u32,
+    worker_signal: Option<i64>,
+}
+
+impl Progress {
+    fn forked(&self) -> bool {
+        !matches!(self.stage.as_str(), "start" | "parent_start")
+    }
+}
+
+fn progress(stdout: &str) -> Progress {
+    let mut p = Progress {
+        stage: "start".into(),
+        ..Progress::default()
+    };
+    for line in stdout.lines() {
+        let Some(json) = line.strip_prefix(TAG) else { continue };
+        let Ok(ev) = serde_json::from_str::<serde_json::Value>(json) else {
+            continue;
+        };
+        match ev["event"].as_str().unwrap_or_default() {
+            "parent_start" => {
+                p.stage = "parent_start".into();
+                p.start_method = ev["start_method"].as_str().map(str::to_string);
+            }
+            "parent_ready" => {
+                p.stage = "parent_ready".into();
+                let ran = ev["ran"].as_array().into_iter().flatten();
+                p.exercised = ran.filter_map(|r| r.as_str().map(str::to_string)).collect();
+            }
+            "worker_start" => {
+                p.stage = "workers".into();
+                p.workers += 1;
+            }
+            "task_done" => p.tasks += 1,
+            "worker_died" => p.worker_signal = ev["signal"].as_i64(),
+            "done" => p.stage = "done".into(),
+            _ => {}
+        }
+    }
+    p
+}
+
+fn classify(f: &child::Finished, variant: &Variant) -> ProbeResult {
+    let p = progress(&f.stdout);
+    let (outcome, detail) = verdict(f, &p);
+    let start_method = p
+        .start_method
+        .or_else(|| variant.start_method.clone())
+        .unwrap_or_else(|| "default".into());
+    ProbeResult {
+        outcome,
+        start_method,
+        exercised: p.exercised,
+        stage: p.stage,
+        workers_started: p.workers,
+        tasks_done: p.tasks,
+        tasks_total: TASKS,
+        elapsed_s: f.elapsed.as_secs_f64(),
+        detail,
+    }
+}
+
+fn verdict(f: &child::Finished, p: &Progress) -> (Outcome, Option<String>) {
+    let fatal = fatal_error(&f.stderr);
+    if let Some(sig) = p.worker_signal {
+        let fatal = fatal.map(|l| format!(" ({l})")).unwrap_or_default();
+        return (
+            Outcome::Crash,
+            Some(format!("a pool worker was killed by signal {sig}{fatal}")),
+        );
+    }
+    match f.ending {
+        // Before `parent_ready` nothing has forked: a hang or crash there is the parent's own, not fork's.
+        Ending::TimedOut | Ending::Signal(_) if !p.forked() => {
+            let how = if f.ending == Ending::TimedOut {
+                "hung"
+            } else {
+                "crashed"
+            };
+            (
+                Outcome::Failed,
+                Some(format!(
+                    "the parent {how} before forking (stage {}): not a fork problem",
+                    p.stage
+                )),
+            )
+        }
+        Ending::Code(0) if p.stage == "done" => (Outcome::Ok, None),
+        Ending::TimedOut if fatal.is_some() => (Outcome::Crash, fatal),
+        Ending::TimedOut => {
+            let secs = f.elapsed.as_secs_f64();
+            (
+                Outcome::Hang,
+                Some(format!("still running after {secs:.0} s; process group killed")),
+            )
+        }
+        Ending::Signal(sig) => (Outcome::Crash, Some(format!("killed by signal {sig}"))),
+        Ending::Code(_) if fatal.is_some() => (Outcome::Crash, fatal),
+        Ending::Code(code) => (Outcome::Failed, Some(last_error_line(&f.stderr, code))),
+    }
+}
+
+/// faulthandler's report of a fatal signal in the parent or a worker.
+fn fatal_error(stderr: &str) -> Option<String> {
+    stderr
+        .lines()
+        .find(|l| l.starts_with("Fatal Python error"))
+        .map(str::to_string)
+}
+
+fn last_error_line(stderr: &str, code: i32) -> String {
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no error output");
+    format!("exit code {code}: {}", last.trim())
+}

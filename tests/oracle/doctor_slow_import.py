@@ -1,0 +1,4 @@
+"""Test module for seispool-doctor: importing it blocks far longer than any doctor timeout."""
+import time
+
+time.sleep(600)
