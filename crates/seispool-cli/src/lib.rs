@@ -5,6 +5,8 @@ use std::ffi::OsString;
 
 use clap::{Parser, Subcommand};
 
+mod doctor;
+
 /// Fast, fork-safe processing of seismic waveform archives with ObsPy's numerics.
 #[derive(Parser)]
 #[command(name = "seispool", version, about, propagate_version = true)]
@@ -14,7 +16,10 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Diagnose the fork/BLAS/OpenMP deadlock hazard of a Python environment (and verify fixes).
+    Doctor(doctor::DoctorArgs),
+}
 
 /// Runs the command line `args` (including the program name); returns the process exit code:
 /// 0 all ok, 1 some inputs failed, 2 usage or configuration error.
@@ -26,5 +31,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    match cli.command {}
+    match cli.command {
+        Command::Doctor(args) => doctor::run(args),
+    }
 }
