@@ -1,1 +1,11 @@
 //! The pipeline language (ObsPy method-call syntax), op application and the parallel runner.
+
+mod lang;
+mod ops;
+mod suggest;
+
+pub use lang::PipelineError;
+pub use ops::{
+    DetrendKind, DifferentiateMethod, FillValue, FilterSpec, IntegrateMethod, InterpMethod, LanczosWindow, MergeMethod,
+    Number, Op, Pipeline, Selection, TaperSide, TaperWindow, parse_pipeline,
+};
