@@ -615,8 +615,12 @@ impl<'c> Bound<'c> {
 
     /// A non-negative integer that fits `u32`, at least `lo`.
     fn u32_min(&self, name: &str, default: u32, lo: u32) -> Result<u32, PipelineError> {
-        let i = self.int_in(name, i64::from(default), i64::from(lo), i64::from(u32::MAX))?;
-        Ok(u32::try_from(i).unwrap_or(u32::MAX))
+        let i = self.int_in(name, i64::from(default), i64::from(lo), i64::MAX)?;
+        match (u32::try_from(i), self.get(name)) {
+            (Ok(n), _) => Ok(n),
+            (Err(_), Some(v)) => Err(self.range_error(name, v, &format!("at most {}", u32::MAX))),
+            (Err(_), None) => Ok(default),
+        }
     }
 
     /// An optional integer of at least `lo` (≥ 0).
@@ -996,36 +1000,49 @@ fn decimate(src: Source, call: &Call) -> Result<Op, PipelineError> {
     })
 }
 
-/// SciPy windows that `get_window(name, n)` builds without parameters.
-const RESAMPLE_WINDOWS: &[&str] = &[
-    "hann",
-    "hamming",
-    "blackman",
-    "blackmanharris",
-    "bartlett",
-    "barthann",
-    "bohman",
-    "boxcar",
-    "cosine",
-    "exponential",
-    "flattop",
-    "lanczos",
-    "nuttall",
-    "parzen",
-    "taylor",
-    "triang",
-    "tukey",
+/// SciPy windows that `get_window(name, n)` builds without parameters: the name first, then its aliases.
+const RESAMPLE_WINDOWS: &[&[&str]] = &[
+    &["hann", "han"],
+    &["hamming", "hamm", "ham"],
+    &["blackman", "black", "blk"],
+    &["blackmanharris", "blackharr", "bkh"],
+    &["bartlett", "bart", "brt"],
+    &["barthann", "brthan", "bth"],
+    &["bohman", "bman", "bmn"],
+    &["boxcar", "box", "ones", "rect", "rectangular"],
+    &["cosine", "halfcosine"],
+    &["exponential", "poisson"],
+    &["flattop", "flat", "flt"],
+    &["lanczos", "sinc"],
+    &["nuttall", "nutl", "nut"],
+    &["parzen", "parz", "par"],
+    &["taylor", "taylorwin"],
+    &["triangle", "triang", "tri"],
+    &["tukey", "tuk"],
 ];
+
+/// `resample`'s window: SciPy matches names case-sensitively; aliases map to the window's main name.
+fn resample_window(b: &Bound) -> Result<Option<String>, PipelineError> {
+    let Some((name, pos)) = b.opt_str("window")? else {
+        return Ok(match b.get("window") {
+            Some(_) => None,
+            None => Some("hann".to_string()),
+        });
+    };
+    if let Some(names) = RESAMPLE_WINDOWS.iter().find(|names| names.contains(&name)) {
+        return Ok(Some(names[0].to_string()));
+    }
+    let all: Vec<&str> = RESAMPLE_WINDOWS.iter().flat_map(|n| n.iter().copied()).collect();
+    let what = format!("unknown window '{name}' (windows with parameters are not supported)");
+    Err(b.src.error_suggest(pos, what, closest(name, &all)))
+}
 
 fn resample(src: Source, call: &Call) -> Result<Op, PipelineError> {
     let params = ["sampling_rate", "window", "no_filter", "strict_length"];
     let b = Sig::new("resample", &params, 4)
         .required(&["sampling_rate"])
         .bind(src, call)?;
-    let window = match b.get("window") {
-        Some(v) if v.value == Value::None => None,
-        _ => Some(b.choice("window", "window", "hann", RESAMPLE_WINDOWS)?),
-    };
+    let window = resample_window(&b)?;
     Ok(Op::Resample {
         sampling_rate: b.f64_where("sampling_rate", 1.0, |x| x > 0.0, "positive")?,
         window,
