@@ -6,6 +6,6 @@ mod suggest;
 
 pub use lang::PipelineError;
 pub use ops::{
-    DetrendKind, DifferentiateMethod, FillValue, FilterSpec, IntegrateMethod, InterpMethod, LanczosWindow, MergeMethod,
-    Number, Op, Pipeline, Selection, TaperSide, TaperWindow, parse_pipeline,
+    DetrendKind, DifferentiateMethod, FillValue, FilterSpec, IntegrateMethod, InterpMethod, MergeMethod, Number, Op,
+    Pipeline, Selection, TaperSide, TaperWindow, parse_pipeline,
 };

@@ -330,22 +330,11 @@ pub enum InterpMethod {
     Cubic,
     /// `method=<int>`: spline of that order (1..=5).
     Spline(u32),
-    /// Lanczos resampling with `a` lobes and a taper window.
+    /// Lanczos resampling with `a` lobes; ObsPy 1.5.1 always tapers the sinc with the Lanczos window.
     Lanczos {
         /// Window half-width in samples (≥ 1).
         a: u32,
-        /// Taper of the sinc kernel.
-        window: LanczosWindow,
     },
-}
-
-/// The taper of the Lanczos kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum LanczosWindow {
-    Lanczos,
-    Hanning,
-    Blackman,
 }
 
 /// `integrate`'s method.
@@ -571,6 +560,14 @@ impl<'c> Bound<'c> {
             Number::Int(i) => i as f64,
             Number::Float(f) => f,
         }))
+    }
+
+    /// An optional non-negative float.
+    fn opt_f64_min0(&self, name: &str) -> Result<Option<f64>, PipelineError> {
+        match (self.opt_f64(name)?, self.get(name)) {
+            (Some(x), Some(v)) if x < 0.0 => Err(self.range_error(name, v, "non-negative")),
+            (x, _) => Ok(x),
+        }
     }
 
     /// A float where `None` is not allowed.
@@ -861,9 +858,9 @@ fn taper(src: Source, call: &Call) -> Result<Op, PipelineError> {
         _ => TaperSide::Both,
     };
     Ok(Op::Taper {
-        max_percentage: b.opt_f64("max_percentage")?,
+        max_percentage: b.opt_f64_min0("max_percentage")?,
         window,
-        max_length: b.opt_f64("max_length")?,
+        max_length: b.opt_f64_min0("max_length")?,
         side,
     })
 }
@@ -940,7 +937,7 @@ fn filter(src: Source, call: &Call) -> Result<Op, PipelineError> {
     let b = sig.bind(src, call)?;
     let kind = b.choice("type", "filter type", "", FILTER_TYPES)?;
     let freq = |name| b.f64_where(name, 0.0, |x| x > 0.0, "positive");
-    let corners = || b.u32_min("corners", 4, 1);
+    let corners = || b.u32_min("corners", 4, 0);
     let zerophase = || b.bool("zerophase", false);
     Ok(Op::Filter(match kind.as_str() {
         "bandpass" | "bandstop" => {
@@ -1084,7 +1081,7 @@ fn interpolate(src: Source, call: &Call) -> Result<Op, PipelineError> {
         sampling_rate: b.f64_where("sampling_rate", 1.0, |x| x > 0.0, "positive")?,
         method,
         starttime: b.time("starttime")?,
-        npts: b.opt_u64("npts", 1)?,
+        npts: b.opt_u64("npts", 0)?,
         time_shift: b.f64("time_shift", 0.0)?,
     })
 }
@@ -1108,27 +1105,28 @@ fn interp_method(b: &Bound) -> Result<InterpMethod, PipelineError> {
             "quadratic" => M::Quadratic,
             "cubic" => M::Cubic,
             "lanczos" => {
-                let window = match b
-                    .choice(
-                        "window",
-                        "lanczos window",
-                        "lanczos",
-                        &["lanczos", "hanning", "blackman"],
-                    )?
-                    .as_str()
-                {
-                    "hanning" => LanczosWindow::Hanning,
-                    "blackman" => LanczosWindow::Blackman,
-                    _ => LanczosWindow::Lanczos,
-                };
+                lanczos_window(b)?;
                 M::Lanczos {
                     a: b.u32_min("a", 1, 1)?,
-                    window,
                 }
             }
             _ => M::WeightedAverageSlopes,
         },
     )
+}
+
+/// ObsPy 1.5.1 accepts `window` for Lanczos interpolation but always uses the Lanczos window; any
+/// other window would silently not be applied, so only `'lanczos'` is accepted.
+fn lanczos_window(b: &Bound) -> Result<(), PipelineError> {
+    match b.opt_str("window")? {
+        Some((w, pos)) if !w.eq_ignore_ascii_case("lanczos") => {
+            let what = format!(
+                "interpolate() argument 'window' has no effect in ObsPy 1.5.1, which always uses 'lanczos'; got '{w}'"
+            );
+            Err(b.src.error(pos, what))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn integrate(src: Source, call: &Call) -> Result<Op, PipelineError> {
@@ -1549,13 +1547,8 @@ fn fmt_interpolate(
         M::Quadratic => (Lit::Str("quadratic"), vec![]),
         M::Cubic => (Lit::Str("cubic"), vec![]),
         M::Spline(k) => (Lit::Int(i64::from(k)), vec![]),
-        M::Lanczos { a, window } => {
-            let window = match window {
-                LanczosWindow::Lanczos => "lanczos",
-                LanczosWindow::Hanning => "hanning",
-                LanczosWindow::Blackman => "blackman",
-            };
-            let extra = vec![("a", Lit::Int(i64::from(a))), ("window", Lit::Str(window))];
+        M::Lanczos { a } => {
+            let extra = vec![("a", Lit::Int(i64::from(a))), ("window", Lit::Str("lanczos"))];
             (Lit::Str("lanczos"), extra)
         }
     };
