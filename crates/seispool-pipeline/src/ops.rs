@@ -31,6 +31,13 @@ impl Pipeline {
 }
 
 /// Parses and validates a pipeline text; no file is touched.
+///
+/// The text is ObsPy's method-call syntax: calls separated by `;` or newlines, `#` comments, positional
+/// and keyword arguments as in Python, values `'str'`/`"str"`, ints, floats (`1e-3`, `.5`, `5.`), `True`,
+/// `False`, `None`, lists and tuples. A leading `st.`/`tr.` (any name and a dot) is ignored and calls may be
+/// chained (`st.detrend("linear").taper(0.05)`), so lines pasted from an ObsPy script work. Python has no
+/// literal for infinity or NaN, so neither has the pipeline. Times (`starttime`, `endtime`) are ISO-8601
+/// strings. Defaults are ObsPy 1.5.1's; the signatures are `Stream`'s except `normalize(norm=None)`.
 pub fn parse_pipeline(text: &str) -> Result<Pipeline, PipelineError> {
     let src = Source::new(text);
     let calls = parse_calls(text)?;
@@ -759,24 +766,31 @@ fn merge(src: Source, call: &Call) -> Result<Op, PipelineError> {
         0 => MergeMethod::Discard,
         _ => MergeMethod::Interpolate,
     };
-    let fill_value = match b.given("fill_value") {
-        Some(Spanned {
-            value: Value::Str(_), ..
-        }) => match b
-            .choice("fill_value", "fill_value", "", &["latest", "interpolate"])?
-            .as_str()
-        {
-            "latest" => Some(FillValue::Latest),
-            _ => Some(FillValue::Interpolate),
-        },
-        _ => b.opt_number("fill_value")?.map(FillValue::Value),
-    };
+    let fill_value = merge_fill(&b)?;
     Ok(Op::Merge {
         method,
         fill_value,
         interpolation_samples: b.int_in("interpolation_samples", 0, -1, i64::MAX)?,
         misalignment_threshold: b.f64_where("misalignment_threshold", 0.01, |x| x >= 0.0, "non-negative")?,
     })
+}
+
+/// `fill_value`: a number, or ObsPy's keywords (compared case-sensitively, as ObsPy does).
+fn merge_fill(b: &Bound) -> Result<Option<FillValue>, PipelineError> {
+    let Some(v) = b.given("fill_value") else {
+        return Ok(None);
+    };
+    match &v.value {
+        Value::Int(i) => Ok(Some(FillValue::Value(Number::Int(*i)))),
+        Value::Float(x) => Ok(Some(FillValue::Value(Number::Float(*x)))),
+        Value::Str(s) if s == "latest" => Ok(Some(FillValue::Latest)),
+        Value::Str(s) if s == "interpolate" => Ok(Some(FillValue::Interpolate)),
+        Value::Str(s) => {
+            let what = format!("unknown fill_value '{s}' (valid: a number, 'latest', 'interpolate')");
+            Err(b.src.error_suggest(v.pos, what, closest(s, &["latest", "interpolate"])))
+        }
+        _ => Err(b.type_error("fill_value", v, "a number, 'latest' or 'interpolate'")),
+    }
 }
 
 const DETREND_TYPES: &[&str] = &["simple", "linear", "constant", "demean", "polynomial", "spline"];

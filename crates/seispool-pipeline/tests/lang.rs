@@ -69,7 +69,7 @@ fn merge_forms_and_defaults() {
         full,
         &[
             "merge(1, 'interpolate', -1, misalignment_threshold=0.5)",
-            "merge(interpolation_samples=-1, method=1, fill_value=\"INTERPOLATE\", misalignment_threshold=.5)",
+            "merge(interpolation_samples=-1, method=1, fill_value=\"interpolate\", misalignment_threshold=.5)",
         ],
     );
     let latest = one("merge(-1, 'latest')");
@@ -649,7 +649,15 @@ fn value_checks_mirror_obspy_raises() {
         ),
         (
             "merge(fill_value='mean')",
-            "unknown fill_value 'mean' (valid: latest, interpolate) at column 18",
+            "unknown fill_value 'mean' (valid: a number, 'latest', 'interpolate') at column 18",
+        ),
+        (
+            "merge(fill_value='LATEST')",
+            "unknown fill_value 'LATEST' (valid: a number, 'latest', 'interpolate') at column 18; did you mean 'latest'?",
+        ),
+        (
+            "merge(fill_value=True)",
+            "merge() argument 'fill_value' expects a number, 'latest' or 'interpolate', got True at column 18",
         ),
         (
             "taper(0.1, 'kaiser')",
@@ -766,6 +774,17 @@ fn syntax_errors_point_at_the_column() {
 }
 
 #[test]
+fn columns_count_characters_not_bytes() {
+    let text = "select(station='Zürich'); select(channel='BHZ', component='ä')";
+    let expected = format!(
+        "select() component 'Ä' contradicts channel 'BHZ' at column {}",
+        col(text, "'ä'")
+    );
+    assert_eq!(err(text), expected);
+    assert_eq!(col(text, "'ä'"), 59);
+}
+
+#[test]
 fn multiline_errors_report_line_and_column() {
     let text = "detrend('linear')\n# comment\n  taper(0.05)\n  filter('lowpass', frq=2)\n";
     assert_eq!(
@@ -775,7 +794,7 @@ fn multiline_errors_report_line_and_column() {
     let text = "merge(\n  method=1,\n  fill_value=[1],\n)";
     assert_eq!(
         err(text),
-        "merge() argument 'fill_value' expects a number, got list [1] at line 3, column 14"
+        "merge() argument 'fill_value' expects a number, 'latest' or 'interpolate', got list [1] at line 3, column 14"
     );
 }
 
@@ -1063,6 +1082,11 @@ proptest! {
         let q = parse_pipeline(&p.canonical()).map_err(|e| TestCaseError::fail(format!("{}: {e}", p.canonical())))?;
         prop_assert_eq!(&q.ops, &p.ops);
         prop_assert_eq!(q.text, p.canonical());
+    }
+
+    #[test]
+    fn arbitrary_unicode_never_panics(text in "\\PC{0,60}") {
+        let _ = parse_pipeline(&text);
     }
 
     #[test]
