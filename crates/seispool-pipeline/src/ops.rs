@@ -30,6 +30,21 @@ impl Pipeline {
     }
 }
 
+impl fmt::Display for Pipeline {
+    /// The canonical text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.canonical())
+    }
+}
+
+impl std::str::FromStr for Pipeline {
+    type Err = PipelineError;
+    /// Same as [`parse_pipeline`].
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_pipeline(text)
+    }
+}
+
 /// Parses and validates a pipeline text; no file is touched.
 ///
 /// The text is ObsPy's method-call syntax: calls separated by `;` or newlines, `#` comments, positional

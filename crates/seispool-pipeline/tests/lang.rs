@@ -464,6 +464,8 @@ fn canonical_text_is_stable_across_spellings() {
         "filter(type='bandpass', freqmin=1.0, freqmax=10.0, corners=4, zerophase=False); detrend(type='constant')"
     );
     assert_eq!(a.canonical(), a.text);
+    assert_eq!(a.to_string(), a.text);
+    assert_eq!(a.text.parse::<Pipeline>().unwrap(), a);
 }
 
 #[test]
