@@ -232,41 +232,59 @@ pub enum DetrendKind {
 
 /// `taper`'s window type with its required parameters (ObsPy's entry points).
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[allow(missing_docs)]
 pub enum TaperWindow {
+    /// ObsPy's `cosine_taper` (with `p=1.0` over the taper length).
     Cosine,
+    /// `scipy.signal.windows.barthann`.
     Barthann,
+    /// `scipy.signal.windows.bartlett`.
     Bartlett,
+    /// `scipy.signal.windows.blackman`.
     Blackman,
+    /// `scipy.signal.windows.blackmanharris`.
     Blackmanharris,
+    /// `scipy.signal.windows.bohman`.
     Bohman,
+    /// `scipy.signal.windows.boxcar`.
     Boxcar,
-    /// Dolph-Chebyshev with attenuation `at` dB.
+    /// `scipy.signal.windows.chebwin`.
     Chebwin {
+        /// Attenuation in dB.
         at: f64,
     },
-    /// DPSS with half-bandwidth `nw` (`NW`).
+    /// `scipy.signal.windows.dpss` (a single taper).
     Dpss {
+        /// Standardized half bandwidth (`NW`).
         nw: f64,
     },
+    /// `scipy.signal.windows.flattop`.
     Flattop,
-    /// Gaussian with standard deviation `std` samples.
+    /// `scipy.signal.windows.gaussian`.
     Gaussian {
+        /// Standard deviation in samples.
         std: f64,
     },
-    /// Generalized Gaussian with shape `p` and width `sig`.
+    /// `scipy.signal.windows.general_gaussian`.
     GeneralGaussian {
+        /// Shape (1 = Gaussian, 0.5 = Laplace).
         p: f64,
+        /// Standard deviation in samples.
         sig: f64,
     },
+    /// `scipy.signal.windows.hamming`.
     Hamming,
+    /// `scipy.signal.windows.hann` (ObsPy's default).
     Hann,
-    /// Kaiser with shape `beta`.
+    /// `scipy.signal.windows.kaiser`.
     Kaiser {
+        /// Shape parameter.
         beta: f64,
     },
+    /// `scipy.signal.windows.nuttall`.
     Nuttall,
+    /// `scipy.signal.windows.parzen`.
     Parzen,
+    /// `scipy.signal.windows.triang`.
     Triang,
 }
 
@@ -380,15 +398,22 @@ pub enum DifferentiateMethod {
 
 /// `select`'s criteria (`None` = any); strings are Unix globs as in ObsPy.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[allow(missing_docs)]
 pub struct Selection {
+    /// Network code glob.
     pub network: Option<String>,
+    /// Station code glob.
     pub station: Option<String>,
+    /// Location code glob.
     pub location: Option<String>,
+    /// Channel code glob.
     pub channel: Option<String>,
+    /// Exact sampling rate in Hz.
     pub sampling_rate: Option<f64>,
+    /// Exact number of samples.
     pub npts: Option<u64>,
+    /// Glob on the channel code's last letter (case-insensitive).
     pub component: Option<String>,
+    /// Glob on `NET.STA.LOC.CHA`.
     pub id: Option<String>,
 }
 
@@ -400,7 +425,9 @@ const NOT_SUPPORTED: &[(&str, &str)] = &[
     ("simulate", "it needs an instrument response"),
     ("rotate", "it needs several components and an inventory"),
     ("trigger", "it is not a processing step"),
-    ("taper_percentage", "use taper()"),
+    ("plot", "it is not a processing step"),
+    ("write", "seispool writes the output itself"),
+    ("copy", "ops never modify the input files"),
 ];
 
 /// Op names understood, in suggestion order.
