@@ -1,4 +1,13 @@
 //! The pipeline language (ObsPy method-call syntax), op application and the parallel runner.
 
+mod lang;
+mod ops;
 pub mod runner;
+mod suggest;
 pub mod synth;
+
+pub use lang::PipelineError;
+pub use ops::{
+    DetrendKind, DifferentiateMethod, FillValue, FilterSpec, IntegrateMethod, InterpMethod, MergeMethod, Number, Op,
+    Pipeline, Selection, TaperSide, TaperWindow, parse_pipeline,
+};
