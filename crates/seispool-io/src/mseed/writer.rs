@@ -434,7 +434,7 @@ fn rational_approx(real: f64, maxval: i32, precision: f64) -> (i32, i32) {
 fn btime(us: i64) -> Result<[u8; 10], String> {
     let ns = us
         .checked_mul(1000)
-        .ok_or_else(|| format!("time {us} µs after 1970 is outside the representable range"))?;
+        .ok_or_else(|| format!("time {us} µs after 1970 is beyond the years a MiniSEED 2 BTIME can hold"))?;
     let c = Time(ns).civil();
     let year = u16::try_from(c.year).map_err(|_| format!("year {} does not fit a MiniSEED 2 BTIME", c.year))?;
     let doy = c.doy as u16;
@@ -517,7 +517,9 @@ fn write_plans<W: Write>(out: &mut W, path: &Path, plans: &StreamPlan<'_>, opts:
         let mut done = 0usize;
         let mut sequence = 1u32;
         while done < n {
-            let start_us = plan.start_us + record_offset_us(done, plan.trace.stats.sampling_rate);
+            let start_us = plan
+                .start_us
+                .saturating_add(record_offset_us(done, plan.trace.stats.sampling_rate));
             let packed = pack_data(
                 &plan.trace.data,
                 plan.encoding,
@@ -531,10 +533,15 @@ fn write_plans<W: Write>(out: &mut W, path: &Path, plans: &StreamPlan<'_>, opts:
                 .map_err(|what| unsupported(path, format!("trace {}: {what}", plan.trace.stats.id)))?;
             out.write_all(&record).map_err(|e| IoError::os(path, e))?;
             done += packed;
-            sequence = if sequence >= 999_999 { 1 } else { sequence + 1 };
+            sequence = next_sequence(sequence);
         }
     }
     Ok(())
+}
+
+/// The sequence number after `s`: 999999 wraps to 1 (libmseed).
+fn next_sequence(s: u32) -> u32 {
+    if s >= 999_999 { 1 } else { s + 1 }
 }
 
 /// Encodes samples from `start` into the data area of `record` (zero padded); returns how many fit.
@@ -692,6 +699,13 @@ mod tests {
         assert_eq!(time_to_us(Time(1_499)), 1);
         assert_eq!(time_to_us(Time(-1_500)), -1);
         assert_eq!(time_to_us(Time(-1_501)), -2);
+    }
+
+    #[test]
+    fn sequence_numbers_wrap_after_999999() {
+        assert_eq!(next_sequence(1), 2);
+        assert_eq!(next_sequence(999_998), 999_999);
+        assert_eq!(next_sequence(999_999), 1);
     }
 
     #[test]
