@@ -1066,3 +1066,15 @@ fn steim_encoders_accept_empty_input() {
     assert_eq!(encode_steim2(&[], 0, 4, true, &mut out).unwrap().frames, 0);
     assert!(out.is_empty());
 }
+
+#[test]
+fn absurd_rates_do_not_panic() {
+    let t = |rate: f64, n: usize| Stream::new(vec![trace("XX.A..HHZ", Time(0), rate, Samples::I32(vec![1; n]))]);
+    let mut buf = Vec::new();
+    for (rate, n) in [(1e-300, 1), (f64::MAX, 10), (f64::MIN_POSITIVE, 1), (1e-6, 3)] {
+        write_to(&mut buf, Path::new("<mem>"), &t(rate, n), &WriteOptions::default()).unwrap();
+    }
+    // Records after the first would start beyond any BTIME year.
+    let msg = write_err(&t(1e-300, 5000), &opts(None, 256, true));
+    assert!(msg.contains("beyond the years a MiniSEED 2 BTIME can hold"), "{msg}");
+}

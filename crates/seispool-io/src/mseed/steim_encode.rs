@@ -215,7 +215,9 @@ fn encode_frames(
     window: usize,
     pack_word: impl Fn(&[i32]) -> Option<Word>,
 ) -> Result<SteimPacked, SteimOverflow> {
-    let diffs: Vec<i32> = differences(samples, diff0).take(samples.len()).collect();
+    // No frame holds more than 15 words of `window` differences: only that prefix can be encoded.
+    let samples = &samples[..samples.len().min(max_frames.saturating_mul(15 * window))];
+    let diffs: Vec<i32> = differences(samples, diff0).collect();
     let mut done = 0usize;
     let mut frames = 0usize;
     while frames < max_frames && done < samples.len() {

@@ -170,8 +170,8 @@ fn plan_trace<'a>(trace: &'a Trace, opts: &WriteOptions) -> Result<TracePlan<'a>
     check_samples(&trace.data, encoding)?;
     let (factor, multiplier, b100) = rate_fields(rate);
     let start_us = time_to_us(trace.stats.starttime);
-    // The year of every record must fit BTIME; checking the last one covers the rest.
-    let last_us = start_us.saturating_add(record_offset_us(trace.data.len(), rate));
+    // The year of every record must fit BTIME; no record starts later than the last sample.
+    let last_us = start_us.saturating_add(record_offset_us(trace.data.len().saturating_sub(1), rate));
     for us in [start_us, last_us] {
         btime(us)?;
     }
@@ -410,7 +410,11 @@ fn rational_approx(real: f64, maxval: i32, precision: f64) -> (i32, i32) {
     let (mut aj, mut aj1, mut bjd, mut bj1) = (bj, 1i32, 1i32, 0i32);
     let (mut num, mut den) = (aj, bjd);
     let (mut pnum, mut pden) = (aj, bjd);
-    while (preal - f64::from(aj) / f64::from(bjd)).abs() > precision && aj < maxval && bjd < maxval {
+    // libmseed has no iteration limit; 64 is far beyond the ~25 steps a 16-bit denominator allows
+    // and only guards against the degenerate expansions where C would spin forever.
+    let mut iterations = 0;
+    while (preal - f64::from(aj) / f64::from(bjd)).abs() > precision && aj < maxval && bjd < maxval && iterations < 64 {
+        iterations += 1;
         let (aj2, bj2) = (aj1, bj1);
         aj1 = aj;
         bj1 = bjd;
