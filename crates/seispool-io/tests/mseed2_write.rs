@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use seispool_core::{ChannelId, MseedInfo, Samples, Stream, Time, Trace};
 use seispool_io::IoError;
 use seispool_io::mseed::{
-    DataEncoding, STEIM_FRAME_BYTES, WriteOptions, encode_steim1, encode_steim2, nominal_sample_rate,
-    sample_rate_factor_multiplier, write_file, write_to,
+    DataEncoding, STEIM_FRAME_BYTES, WriteOptions, encode_steim1, encode_steim2, sample_rate_factor_multiplier,
+    write_file, write_to,
 };
 use seispool_testkit::{OracleTrace, TempDir, obspy_read_many, run_oracle, run_python, tempdir};
 
@@ -696,21 +696,14 @@ from obspy.io.mseed.headers import clibmseed
 for a in sys.argv[1:]:
     f, m = C.c_int16(), C.c_int16()
     ret = clibmseed.ms_genfactmult(float(a), C.pointer(f), C.pointer(m))
-    print(ret, f.value, m.value, repr(clibmseed.ms_nomsamprate(f.value, m.value)))
+    print(ret, f.value, m.value)
 "#;
     let out = run_python(code, &argv);
+    assert_eq!(out.lines().count(), rates.len());
     for (rate, line) in rates.iter().zip(out.lines()) {
         let v: Vec<&str> = line.split(' ').collect();
         let expected = (v[0] == "0").then(|| (v[1].parse::<i16>().unwrap(), v[2].parse::<i16>().unwrap()));
-        let ours = sample_rate_factor_multiplier(*rate);
-        assert_eq!(ours, expected, "rate {rate:e}");
-        if let Some((f, m)) = ours {
-            assert_eq!(
-                nominal_sample_rate(f, m),
-                v[3].parse::<f64>().unwrap(),
-                "nominal rate of {rate:e}"
-            );
-        }
+        assert_eq!(sample_rate_factor_multiplier(*rate), expected, "rate {rate:e}");
     }
 }
 

@@ -313,7 +313,7 @@ fn rate_fields(rate: f64) -> (i16, i16, Option<f32>) {
 }
 
 /// The sample rate stored in a fixed header's factor and multiplier (libmseed's `ms_nomsamprate`).
-pub fn nominal_sample_rate(factor: i16, multiplier: i16) -> f64 {
+fn nominal_sample_rate(factor: i16, multiplier: i16) -> f64 {
     let mut rate = match factor {
         f if f > 0 => f64::from(f),
         f if f < 0 => -1.0 / f64::from(f),
