@@ -44,7 +44,8 @@ use super::DataEncoding;
 use super::steim_encode::{STEIM_FRAME_BYTES, encode_steim1, encode_steim2, steim2_overflow};
 use crate::IoError;
 
-/// How to write MiniSEED 2.4 records.
+/// How to write MiniSEED 2.4 records. Record length and byte order always come from here (like ObsPy
+/// given `reclen`/`byteorder`); `stats.mseed.record_length`/`big_endian` of the traces are not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteOptions {
     /// Data encoding; `None` keeps each trace's `stats.mseed` encoding when it fits, else ObsPy's default
