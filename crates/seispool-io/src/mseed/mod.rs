@@ -3,3 +3,7 @@
 mod encoding;
 
 pub use encoding::DataEncoding;
+mod steim_encode;
+mod writer;
+pub use steim_encode::{STEIM_FRAME_BYTES, SteimOverflow, SteimPacked, encode_steim1, encode_steim2, steim2_overflow};
+pub use writer::{WriteOptions, sample_rate_factor_multiplier, write_file, write_to};
