@@ -1,5 +1,7 @@
 //! SAC read/write against ObsPy 1.5 (the oracle runs at test time, see tests/oracle/sac_oracle.py).
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
