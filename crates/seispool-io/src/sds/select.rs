@@ -77,25 +77,27 @@ pub fn window_days(channel_pattern: &str, start: Time, end: Time, opts: &SelectO
 /// The day files under `root` that can hold `[start, end]` for channels matching `id_glob`
 /// (`NET.STA.LOC.CHA` with `*`, `?`, `[...]`; `None` for all), with ObsPy's default options.
 pub fn select_paths(root: &Path, id_glob: Option<&str>, start: Time, end: Time) -> Result<Vec<PathBuf>, IoError> {
-    select_paths_with(root, id_glob, start, end, &SelectOptions::default())
-}
-
-/// [`select_paths`] with explicit options. The result is sorted.
-pub fn select_paths_with(
-    root: &Path,
-    id_glob: Option<&str>,
-    start: Time,
-    end: Time,
-    opts: &SelectOptions,
-) -> Result<Vec<PathBuf>, IoError> {
     let pattern = id_glob.unwrap_or("*.*.*.*");
     let parts: Vec<&str> = pattern.split('.').collect();
     let [net, sta, loc, cha] = parts.as_slice() else {
         return Err(bad_pattern(root, pattern));
     };
-    if parts.iter().any(|p| p.contains(['/', '\\', '\0'])) {
-        return Err(bad_pattern(root, pattern));
+    select_paths_with(root, [net, sta, loc, cha], start, end, &SelectOptions::default())
+}
+
+/// [`select_paths`] with one pattern per code (as ObsPy's `Client.get_waveforms` takes them) and
+/// explicit options. The result is sorted.
+pub fn select_paths_with(
+    root: &Path,
+    nslc: [&str; 4],
+    start: Time,
+    end: Time,
+    opts: &SelectOptions,
+) -> Result<Vec<PathBuf>, IoError> {
+    if nslc.iter().any(|p| p.contains(['/', '\\', '\0'])) {
+        return Err(bad_pattern(root, &nslc.join(".")));
     }
+    let [net, sta, loc, cha] = nslc;
     let mut lister = Lister::default();
     let mut found = BTreeSet::new();
     for (year, doy) in window_days(cha, start, end, opts) {
