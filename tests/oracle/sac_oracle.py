@@ -101,6 +101,21 @@ def raw_case(rng, i):
            b"-12345  ", b"12345678"]
     for slot in (0, 1, 2, 3, 20, 21, 17):
         hs[slot] = rng.choice(odd)
+    if rng.random() < 0.7:
+        # Coordinates with lcalda set and dist unset: ObsPy computes dist/az/baz/gcarc on reading.
+        hi[38] = rng.choice([1, 1, 1, 0, -12345, 2])
+        ev = (rng.uniform(-90, 90), rng.uniform(-180, 180))
+        st = rng.choice([
+            (rng.uniform(-90, 90), rng.uniform(-180, 180)), ev, (-ev[0], ev[1] + 180), (90.0, 10.0),
+            (95.0, 0.0), (ev[0], ev[1] + 360), (10.0, 190.0), (-10.0, -540.0), (0.0, ev[1] + 179.9),
+        ])
+        if rng.random() < 0.2:
+            ev = (0.0, 0.0)
+            st = rng.choice([(0.0, 180.0), (0.0, 179.5), (0.5, 179.7), (0.0, 90.0)])
+        hf[35], hf[36] = ev
+        hf[31], hf[32] = st
+        if rng.random() < 0.1:
+            hf[50] = 123.0
     data = np.random.default_rng(i).standard_normal(n).astype("<f4")
     return hf, hi, hs, data
 

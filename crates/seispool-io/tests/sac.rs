@@ -110,8 +110,8 @@ fn compare_reads(paths: &[PathBuf]) {
 #[test]
 fn reads_obspy_made_files_like_obspy() {
     let dir = tempdir().unwrap();
-    let paths = oracle_make(dir.path(), 11, 45);
-    assert_eq!(paths.len(), 90);
+    let paths = oracle_make(dir.path(), 11, 90);
+    assert_eq!(paths.len(), 180);
     compare_reads(&paths);
 }
 

@@ -9,6 +9,7 @@
 pub mod header;
 
 mod convert;
+mod geodesy;
 mod numeric;
 
 use std::collections::BTreeMap;
@@ -76,9 +77,40 @@ fn parse_header(path: &Path, bytes: &[u8], file_len: u64) -> Result<(RawHeader, 
             ));
         }
     };
-    let raw = RawHeader::decode(head, big_endian);
+    let mut raw = RawHeader::decode(head, big_endian);
     check_layout(path, &raw, file_len)?;
+    fill_distances(path, &mut raw)?;
     Ok((raw, big_endian))
+}
+
+/// ObsPy's reader computes `dist`, `az`, `baz` and `gcarc` when `lcalda` is set and `dist` is not.
+fn fill_distances(path: &Path, raw: &mut RawHeader) -> Result<(), FormatError> {
+    if raw.float("dist").is_some() || matches!(raw.int("lcalda"), None | Some(0)) {
+        return Ok(());
+    }
+    let coords = ["evla", "evlo", "stla", "stlo"].map(|name| raw.float(name).map(f64::from));
+    let [Some(evla), Some(evlo), Some(stla), Some(stlo)] = coords else {
+        return Ok(());
+    };
+    match geodesy::gps2dist_azimuth(evla, evlo, stla, stlo) {
+        geodesy::Distances::Computed(m, az, baz) => {
+            let km = m / 1000.0;
+            raw.floats[50..54].copy_from_slice(&[
+                km as f32,
+                az as f32,
+                baz as f32,
+                geodesy::kilometers2degrees(km) as f32,
+            ]);
+            Ok(())
+        }
+        geodesy::Distances::Skipped => Ok(()),
+        geodesy::Distances::Fails => Err(FormatError::new(
+            path,
+            None,
+            4 * 31,
+            "event and station coordinates make the distance computation divide by zero",
+        )),
+    }
 }
 
 /// The checks ObsPy makes (npts vs file size, delta ≥ 0) plus what a time series needs.
