@@ -17,8 +17,11 @@ fn isclose(a: f64, b: f64) -> bool {
 /// A longitude brought into ±180° by steps of 360° as ObsPy does; `None` where that loop would not
 /// end (ObsPy hangs on an infinite or huge longitude).
 fn normalize_longitude(mut lon: f64) -> Option<f64> {
-    if !(lon.abs() < 1e6) {
-        return lon.is_nan().then_some(lon);
+    if lon.is_nan() {
+        return Some(lon);
+    }
+    if lon.abs() >= 1e6 {
+        return None;
     }
     while lon > 180.0 {
         lon -= 360.0;

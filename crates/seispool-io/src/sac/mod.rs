@@ -93,7 +93,7 @@ fn fill_distances(path: &Path, raw: &mut RawHeader) -> Result<(), FormatError> {
         return Ok(());
     };
     match geodesy::gps2dist_azimuth(evla, evlo, stla, stlo) {
-        geodesy::Distances::Computed(m, az, baz) => {
+        geodesy::Distances::Computed(m, azimuth, back_azimuth) => {
             let km = m / 1000.0;
             raw.floats[50..54].copy_from_slice(&[
                 km as f32,
