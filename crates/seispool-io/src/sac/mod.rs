@@ -97,8 +97,8 @@ fn fill_distances(path: &Path, raw: &mut RawHeader) -> Result<(), FormatError> {
             let km = m / 1000.0;
             raw.floats[50..54].copy_from_slice(&[
                 km as f32,
-                az as f32,
-                baz as f32,
+                azimuth as f32,
+                back_azimuth as f32,
                 geodesy::kilometers2degrees(km) as f32,
             ]);
             Ok(())
