@@ -393,6 +393,12 @@ fn errors_name_the_file_the_byte_and_the_problem() {
         "sac.sac: at byte 0: delta -1 is not a positive sample interval"
     );
     assert!(msg(&[0u8; 10]).starts_with("sac.sac: at byte 10: truncated header"));
+    // ObsPy reads a reference time in the year 1000; seispool's i64 nanoseconds cannot hold it.
+    let year_1000 = header_with(|b| b[280..284].copy_from_slice(&1000i32.to_le_bytes()));
+    assert_eq!(
+        msg(&year_1000),
+        "sac.sac: at byte 280: reference time nz* is outside 1677-09-21..2262-04-11"
+    );
 }
 
 #[test]

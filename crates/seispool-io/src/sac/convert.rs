@@ -15,16 +15,37 @@ pub fn is_sac_name(name: &str) -> bool {
     name == "kevnm" || FLOAT_NAMES.contains(&name) || INT_NAMES.contains(&name) || STR_NAMES.contains(&name)
 }
 
-/// The SAC reference time from the `nz*` headers, or `None` where ObsPy's `get_sac_reftime` fails
-/// (a null field, a two-digit year gets 1900 added, years outside 1000..=9999, out-of-range fields).
-pub fn reftime(values: &BTreeMap<String, HeaderValue>) -> Option<Time> {
+/// A reference time whose `nz*` fields are valid but lie outside the i64-nanosecond range (years
+/// before 1677 or after 2262), which ObsPy handles and seispool's `Time` cannot hold.
+#[derive(Debug)]
+pub struct OutOfRange;
+
+/// The SAC reference time from the `nz*` headers: `Ok(None)` where ObsPy's `get_sac_reftime` fails
+/// (a null field, years outside 1000..=9999 after adding 1900 to two-digit ones, out-of-range fields).
+pub fn reftime(values: &BTreeMap<String, HeaderValue>) -> Result<Option<Time>, OutOfRange> {
     let get = |name: &str| match values.get(name) {
         Some(HeaderValue::Int(v)) => Some(*v),
         _ => None,
     };
-    let mut year = get("nzyear")?;
-    let (jday, hour, minute) = (get("nzjday")?, get("nzhour")?, get("nzmin")?);
-    let (second, msec) = (get("nzsec")?, get("nzmsec")?);
+    let fields = [
+        get("nzyear"),
+        get("nzjday"),
+        get("nzhour"),
+        get("nzmin"),
+        get("nzsec"),
+        get("nzmsec"),
+    ];
+    let [
+        Some(mut year),
+        Some(jday),
+        Some(hour),
+        Some(minute),
+        Some(second),
+        Some(msec),
+    ] = fields
+    else {
+        return Ok(None);
+    };
     if (0..=99).contains(&year) {
         year += 1900;
     }
@@ -37,17 +58,12 @@ pub fn reftime(values: &BTreeMap<String, HeaderValue>) -> Option<Time> {
         && (0..60).contains(&second)
         && (0..1000).contains(&msec);
     if !ok {
-        return None;
+        return Ok(None);
     }
-    Time::from_year_doy(
-        year as i32,
-        jday as u32,
-        hour as u32,
-        minute as u32,
-        second as u32,
-        msec as u32 * 1_000_000,
-    )
-    .ok()
+    let (jday, hour, minute, second, msec) = (jday as u32, hour as u32, minute as u32, second as u32, msec as u32);
+    Time::from_year_doy(year as i32, jday, hour, minute, second, msec * 1_000_000)
+        .map(Some)
+        .map_err(|_| OutOfRange)
 }
 
 /// `seconds` (finite, in range) as nanoseconds rounded half-to-even, as ObsPy's `int(round(s * 1e9))`.
@@ -74,7 +90,7 @@ pub fn channel_id(values: &BTreeMap<String, HeaderValue>) -> ChannelId {
 /// microseconds below the millisecond that `nzmsec` cannot hold.
 fn nz_times(t: Time) -> ([(&'static str, i64); 6], i64) {
     let us = t.ns().div_euclid(1000) + i64::from(t.ns().rem_euclid(1000) > 500 || is_odd_tie(t.ns()));
-    let c = Time(us * 1000).civil();
+    let c = Time(us.saturating_mul(1000)).civil();
     let micro = i64::from(c.nanosecond / 1000);
     let fields = [
         ("nzyear", i64::from(c.year)),
@@ -146,8 +162,8 @@ fn fresh_header(id: &ChannelId, start: Time) -> Option<WriteHeader> {
 
 /// The kept SAC header updated for a (possibly trimmed or shifted) trace.
 fn merged_header(id: &ChannelId, start: Time, mut values: BTreeMap<String, HeaderValue>) -> Option<WriteHeader> {
-    let b = match reftime(&values) {
-        Some(reference) => py_round6((start - reference) as f64 / 1e9) as f32,
+    let b = match reftime(&values).ok()? {
+        Some(reference) => py_round6(start.ns().checked_sub(reference.ns())? as f64 / 1e9) as f32,
         None => {
             let old_b = match values.get("b") {
                 Some(HeaderValue::Float(b)) if *b as f32 != FNULL => Some(*b as f32),

@@ -145,7 +145,9 @@ fn check_layout(path: &Path, raw: &RawHeader, file_len: u64) -> Result<(), Forma
 fn header_to_trace(path: &Path, raw: &RawHeader) -> Result<Trace, FormatError> {
     let values = raw.to_values();
     let b = raw.float("b").map_or(0.0, f64::from);
-    let reference = reftime(&values).unwrap_or(Time::EPOCH);
+    let reference = reftime(&values)
+        .map_err(|_| FormatError::new(path, None, 280, "reference time nz* is outside 1677-09-21..2262-04-11"))?
+        .unwrap_or(Time::EPOCH);
     let starttime = seconds_to_ns(b)
         .and_then(|ns| reference.ns().checked_add(ns))
         .map(Time)

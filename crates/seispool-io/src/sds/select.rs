@@ -55,7 +55,7 @@ fn band_rate(code: Option<char>) -> f64 {
 fn year_doy(t: Time) -> (i32, u32) {
     let (us, rem) = (t.ns().div_euclid(1000), t.ns().rem_euclid(1000));
     let up = rem > 500 || (rem == 500 && us % 2 != 0);
-    let c = Time((us + i64::from(up)) * 1000).civil();
+    let c = Time((us + i64::from(up)).saturating_mul(1000)).civil();
     (c.year, c.doy)
 }
 
