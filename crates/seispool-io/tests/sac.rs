@@ -260,7 +260,7 @@ fn writes_the_same_bytes_as_obspy_for_new_traces() {
 #[test]
 fn writes_the_same_bytes_as_obspy_for_traces_read_from_sac() {
     let dir = tempdir().unwrap();
-    let sources = oracle_make(dir.path(), 23, 30);
+    let sources = oracle_make(dir.path(), 23, 90);
     let mut traces = Vec::new();
     let mut plans = Vec::new();
     for (k, src) in sources.iter().enumerate() {
@@ -274,7 +274,8 @@ fn writes_the_same_bytes_as_obspy_for_traces_read_from_sac() {
         // Trim some samples off the front (and shift the start accordingly), or move the trace.
         let cut = (k % 3).min(v.len());
         let data = v[cut..].to_vec();
-        let shift = [0, 1_000, 1_500_000_250, -86_400_000_000_000][k % 4];
+        let odd_ns = (k as i64 * 7_919_993) % 1_000_000_007 - 500_000_000;
+        let shift = [0, 1_000, 1_500_000_250, -86_400_000_000_000, odd_ns][k % 5];
         let start = tr.stats.starttime.add_seconds(cut as f64 * tr.stats.delta()) + shift;
         tr.set_data(Samples::F32(data));
         tr.stats.starttime = start;
@@ -285,6 +286,34 @@ fn writes_the_same_bytes_as_obspy_for_traces_read_from_sac() {
     assert_writes_like_obspy(dir.path(), &traces, |i, _| {
         let (src, a, b, start) = &plans[i];
         serde_json::json!({"source": src.display().to_string(), "slice": [a, b], "starttime_ns": start.ns()})
+    });
+}
+
+/// Regression: without a valid reference time ObsPy shifts by the old float32 `b` computed in single
+/// precision (`b * 1e9` as float32), which moves the written `nz*`/`b` across microsecond boundaries.
+#[test]
+fn writes_like_obspy_when_the_reference_time_is_invalid() {
+    let dir = tempdir().unwrap();
+    let mut traces = Vec::new();
+    let mut plans = Vec::new();
+    for (i, b) in [7.690427f32, -9.392751, 123.456, 0.1].into_iter().enumerate() {
+        let src = dir.path().join(format!("noref{i}.sac"));
+        let bytes = header_with(|h| {
+            h[280..284].copy_from_slice(&(-12345i32).to_le_bytes());
+            h[20..24].copy_from_slice(&b.to_le_bytes());
+        });
+        std::fs::write(&src, bytes).unwrap();
+        let tr = sac::read_file(&src, false).unwrap();
+        for offset in (-1_200..1_200).step_by(41) {
+            let mut t = tr.clone();
+            t.stats.starttime = tr.stats.starttime + offset;
+            plans.push((src.clone(), t.stats.starttime));
+            traces.push(t);
+        }
+    }
+    assert_writes_like_obspy(dir.path(), &traces, |i, tr| {
+        let (src, start) = &plans[i];
+        serde_json::json!({"source": src.display().to_string(), "slice": [0, tr.stats.npts], "starttime_ns": start.ns()})
     });
 }
 
