@@ -5,6 +5,12 @@
 //! `reference time + b`, rate `1 / round(delta, 6)`, every non-null header kept in `Stats::headers`
 //! under ObsPy's `stats.sac` names. Writing mirrors `Trace.write(format="SAC")` with
 //! `keep_sac_header=True`, byte for byte.
+//!
+//! Where seispool refuses what ObsPy accepts: `nvhdr` not in 1..=19 in either byte order (ObsPy then
+//! assumes big-endian), `iftype` other than ITIME or `leven` 0 (ObsPy reads them as if evenly
+//! sampled), `delta` ≤ 0 or rounding to 0 (ObsPy gives an infinite rate), a reference time outside
+//! the i64-nanosecond range, and longitudes so large that ObsPy's normalisation loop never ends
+//! (distances are then left unset). SAC alphanumeric (SACXY) files are not read.
 
 pub mod header;
 

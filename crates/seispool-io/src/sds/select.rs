@@ -2,6 +2,10 @@
 //! (`Client._get_filenames`) finds them — the window widened by a file-border buffer on both sides,
 //! every day it touches, and Python-`glob` matching of NET/STA/LOC/CHA patterns. Only directories
 //! are listed; no file is opened.
+//!
+//! Patterns follow Python's `glob`: `*`, `?`, `[...]`/`[!...]` within one path component, and
+//! wildcards do not match names starting with `.` unless the pattern does. Two differences: a set
+//! `[^...]` is negated here (a literal `^` in Python's `fnmatch`), and the root is taken literally.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
