@@ -8,6 +8,7 @@ usage:
 
 Floats are reported as float32 bit patterns (["f", bits]) so that NaN and -0.0 compare exactly.
 """
+import io
 import json
 import random
 import sys
@@ -155,7 +156,11 @@ def write(specs_path):
         specs = json.load(f)
     for spec in specs:
         tr = build_trace(spec)
-        tr.write(spec["out"], format="SAC", byteorder=">" if spec["big_endian"] else "<")
+        # A buffer, not a file name: ObsPy can write an empty trace only to a buffer.
+        buf = io.BytesIO()
+        tr.write(buf, format="SAC", byteorder=">" if spec["big_endian"] else "<")
+        with open(spec["out"], "wb") as f:
+            f.write(buf.getvalue())
 
 
 def main():

@@ -26,7 +26,7 @@ use seispool_core::{HeaderValue, Samples, Stats, Time, Trace};
 
 use crate::{FormatError, IoError};
 use convert::{channel_id, header_for_write, is_sac_name, reftime, sampling_rate, seconds_to_ns, to_raw};
-use header::{HEADER_LEN, ITIME, NPTS_OFFSET, NVHDR_OFFSET, RawHeader};
+use header::{FNULL, HEADER_LEN, ITIME, NPTS_OFFSET, NVHDR_OFFSET, RawHeader};
 
 /// Reads a SAC file; with `headonly` only the header is read (the size check still applies).
 pub fn read_file(path: &Path, headonly: bool) -> Result<Trace, IoError> {
@@ -214,6 +214,13 @@ pub fn to_bytes(label: &Path, trace: &Trace, big_endian: bool) -> Result<Vec<u8>
             stats.sampling_rate
         )));
     }
+    if stats.npts != trace.data.len() {
+        return Err(unsupported(format!(
+            "trace has npts {} but {} samples (a header-only read cannot be written)",
+            stats.npts,
+            trace.data.len()
+        )));
+    }
     let old: BTreeMap<String, HeaderValue> = stats
         .headers
         .iter()
@@ -243,8 +250,9 @@ fn samples_f32(data: &Samples) -> Option<Vec<f32>> {
     }
 }
 
-/// ObsPy's `SACTrace._flush_headers`: `npts`, `e` and, when there is data, `depmin`/`depmax`/`depmen`
-/// computed from the samples in their own type.
+/// ObsPy's `SACTrace._flush_headers`: `npts`, `e` and `depmin`/`depmax`/`depmen` computed from the
+/// samples in their own type. Without samples the kept values stay, and null ones become NaN
+/// (ObsPy stores the `None` its getters return).
 fn flush_data_headers(raw: &mut RawHeader, b: f32, data: &Samples, npts: usize) {
     raw.ints[9] = npts as i32;
     let delta = f64::from(raw.floats[0]);
@@ -253,10 +261,18 @@ fn flush_data_headers(raw: &mut RawHeader, b: f32, data: &Samples, npts: usize) 
     } else {
         b
     };
-    if let Some((min, max, mean)) = data_stats(data) {
-        raw.floats[1] = min;
-        raw.floats[2] = max;
-        raw.floats[56] = mean;
+    let values = match data_stats(data) {
+        Some((min, max, mean)) => [min, max, mean],
+        None => [1, 2, 56].map(|i| {
+            if raw.floats[i] == FNULL {
+                f32::NAN
+            } else {
+                raw.floats[i]
+            }
+        }),
+    };
+    for (i, v) in [1, 2, 56].into_iter().zip(values) {
+        raw.floats[i] = v;
     }
 }
 
