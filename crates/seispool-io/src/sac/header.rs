@@ -295,7 +295,7 @@ fn clean_string(slot: &[u8; 8]) -> Option<String> {
 }
 
 /// Python's `str.strip()` for ASCII text (it also strips the separators 0x1c..=0x1f).
-pub fn py_strip(text: &str) -> &str {
+pub(super) fn py_strip(text: &str) -> &str {
     text.trim_matches(|c: char| matches!(c, '\t'..='\r' | '\x1c'..='\x1f' | ' '))
 }
 

@@ -3,7 +3,8 @@
 //! The header layout is in [`header`]. Reading mirrors `obspy.read(format="SAC")`: byte order from
 //! `nvhdr`, file size must be `632 + 4·npts`, id from `knetwk.kstnm.khole.kcmpnm`, start time
 //! `reference time + b`, rate `1 / round(delta, 6)`, every non-null header kept in `Stats::headers`
-//! under ObsPy's `stats.sac` names. Writing mirrors `Trace.write(format="SAC")` with
+//! under ObsPy's `stats.sac` names (with `dist`/`az`/`baz`/`gcarc` filled in when `lcalda` asks for
+//! them, as ObsPy's reader does). Writing mirrors `Trace.write(format="SAC")` with
 //! `keep_sac_header=True`, byte for byte.
 //!
 //! Where seispool refuses what ObsPy accepts: `nvhdr` not in 1..=19 in either byte order (ObsPy then
@@ -52,7 +53,7 @@ pub fn read_bytes(label: &Path, bytes: &[u8], headonly: bool) -> Result<Trace, I
     let (raw, big_endian) = parse_header(label, bytes, bytes.len() as u64)?;
     let mut trace = header_to_trace(label, &raw)?;
     if !headonly {
-        let body = &bytes[HEADER_LEN..];
+        let body = bytes.get(HEADER_LEN..).unwrap_or_default();
         trace.data = Samples::F32(decode_samples(label, body, trace.stats.npts, big_endian)?);
     }
     Ok(trace)
