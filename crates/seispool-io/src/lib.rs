@@ -3,5 +3,7 @@
 
 mod error;
 pub mod mseed;
+pub mod sac;
+pub mod sds;
 
 pub use error::{FormatError, IoError};
