@@ -346,7 +346,7 @@ fn poly(roots: &[C64]) -> Vec<f64> {
     let mut a = vec![C64::ONE];
     for &r in roots {
         let mut next = a.clone();
-        next.push(C64::ONE * -r * a[a.len() - 1]);
+        next.push(a[a.len() - 1] * -r);
         for i in (1..a.len()).rev() {
             next[i] = a[i] + a[i - 1] * -r;
         }
@@ -363,10 +363,6 @@ fn single_zpksos(z: &[C64], p: &[C64]) -> [f64; 6] {
     sos[3 - b.len()..3].copy_from_slice(&b);
     sos[6 - a.len()..6].copy_from_slice(&a);
     sos
-}
-
-fn take(v: &mut Vec<C64>, i: usize) -> C64 {
-    v.remove(i)
 }
 
 fn count_real(v: &[C64]) -> usize {
@@ -402,34 +398,34 @@ const NOTHING_LEFT: DesignError = DesignError::Pairing("ran out of poles");
 
 /// One iteration of SciPy's pairing loop: the worst remaining pole with its nearest zeros.
 fn next_section(z: &mut Vec<C64>, p: &mut Vec<C64>) -> Result<[f64; 6], DesignError> {
-    let p1 = take(p, idx_worst(p).ok_or(NOTHING_LEFT)?);
+    let p1 = p.remove(idx_worst(p).ok_or(NOTHING_LEFT)?);
     if p1.is_real() && count_real(p) == 0 {
-        let z1 = take(z, nearest(z, p1, Which::Real)?);
+        let z1 = z.remove(nearest(z, p1, Which::Real)?);
         let zero = C64::real(0.0);
         return Ok(single_zpksos(&[z1, zero], &[p1, zero]));
     }
     if p.len() + 1 == z.len() && !p1.is_real() && count_real(p) == 1 && count_real(z) == 1 {
-        let z1 = take(z, nearest(z, p1, Which::Complex)?);
+        let z1 = z.remove(nearest(z, p1, Which::Complex)?);
         return Ok(single_zpksos(&[z1, z1.conj()], &[p1, p1.conj()]));
     }
     let p2 = if p1.is_real() {
         let real_idx: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_real()).collect();
         let worst = idx_worst(&real_idx.iter().map(|&i| p[i]).collect::<Vec<_>>()).ok_or(NOTHING_LEFT)?;
-        take(p, real_idx[worst])
+        p.remove(real_idx[worst])
     } else {
         p1.conj()
     };
     if z.is_empty() {
         return Ok(single_zpksos(&[], &[p1, p2]));
     }
-    let z1 = take(z, nearest(z, p1, Which::Any)?);
+    let z1 = z.remove(nearest(z, p1, Which::Any)?);
     if !z1.is_real() {
         return Ok(single_zpksos(&[z1, z1.conj()], &[p1, p2]));
     }
     if z.is_empty() {
         return Ok(single_zpksos(&[z1], &[p1, p2]));
     }
-    let z2 = take(z, nearest(z, p1, Which::Real)?);
+    let z2 = z.remove(nearest(z, p1, Which::Real)?);
     Ok(single_zpksos(&[z1, z2], &[p1, p2]))
 }
 
