@@ -4,8 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use seispool_dsp::{
-    Band, DecimateOptions, DesignCache, FilterError, FilterKind, FilterWarning, IirOptions, IirSpec, cheb2ord,
-    decimate, design_bandpass, design_bandstop, design_highpass, design_lowpass, design_lowpass_cheby_2, iirfilter,
+    Band, DecimateOptions, DesignCache, FilterError, FilterKind, FilterWarning, IirOptions, IirSpec, Sos, cheb2ord,
+    check_decimate, decimate, design_bandpass, design_bandstop, design_highpass, design_lowpass,
+    design_lowpass_cheby_2, iirfilter, integer_decimation,
 };
 use seispool_testkit::{TempDir, max_rel_err, read_f64_file, run_oracle, tempdir, write_f64_file};
 use serde_json::{Value, json};
@@ -685,4 +686,76 @@ fn design_cache_reuses_designs() {
     };
     assert!(cache.sos(&spec).is_err() && cache.sos(&spec).is_err());
     assert_eq!(cache.len(), 3);
+}
+
+/// Designs that must match SciPy section by section (not only up to a tie-induced reordering).
+fn assert_sos_exact(specs: &[IirSpec]) {
+    let mut batch = Batch::new();
+    for s in specs {
+        batch.push(iirfilter_case(s));
+    }
+    for (s, theirs) in specs.iter().zip(batch.run()) {
+        let sos = iirfilter(s).unwrap();
+        sos_close(sos.sections(), theirs.out.as_ref().unwrap(), 1e-12).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+    }
+}
+
+#[test]
+fn regression_lp2bs_square_cancellation_rounds_like_numpy_fma() {
+    // `p**2 - wo**2` cancels for wide stop bands; numpy squares with a fused multiply-add.
+    let kind = FilterKind::Chebyshev2 { rs: 96.0 };
+    assert_sos_exact(&[
+        IirSpec {
+            order: 2,
+            band: Band::Bandstop(0.5, 0.99),
+            kind,
+        },
+        IirSpec {
+            order: 6,
+            band: Band::Bandpass(0.5, 0.99),
+            kind,
+        },
+    ]);
+}
+
+#[test]
+fn regression_mirrored_pole_tie_breaks_like_numpy_abs() {
+    // Poles mirrored about the imaginary axis are equally close to the unit circle; numpy's complex
+    // abs (larger * sqrt(fma(r, r, 1))) decides which section comes first.
+    assert_sos_exact(&[IirSpec {
+        order: 2,
+        band: Band::Bandstop(0.4, 0.6),
+        kind: FilterKind::Chebyshev2 { rs: 20.5 },
+    }]);
+}
+
+#[test]
+fn integer_decimation_keeps_every_factor_th_sample() {
+    let mut data: Vec<i32> = (0..10).collect();
+    integer_decimation(&mut data, 4).unwrap();
+    assert_eq!(data, [0, 4, 8]);
+    assert!(integer_decimation(&mut data, 0).is_err());
+    let strict = DecimateOptions {
+        strict_length: true,
+        no_filter: true,
+    };
+    assert!(check_decimate(10, 4, strict).is_err() && check_decimate(12, 4, strict).is_ok());
+    assert!(check_decimate(100, 17, DecimateOptions::default()).is_err());
+    assert!(
+        check_decimate(
+            100,
+            17,
+            DecimateOptions {
+                no_filter: true,
+                strict_length: false
+            }
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn sos_new_rejects_sections_without_unit_a0() {
+    assert!(Sos::new(vec![[1.0, 0.0, 0.0, 1.0, 0.5, 0.0]]).is_some());
+    assert!(Sos::new(vec![[1.0, 0.0, 0.0, 2.0, 0.5, 0.0]]).is_none());
 }
