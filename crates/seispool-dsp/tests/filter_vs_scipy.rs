@@ -273,9 +273,46 @@ fn butterworth_filters_match_obspy_for_every_btype_order_and_direction() {
             }
         }
     }
+    cases.extend(random_corner_cases(240));
     let tally = run_filter_cases(&cases);
     eprintln!("butterworth: {} cases: {tally:?}", cases.len());
     assert!(tally.ok > 700 && tally.warned > 100, "{tally:?}");
+}
+
+/// Butterworth cases at pseudo-random corner frequencies (log-uniform in 1e-4..1 of Nyquist), so that
+/// rounding differences in numpy's vectorised `tan` get a chance to show up.
+fn random_corner_cases(count: usize) -> Vec<FilterCase> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..count)
+        .map(|i| {
+            let func = FUNCS[i % 4];
+            let mut f = [10f64.powf(-4.0 * uniform()), 10f64.powf(-4.0 * uniform())];
+            f.sort_by(f64::total_cmp);
+            let df = RATES[i % RATES.len()];
+            let freqs = match func {
+                Func::Bandpass | Func::Bandstop => vec![f[0] * df * 0.5, f[1] * df * 0.5],
+                Func::Lowpass | Func::Highpass => vec![f[1] * df * 0.5],
+            };
+            let opts = IirOptions {
+                corners: 1 + i % 8,
+                zerophase: i % 3 == 0,
+                kind: FilterKind::Butterworth,
+            };
+            FilterCase {
+                func,
+                freqs,
+                df,
+                opts,
+                input: (i % 3, 1001),
+            }
+        })
+        .collect()
 }
 
 #[test]
