@@ -1,0 +1,65 @@
+//! ObsPy's `Trace.decimate(factor, no_filter, strict_length)`: an automatic Chebyshev II anti-alias
+//! lowpass (`lowpass_cheby_2` at `sampling_rate * 0.5 / factor`, `maxorder=12`) followed by keeping
+//! every `factor`-th sample.
+
+use crate::filter::{FilterError, design_lowpass_cheby_2};
+use crate::iir::DesignCache;
+
+/// `Trace.decimate` options (both default to false, like ObsPy).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecimateOptions {
+    /// Skip the anti-alias filter (`no_filter=True`).
+    pub no_filter: bool,
+    /// Refuse when `npts % factor != 0` (`strict_length=True`).
+    pub strict_length: bool,
+}
+
+/// The checks `Trace.decimate` makes before touching data, in ObsPy's order: `strict_length`, then the
+/// factor limit of 16 for the automatic filter. Callers decimating integer samples with
+/// `no_filter` use this with [`integer_decimation`].
+pub fn check_decimate(npts: usize, factor: usize, opts: DecimateOptions) -> Result<(), FilterError> {
+    if factor == 0 {
+        return Err(FilterError::ZeroFactor);
+    }
+    if opts.strict_length && !npts.is_multiple_of(factor) {
+        return Err(FilterError::StrictLength { npts, factor });
+    }
+    if !opts.no_filter && factor > 16 {
+        return Err(FilterError::UnstableFactor(factor));
+    }
+    Ok(())
+}
+
+/// `obspy.signal.filter.integer_decimation`: keeps samples `0, factor, 2·factor, …` in place
+/// (`data[::factor]`, so `ceil(npts / factor)` remain).
+pub fn integer_decimation<T: Copy>(data: &mut Vec<T>, factor: usize) -> Result<(), FilterError> {
+    if factor == 0 {
+        return Err(FilterError::ZeroFactor);
+    }
+    let kept = data.len().div_ceil(factor);
+    for i in 1..kept {
+        data[i] = data[i * factor];
+    }
+    data.truncate(kept);
+    Ok(())
+}
+
+/// `Trace.decimate(factor, no_filter, strict_length)` on float samples in place. Returns the new
+/// sampling rate (`sampling_rate / factor`); the new npts is `data.len()`. The caller updates stats.
+pub fn decimate(
+    data: &mut Vec<f64>,
+    sampling_rate: f64,
+    factor: usize,
+    opts: DecimateOptions,
+    cache: &mut DesignCache,
+) -> Result<f64, FilterError> {
+    check_decimate(data.len(), factor, opts)?;
+    if !opts.no_filter {
+        let freq = sampling_rate * 0.5 / factor as f64;
+        design_lowpass_cheby_2(freq, sampling_rate, 12, cache)?
+            .plan
+            .apply(data)?;
+    }
+    integer_decimation(data, factor)?;
+    Ok(sampling_rate / factor as f64)
+}
