@@ -90,6 +90,7 @@ fn round_ns(x: f64) -> i64 {
 
 /// ObsPy `Trace.interpolate`'s stats rules: `time_shift` moves the old start (`UTCDateTime + float`),
 /// `starttime` defaults to the (shifted) start, `npts` to `floor((endtime - starttime) * rate) + 1`.
+/// `None` when the trace has no data: ObsPy then leaves the trace (stats included) unchanged.
 pub fn interpolate_plan(
     starttime_ns: i64,
     sampling_rate: f64,
@@ -98,7 +99,10 @@ pub fn interpolate_plan(
     new_starttime_ns: Option<i64>,
     new_npts: Option<i64>,
     time_shift: f64,
-) -> Result<InterpolatePlan, OpError> {
+) -> Result<Option<InterpolatePlan>, OpError> {
+    if npts == 0 {
+        return Ok(None);
+    }
     if new_sampling_rate.is_nan() || new_sampling_rate <= 0.0 {
         return Err(OpError::new(OP, "the time step must be positive."));
     }
@@ -111,7 +115,7 @@ pub fn interpolate_plan(
     let old_dt = 1.0 / sampling_rate;
     let old_start = timestamp(start_ns);
     let new_start = new_starttime_ns.map_or(old_start, timestamp);
-    let timediff = if npts == 0 { 0.0 } else { (npts - 1) as f64 * old_dt };
+    let timediff = (npts - 1) as f64 * old_dt;
     let endtime = timestamp(start_ns + round_ns(timediff * 1e9));
     let n = match new_npts {
         Some(n) => n,
@@ -119,7 +123,7 @@ pub fn interpolate_plan(
     };
     let new_npts =
         usize::try_from(n).map_err(|_| OpError::new(OP, format!("number of samples, {n}, must be non-negative.")))?;
-    Ok(InterpolatePlan {
+    Ok(Some(InterpolatePlan {
         old_start,
         old_dt,
         new_start,
@@ -127,7 +131,7 @@ pub fn interpolate_plan(
         new_npts,
         new_starttime_ns: round_ns(new_start * 1e9),
         new_sampling_rate: 1.0 / dt,
-    })
+    }))
 }
 
 /// ObsPy `Trace.interpolate(...)` on data laid out by `plan`: the new samples.
@@ -333,7 +337,8 @@ fn hermite(y: &[f64], slope: &[f64], x: f64, h: f64, x_start: f64) -> f64 {
     let i = (x - x_start) / h;
     let i0 = i.trunc() as usize;
     if i == i0 as f64 || i0 + 1 >= y.len() {
-        // ObsPy's C code would read past the end here (x a rounding step beyond the last sample).
+        // Float timestamps can put the last point a rounding step past the last sample; ObsPy's C code then
+        // reads beyond its arrays (undefined), we return the last sample.
         return y[i0.min(y.len() - 1)];
     }
     let i1 = i0 + 1;

@@ -24,6 +24,7 @@ pub struct ResamplePlan {
 /// ObsPy `Trace.resample(sampling_rate, no_filter, strict_length)` checks and sizes: errors where ObsPy
 /// raises (`strict_length` with a changing end time; filter factor above 16; non-positive rates).
 /// The pipeline applies the returned low-pass (the filter kernels live elsewhere) before [`Resampler::resample`].
+/// ObsPy skips traces without data (stats unchanged): `npts == 0` gives `num == 0` and no filter.
 pub fn resample_prepare(
     npts: usize,
     sampling_rate: f64,
@@ -36,6 +37,12 @@ pub fn resample_prepare(
             OP,
             format!("sampling rate must be positive and finite, got {new_sampling_rate}"),
         ));
+    }
+    if npts == 0 {
+        return Ok(ResamplePlan {
+            num: 0,
+            lowpass_freq: None,
+        });
     }
     let factor = sampling_rate / new_sampling_rate;
     if strict_length && (npts as f64) % factor != 0.0 {
@@ -93,6 +100,7 @@ impl Resampler {
     /// rfft, multiply by the periodic `window` (`get_window(window, npts)`, ifftshifted; `None` = no
     /// window), linearly interpolate the spectrum onto the new frequency grid, irfft to `num` samples.
     /// Call [`resample_prepare`] first (and the low-pass it asks for). The new start time is unchanged.
+    /// Empty data gives an empty result; ObsPy then leaves the trace's stats (sampling rate) unchanged.
     pub fn resample(
         &mut self,
         data: &[f64],
@@ -102,7 +110,7 @@ impl Resampler {
     ) -> Result<Vec<f64>, OpError> {
         let npts = data.len();
         if npts == 0 {
-            return Err(OpError::new(OP, "cannot resample an empty trace"));
+            return Ok(Vec::new());
         }
         let plan = resample_prepare(npts, sampling_rate, new_sampling_rate, true, false)?;
         let num = plan.num;
