@@ -284,7 +284,10 @@ fn taper_matches_obspy() {
     check(cases);
 }
 
-fn resample_case(x: &[f64], sr: f64, new_sr: f64, window: Option<(&str, &[(&str, f64)])>, strict: bool) -> Case {
+/// A `get_window` name with its parameters.
+type NamedWindow<'a> = (&'a str, &'a [(&'a str, f64)]);
+
+fn resample_case(x: &[f64], sr: f64, new_sr: f64, window: Option<NamedWindow>, strict: bool) -> Case {
     let wjson = match window {
         None => Value::Null,
         Some((name, [])) => json!(name),
@@ -315,7 +318,7 @@ fn resample_case(x: &[f64], sr: f64, new_sr: f64, window: Option<(&str, &[(&str,
 #[test]
 fn resample_matches_obspy() {
     let mut cases = Vec::new();
-    let windows: [Option<(&str, &[(&str, f64)])>; 6] = [
+    let windows: [Option<NamedWindow>; 6] = [
         Some(("hann", &[])),
         None,
         Some(("hamming", &[])),
