@@ -65,6 +65,20 @@ pub enum Window {
         /// Standardized half bandwidth.
         nw: f64,
     },
+    /// `general_hamming(alpha)`.
+    GeneralHamming {
+        /// Window coefficient.
+        alpha: f64,
+    },
+    /// `exponential(center, tau)`.
+    Exponential {
+        /// Centre sample; `None` is the middle (SciPy forbids a centre for symmetric windows).
+        center: Option<f64>,
+        /// Decay parameter.
+        tau: f64,
+    },
+    /// `lanczos` (sinc window).
+    Lanczos,
 }
 
 /// Window names ObsPy's `Trace.taper` accepts (its `obspy.plugin.taper` entry points).
@@ -120,7 +134,8 @@ impl TaperType {
             ));
         }
         if name == "cosine" {
-            let args = Kwargs::new("taper", kwargs, &["halfcosine", "sactaper"])?;
+            // ObsPy overrides `p` with 1.0, so a given `p` is accepted and has no effect.
+            let args = Kwargs::new("taper", kwargs, &["halfcosine", "sactaper", "p"])?;
             return Ok(TaperType::Cosine {
                 halfcosine: args.get("halfcosine").is_none_or(|v| v != 0.0),
                 sactaper: args.get("sactaper").is_some_and(|v| v != 0.0),
@@ -164,7 +179,8 @@ fn window_from_name(op: &'static str, name: &str, kwargs: &[(&str, f64)]) -> Res
         "general_gaussian" => &["p", "sig", "sym"],
         "chebwin" => &["at", "sym"],
         "dpss" => &["NW", "sym"],
-        "tukey" => &["alpha", "sym"],
+        "tukey" | "general_hamming" => &["alpha", "sym"],
+        "exponential" => &["center", "tau", "sym"],
         _ => &["sym"],
     };
     let a = Kwargs::new(op, kwargs, params)?;
@@ -202,6 +218,14 @@ fn window_from_name(op: &'static str, name: &str, kwargs: &[(&str, f64)]) -> Res
         "dpss" => Window::Dpss {
             nw: a.need("NW", name)?,
         },
+        "general_hamming" => Window::GeneralHamming {
+            alpha: a.need("alpha", name)?,
+        },
+        "exponential" => Window::Exponential {
+            center: a.get("center"),
+            tau: a.get("tau").unwrap_or(1.0),
+        },
+        "lanczos" => Window::Lanczos,
         _ => return Err(OpError::new(op, format!("unknown window type '{name}'"))),
     };
     Ok((w, sym))
@@ -232,6 +256,9 @@ impl Window {
             "cosine" | "halfcosine" => "cosine",
             "tukey" | "tuk" => "tukey",
             "dpss" => "dpss",
+            "general_hamming" => "general_hamming",
+            "exponential" | "poisson" => "exponential",
+            "lanczos" | "sinc" => "lanczos",
             other => return Err(OpError::new("get_window", format!("unknown window type '{other}'"))),
         };
         let kwargs: Vec<(&str, f64)> = kwargs.iter().copied().filter(|(k, _)| *k != "sym").collect();
@@ -240,6 +267,11 @@ impl Window {
 
     /// The window of `m` samples, symmetric (`sym = true`) or periodic, exactly as SciPy computes it.
     pub fn samples(&self, m: usize, sym: bool) -> Result<Vec<f64>, OpError> {
+        if let Window::Exponential { center: Some(_), .. } = *self
+            && sym
+        {
+            return Err(OpError::new("exponential", "if sym==True, center must be None."));
+        }
         if m <= 1 {
             return Ok(vec![1.0; m]);
         }
@@ -284,8 +316,32 @@ impl Window {
                 .collect(),
             Window::Chebwin { at } => chebwin(m, at),
             Window::Dpss { nw } => dpss(m, nw),
+            Window::GeneralHamming { alpha } => general_cosine(m, &[alpha, 1.0 - alpha]),
+            Window::Exponential { center, tau } => {
+                let c = center.unwrap_or((m as f64 - 1.0) / 2.0);
+                (0..m).map(|i| (-(i as f64 - c).abs() / tau).exp()).collect()
+            }
+            Window::Lanczos => lanczos_window(m),
         }
     }
+}
+
+/// `scipy.signal.windows.lanczos`: `sinc(2 n / (m - 1) - 1)` on the right half, mirrored.
+fn lanczos_window(m: usize) -> Vec<f64> {
+    let np_sinc = |x: f64| {
+        let y = PI * if x == 0.0 { 1.0e-20 } else { x };
+        y.sin() / y
+    };
+    let start = if m % 2 == 0 { m / 2 } else { m.div_ceil(2) };
+    let right: Vec<f64> = (start..m)
+        .map(|i| np_sinc(2.0 * i as f64 / (m as f64 - 1.0) - 1.0))
+        .collect();
+    let mut w: Vec<f64> = right.iter().rev().copied().collect();
+    if m % 2 == 1 {
+        w.push(1.0);
+    }
+    w.extend_from_slice(&right);
+    w
 }
 
 /// `arange(0, m) - (m - 1) / 2`.

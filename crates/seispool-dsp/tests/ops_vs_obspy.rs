@@ -343,7 +343,13 @@ fn resample_case(x: &[f64], sr: f64, new_sr: f64, window: Option<NamedWindow>, s
 #[test]
 fn resample_matches_obspy() {
     let mut cases = Vec::new();
-    let windows: [Option<NamedWindow>; 6] = [
+    let windows: [Option<NamedWindow>; 12] = [
+        Some(("general_hamming", &[("alpha", 0.6)])),
+        Some(("exponential", &[("center", 3.0), ("tau", 30.0)])),
+        Some(("lanczos", &[])),
+        Some(("chebwin", &[("at", 80.0)])),
+        Some(("tukey", &[("alpha", 0.3)])),
+        Some(("cosine", &[])),
         Some(("hann", &[])),
         None,
         Some(("hamming", &[])),
