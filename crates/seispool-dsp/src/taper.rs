@@ -332,7 +332,7 @@ fn lanczos_window(m: usize) -> Vec<f64> {
         let y = PI * if x == 0.0 { 1.0e-20 } else { x };
         y.sin() / y
     };
-    let start = if m % 2 == 0 { m / 2 } else { m.div_ceil(2) };
+    let start = m.div_ceil(2);
     let right: Vec<f64> = (start..m)
         .map(|i| np_sinc(2.0 * i as f64 / (m as f64 - 1.0) - 1.0))
         .collect();
