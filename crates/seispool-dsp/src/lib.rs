@@ -8,6 +8,7 @@ mod normalize;
 mod op_error;
 mod resample;
 mod taper;
+mod window;
 
 pub use detrend::{
     Detrend, detrend, detrend_constant, detrend_linear, detrend_polynomial, detrend_simple, detrend_spline,
@@ -17,4 +18,5 @@ pub use interpolate::{InterpMethod, InterpolatePlan, interpolate, interpolate_ke
 pub use normalize::{abs_max_value, normalize};
 pub use op_error::OpError;
 pub use resample::{ResamplePlan, Resampler, resample_prepare};
-pub use taper::{Side, TAPER_TYPES, TaperType, Window, cosine_taper, taper};
+pub use taper::{Side, TAPER_TYPES, TaperType, cosine_taper, taper};
+pub use window::Window;

@@ -7,7 +7,7 @@ use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
 use crate::OpError;
 use crate::interpolate::np_interp;
-use crate::taper::Window;
+use crate::window::Window;
 
 const OP: &str = "resample";
 
