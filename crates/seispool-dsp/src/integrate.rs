@@ -25,6 +25,12 @@ pub fn integrate_spline(data: &mut [f64], delta: f64, k: usize) -> Result<(), Op
     if n == 0 {
         return Ok(());
     }
+    if !(delta.is_finite() && delta > 0.0) {
+        return Err(OpError::new(
+            "integrate",
+            format!("x must be strictly increasing: sample interval {delta}"),
+        ));
+    }
     let x = numpy_linspace(0.0, (n - 1) as f64 * delta, n);
     let (t, c) = fitpack::interpolating_spline("integrate", &x, data, k)?;
     let (ti, ci, ki) = fitpack::antiderivative(&t, &c, k);

@@ -106,9 +106,16 @@ pub fn interpolate_plan(
     if new_sampling_rate.is_nan() || new_sampling_rate <= 0.0 {
         return Err(OpError::new(OP, "the time step must be positive."));
     }
+    if new_sampling_rate.is_infinite() {
+        // ObsPy divides by the resulting zero step and raises ZeroDivisionError.
+        return Err(OpError::new(OP, "float division by zero (infinite sampling rate)"));
+    }
     let dt = 1.0 / new_sampling_rate;
+    let out_of_range = || OpError::new(OP, "time outside the representable range");
     let start_ns = if time_shift != 0.0 {
-        starttime_ns + round_ns(time_shift * 1e9)
+        starttime_ns
+            .checked_add(round_ns(time_shift * 1e9))
+            .ok_or_else(out_of_range)?
     } else {
         starttime_ns
     };
@@ -116,10 +123,14 @@ pub fn interpolate_plan(
     let old_start = timestamp(start_ns);
     let new_start = new_starttime_ns.map_or(old_start, timestamp);
     let timediff = (npts - 1) as f64 * old_dt;
-    let endtime = timestamp(start_ns + round_ns(timediff * 1e9));
+    let endtime = timestamp(
+        start_ns
+            .checked_add(round_ns(timediff * 1e9))
+            .ok_or_else(out_of_range)?,
+    );
     let n = match new_npts {
         Some(n) => n,
-        None => ((endtime - new_start) / dt).floor() as i64 + 1,
+        None => (((endtime - new_start) / dt).floor() as i64).saturating_add(1),
     };
     let new_npts =
         usize::try_from(n).map_err(|_| OpError::new(OP, format!("number of samples, {n}, must be non-negative.")))?;
@@ -164,6 +175,12 @@ pub fn interpolate_kernel(
     }
     if data.is_empty() {
         return Err(OpError::new(OP, "not a 1d array."));
+    }
+    if !(old_dt.is_finite() && old_dt > 0.0 && old_start.is_finite() && new_start.is_finite()) {
+        return Err(OpError::new(
+            OP,
+            format!("invalid time axis: start {old_start}, delta {old_dt}"),
+        ));
     }
     let old_end = old_start + old_dt * (data.len() - 1) as f64;
     let new_end = new_start + new_dt * (new_npts as f64 - 1.0);

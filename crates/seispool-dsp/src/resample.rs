@@ -44,6 +44,12 @@ pub fn resample_prepare(
             lowpass_freq: None,
         });
     }
+    if !(sampling_rate > 0.0 && sampling_rate.is_finite()) {
+        return Err(OpError::new(
+            OP,
+            format!("trace sampling rate must be positive and finite, got {sampling_rate}"),
+        ));
+    }
     let factor = sampling_rate / new_sampling_rate;
     if strict_length && (npts as f64) % factor != 0.0 {
         return Err(OpError::new(

@@ -684,3 +684,58 @@ fn weighted_average_slopes_point_past_last_sample_returns_last_sample() {
     assert_eq!(out.len(), 3);
     assert_eq!(out[2], 4.0);
 }
+
+#[test]
+fn bad_parameters_return_errors_without_panicking() {
+    let x = signal("noise", 50);
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(
+            integrate_spline(&mut x.clone(), bad, 3).is_err(),
+            "integrate_spline delta={bad}"
+        );
+        assert!(
+            Resampler::new().resample(&x, bad, 10.0, None).is_err(),
+            "resample from rate {bad}"
+        );
+        assert!(
+            Resampler::new().resample(&x, 100.0, bad, None).is_err(),
+            "resample to rate {bad}"
+        );
+        assert!(
+            interpolate_kernel(&x, 0.0, bad, 0.0, 0.1, 5, InterpMethod::Linear).is_err(),
+            "old_dt={bad}"
+        );
+        assert!(
+            interpolate_kernel(&x, 0.0, 0.1, 0.0, bad, 5, InterpMethod::Linear).is_err(),
+            "new_dt={bad}"
+        );
+        assert!(
+            interpolate_plan(START_NS, 100.0, 50, bad, None, None, 0.0).is_err(),
+            "new rate {bad}"
+        );
+    }
+    assert!(
+        interpolate_plan(i64::MAX - 5, 100.0, 50, 10.0, None, None, 1e3).is_err(),
+        "time overflow"
+    );
+    assert!(detrend_spline(&mut [], 3, 10.0).is_ok());
+    assert!(detrend(&mut x.clone(), Detrend::Spline { order: 3, dspline: 0.0 }).is_err());
+    assert!(
+        detrend(
+            &mut x.clone(),
+            Detrend::Spline {
+                order: 3,
+                dspline: f64::NAN
+            }
+        )
+        .is_err()
+    );
+    let hann = TaperType::from_name("hann", &[]).unwrap();
+    assert!(taper(&mut x.clone(), 100.0, Some(f64::NAN), &hann, None, Side::Both).is_err());
+    assert!(taper(&mut x.clone(), f64::NAN, None, &hann, Some(1.0), Side::Both).is_err());
+    let err = TaperType::from_name("tukey", &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("valid: barthann, bartlett"),
+        "error names the valid types: {err}"
+    );
+}
