@@ -28,6 +28,32 @@ pub enum Detrend {
 
 const OP: &str = "detrend";
 
+impl Detrend {
+    /// Resolves ObsPy's detrend `type` (case-insensitive) and its options like `Trace.detrend` does:
+    /// `polynomial` needs `order`, `spline` needs `order` and `dspline`; unknown names list the valid ones.
+    pub fn from_name(name: &str, order: Option<usize>, dspline: Option<f64>) -> Result<Detrend, OpError> {
+        let need_order = || order.ok_or_else(|| OpError::new(OP, format!("{name}: missing required argument 'order'")));
+        Ok(match name.to_lowercase().as_str() {
+            "simple" => Detrend::Simple,
+            "linear" => Detrend::Linear,
+            "constant" | "demean" => Detrend::Constant,
+            "polynomial" => Detrend::Polynomial { order: need_order()? },
+            "spline" => Detrend::Spline {
+                order: need_order()?,
+                dspline: dspline.ok_or_else(|| OpError::new(OP, "spline: missing required argument 'dspline'"))?,
+            },
+            other => {
+                return Err(OpError::new(
+                    OP,
+                    format!(
+                        "unknown detrend type '{other}'; valid: constant, demean, linear, polynomial, simple, spline"
+                    ),
+                ));
+            }
+        })
+    }
+}
+
 /// ObsPy `Trace.detrend(type)`: removes the trend in place. Empty data is left alone, as in ObsPy.
 pub fn detrend(data: &mut [f64], kind: Detrend) -> Result<(), OpError> {
     if data.is_empty() {

@@ -739,3 +739,16 @@ fn bad_parameters_return_errors_without_panicking() {
         "error names the valid types: {err}"
     );
 }
+
+#[test]
+fn detrend_names_resolve_like_obspy() {
+    assert_eq!(Detrend::from_name("DEMEAN", None, None).unwrap(), Detrend::Constant);
+    assert_eq!(
+        Detrend::from_name("polynomial", Some(2), None).unwrap(),
+        Detrend::Polynomial { order: 2 }
+    );
+    assert!(Detrend::from_name("polynomial", None, None).is_err());
+    assert!(Detrend::from_name("spline", Some(3), None).is_err());
+    let err = Detrend::from_name("quadratic", None, None).unwrap_err().to_string();
+    assert!(err.contains("valid: constant"), "{err}");
+}
