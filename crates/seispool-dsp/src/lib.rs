@@ -2,9 +2,18 @@
 
 mod complex;
 mod decimate;
+mod detrend;
 mod filter;
+mod fitpack;
 mod iir;
+mod integrate;
+mod interpolate;
+mod normalize;
+mod op_error;
+mod resample;
 mod sosfilt;
+mod taper;
+mod window;
 
 pub use decimate::{DecimateOptions, check_decimate, decimate, integer_decimation};
 pub use filter::{Cheby2Design, FilterError, FilterPlan, FilterWarning, IirOptions};
@@ -12,3 +21,14 @@ pub use filter::{bandpass, bandstop, highpass, lowpass, lowpass_cheby_2};
 pub use filter::{design_bandpass, design_bandstop, design_highpass, design_lowpass, design_lowpass_cheby_2};
 pub use iir::{Band, DesignCache, DesignError, FilterKind, IirSpec, Sos, cheb2ord, iirfilter};
 pub use sosfilt::{sosfilt, sosfilt_zerophase};
+
+pub use detrend::{
+    Detrend, detrend, detrend_constant, detrend_linear, detrend_polynomial, detrend_simple, detrend_spline,
+};
+pub use integrate::{differentiate_gradient, integrate_cumtrapz, integrate_spline};
+pub use interpolate::{InterpMethod, InterpolatePlan, interpolate, interpolate_kernel, interpolate_plan};
+pub use normalize::{abs_max_value, normalize};
+pub use op_error::OpError;
+pub use resample::{ResamplePlan, Resampler, resample_prepare};
+pub use taper::{Side, TAPER_TYPES, TaperType, cosine_taper, taper};
+pub use window::Window;

@@ -1,0 +1,214 @@
+//! ObsPy `Trace.taper` and ObsPy's own `cosine_taper`.
+
+use std::f64::consts::PI;
+
+use crate::OpError;
+use crate::window::{Kwargs, Window, window_from_name};
+
+/// Window names ObsPy's `Trace.taper` accepts (its `obspy.plugin.taper` entry points).
+pub const TAPER_TYPES: [&str; 18] = [
+    "barthann",
+    "bartlett",
+    "blackman",
+    "blackmanharris",
+    "bohman",
+    "boxcar",
+    "chebwin",
+    "cosine",
+    "dpss",
+    "flattop",
+    "gaussian",
+    "general_gaussian",
+    "hamming",
+    "hann",
+    "kaiser",
+    "nuttall",
+    "parzen",
+    "triang",
+];
+
+/// A taper shape for [`taper`]: a SciPy window or ObsPy's own `cosine_taper`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TaperType {
+    /// A `scipy.signal.windows` function; `sym` is its `sym=` argument (ObsPy's default true).
+    Window {
+        /// The window.
+        window: Window,
+        /// Symmetric (true) or periodic window.
+        sym: bool,
+    },
+    /// `obspy.signal.invsim.cosine_taper(npts, p=1.0, halfcosine, sactaper)`.
+    Cosine {
+        /// Half (true, default) or quarter cosine flanks.
+        halfcosine: bool,
+        /// SAC behaviour: taper already at the corner samples.
+        sactaper: bool,
+    },
+}
+
+impl TaperType {
+    /// Resolves ObsPy's taper `type` name and its keyword arguments (booleans as 0/1) like `Trace.taper`
+    /// does; unknown names, missing or unknown arguments are errors naming what is valid.
+    pub fn from_name(name: &str, kwargs: &[(&str, f64)]) -> Result<TaperType, OpError> {
+        let name = name.to_lowercase();
+        if !TAPER_TYPES.contains(&name.as_str()) {
+            return Err(OpError::new(
+                "taper",
+                format!("unknown taper type '{name}'; valid: {}", TAPER_TYPES.join(", ")),
+            ));
+        }
+        if name == "cosine" {
+            // ObsPy overrides `p` with 1.0, so a given `p` is accepted and has no effect.
+            let args = Kwargs::new("taper", kwargs, &["halfcosine", "sactaper", "p"])?;
+            return Ok(TaperType::Cosine {
+                halfcosine: args.get("halfcosine").is_none_or(|v| v != 0.0),
+                sactaper: args.get("sactaper").is_some_and(|v| v != 0.0),
+            });
+        }
+        let (window, sym) = window_from_name("taper", &name, kwargs)?;
+        Ok(TaperType::Window { window, sym })
+    }
+}
+
+/// Which end(s) [`taper`] tapers (ObsPy's `side=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Both ends (`"both"`, the default).
+    Both,
+    /// Only the start (`"left"`).
+    Left,
+    /// Only the end (`"right"`).
+    Right,
+}
+
+impl Side {
+    /// Parses ObsPy's `side` string (case-insensitive).
+    pub fn from_name(name: &str) -> Result<Side, OpError> {
+        match name.to_lowercase().as_str() {
+            "both" => Ok(Side::Both),
+            "left" => Ok(Side::Left),
+            "right" => Ok(Side::Right),
+            _ => Err(OpError::new(
+                "taper",
+                "'side' has to be one of: ['both', 'left', 'right']",
+            )),
+        }
+    }
+}
+
+/// Python's `int(x)` for a float: truncation toward zero; NaN and infinities raise in Python.
+fn py_int(op: &'static str, x: f64) -> Result<i64, OpError> {
+    if !x.is_finite() {
+        return Err(OpError::new(op, format!("cannot convert float {x} to integer")));
+    }
+    Ok(x.trunc() as i64)
+}
+
+/// ObsPy `Trace.taper(max_percentage, type, max_length, side)`: the half-length `wlen` is the smallest of
+/// `int(max_percentage * npts)`, `int(max_length * sampling_rate)` and `npts // 2`; the window of
+/// `2 * wlen` (if that equals npts) or `2 * wlen + 1` samples supplies the flanks. Empty data is left alone.
+pub fn taper(
+    data: &mut [f64],
+    sampling_rate: f64,
+    max_percentage: Option<f64>,
+    kind: &TaperType,
+    max_length: Option<f64>,
+    side: Side,
+) -> Result<(), OpError> {
+    let npts = data.len();
+    if npts == 0 {
+        return Ok(());
+    }
+    let mut wlen = (npts / 2) as i64;
+    if let Some(p) = max_percentage {
+        wlen = wlen.min(py_int("taper", p * npts as f64)?);
+    }
+    if let Some(l) = max_length {
+        wlen = wlen.min(py_int("taper", l * sampling_rate)?);
+    }
+    if wlen < 0 {
+        return Err(OpError::new("taper", format!("negative taper length {wlen} samples")));
+    }
+    let wlen = wlen as usize;
+    let m = if 2 * wlen == npts { 2 * wlen } else { 2 * wlen + 1 };
+    let sides = match *kind {
+        TaperType::Window { window, sym } => window.samples(m, sym)?,
+        TaperType::Cosine { halfcosine, sactaper } => cosine_taper(m, halfcosine, sactaper)?,
+    };
+    if matches!(side, Side::Both | Side::Left) {
+        data[..wlen].iter_mut().zip(&sides[..wlen]).for_each(|(d, w)| *d *= w);
+    }
+    if matches!(side, Side::Both | Side::Right) {
+        data[npts - wlen..]
+            .iter_mut()
+            .zip(&sides[m - wlen..])
+            .for_each(|(d, w)| *d *= w);
+    }
+    Ok(())
+}
+
+/// `obspy.signal.invsim.cosine_taper(npts, p=1.0, halfcosine, sactaper)` as `Trace.taper` calls it; errs
+/// where numpy cannot broadcast the flank into its slice (tiny windows with `sactaper`).
+pub fn cosine_taper(npts: usize, halfcosine: bool, sactaper: bool) -> Result<Vec<f64>, OpError> {
+    let n = npts as i64;
+    let frac = n / 2;
+    let (idx1, mut idx2, mut idx3, idx4) = (0i64, frac - 1, n - frac, n - 1);
+    if sactaper {
+        idx2 += 1;
+        idx3 -= 1;
+    }
+    if idx1 == idx2 {
+        idx2 += 1;
+    }
+    if idx3 == idx4 {
+        idx3 -= 1;
+    }
+    let mut w = vec![0.0; npts];
+    let rising = |i: i64| {
+        if halfcosine {
+            0.5 * (1.0 - (PI * (i as f64 - idx1 as f64) / (idx2 - idx1) as f64).cos())
+        } else {
+            (-(PI / 2.0 * (idx2 as f64 - i as f64) / (idx2 - idx1) as f64)).cos()
+        }
+    };
+    let falling = |i: i64| {
+        if halfcosine {
+            0.5 * (1.0 + (PI * (idx3 as f64 - i as f64) / (idx4 - idx3) as f64).cos())
+        } else {
+            (PI / 2.0 * (idx3 as f64 - i as f64) / (idx4 - idx3) as f64).cos()
+        }
+    };
+    py_slice_assign(&mut w, idx1, idx2 + 1, rising)?;
+    py_slice_assign(&mut w, idx2 + 1, idx3, |_| 1.0)?;
+    py_slice_assign(&mut w, idx3, idx4 + 1, falling)?;
+    if idx1 == idx2 {
+        w[0] = 0.0;
+    }
+    if idx3 == idx4
+        && let Some(v) = w.get_mut(idx3.rem_euclid(n.max(1)) as usize)
+    {
+        *v = 0.0;
+    }
+    Ok(w)
+}
+
+/// numpy's `w[start:stop] = f(arange(start, stop))` with Python slice rules for negative bounds; the
+/// values must broadcast as numpy requires (one value, or one per slot).
+fn py_slice_assign(w: &mut [f64], start: i64, stop: i64, f: impl Fn(i64) -> f64) -> Result<(), OpError> {
+    let n = w.len() as i64;
+    let norm = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
+    let (s, e) = (norm(start), norm(stop));
+    let slots = (e - s).max(0);
+    let count = (stop - start).max(0);
+    if count != slots && count != 1 {
+        return Err(OpError::new(
+            "taper",
+            format!("cosine taper: could not broadcast {count} values into {slots} samples"),
+        ));
+    }
+    for (slot, i) in (s..e).enumerate() {
+        let src = if count == 1 { start } else { start + slot as i64 };
+        w[i as usize] = f(src);
+    }
+    Ok(())
+}
