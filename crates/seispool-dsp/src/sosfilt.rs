@@ -18,72 +18,87 @@ const MAX_LANES: usize = 12;
 
 /// `scipy.signal.sosfilt(sos, data)` in place, zero initial conditions.
 pub fn sosfilt(sos: &Sos, data: &mut [f64]) {
-    run::<false>(sos.sections(), data, |d, u, y| d[u] = y);
+    run::<false>(sos.sections(), data, 1);
 }
 
 /// ObsPy's `zerophase=True`: `flip(sosfilt(sos, flip(sosfilt(sos, data))))`, in place. The
 /// backward pass walks the slice from the end, which is the same arithmetic without copying.
 pub fn sosfilt_zerophase(sos: &Sos, data: &mut [f64]) {
-    let last = data.len().saturating_sub(1);
-    run::<false>(sos.sections(), data, |d, u, y| d[u] = y);
-    run::<true>(sos.sections(), data, |d, u, y| d[last - u] = y);
+    run::<false>(sos.sections(), data, 1);
+    run::<true>(sos.sections(), data, 1);
 }
 
 /// `sosfilt(sos, data)[::factor]` in place (what `Trace.decimate` does after its anti-alias filter):
-/// every sample still goes through the recurrences, but only every `factor`-th output is stored,
-/// straight into its final slot, so no separate copying pass follows. Truncates `data` to the
+/// every sample still goes through the recurrences, but the outputs land straight in their
+/// decimated slots, so no separate copying pass follows. Truncates `data` to the
 /// `ceil(len / factor)` kept samples. `factor` must be at least 1.
 pub(crate) fn sosfilt_keep_every(sos: &Sos, data: &mut Vec<f64>, factor: usize) {
     let kept = data.len().div_ceil(factor);
     if sos.sections().is_empty() {
         (0..kept).for_each(|i| data[i] = data[i * factor]);
     } else {
-        // Slot `u / factor <= u` is never ahead of the samples still to be read.
-        let (mut next, mut slot) = (0, 0);
-        run::<false>(sos.sections(), data, |d, u, y| {
-            if u == next {
-                d[slot] = y;
-                slot += 1;
-                next += factor;
-            }
-        });
+        run::<false>(sos.sections(), data, factor);
     }
     data.truncate(kept);
 }
 
-/// Runs all sections over `data`, forwards or (`REV`) from the end, and hands the cascade's output
-/// for the `u`-th processed sample to `output(data, u, y)`. That call comes after the sample
-/// `u + sections − 1` positions further on was read, so in-place outputs are safe.
-fn run<const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], mut output: impl FnMut(&mut [f64], usize, f64)) {
+/// Runs all sections over `data`, forwards or (`REV`) from the end. The last group of sections
+/// writes its output for the `u`-th processed sample to slot `ceil(u / every)` (see [`Slots`]).
+fn run<const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], every: usize) {
     let n = data.len();
     let index = move |t: usize| if REV { n - 1 - t } else { t };
     let mut groups = sections.chunks(MAX_LANES).peekable();
     while let Some(group) = groups.next() {
-        if groups.peek().is_some() {
-            // Intermediate cascade output goes back where the next group reads it.
-            dispatch(group, data, index, |d, u, y| d[index(u)] = y);
-        } else {
-            dispatch(group, data, index, &mut output);
-        }
+        // Intermediate cascade output goes back where the next group reads it.
+        let every = if groups.peek().is_some() { 1 } else { every };
+        dispatch(group, data, index, Slots::new(every));
     }
 }
 
 /// Runs a group of at most [`MAX_LANES`] sections with a wavefront of its width.
-fn dispatch(
-    group: &[[f64; 6]],
-    data: &mut [f64],
-    index: impl Fn(usize) -> usize,
-    output: impl FnMut(&mut [f64], usize, f64),
-) {
+fn dispatch(group: &[[f64; 6]], data: &mut [f64], index: impl Fn(usize) -> usize, slots: Slots) {
     macro_rules! widths {
         ($($w:literal)*) => {
             match group.len() {
-                $($w => Cascade::<$w>::new(group).run(data, index, output),)*
+                $($w => Cascade::<$w>::new(group).run(data, index, slots),)*
                 _ => {}
             }
         };
     }
     widths!(1 2 3 4 5 6 7 8 9 10 11 12);
+}
+
+/// Where output `u` goes: slot `ceil(u / every)`. The last output written to slot `j` is output
+/// `j · every`, so after the pass slot `j` holds `y[j · every]` — decimation without a branch in
+/// the sample loop (a branch there makes the compiler spill the filter state). Slot `≤ u`, so
+/// writing it never clobbers input not yet read.
+#[derive(Clone, Copy)]
+struct Slots {
+    every: usize,
+    left: usize,
+    next: usize,
+}
+
+impl Slots {
+    fn new(every: usize) -> Slots {
+        Slots {
+            every,
+            left: 0,
+            next: 0,
+        }
+    }
+
+    /// The slot for the next output.
+    #[inline(always)]
+    fn take(&mut self) -> usize {
+        let slot = self.next;
+        if self.left == 0 {
+            self.next += 1;
+            self.left = self.every;
+        }
+        self.left -= 1;
+        slot
+    }
 }
 
 /// `N` sections in structure-of-arrays form with one pipeline stage per section: `x[k]` is the
@@ -136,7 +151,7 @@ impl<const N: usize> Cascade<N> {
 
     /// Filters `n` samples; sample `t` enters at step `t` and leaves section `N − 1` at step
     /// `t + N − 1`. Steps outside `N − 1 .. n` have idle sections and take the masked path.
-    fn run(mut self, data: &mut [f64], index: impl Fn(usize) -> usize, mut output: impl FnMut(&mut [f64], usize, f64)) {
+    fn run(mut self, data: &mut [f64], index: impl Fn(usize) -> usize, mut slots: Slots) {
         let n = data.len();
         if n == 0 {
             return;
@@ -149,17 +164,17 @@ impl<const N: usize> Cascade<N> {
             }
             let y = self.advance((t + 1).saturating_sub(n), t.min(N - 1) + 1);
             if t + 1 >= N {
-                output(data, t + 1 - N, y);
+                data[index(slots.take())] = y;
             }
         }
         for t in full_from..n {
             self.x[0] = data[index(t)];
             let y = self.advance(0, N);
-            output(data, t + 1 - N, y);
+            data[index(slots.take())] = y;
         }
         for t in n.max(full_from)..steps {
             let y = self.advance(t + 1 - n, N);
-            output(data, t + 1 - N, y);
+            data[index(slots.take())] = y;
         }
     }
 }
