@@ -4,14 +4,17 @@ usage: stream_ops.py IN.json OUT.json
 IN.json is a list of cases {"traces": [trace...], "op": op}; a trace is
 {"id": "NET.STA.LOC.CHA", "start_ns": int, "sampling_rate": float, "dtype": "int32"|"float32"|"float64",
  "data": [numbers]}. op is one of
-  {"op": "merge", "method": -1|0|1, "fill": FILL, "interpolation_samples": int}
+  {"op": "merge", "method": -1|0|1, "fill": FILL, "interpolation_samples": int,
+   "misalignment_threshold": float (optional, default 0.01)}
   {"op": "trim", "start_ns": int|null, "end_ns": int|null, "pad": bool, "nearest_sample": bool, "fill": FILL}
   {"op": "slice", "start_ns": int|null, "end_ns": int|null, "nearest_sample": bool}
 with FILL null, {"int": n}, {"float": x}, "latest" or "interpolate".
 The result of every op is passed through Stream.split() (masked arrays -> contiguous traces).
+Non-finite samples are written as "inf", "-inf" or "nan".
 OUT.json is a list of {"ok": true, "traces": [trace...]} or {"ok": false, "error": "Type: message"}.
 """
 import json
+import math
 import sys
 import warnings
 
@@ -25,6 +28,11 @@ def fill_value(f):
     if "int" in f:
         return int(f["int"])
     return float(f["float"])
+
+
+def finite_or_name(x):
+    """JSON has no inf/nan: those are written as "inf", "-inf", "nan"."""
+    return x if isinstance(x, int) or math.isfinite(x) else str(x)
 
 
 def utc(ns):
@@ -45,7 +53,8 @@ def run(case):
     kind = op["op"]
     if kind == "merge":
         st.merge(method=op["method"], fill_value=fill_value(op["fill"]),
-                 interpolation_samples=op["interpolation_samples"])
+                 interpolation_samples=op["interpolation_samples"],
+                 misalignment_threshold=op.get("misalignment_threshold", 1e-2))
     elif kind == "trim":
         st.trim(utc(op["start_ns"]), utc(op["end_ns"]), pad=op["pad"],
                 nearest_sample=op["nearest_sample"], fill_value=fill_value(op["fill"]))
@@ -58,7 +67,7 @@ def run(case):
         data = np.asarray(tr.data)
         out.append({"id": tr.id, "start_ns": int(tr.stats.starttime.ns),
                     "sampling_rate": float(tr.stats.sampling_rate), "npts": int(tr.stats.npts),
-                    "dtype": str(data.dtype), "data": data.tolist()})
+                    "dtype": str(data.dtype), "data": [finite_or_name(x) for x in data.tolist()]})
     return {"ok": True, "traces": out}
 
 

@@ -149,13 +149,23 @@ fn trace_json(t: &Trace) -> Value {
         "start_ns": t.stats.starttime.0,
         "sampling_rate": t.stats.sampling_rate,
         "dtype": dtype(&t.data),
-        "data": t.data.to_f64().iter().map(|&x| if dtype(&t.data) == "int32" { json!(x as i64) } else { json!(x) }).collect::<Vec<_>>(),
+        "data": t.data.to_f64().iter().map(|&x| sample_json(&t.data, x)).collect::<Vec<_>>(),
     })
+}
+
+/// A sample as the oracle writes it: ints as ints, non-finite floats by name.
+fn sample_json(s: &Samples, x: f64) -> Value {
+    match s {
+        Samples::I32(_) => json!(x as i64),
+        _ if x.is_nan() => json!("nan"),
+        _ if x.is_infinite() => json!(if x > 0.0 { "inf" } else { "-inf" }),
+        _ => json!(x),
+    }
 }
 
 #[derive(Clone, Debug)]
 enum Op {
-    Merge(MergeMethod, Option<FillValue>, i64),
+    Merge(MergeMethod, Option<FillValue>, i64, f64),
     Trim(Option<Time>, Option<Time>, bool, bool, Option<Number>),
     Slice(Option<Time>, Option<Time>, bool),
 }
@@ -171,7 +181,7 @@ fn number_json(n: Option<Number>) -> Value {
 fn op_json(op: &Op) -> Value {
     let t = |t: Option<Time>| t.map_or(Value::Null, |t| json!(t.0));
     match op {
-        Op::Merge(m, f, i) => json!({
+        Op::Merge(m, f, i, thr) => json!({
             "op": "merge",
             "method": match m { MergeMethod::Cleanup => -1, MergeMethod::Discard => 0, MergeMethod::Overwrite => 1 },
             "fill": match f {
@@ -181,6 +191,7 @@ fn op_json(op: &Op) -> Value {
                 Some(FillValue::Interpolate) => json!("interpolate"),
             },
             "interpolation_samples": i,
+            "misalignment_threshold": thr,
         }),
         Op::Trim(s, e, pad, near, fill) => json!({
             "op": "trim", "start_ns": t(*s), "end_ns": t(*e), "pad": pad, "nearest_sample": near,
@@ -193,7 +204,8 @@ fn op_json(op: &Op) -> Value {
 fn apply(st: &Stream, op: &Op) -> Result<Stream, StreamError> {
     let mut st = st.clone();
     match op {
-        Op::Merge(m, f, i) => st.merge(*m, *f, *i).map(|_| st),
+        Op::Merge(m, f, i, thr) if *thr == 0.01 => st.merge(*m, *f, *i).map(|_| st),
+        Op::Merge(m, f, i, thr) => st.merge_with_threshold(*m, *f, *i, *thr).map(|_| st),
         Op::Trim(s, e, pad, near, fill) => st.trim(*s, *e, *pad, *near, *fill).map(|_| st),
         Op::Slice(s, e, near) => st.slice(*s, *e, *near),
     }
@@ -259,6 +271,10 @@ fn check(cases: &[(Stream, Op)]) -> (Vec<String>, usize, usize) {
     (bad, errors, traces_out)
 }
 
+fn num_or_name(v: &Value) -> Result<f64, String> {
+    v.as_f64().ok_or_else(|| v.to_string())
+}
+
 fn same(a: &[Value], b: &[Value]) -> bool {
     a.len() == b.len()
         && a.iter().zip(b).all(|(x, y)| {
@@ -268,10 +284,10 @@ fn same(a: &[Value], b: &[Value]) -> bool {
                 && x["dtype"] == y["dtype"]
                 && x["data"]
                     .as_array()
-                    .map(|v| v.iter().map(|e| e.as_f64()).collect::<Vec<_>>())
+                    .map(|v| v.iter().map(num_or_name).collect::<Vec<_>>())
                     == y["data"]
                         .as_array()
-                        .map(|v| v.iter().map(|e| e.as_f64()).collect::<Vec<_>>())
+                        .map(|v| v.iter().map(num_or_name).collect::<Vec<_>>())
         })
 }
 
@@ -314,9 +330,35 @@ fn merge_matches_obspy() {
         let m = methods[combo % 3];
         let f = fill(&mut rng, (combo / 3) % FILLS);
         let isamp = isamps[combo / (3 * FILLS)];
-        cases.push((gen_stream(&mut rng, 5), Op::Merge(m, f, isamp)));
+        cases.push((gen_stream(&mut rng, 5), Op::Merge(m, f, isamp, 0.01)));
     }
     report("merge", &cases);
+}
+
+/// Out-of-range fills, interpolation_samples < -1 (NotImplementedError in ObsPy's overlap branch),
+/// and `_cleanup`'s misalignment_threshold at 0 (never aligns), odd values and 0.5 (aligns everything).
+#[test]
+fn merge_edge_options_match_obspy() {
+    let mut rng = Rng(0x5EED_0004);
+    let methods = [MergeMethod::Cleanup, MergeMethod::Discard, MergeMethod::Overwrite];
+    let mut cases = Vec::new();
+    for i in 0..600 {
+        let m = methods[i % 3];
+        let f = match rng.below(4) {
+            0 => Some(FillValue::Number(Number::Int(rng.pick(&[
+                3_000_000_000,
+                -2_147_483_648,
+                2_147_483_647,
+            ])))),
+            1 => Some(FillValue::Number(Number::Float(1e300))),
+            2 => fill(&mut rng, 3 + (i % 2)),
+            _ => None,
+        };
+        let isamp = rng.pick(&[-2, -1, 0, 2, 100]);
+        let thr = rng.pick(&[0.0, 0.01, 0.005, 0.3, 0.5]);
+        cases.push((gen_stream(&mut rng, 5), Op::Merge(m, f, isamp, thr)));
+    }
+    report("merge edge options", &cases);
 }
 
 /// A time near the stream's data: before, inside, after, on and between sample points, half samples.
@@ -394,7 +436,7 @@ fn merge_overwrite_interpolation_from_masked_sample_stays_masked() {
         .flat_map(|i| {
             [None, Some(FillValue::Latest)]
                 .into_iter()
-                .map(move |f| Op::Merge(MergeMethod::Overwrite, f, i))
+                .map(move |f| Op::Merge(MergeMethod::Overwrite, f, i, 0.01))
         })
         .map(|op| (st.clone(), op))
         .collect();
