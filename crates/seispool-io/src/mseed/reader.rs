@@ -358,7 +358,7 @@ fn first_record_check(prefix: &[u8]) -> Result<usize, String> {
     if rec.get(6).is_some_and(|c| matches!(c, b'V' | b'A' | b'S' | b'T')) {
         // A full SEED volume: the record length of its control headers is in blockette 008/010;
         // the data records carry their own. Use the first data record's blockette 1000 when found.
-        return Ok(control_record_length(prefix).unwrap_or(4096));
+        return control_record_length(prefix);
     }
     let u16_at = |at: usize, be: bool| -> Result<u16, String> {
         let b = rec.get(at..at + 2).ok_or_else(|| {
@@ -415,31 +415,53 @@ fn first_record_check(prefix: &[u8]) -> Result<usize, String> {
     Ok(reclen.unwrap_or(MIN_RECLEN).max(MIN_RECLEN))
 }
 
-/// Record length of a full SEED volume's control headers (blockette 010/008 field "logical record
-/// length" as 2^N), as ObsPy's `get_record_information` finds it.
-fn control_record_length(prefix: &[u8]) -> Option<usize> {
+/// Record length of a full SEED volume's control headers (blockette 005/008/010 field "logical
+/// record length" as 2^N), parsed as ObsPy's `get_record_information` does, which also requires a
+/// data record at a multiple of that length.
+fn control_record_length(prefix: &[u8]) -> Result<usize, String> {
+    let int_at = |at: usize, n: usize| -> Result<i64, String> {
+        let b = prefix
+            .get(at..at + n)
+            .ok_or_else(|| format!("seed control header cut off at byte {at}"))?;
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .ok_or_else(|| format!("invalid number '{}' in seed control header at byte {at}", String::from_utf8_lossy(b)))
+    };
     let mut at = 8usize;
-    for _ in 0..16 {
-        let id = prefix.get(at..at + 3)?;
+    loop {
+        let id = prefix
+            .get(at..at + 3)
+            .ok_or_else(|| format!("seed control header cut off at byte {at}"))?;
         if id == b"010" || id == b"008" || id == b"005" {
-            let exp: u32 = std::str::from_utf8(prefix.get(at + 11..at + 13)?)
-                .ok()?
-                .trim()
-                .parse()
-                .ok()?;
-            return 1usize.checked_shl(exp);
+            break;
         }
         if id.first() != Some(&b'0') {
-            return None;
+            return Err(format!(
+                "seed volume index control headers: blockette 0xx expected, got '{}'",
+                String::from_utf8_lossy(id)
+            ));
         }
-        let len: usize = std::str::from_utf8(prefix.get(at + 3..at + 7)?)
-            .ok()?
-            .trim()
-            .parse()
-            .ok()?;
-        at += len.max(7);
+        let len = int_at(at + 3, 4)?;
+        at = usize::try_from(at as i64 + len)
+            .ok()
+            .filter(|&n| n > at)
+            .ok_or_else(|| format!("seed control blockette length {len} at byte {at} does not advance"))?;
     }
-    None
+    let exp = int_at(at + 11, 2)?;
+    let len = u32::try_from(exp)
+        .ok()
+        .and_then(|e| 1usize.checked_shl(e))
+        .filter(|&n| n >= MIN_RECLEN)
+        .ok_or_else(|| format!("seed control header record length 2^{exp} is not usable"))?;
+    let mut start = 0;
+    while let Some(&c) = prefix.get(start + 6) {
+        if matches!(c, b'D' | b'R' | b'Q' | b'M') {
+            return Ok(len);
+        }
+        start += len;
+    }
+    Err("no miniseed data record found in the seed volume".into())
 }
 
 /// The time window and channel selection of [`ReadOptions`], as libmseed's `ms_matchselect`.
