@@ -336,7 +336,7 @@ pub fn read_from<R: Read>(src: R, label: &Path, size: Option<u64>, opts: &ReadOp
         } else {
             None
         };
-        asm.push(h, decoded, opts.headonly);
+        asm.push(h, decoded);
     }
     out.warnings.splice(0..0, reader.warnings.drain(..));
     out.skipped += reader.blanks;
@@ -349,7 +349,7 @@ pub fn read_from<R: Read>(src: R, label: &Path, size: Option<u64>, opts: &ReadOp
 fn first_record_check(prefix: &[u8]) -> Result<usize, String> {
     // Find the first data record (skipping blank blocks and control records as ObsPy does).
     let mut start = 0usize;
-    if prefix.len() % MIN_RECLEN == 0 {
+    if prefix.len().is_multiple_of(MIN_RECLEN) {
         while prefix.get(start + 6) == Some(&b' ') && is_blank(&prefix[start..], true) {
             start += MIN_RECLEN;
         }
@@ -426,7 +426,12 @@ fn control_record_length(prefix: &[u8]) -> Result<usize, String> {
         std::str::from_utf8(b)
             .ok()
             .and_then(|t| t.trim().parse::<i64>().ok())
-            .ok_or_else(|| format!("invalid number '{}' in seed control header at byte {at}", String::from_utf8_lossy(b)))
+            .ok_or_else(|| {
+                format!(
+                    "invalid number '{}' in seed control header at byte {at}",
+                    String::from_utf8_lossy(b)
+                )
+            })
     };
     let mut at = 8usize;
     loop {
@@ -486,23 +491,11 @@ impl Window {
     }
 
     fn keeps(&self, h: &RecordHeader) -> bool {
-        if let Some(p) = &self.select {
-            if !glob_match(p, &h.id.to_string()) {
-                return false;
-            }
-        }
         let (s, e) = (h.start_us, h.end_us());
-        if let Some(ws) = self.start_us {
-            if s < ws && e < ws {
-                return false;
-            }
-        }
-        if let Some(we) = self.end_us {
-            if e > we && s > we {
-                return false;
-            }
-        }
-        true
+        let selected = self.select.as_ref().is_none_or(|p| glob_match(p, &h.id.to_string()));
+        let after_start = self.start_us.is_none_or(|ws| s >= ws || e >= ws);
+        let before_end = self.end_us.is_none_or(|we| e <= we || s <= we);
+        selected && after_start && before_end
     }
 }
 
@@ -534,7 +527,7 @@ fn rate_tolerable(a: f64, b: f64) -> bool {
 }
 
 impl Assembler {
-    fn push(&mut self, h: &RecordHeader, samples: Option<Samples>, headonly: bool) {
+    fn push(&mut self, h: &RecordHeader, samples: Option<Samples>) {
         let key = (h.id.clone(), h.dataquality);
         let idx = match self.ids.iter().rposition(|i| i.key == key) {
             Some(i) => i,
@@ -568,7 +561,6 @@ impl Assembler {
                 return;
             }
         }
-        let _ = headonly;
         segs.push(Segment {
             start_us: h.start_us,
             end_us: h.end_us(),

@@ -235,7 +235,12 @@ pub fn nominal_sample_rate(factor: i16, multiplier: i16) -> f64 {
 fn code(bytes: &[u8]) -> String {
     // libmseed copies up to the first NUL; ObsPy strips whitespace and drops non-ASCII bytes.
     let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
-    bytes[..end].trim_ascii().iter().filter(|c| c.is_ascii()).map(|&c| char::from(c)).collect()
+    bytes[..end]
+        .trim_ascii()
+        .iter()
+        .filter(|c| c.is_ascii())
+        .map(|&c| char::from(c))
+        .collect()
 }
 
 impl RecordHeader {
