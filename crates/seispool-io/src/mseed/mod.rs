@@ -3,7 +3,13 @@
 mod encoding;
 
 pub use encoding::DataEncoding;
+mod sid;
 mod steim_encode;
+mod v3read;
+mod v3write;
 mod writer;
+pub use sid::{id_to_sid, sid_to_id};
 pub use steim_encode::{STEIM_FRAME_BYTES, SteimOverflow, SteimPacked, encode_steim1, encode_steim2, steim2_overflow};
+pub use v3read::{EXTRA_HEADERS_KEY, FIXED_HEADER3, FLAGS_KEY, PUBVERSION_KEY, is_mseed3};
+pub use v3write::{MAX_RECORD_LENGTH3, WriteOptions3, write_file3, write_to3};
 pub use writer::{WriteOptions, sample_rate_factor_multiplier, write_file, write_to};
