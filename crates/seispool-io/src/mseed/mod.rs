@@ -1,5 +1,6 @@
 //! MiniSEED 2.4 and 3 codecs.
 
+pub mod decode;
 mod encoding;
 
 pub use encoding::DataEncoding;
@@ -8,6 +9,7 @@ mod steim_encode;
 mod v3read;
 mod v3write;
 mod writer;
+pub use decode::{SteimCheck, SteimError, decode_payload, decode_steim1, decode_steim2};
 pub use sid::{id_to_sid, sid_to_id};
 pub use steim_encode::{STEIM_FRAME_BYTES, SteimOverflow, SteimPacked, encode_steim1, encode_steim2, steim2_overflow};
 pub use v3read::{EXTRA_HEADERS_KEY, FIXED_HEADER3, FLAGS_KEY, PUBVERSION_KEY, is_mseed3};
