@@ -26,8 +26,10 @@
 
 use std::collections::BTreeMap;
 
-use seispool_core::{ChannelId, HeaderValue, MseedInfo, Samples, Stats, Time, Trace};
+use seispool_core::{ChannelId, HeaderValue, MseedInfo, SampleType, Samples, Stats, Time, Trace};
 
+use super::DataEncoding;
+use super::decode::decode_payload;
 use super::sid::sid_to_id;
 
 /// Length of the fixed section of a MiniSEED 3 record header.
@@ -176,6 +178,24 @@ pub(crate) fn record_id(rec: &Record3<'_>) -> Result<ChannelId, String> {
     sid_to_id(rec.sid)
 }
 
+/// Decodes a record's samples (little-endian payloads, big-endian Steim frames); with `headonly` no
+/// sample is decoded. Returns the one-record trace and the decoder's warnings.
+pub(crate) fn decode_record3(rec: &Record3<'_>, headonly: bool) -> Result<(Trace, Vec<String>), String> {
+    let id = record_id(rec)?;
+    let encoding = DataEncoding::from_code(rec.encoding);
+    let big_endian = matches!(encoding, Some(DataEncoding::Steim1 | DataEncoding::Steim2));
+    let (data, warnings) = match encoding {
+        _ if headonly => (
+            Samples::empty(encoding.map_or(SampleType::I32, |e| e.sample_type())),
+            Vec::new(),
+        ),
+        None if rec.nsamples == 0 => (Samples::empty(SampleType::I32), Vec::new()),
+        None => return Err(format!("data encoding {} is not one seispool can decode", rec.encoding)),
+        Some(e) => decode_payload(e, rec.payload, rec.nsamples, big_endian)?,
+    };
+    Ok((record3_trace(rec, id, data), warnings))
+}
+
 /// libmseed's mapping of publication versions to MiniSEED 2 quality codes (1 R, 2 D, 3 Q, 4 M, else D).
 pub(crate) fn pubversion_quality(pubversion: u8) -> char {
     match pubversion {
@@ -189,6 +209,7 @@ pub(crate) fn pubversion_quality(pubversion: u8) -> char {
 /// A one-record trace: stats from the header, `data` the decoded samples (empty for header-only reads,
 /// where `npts` still holds the record's sample count).
 pub(crate) fn record3_trace(rec: &Record3<'_>, id: ChannelId, data: Samples) -> Trace {
+    let big_endian = matches!(rec.encoding, 10 | 11);
     let mut headers = BTreeMap::new();
     headers.insert(PUBVERSION_KEY.to_string(), HeaderValue::Int(i64::from(rec.pubversion)));
     if !rec.extra.is_empty() {
@@ -197,7 +218,6 @@ pub(crate) fn record3_trace(rec: &Record3<'_>, id: ChannelId, data: Samples) -> 
     if rec.flags != 0 {
         headers.insert(FLAGS_KEY.to_string(), HeaderValue::Int(i64::from(rec.flags)));
     }
-    let steim = matches!(rec.encoding, 10 | 11);
     Trace {
         stats: Stats {
             id,
@@ -207,7 +227,7 @@ pub(crate) fn record3_trace(rec: &Record3<'_>, id: ChannelId, data: Samples) -> 
             mseed: Some(MseedInfo {
                 encoding: rec.encoding,
                 record_length: u32::try_from(rec.length).unwrap_or(u32::MAX),
-                big_endian: steim,
+                big_endian,
                 dataquality: pubversion_quality(rec.pubversion),
                 number_of_records: 1,
                 version: 3,
