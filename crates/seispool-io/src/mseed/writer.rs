@@ -191,7 +191,7 @@ fn plan_trace<'a>(trace: &'a Trace, opts: &WriteOptions) -> Result<TracePlan<'a>
 
 /// ObsPy's choice when no encoding is requested: the trace's MiniSEED encoding when it can be written
 /// for this sample type, else the default per type.
-fn choose_encoding(trace: &Trace, requested: Option<DataEncoding>) -> Result<DataEncoding, String> {
+pub(super) fn choose_encoding(trace: &Trace, requested: Option<DataEncoding>) -> Result<DataEncoding, String> {
     let kind = trace.data.sample_type();
     if let Some(e) = requested {
         if !e.is_writable() {
@@ -225,7 +225,7 @@ fn choose_encoding(trace: &Trace, requested: Option<DataEncoding>) -> Result<Dat
     }))
 }
 
-fn type_name(kind: SampleType) -> &'static str {
+pub(super) fn type_name(kind: SampleType) -> &'static str {
     match kind {
         SampleType::I32 => "int32",
         SampleType::F32 => "float32",
@@ -242,7 +242,7 @@ fn first_outside_i16(data: &Samples) -> Option<(usize, i32)> {
 }
 
 /// Rejects samples the encoding cannot hold, naming the first one.
-fn check_samples(data: &Samples, encoding: DataEncoding) -> Result<(), String> {
+pub(super) fn check_samples(data: &Samples, encoding: DataEncoding) -> Result<(), String> {
     match (encoding, data) {
         (DataEncoding::Int16, _) => match first_outside_i16(data) {
             Some((i, x)) => Err(format!("sample {i} ({x}) is outside the INT16 range -32768..=32767")),
