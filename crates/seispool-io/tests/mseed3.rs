@@ -828,6 +828,9 @@ fn truncation_at_every_byte_never_panics_and_cut_records_are_errors() {
     }
 }
 
+/// An in-place change of a record.
+type Edit = Box<dyn Fn(&mut Vec<u8>)>;
+
 #[test]
 fn bad_lengths_and_fields_are_format_errors() {
     let good = small_v3();
@@ -836,7 +839,7 @@ fn bad_lengths_and_fields_are_format_errors() {
         + u16::from_le_bytes([good[34], good[35]]) as usize
         + u32::from_le_bytes(good[36..40].try_into().unwrap()) as usize;
     let one = &good[..first_len];
-    let edits: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         ("sid length beyond record", Box::new(|r| r[33] = 255)),
         (
             "extra length beyond record",
@@ -1104,11 +1107,11 @@ fn is_mseed3_checks_signature_and_time_fields() {
     assert!(!is_mseed3(&bad_hour));
 }
 
-/// Regression: joining a record of 1677 after one of 2262 overflowed the gap computation.
+/// Regression: joining a record of 1823 after one of 2262 overflowed the gap computation.
 #[test]
 fn join_gap_between_extreme_times_does_not_overflow() {
     let late = trace("XX.A.00.BHZ", i64::MAX - 10_000_000_000, 1.0, Samples::I32(vec![1, 2]));
-    let early = trace("XX.A.00.BHZ", i64::MIN + 10_000_000_000, 1.0, Samples::I32(vec![3]));
+    let early = trace("XX.A.00.BHZ", i64::MIN / 2, 1.0, Samples::I32(vec![3]));
     let mut bytes = Vec::new();
     write_to3(
         &mut bytes,

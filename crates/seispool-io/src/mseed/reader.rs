@@ -400,7 +400,7 @@ pub fn read_from<R: Read>(src: R, label: &Path, size: Option<u64>, opts: &ReadOp
         } else {
             None
         };
-        asm.push(h, decoded, opts.headonly);
+        asm.push(h, decoded);
     }
     out.warnings.splice(0..0, reader.warnings.drain(..));
     out.skipped += reader.blanks;
@@ -413,7 +413,7 @@ pub fn read_from<R: Read>(src: R, label: &Path, size: Option<u64>, opts: &ReadOp
 fn first_record_check(prefix: &[u8]) -> Result<usize, String> {
     // Find the first data record (skipping blank blocks and control records as ObsPy does).
     let mut start = 0usize;
-    if prefix.len() % MIN_RECLEN == 0 {
+    if prefix.len().is_multiple_of(MIN_RECLEN) {
         while prefix.get(start + 6) == Some(&b' ') && is_blank(&prefix[start..], true) {
             start += MIN_RECLEN;
         }
@@ -559,23 +559,11 @@ impl Window {
     }
 
     fn keeps(&self, h: &RecordHeader) -> bool {
-        if let Some(p) = &self.select {
-            if !glob_match(p, &h.id.to_string()) {
-                return false;
-            }
-        }
         let (s, e) = (h.start_us, h.end_us());
-        if let Some(ws) = self.start_us {
-            if s < ws && e < ws {
-                return false;
-            }
-        }
-        if let Some(we) = self.end_us {
-            if e > we && s > we {
-                return false;
-            }
-        }
-        true
+        let selected = self.select.as_ref().is_none_or(|p| glob_match(p, &h.id.to_string()));
+        let after_start = self.start_us.is_none_or(|ws| s >= ws || e >= ws);
+        let before_end = self.end_us.is_none_or(|we| e <= we || s <= we);
+        selected && after_start && before_end
     }
 }
 
@@ -635,8 +623,7 @@ struct Span {
 }
 
 impl Assembler {
-    fn push(&mut self, h: &RecordHeader, samples: Option<Samples>, headonly: bool) {
-        let _ = headonly;
+    fn push(&mut self, h: &RecordHeader, samples: Option<Samples>) {
         let hpdelta_us = if h.sample_rate != 0.0 {
             (1e6 / h.sample_rate) as i64
         } else {

@@ -41,6 +41,7 @@ use seispool_core::Stream;
 use seispool_core::{SampleType, Samples, Time, Trace};
 
 use super::DataEncoding;
+use super::record::nominal_sample_rate;
 use super::steim_encode::{STEIM_FRAME_BYTES, encode_steim1, encode_steim2, steim2_overflow};
 use crate::IoError;
 
@@ -311,21 +312,6 @@ fn rate_fields(rate: f64) -> (i16, i16, Option<f32>) {
         Some((f, m)) => (f, m, Some(rate as f32)),
         None => (0, 0, Some(rate as f32)),
     }
-}
-
-/// The sample rate stored in a fixed header's factor and multiplier (libmseed's `ms_nomsamprate`).
-fn nominal_sample_rate(factor: i16, multiplier: i16) -> f64 {
-    let mut rate = match factor {
-        f if f > 0 => f64::from(f),
-        f if f < 0 => -1.0 / f64::from(f),
-        _ => 0.0,
-    };
-    if multiplier > 0 {
-        rate *= f64::from(multiplier);
-    } else if multiplier < 0 {
-        rate = -(rate / f64::from(multiplier));
-    }
-    rate
 }
 
 /// Sample rate factor and multiplier for `rate` exactly as libmseed 2.19's `ms_genfactmult` chooses them
