@@ -328,14 +328,14 @@ impl<R: Read> RecordReader<R> {
     }
 }
 
-/// Reads a MiniSEED 2 file.
+/// Reads a MiniSEED 2 and/or 3 file.
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> {
     let file = File::open(path).map_err(|e| IoError::os(path, e))?;
     let size = file.metadata().map_err(|e| IoError::os(path, e))?.len();
     read_from(BufReader::with_capacity(1 << 16, file), path, Some(size), opts)
 }
 
-/// Reads MiniSEED 2 records held in memory; `label` names them in errors.
+/// Reads MiniSEED 2/3 records held in memory; `label` names them in errors.
 pub fn read_bytes(label: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<MseedFile, IoError> {
     read_from(bytes, label, Some(bytes.len() as u64), opts)
 }
