@@ -17,12 +17,15 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use seispool_core::{MseedInfo, SampleType, Samples, Stream, Time, Trace, glob_match};
+use std::collections::BTreeMap;
+
+use seispool_core::{ChannelId, HeaderValue, MseedInfo, SampleType, Samples, Stream, Time, Trace, glob_match};
 
 use super::DataEncoding;
 use super::record::{
     Detected, FIXED_HEADER_LEN, MAX_RECLEN, MIN_RECLEN, RecordHeader, detect_length, is_blank, is_mseed2 as sniff,
 };
+use super::v3read::{FIXED_HEADER3, Header3, is_mseed3, parse_record3, record3_length};
 use crate::{FormatError, IoError};
 
 /// What to read.
@@ -76,6 +79,9 @@ impl Record {
         self.header.decode(&self.bytes)
     }
 }
+
+/// A selected MiniSEED 3 record's samples and decoder warnings (`None`: not decoded or no samples).
+type Decoded3 = Option<(Samples, Vec<String>)>;
 
 /// Streams MiniSEED 2 records from any reader, holding at most one record plus the look-ahead
 /// needed to find the length of a record without blockette 1000 (up to 1 MiB).
@@ -237,6 +243,41 @@ impl<R: Read> RecordReader<R> {
         Ok(None)
     }
 
+    /// Whether a MiniSEED 3 record starts at the current position (also when the input ends within
+    /// its `MS` + version signature, so that the cut record is reported).
+    fn at_v3(&mut self) -> Result<bool, IoError> {
+        let have = self.fill(15)?;
+        let b = &self.buf[self.pos..self.pos + have.min(15)];
+        Ok(is_mseed3(b) || (!b.is_empty() && b.len() < 3 && b"MS\x03".starts_with(b)))
+    }
+
+    /// Reads the MiniSEED 3 record at the current position: its header and, when `wanted` accepts the
+    /// header and samples are asked for, its samples. A record cut off by the end of the input, a bad
+    /// length, CRC or field is an error (as libmseed 3).
+    fn next_v3(
+        &mut self,
+        wanted: impl Fn(&Header3) -> bool,
+        decode: bool,
+    ) -> Result<(Header3, Option<Decoded3>), IoError> {
+        let have = self.fill(FIXED_HEADER3)?;
+        let len = record3_length(&self.buf[self.pos..self.pos + have]).map_err(|w| self.err(w))?;
+        let have = self.fill(len)?;
+        let rec = parse_record3(&self.buf[self.pos..self.pos + have]).map_err(|w| self.err(w))?;
+        let header = rec.header().map_err(|w| self.err(w))?;
+        let samples = if wanted(&header) {
+            Some(if decode {
+                rec.decode().map_err(|w| self.err(w))?
+            } else {
+                None
+            })
+        } else {
+            None
+        };
+        self.consume(len);
+        self.index += 1;
+        Ok((header, samples))
+    }
+
     /// The length of the record at the current position, `None` where ObsPy stops reading.
     fn record_length(&mut self) -> Result<Option<usize>, IoError> {
         // A blockette 1000 is normally found in the first bytes; only without it is the look-ahead
@@ -287,14 +328,14 @@ impl<R: Read> RecordReader<R> {
     }
 }
 
-/// Reads a MiniSEED 2 file.
+/// Reads a MiniSEED 2 and/or 3 file.
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> {
     let file = File::open(path).map_err(|e| IoError::os(path, e))?;
     let size = file.metadata().map_err(|e| IoError::os(path, e))?.len();
     read_from(BufReader::with_capacity(1 << 16, file), path, Some(size), opts)
 }
 
-/// Reads MiniSEED 2 records held in memory; `label` names them in errors.
+/// Reads MiniSEED 2/3 records held in memory; `label` names them in errors.
 pub fn read_bytes(label: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<MseedFile, IoError> {
     read_from(bytes, label, Some(bytes.len() as u64), opts)
 }
@@ -303,7 +344,9 @@ pub fn read_bytes(label: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Msee
 pub fn read_from<R: Read>(src: R, label: &Path, size: Option<u64>, opts: &ReadOptions) -> Result<MseedFile, IoError> {
     let mut reader = RecordReader::new(src, label);
     let prefix_len = reader.fill(MAX_RECLEN)?;
-    if size.map_or(prefix_len < MIN_RECLEN, |s| s < MIN_RECLEN as u64) {
+    // MiniSEED 3 records may be shorter than 128 bytes and have none of ObsPy's first-record checks.
+    let starts_v3 = is_mseed3(&reader.buf[..prefix_len.min(15)]);
+    if !starts_v3 && size.map_or(prefix_len < MIN_RECLEN, |s| s < MIN_RECLEN as u64) {
         return Err(IoError::Format(FormatError::new(
             label,
             None,
@@ -311,13 +354,34 @@ pub fn read_from<R: Read>(src: R, label: &Path, size: Option<u64>, opts: &ReadOp
             format!("the smallest possible record is 128 bytes; the file has {prefix_len}"),
         )));
     }
-    let control_len = first_record_check(&reader.buf[..prefix_len])
-        .map_err(|w| IoError::Format(FormatError::new(label, Some(0), 0, w)))?;
-    reader.skip_control_headers(control_len)?;
+    if !starts_v3 {
+        let control_len = first_record_check(&reader.buf[..prefix_len])
+            .map_err(|w| IoError::Format(FormatError::new(label, Some(0), 0, w)))?;
+        reader.skip_control_headers(control_len)?;
+    }
     let window = Window::new(opts);
     let mut asm = Assembler::default();
     let mut out = MseedFile::default();
-    while let Some(rec) = reader.next_record()? {
+    while !reader.done {
+        if reader.at_v3()? {
+            let (offset, index) = (reader.offset, reader.index);
+            let (h, kept) = reader.next_v3(|h| window.keeps3(h), !opts.headonly)?;
+            let Some(decoded) = kept else {
+                out.skipped += 1;
+                continue;
+            };
+            out.records += 1;
+            let samples = decoded.map(|(samples, warnings)| {
+                for w in warnings {
+                    out.warnings
+                        .push(FormatError::new(label, Some(index), offset, w).to_string());
+                }
+                samples
+            });
+            asm.push3(h, samples);
+            continue;
+        }
+        let Some(rec) = reader.next_record()? else { break };
         let h = &rec.header;
         if !window.keeps(h) {
             out.skipped += 1;
@@ -473,6 +537,8 @@ fn control_record_length(prefix: &[u8]) -> Result<usize, String> {
 struct Window {
     start_us: Option<i64>,
     end_us: Option<i64>,
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
     select: Option<String>,
 }
 
@@ -486,6 +552,8 @@ impl Window {
         Window {
             start_us: opts.starttime.map(ns_to_us),
             end_us: opts.endtime.map(ns_to_us),
+            start_ns: opts.starttime.map(|t| t.0),
+            end_ns: opts.endtime.map(|t| t.0),
             select: opts.select.clone(),
         }
     }
@@ -499,20 +567,37 @@ impl Window {
     }
 }
 
-/// One run of joined records.
+impl Window {
+    /// The selection for a MiniSEED 3 record, in nanoseconds (no µs rounding of the window).
+    fn keeps3(&self, h: &Header3) -> bool {
+        if self.select.as_ref().is_some_and(|p| !glob_match(p, &h.id.to_string())) {
+            return false;
+        }
+        let (s, e) = (h.start_ns, h.end_ns);
+        let before = |w: Option<i64>| w.map(|ns| s < ns && e < ns).unwrap_or(false);
+        let after = |w: Option<i64>| w.map(|ns| e > ns && s > ns).unwrap_or(false);
+        !before(self.start_ns) && !after(self.end_ns)
+    }
+}
+
+/// One run of joined records. Times are in ns; MiniSEED 2 records bring µs values × 1000 (so the
+/// comparisons are exactly ObsPy's µs ones), MiniSEED 3 records ns values (libmseed 3).
 struct Segment {
-    start_us: i64,
-    end_us: i64,
+    start_ns: i64,
+    end_ns: i64,
     rate: f64,
+    /// Sample period and join tolerance (half of it), truncated to µs for v2 and to ns for v3.
     hpdelta: i64,
+    tol: i64,
     sample_type: Option<SampleType>,
     samplecnt: usize,
     samples: Option<Samples>,
     info: MseedInfo,
+    headers: BTreeMap<String, HeaderValue>,
 }
 
 struct IdSegments {
-    key: (seispool_core::ChannelId, char),
+    key: (ChannelId, char),
     segments: Vec<Segment>,
 }
 
@@ -526,14 +611,70 @@ fn rate_tolerable(a: f64, b: f64) -> bool {
     (1.0 - a / b).abs() < 0.0001
 }
 
+/// One record as the assembler sees it.
+struct Span {
+    key: (ChannelId, char),
+    start_ns: i64,
+    end_ns: i64,
+    rate: f64,
+    hpdelta: i64,
+    tol: i64,
+    nsamples: usize,
+}
+
 impl Assembler {
     fn push(&mut self, h: &RecordHeader, samples: Option<Samples>) {
-        let key = (h.id.clone(), h.dataquality);
-        let idx = match self.ids.iter().rposition(|i| i.key == key) {
+        let hpdelta_us = if h.sample_rate != 0.0 {
+            (1e6 / h.sample_rate) as i64
+        } else {
+            0
+        };
+        let span = Span {
+            key: (h.id.clone(), h.dataquality),
+            start_ns: h.start_us.saturating_mul(1000),
+            end_ns: h.end_us().saturating_mul(1000),
+            rate: h.sample_rate,
+            hpdelta: hpdelta_us * 1000,
+            tol: ((0.5 * hpdelta_us as f64) as i64) * 1000,
+            nsamples: h.nsamples,
+        };
+        let info = MseedInfo {
+            encoding: h.encoding_code,
+            record_length: h.record_length as u32,
+            big_endian: h.data_big_endian,
+            dataquality: h.dataquality,
+            number_of_records: 1,
+            version: 2,
+        };
+        self.push_span(span, samples, info, BTreeMap::new());
+    }
+
+    fn push3(&mut self, h: Header3, samples: Option<Samples>) {
+        let hpdelta = if h.rate != 0.0 { (1e9 / h.rate) as i64 } else { 0 };
+        let span = Span {
+            key: (h.id, h.quality),
+            start_ns: h.start_ns,
+            end_ns: h.end_ns,
+            rate: h.rate,
+            hpdelta,
+            tol: (0.5 * hpdelta as f64) as i64,
+            nsamples: h.nsamples,
+        };
+        self.push_span(span, samples, h.info, h.headers);
+    }
+
+    fn push_span(
+        &mut self,
+        span: Span,
+        samples: Option<Samples>,
+        info: MseedInfo,
+        headers: BTreeMap<String, HeaderValue>,
+    ) {
+        let idx = match self.ids.iter().rposition(|i| i.key == span.key) {
             Some(i) => i,
             None => {
                 self.ids.push(IdSegments {
-                    key,
+                    key: span.key.clone(),
                     segments: Vec::new(),
                 });
                 self.ids.len() - 1
@@ -542,18 +683,18 @@ impl Assembler {
         let sample_type = samples.as_ref().map(Samples::sample_type);
         let segs = &mut self.ids[idx].segments;
         if let Some(seg) = segs.last_mut() {
-            let tol = (0.5 * seg.hpdelta as f64) as i64;
-            let ntol = if tol != 0 { -tol } else { 0 };
-            let gap = h.start_us - seg.end_us - seg.hpdelta;
-            if h.nsamples > 0
+            let (tol, ntol) = (i128::from(seg.tol), if seg.tol != 0 { -i128::from(seg.tol) } else { 0 });
+            // i128: arbitrary header times must not overflow.
+            let gap = i128::from(span.start_ns) - i128::from(seg.end_ns) - i128::from(seg.hpdelta);
+            if span.nsamples > 0
                 && seg.samplecnt > 0
                 && seg.sample_type == sample_type
-                && rate_tolerable(seg.rate, h.sample_rate)
+                && rate_tolerable(seg.rate, span.rate)
                 && gap <= tol
                 && gap >= ntol
             {
-                seg.samplecnt += h.nsamples;
-                seg.end_us = h.end_us();
+                seg.samplecnt += span.nsamples;
+                seg.end_ns = span.end_ns;
                 seg.info.number_of_records += 1;
                 if let (Some(all), Some(new)) = (seg.samples.as_mut(), samples.as_ref()) {
                     all.extend_from(new);
@@ -562,25 +703,16 @@ impl Assembler {
             }
         }
         segs.push(Segment {
-            start_us: h.start_us,
-            end_us: h.end_us(),
-            rate: h.sample_rate,
-            hpdelta: if h.sample_rate != 0.0 {
-                (1e6 / h.sample_rate) as i64
-            } else {
-                0
-            },
+            start_ns: span.start_ns,
+            end_ns: span.end_ns,
+            rate: span.rate,
+            hpdelta: span.hpdelta,
+            tol: span.tol,
             sample_type,
-            samplecnt: h.nsamples,
+            samplecnt: span.nsamples,
             samples,
-            info: MseedInfo {
-                encoding: h.encoding_code,
-                record_length: h.record_length as u32,
-                big_endian: h.data_big_endian,
-                dataquality: h.dataquality,
-                number_of_records: 1,
-                version: 2,
-            },
+            info,
+            headers,
         });
     }
 
@@ -591,11 +723,12 @@ impl Assembler {
                 let encoding_type =
                     DataEncoding::from_code(seg.info.encoding).map_or(SampleType::I32, DataEncoding::sample_type);
                 let data = seg.samples.unwrap_or_else(|| Samples::empty(encoding_type));
-                let mut tr = Trace::new(id.key.0.clone(), Time(seg.start_us * 1000), seg.rate, data);
+                let mut tr = Trace::new(id.key.0.clone(), Time(seg.start_ns), seg.rate, data);
                 if headonly {
                     tr.stats.npts = seg.samplecnt;
                 }
                 tr.stats.mseed = Some(seg.info);
+                tr.stats.headers = seg.headers;
                 traces.push(tr);
             }
         }

@@ -21,12 +21,9 @@
 //!
 //! Integer and float payloads are little-endian; Steim frames are big-endian.
 
-// Used by the record reader once mseed2-read is merged.
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 
-use seispool_core::{ChannelId, HeaderValue, MseedInfo, SampleType, Samples, Stats, Time, Trace};
+use seispool_core::{ChannelId, HeaderValue, MseedInfo, Samples, Time};
 
 use super::DataEncoding;
 use super::decode::decode_payload;
@@ -173,29 +170,6 @@ fn start_time(h: &[u8]) -> Result<Time, String> {
     .map_err(|e| format!("start time {year:04},{doy:03},{hour:02}:{minute:02}:{second:02}.{ns:09} is invalid: {e}"))
 }
 
-/// The channel id of a record's source identifier.
-pub(crate) fn record_id(rec: &Record3<'_>) -> Result<ChannelId, String> {
-    sid_to_id(rec.sid)
-}
-
-/// Decodes a record's samples (little-endian payloads, big-endian Steim frames); with `headonly` no
-/// sample is decoded. Returns the one-record trace and the decoder's warnings.
-pub(crate) fn decode_record3(rec: &Record3<'_>, headonly: bool) -> Result<(Trace, Vec<String>), String> {
-    let id = record_id(rec)?;
-    let encoding = DataEncoding::from_code(rec.encoding);
-    let big_endian = matches!(encoding, Some(DataEncoding::Steim1 | DataEncoding::Steim2));
-    let (data, warnings) = match encoding {
-        _ if headonly => (
-            Samples::empty(encoding.map_or(SampleType::I32, |e| e.sample_type())),
-            Vec::new(),
-        ),
-        None if rec.nsamples == 0 => (Samples::empty(SampleType::I32), Vec::new()),
-        None => return Err(format!("data encoding {} is not one seispool can decode", rec.encoding)),
-        Some(e) => decode_payload(e, rec.payload, rec.nsamples, big_endian)?,
-    };
-    Ok((record3_trace(rec, id, data), warnings))
-}
-
 /// libmseed's mapping of publication versions to MiniSEED 2 quality codes (1 R, 2 D, 3 Q, 4 M, else D).
 pub(crate) fn pubversion_quality(pubversion: u8) -> char {
     match pubversion {
@@ -206,35 +180,73 @@ pub(crate) fn pubversion_quality(pubversion: u8) -> char {
     }
 }
 
-/// A one-record trace: stats from the header, `data` the decoded samples (empty for header-only reads,
-/// where `npts` still holds the record's sample count).
-pub(crate) fn record3_trace(rec: &Record3<'_>, id: ChannelId, data: Samples) -> Trace {
-    let big_endian = matches!(rec.encoding, 10 | 11);
-    let mut headers = BTreeMap::new();
-    headers.insert(PUBVERSION_KEY.to_string(), HeaderValue::Int(i64::from(rec.pubversion)));
-    if !rec.extra.is_empty() {
-        headers.insert(EXTRA_HEADERS_KEY.to_string(), HeaderValue::Text(rec.extra.to_string()));
-    }
-    if rec.flags != 0 {
-        headers.insert(FLAGS_KEY.to_string(), HeaderValue::Int(i64::from(rec.flags)));
-    }
-    Trace {
-        stats: Stats {
+/// What the reader needs of a record's header to select it and join it into a trace.
+#[derive(Debug, Clone)]
+pub(crate) struct Header3 {
+    pub id: ChannelId,
+    pub start_ns: i64,
+    /// Time of the last sample (libmseed's `msr3_endtime`).
+    pub end_ns: i64,
+    pub rate: f64,
+    pub nsamples: usize,
+    /// The quality code its publication version maps to (joins like MiniSEED 2's quality).
+    pub quality: char,
+    pub info: MseedInfo,
+    /// `mseed3_pubversion`, `mseed3_extra` (when present), `mseed3_flags` (when not zero).
+    pub headers: BTreeMap<String, HeaderValue>,
+}
+
+impl Record3<'_> {
+    /// The header facts of this record; fails on a source id that is not `FDSN:NET_STA_LOC_B_S_SS`.
+    pub fn header(&self) -> Result<Header3, String> {
+        let id = sid_to_id(self.sid).map_err(|e| format!("source identifier: {e}"))?;
+        let rate = self.sample_rate();
+        let span = if rate > 0.0 && self.nsamples > 1 {
+            ((self.nsamples - 1) as f64 / rate * 1e9 + 0.5) as i64
+        } else {
+            0
+        };
+        let mut headers = BTreeMap::new();
+        headers.insert(PUBVERSION_KEY.to_string(), HeaderValue::Int(i64::from(self.pubversion)));
+        if !self.extra.is_empty() {
+            headers.insert(EXTRA_HEADERS_KEY.to_string(), HeaderValue::Text(self.extra.to_string()));
+        }
+        if self.flags != 0 {
+            headers.insert(FLAGS_KEY.to_string(), HeaderValue::Int(i64::from(self.flags)));
+        }
+        let quality = pubversion_quality(self.pubversion);
+        Ok(Header3 {
             id,
-            starttime: rec.start,
-            sampling_rate: rec.sample_rate(),
-            npts: rec.nsamples,
-            mseed: Some(MseedInfo {
-                encoding: rec.encoding,
-                record_length: u32::try_from(rec.length).unwrap_or(u32::MAX),
-                big_endian,
-                dataquality: pubversion_quality(rec.pubversion),
+            start_ns: self.start.0,
+            end_ns: self.start.0.saturating_add(span),
+            rate,
+            nsamples: self.nsamples,
+            quality,
+            info: MseedInfo {
+                encoding: self.encoding,
+                record_length: u32::try_from(self.length).unwrap_or(u32::MAX),
+                big_endian: self.big_endian_data(),
+                dataquality: quality,
                 number_of_records: 1,
                 version: 3,
-            }),
+            },
             headers,
-        },
-        data,
+        })
+    }
+
+    /// Steim frames are big-endian, every other payload little-endian.
+    fn big_endian_data(&self) -> bool {
+        matches!(self.encoding, 10 | 11)
+    }
+
+    /// Decodes the samples; `None` for a record without samples.
+    pub fn decode(&self) -> Result<Option<(Samples, Vec<String>)>, String> {
+        if self.nsamples == 0 {
+            return Ok(None);
+        }
+        let encoding = DataEncoding::from_code(self.encoding)
+            .ok_or_else(|| format!("data encoding {} is not one seispool can decode", self.encoding))?;
+        decode_payload(encoding, self.payload, self.nsamples, self.big_endian_data()).map(Some)
     }
 }
 
