@@ -341,6 +341,15 @@ pub fn read_from<R: Read>(src: R, label: &Path, size: Option<u64>, opts: &ReadOp
     out.warnings.splice(0..0, reader.warnings.drain(..));
     out.skipped += reader.blanks;
     out.stream = asm.finish(opts.headonly);
+    // obspy.read raises when nothing was read, unless a time window was asked for. We also accept
+    // an empty result when a channel selection excluded everything.
+    if out.stream.is_empty() && opts.starttime.is_none() && opts.endtime.is_none() && opts.select.is_none() {
+        let mut what = String::from("no data records could be read");
+        if let Some(w) = out.warnings.first() {
+            what = format!("{what} ({w})");
+        }
+        return Err(IoError::Format(FormatError::new(label, None, 0, what)));
+    }
     Ok(out)
 }
 
@@ -373,7 +382,9 @@ fn first_record_check(prefix: &[u8]) -> Result<usize, String> {
             u16::from_le_bytes([b[0], b[1]])
         })
     };
-    let be = if (1..=366).contains(&u16_at(22, true)?) {
+    // ObsPy tries big-endian first and keeps it when the day is 1..=366 and the year one Python's
+    // datetime accepts.
+    let be = if (1..=366).contains(&u16_at(22, true)?) && (1..=9999).contains(&u16_at(20, true)?) {
         true
     } else if (1..=366).contains(&u16_at(22, false)?) {
         false
@@ -544,7 +555,7 @@ impl Assembler {
         if let Some(seg) = segs.last_mut() {
             let tol = (0.5 * seg.hpdelta as f64) as i64;
             let ntol = if tol != 0 { -tol } else { 0 };
-            let gap = h.start_us - seg.end_us - seg.hpdelta;
+            let gap = h.start_us.saturating_sub(seg.end_us).saturating_sub(seg.hpdelta);
             if h.nsamples > 0
                 && seg.samplecnt > 0
                 && seg.sample_type == sample_type
@@ -591,7 +602,12 @@ impl Assembler {
                 let encoding_type =
                     DataEncoding::from_code(seg.info.encoding).map_or(SampleType::I32, DataEncoding::sample_type);
                 let data = seg.samples.unwrap_or_else(|| Samples::empty(encoding_type));
-                let mut tr = Trace::new(id.key.0.clone(), Time(seg.start_us * 1000), seg.rate, data);
+                let mut tr = Trace::new(
+                    id.key.0.clone(),
+                    Time(seg.start_us.saturating_mul(1000)),
+                    seg.rate,
+                    data,
+                );
                 if headonly {
                     tr.stats.npts = seg.samplecnt;
                 }

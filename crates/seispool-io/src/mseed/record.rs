@@ -363,9 +363,9 @@ impl RecordHeader {
             span = ((self.nsamples - 1) as f64 / rate * 1e6 + 0.5) as i64;
         }
         if self.activity_flags & 0x10 != 0 && self.nsamples > 1 && rate > 0.0 {
-            span -= 1_000_000;
+            span = span.saturating_sub(1_000_000);
         }
-        self.start_us + span
+        self.start_us.saturating_add(span)
     }
 
     /// Whether ObsPy decodes this record's data: samples present and a data offset inside the record.
