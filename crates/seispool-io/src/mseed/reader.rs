@@ -405,6 +405,15 @@ pub fn read_from<R: Read>(src: R, label: &Path, size: Option<u64>, opts: &ReadOp
     out.warnings.splice(0..0, reader.warnings.drain(..));
     out.skipped += reader.blanks;
     out.stream = asm.finish(opts.headonly);
+    // obspy.read raises when nothing was read, unless a time window was asked for. We also accept
+    // an empty result when a channel selection excluded everything.
+    if out.stream.is_empty() && opts.starttime.is_none() && opts.endtime.is_none() && opts.select.is_none() {
+        let mut what = String::from("no data records could be read");
+        if let Some(w) = out.warnings.first() {
+            what = format!("{what} ({w})");
+        }
+        return Err(IoError::Format(FormatError::new(label, None, 0, what)));
+    }
     Ok(out)
 }
 
@@ -437,7 +446,9 @@ fn first_record_check(prefix: &[u8]) -> Result<usize, String> {
             u16::from_le_bytes([b[0], b[1]])
         })
     };
-    let be = if (1..=366).contains(&u16_at(22, true)?) {
+    // ObsPy tries big-endian first and keeps it when the day is 1..=366 and the year one Python's
+    // datetime accepts.
+    let be = if (1..=366).contains(&u16_at(22, true)?) && (1..=9999).contains(&u16_at(20, true)?) {
         true
     } else if (1..=366).contains(&u16_at(22, false)?) {
         false
@@ -634,8 +645,8 @@ impl Assembler {
             start_ns: h.start_us.saturating_mul(1000),
             end_ns: h.end_us().saturating_mul(1000),
             rate: h.sample_rate,
-            hpdelta: hpdelta_us * 1000,
-            tol: ((0.5 * hpdelta_us as f64) as i64) * 1000,
+            hpdelta: hpdelta_us.saturating_mul(1000),
+            tol: ((0.5 * hpdelta_us as f64) as i64).saturating_mul(1000),
             nsamples: h.nsamples,
         };
         let info = MseedInfo {
