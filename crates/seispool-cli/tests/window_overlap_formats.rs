@@ -372,7 +372,7 @@ for enc in (1, 3, 4, 5, 10, 11):
                 ("FDSN:XS_V3__B_H_N", start + 10**9, rate / 2, enc, reclen, b, kb)])
             k += 1
 t0 = UTCDateTime("2024-05-06T07:08:09.123456")
-for enc, dtype in (("INT16", np.int32), ("INT32", np.int32), ("FLOAT32", np.float32), ("FLOAT64", np.float64),
+for enc, dtype in (("INT16", np.int16), ("INT32", np.int32), ("FLOAT32", np.float32), ("FLOAT64", np.float64),
                    ("STEIM1", np.int32), ("STEIM2", np.int32)):
     for order in "<>":
         for reclen in (512, 4096):
@@ -551,7 +551,7 @@ def same(got, ref, where, rate):
             (ref.id, round(ref.stats.starttime.ns / 1000) * 1000, ref.stats.npts, rate):
         problems.append(f"{where}: {got.id} {got.stats.starttime.ns} {got.stats.npts} {got.stats.sampling_rate!r} vs "
                         f"{ref.id} {ref.stats.starttime.ns} {ref.stats.npts} {rate!r}")
-    elif got.data.dtype != np.float32 or not np.array_equal(got.data.view(np.uint32),
+    elif got.data.dtype.kind + str(got.data.dtype.itemsize) != "f4" or not np.array_equal(got.data.astype(np.float32).view(np.uint32),
                                                             ref.data.astype(np.float32).view(np.uint32)):
         problems.append(f"{where}: samples differ ({got.data.dtype})")
 names = sorted(outputs(sac))
