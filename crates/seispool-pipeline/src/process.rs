@@ -24,9 +24,10 @@ pub struct ProcessSpec {
     pub output_format: Option<Format>,
     /// MiniSEED encoding, record length and byte order of the output (format field ignored).
     pub write: WriteSpec,
-    /// Only data from this time on; the output is cut to it.
+    /// Only data from this time on: the data read is cut to it (like ObsPy's `read(starttime=)`) before
+    /// the pipeline runs, and the output again after it.
     pub starttime: Option<Time>,
-    /// Only data up to this time; the output is cut to it.
+    /// Only data up to this time: cut before and after the pipeline, as `starttime`.
     pub endtime: Option<Time>,
     /// Only channels whose `NET.STA.LOC.CHA` matches this glob.
     pub select: Option<String>,
@@ -225,6 +226,13 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
             let r = seispool_io::read(path, &ctx).map_err(|e| format!("context file {}", e))?;
             stream.traces.extend(r.stream.traces);
         }
+    }
+    if spec.starttime.is_some() || spec.endtime.is_some() {
+        // ObsPy's read(starttime=, endtime=) cuts the samples (nearest_sample=True) before any processing:
+        // the pipeline must not see the rest of the records that overlap the window.
+        stream
+            .trim(spec.starttime, spec.endtime, false, true, None)
+            .map_err(|e| e.to_string())?;
     }
     let op_warnings = processor
         .apply(&spec.pipeline, &mut stream)
