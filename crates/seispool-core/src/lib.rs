@@ -1,12 +1,15 @@
 //! seispool's data model: nanosecond [`Time`], FDSN [`ChannelId`], [`Trace`] and [`Stream`].
 
 mod id;
+mod ops;
+mod pytime;
 mod stream;
 mod time;
 mod trace;
 
 pub use id::glob_match;
 pub use id::{ChannelId, IdError};
+pub use ops::{FillValue, MergeMethod, Number, StreamError};
 pub use stream::{Gap, Stream, round_away};
 pub use time::{Civil, civil_from_days, days_from_civil, is_leap_year};
 pub use time::{Time, TimeError};

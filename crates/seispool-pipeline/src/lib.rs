@@ -1,5 +1,6 @@
 //! The pipeline language (ObsPy method-call syntax), op application and the parallel runner.
 
+mod apply;
 mod lang;
 mod ops;
 pub mod runner;
@@ -11,3 +12,4 @@ pub use ops::{
     DetrendKind, DifferentiateMethod, FillValue, FilterSpec, IntegrateMethod, InterpMethod, MergeMethod, Number, Op,
     Pipeline, Selection, TaperSide, TaperWindow, parse_pipeline,
 };
+pub use apply::{ApplyError, Processor};

@@ -1,0 +1,319 @@
+//! Applying a parsed [`Pipeline`] to a [`Stream`] with the semantics of the same ObsPy `Stream` method
+//! calls: each op runs on every trace in order; processing promotes samples to f64 where ObsPy does.
+
+use seispool_core::{Number as CoreNumber, Samples, Stream, Trace};
+use seispool_dsp::{
+    DecimateOptions, DesignCache, Detrend, FilterWarning, IirOptions, OpError, Resampler, Side, TaperType, Window,
+};
+
+use crate::ops::{
+    DetrendKind, DifferentiateMethod, FillValue, FilterSpec, IntegrateMethod, InterpMethod, MergeMethod, Number, Op,
+    Pipeline, Selection, TaperSide, TaperWindow,
+};
+
+/// Per-worker state reused across traces and units: cached filter designs and FFT plans.
+#[derive(Default)]
+pub struct Processor {
+    designs: DesignCache,
+    resampler: Resampler,
+}
+
+/// An op that failed on some trace: which op (1-based, as written), on which trace, why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("pipeline op {index} {op}: {trace}{what}")]
+pub struct ApplyError {
+    /// 1-based position of the op in the pipeline.
+    pub index: usize,
+    /// The op in canonical syntax.
+    pub op: String,
+    /// `NET.STA.LOC.CHA: ` of the trace, or empty for stream-level errors.
+    pub trace: String,
+    /// The reason.
+    pub what: String,
+}
+
+impl Processor {
+    /// A processor with empty caches.
+    pub fn new() -> Processor {
+        Processor::default()
+    }
+
+    /// Applies every op of `pipeline` to `stream` in order; returns ObsPy's warnings (deduplicated).
+    pub fn apply(&mut self, pipeline: &Pipeline, stream: &mut Stream) -> Result<Vec<String>, ApplyError> {
+        let mut warnings = Vec::new();
+        for (i, op) in pipeline.ops.iter().enumerate() {
+            let err = |trace: &str, what: String| ApplyError {
+                index: i + 1,
+                op: op.to_string(),
+                trace: if trace.is_empty() { String::new() } else { format!("{trace}: ") },
+                what,
+            };
+            self.apply_op(op, stream, &mut warnings).map_err(|(trace, what)| err(&trace, what))?;
+        }
+        warnings.dedup();
+        Ok(warnings)
+    }
+
+    fn apply_op(&mut self, op: &Op, st: &mut Stream, warnings: &mut Vec<String>) -> Result<(), (String, String)> {
+        let stream_err = |e: &dyn std::fmt::Display| (String::new(), e.to_string());
+        match op {
+            Op::Merge { method, fill_value, interpolation_samples, misalignment_threshold } => {
+                if *misalignment_threshold != 0.01 {
+                    return Err(stream_err(&"only the default misalignment_threshold=0.01 is supported"));
+                }
+                let method = match method {
+                    MergeMethod::Cleanup => seispool_core::MergeMethod::Cleanup,
+                    MergeMethod::Discard => seispool_core::MergeMethod::Discard,
+                    MergeMethod::Interpolate => seispool_core::MergeMethod::Overwrite,
+                };
+                let fill = fill_value.map(|f| match f {
+                    FillValue::Value(n) => seispool_core::FillValue::Number(core_number(n)),
+                    FillValue::Latest => seispool_core::FillValue::Latest,
+                    FillValue::Interpolate => seispool_core::FillValue::Interpolate,
+                });
+                st.merge(method, fill, *interpolation_samples).map_err(|e| stream_err(&e))
+            }
+            Op::Trim { starttime, endtime, pad, keep_empty_traces, nearest_sample, fill_value } => {
+                if *keep_empty_traces {
+                    return Err(stream_err(&"keep_empty_traces=True is not supported"));
+                }
+                st.trim(*starttime, *endtime, *pad, *nearest_sample, fill_value.map(core_number))
+                    .map_err(|e| stream_err(&e))
+            }
+            Op::Slice { starttime, endtime, keep_empty_traces, nearest_sample } => {
+                if *keep_empty_traces {
+                    return Err(stream_err(&"keep_empty_traces=True is not supported"));
+                }
+                *st = st.slice(*starttime, *endtime, *nearest_sample).map_err(|e| stream_err(&e))?;
+                Ok(())
+            }
+            Op::Select(sel) => {
+                st.traces.retain(|t| selected(t, sel));
+                Ok(())
+            }
+            // Our traces are never masked: ObsPy's split() of unmasked traces leaves them as they are.
+            Op::Split => Ok(()),
+            _ => {
+                for tr in &mut st.traces {
+                    self.apply_to_trace(op, tr, warnings).map_err(|what| (tr.id(), what))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn apply_to_trace(&mut self, op: &Op, tr: &mut Trace, warnings: &mut Vec<String>) -> Result<(), String> {
+        let df = tr.stats.sampling_rate;
+        let delta = tr.stats.delta();
+        let s = |e: OpError| e.to_string();
+        match op {
+            Op::Detrend(kind) => {
+                let kind = match *kind {
+                    DetrendKind::Simple => Detrend::Simple,
+                    DetrendKind::Linear => Detrend::Linear,
+                    DetrendKind::Constant => Detrend::Constant,
+                    DetrendKind::Polynomial { order } => Detrend::Polynomial { order: order as usize },
+                    DetrendKind::Spline { order, dspline } => Detrend::Spline { order: order as usize, dspline },
+                };
+                if tr.stats.npts == 0 {
+                    return Ok(());
+                }
+                seispool_dsp::detrend(tr.data_f64_mut(), kind).map_err(s)
+            }
+            Op::Taper { max_percentage, window, max_length, side } => {
+                let kind = taper_type(window).map_err(s)?;
+                let side = match side {
+                    TaperSide::Both => Side::Both,
+                    TaperSide::Left => Side::Left,
+                    TaperSide::Right => Side::Right,
+                };
+                if tr.stats.npts == 0 {
+                    return Ok(());
+                }
+                seispool_dsp::taper(tr.data_f64_mut(), df, *max_percentage, &kind, *max_length, side).map_err(s)
+            }
+            Op::Filter(spec) => self.filter(spec, tr, warnings),
+            Op::Decimate { factor, no_filter, strict_length } => {
+                let opts = DecimateOptions { no_filter: *no_filter, strict_length: *strict_length };
+                let factor = *factor as usize;
+                let new_rate = if *no_filter && tr.data.sample_type() != seispool_core::SampleType::F64 {
+                    // ObsPy keeps the sample type when it does not filter.
+                    seispool_dsp::check_decimate(tr.stats.npts, factor, opts).map_err(|e| e.to_string())?;
+                    decimate_any(&mut tr.data, factor).map_err(|e| e.to_string())?;
+                    df / factor as f64
+                } else {
+                    seispool_dsp::decimate(tr.data_f64_mut(), df, factor, opts, &mut self.designs)
+                        .map_err(|e| e.to_string())?
+                };
+                tr.stats.sampling_rate = new_rate;
+                tr.stats.npts = tr.data.len();
+                Ok(())
+            }
+            Op::Resample { sampling_rate, window, no_filter, strict_length } => {
+                let plan =
+                    seispool_dsp::resample_prepare(tr.stats.npts, df, *sampling_rate, *no_filter, *strict_length)
+                        .map_err(s)?;
+                if tr.stats.npts == 0 {
+                    return Ok(());
+                }
+                if let Some(freq) = plan.lowpass_freq {
+                    let design = seispool_dsp::design_lowpass_cheby_2(freq, df, 12, &mut self.designs)
+                        .map_err(|e| e.to_string())?;
+                    design.plan.apply(tr.data_f64_mut()).map_err(|e| e.to_string())?;
+                }
+                let window = match window {
+                    Some(name) => Some(Window::from_get_window(name, &[]).map_err(s)?),
+                    None => None,
+                };
+                let out = self
+                    .resampler
+                    .resample(tr.data_f64_mut(), df, *sampling_rate, window.as_ref())
+                    .map_err(s)?;
+                tr.set_data(Samples::F64(out));
+                tr.stats.sampling_rate = *sampling_rate;
+                Ok(())
+            }
+            Op::Interpolate { sampling_rate, method, starttime, npts, time_shift } => {
+                let new_npts = npts.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+                let plan = seispool_dsp::interpolate_plan(
+                    tr.stats.starttime.ns(),
+                    df,
+                    tr.stats.npts,
+                    *sampling_rate,
+                    starttime.map(|t| t.ns()),
+                    new_npts,
+                    *time_shift,
+                )
+                .map_err(s)?;
+                let Some(plan) = plan else { return Ok(()) };
+                let out = seispool_dsp::interpolate(tr.data_f64_mut(), &plan, interp_method(method)).map_err(s)?;
+                tr.set_data(Samples::F64(out));
+                tr.stats.starttime = seispool_core::Time(plan.new_starttime_ns);
+                tr.stats.sampling_rate = plan.new_sampling_rate;
+                Ok(())
+            }
+            Op::Integrate(method) => {
+                if tr.stats.npts == 0 {
+                    return Ok(());
+                }
+                match method {
+                    IntegrateMethod::Cumtrapz => {
+                        seispool_dsp::integrate_cumtrapz(tr.data_f64_mut(), delta);
+                        Ok(())
+                    }
+                    IntegrateMethod::Spline { k } => {
+                        seispool_dsp::integrate_spline(tr.data_f64_mut(), delta, *k as usize).map_err(s)
+                    }
+                }
+            }
+            Op::Differentiate(DifferentiateMethod::Gradient) => {
+                if tr.stats.npts == 0 {
+                    return Ok(());
+                }
+                seispool_dsp::differentiate_gradient(tr.data_f64_mut(), delta).map_err(s)
+            }
+            Op::Normalize { norm } => seispool_dsp::normalize(tr.data_f64_mut(), *norm).map_err(s),
+            Op::Merge { .. } | Op::Trim { .. } | Op::Slice { .. } | Op::Select(_) | Op::Split => Ok(()),
+        }
+    }
+
+    fn filter(&mut self, spec: &FilterSpec, tr: &mut Trace, warnings: &mut Vec<String>) -> Result<(), String> {
+        let df = tr.stats.sampling_rate;
+        let iir = |corners: u32, zerophase: bool| IirOptions { corners: corners as usize, zerophase, ..IirOptions::default() };
+        let plan = match *spec {
+            FilterSpec::Bandpass { freqmin, freqmax, corners, zerophase } => {
+                seispool_dsp::design_bandpass(freqmin, freqmax, df, &iir(corners, zerophase), &mut self.designs)
+            }
+            FilterSpec::Bandstop { freqmin, freqmax, corners, zerophase } => {
+                seispool_dsp::design_bandstop(freqmin, freqmax, df, &iir(corners, zerophase), &mut self.designs)
+            }
+            FilterSpec::Lowpass { freq, corners, zerophase } => {
+                seispool_dsp::design_lowpass(freq, df, &iir(corners, zerophase), &mut self.designs)
+            }
+            FilterSpec::Highpass { freq, corners, zerophase } => {
+                seispool_dsp::design_highpass(freq, df, &iir(corners, zerophase), &mut self.designs)
+            }
+            FilterSpec::LowpassCheby2 { freq, maxorder } => {
+                seispool_dsp::design_lowpass_cheby_2(freq, df, maxorder as usize, &mut self.designs).map(|d| d.plan)
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        warnings.extend(plan.warnings().iter().map(FilterWarning::to_string));
+        if tr.stats.npts == 0 {
+            return Ok(());
+        }
+        plan.apply(tr.data_f64_mut()).map_err(|e| e.to_string())
+    }
+}
+
+fn core_number(n: Number) -> CoreNumber {
+    match n {
+        Number::Int(i) => CoreNumber::Int(i),
+        Number::Float(f) => CoreNumber::Float(f),
+    }
+}
+
+fn decimate_any(data: &mut Samples, factor: usize) -> Result<(), seispool_dsp::FilterError> {
+    match data {
+        Samples::I32(v) => seispool_dsp::integer_decimation(v, factor),
+        Samples::F32(v) => seispool_dsp::integer_decimation(v, factor),
+        Samples::F64(v) => seispool_dsp::integer_decimation(v, factor),
+        Samples::Text(v) => seispool_dsp::integer_decimation(v, factor),
+    }
+}
+
+fn taper_type(w: &TaperWindow) -> Result<TaperType, OpError> {
+    let (name, kwargs): (&str, Vec<(&str, f64)>) = match *w {
+        TaperWindow::Cosine => ("cosine", vec![]),
+        TaperWindow::Barthann => ("barthann", vec![]),
+        TaperWindow::Bartlett => ("bartlett", vec![]),
+        TaperWindow::Blackman => ("blackman", vec![]),
+        TaperWindow::Blackmanharris => ("blackmanharris", vec![]),
+        TaperWindow::Bohman => ("bohman", vec![]),
+        TaperWindow::Boxcar => ("boxcar", vec![]),
+        TaperWindow::Chebwin { at } => ("chebwin", vec![("at", at)]),
+        TaperWindow::Dpss { nw } => ("dpss", vec![("NW", nw)]),
+        TaperWindow::Flattop => ("flattop", vec![]),
+        TaperWindow::Gaussian { std } => ("gaussian", vec![("std", std)]),
+        TaperWindow::GeneralGaussian { p, sig } => ("general_gaussian", vec![("p", p), ("sig", sig)]),
+        TaperWindow::Hamming => ("hamming", vec![]),
+        TaperWindow::Hann => ("hann", vec![]),
+        TaperWindow::Kaiser { beta } => ("kaiser", vec![("beta", beta)]),
+        TaperWindow::Nuttall => ("nuttall", vec![]),
+        TaperWindow::Parzen => ("parzen", vec![]),
+        TaperWindow::Triang => ("triang", vec![]),
+    };
+    TaperType::from_name(name, &kwargs)
+}
+
+fn interp_method(m: &InterpMethod) -> seispool_dsp::InterpMethod {
+    use seispool_dsp::InterpMethod as D;
+    match *m {
+        InterpMethod::WeightedAverageSlopes => D::WeightedAverageSlopes,
+        InterpMethod::Linear => D::Linear,
+        InterpMethod::Nearest => D::Nearest,
+        InterpMethod::Zero => D::Zero,
+        InterpMethod::Slinear => D::Spline(1),
+        InterpMethod::Quadratic => D::Spline(2),
+        InterpMethod::Cubic => D::Spline(3),
+        InterpMethod::Spline(k) => D::Spline(k as usize),
+        InterpMethod::Lanczos { a } => D::Lanczos { a: i64::from(a) },
+    }
+}
+
+/// ObsPy's `Stream.select`: case-insensitive fnmatch on each code, exact rate and npts.
+fn selected(t: &Trace, sel: &Selection) -> bool {
+    let m = |pat: &Option<String>, val: &str| {
+        pat.as_ref().is_none_or(|p| seispool_core::glob_match(&p.to_uppercase(), &val.to_uppercase()))
+    };
+    let id = &t.stats.id;
+    let component = id.channel.chars().last().map(String::from).unwrap_or_default();
+    m(&sel.network, &id.network)
+        && m(&sel.station, &id.station)
+        && m(&sel.location, &id.location)
+        && m(&sel.channel, &id.channel)
+        && m(&sel.component, &component)
+        && m(&sel.id, &id.to_string())
+        && sel.sampling_rate.is_none_or(|r| r == t.stats.sampling_rate)
+        && sel.npts.is_none_or(|n| n == t.stats.npts as u64)
+}
