@@ -248,6 +248,10 @@ class Trace:
         >>> tr.process('detrend("demean"); taper(0.05)')  # doctest: +SKIP
         """
         result = Stream([self])._processed(pipeline, stacklevel=3)
+        if len(result) == 0 and pipeline.startswith(("trim(", "slice(")):
+            # The window holds no sample: ObsPy's Trace.trim leaves an empty trace.
+            self.data = self._data[:0].copy()
+            return self
         if len(result) != 1:
             raise _seispool.PipelineError(f"{pipeline!r} turned one trace into {len(result)}; use Stream.process")
         self._assign(result.traces[0])
@@ -294,13 +298,11 @@ class Trace:
 
     def trim(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, pad: bool = False, nearest_sample: bool = True, fill_value: float | None = None) -> Trace:
         """``trim(starttime, endtime, pad=False, nearest_sample=True, fill_value=None)``; the trace may become empty."""
-        return self.process(
-            call("trim", starttime=starttime, endtime=endtime, pad=pad, keep_empty_traces=True, nearest_sample=nearest_sample, fill_value=fill_value)
-        )
+        return self.process(call("trim", starttime=starttime, endtime=endtime, pad=pad, nearest_sample=nearest_sample, fill_value=fill_value))
 
     def slice(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, nearest_sample: bool = True) -> Trace:
         """A new trace cut to the window (``slice``); this trace is unchanged."""
-        return self.copy().process(call("slice", starttime=starttime, endtime=endtime, keep_empty_traces=True, nearest_sample=nearest_sample))
+        return self.copy().process(call("slice", starttime=starttime, endtime=endtime, nearest_sample=nearest_sample))
 
     def write(self, path: PathLike, format: str = "MSEED", encoding: str | None = None, record_length: int | None = None) -> None:
         """Writes this trace (see `Stream.write`)."""

@@ -12,8 +12,9 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use seispool_core::Time;
 
-use convert::stream_from_py;
+use convert::{stream_from_py, stream_to_py};
 use errors::pipeline_err;
+use pyo3::types::PyTuple;
 
 /// Runs the `seispool` command line with `argv` (program name first); returns the exit code.
 #[pyfunction]
@@ -42,6 +43,21 @@ fn check_pipeline(text: &str) -> PyResult<String> {
     seispool_pipeline::parse_pipeline(text)
         .map(|p| p.text)
         .map_err(pipeline_err)
+}
+
+/// Applies `pipeline` to raw traces with the GIL released; returns `(raw traces, warnings)`.
+#[pyfunction]
+fn apply<'py>(
+    py: Python<'py>,
+    pipeline: &str,
+    raws: &Bound<'py, PyAny>,
+) -> PyResult<(Vec<Bound<'py, PyTuple>>, Vec<String>)> {
+    let pipeline = seispool_pipeline::parse_pipeline(pipeline).map_err(pipeline_err)?;
+    let mut stream = stream_from_py(raws)?;
+    let warnings = py
+        .detach(|| seispool_pipeline::Processor::new().apply(&pipeline, &mut stream))
+        .map_err(pipeline_err)?;
+    Ok((stream_to_py(py, stream)?, warnings))
 }
 
 /// One gap: `(id, start_ns, end_ns, delta_s, nsamples)`.
@@ -93,6 +109,7 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(format_time, m)?)?;
     m.add_function(wrap_pyfunction!(check_pipeline, m)?)?;
     m.add_function(wrap_pyfunction!(get_gaps, m)?)?;
+    m.add_function(wrap_pyfunction!(apply, m)?)?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
     io::register(m)?;
     Ok(())
