@@ -20,7 +20,12 @@ def dump(path, outdir, kwargs):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            st = obspy.read(path, **kwargs)
+            if kwargs.get("raw_mseed"):
+                # The MiniSEED reader itself: record selection without obspy.read's final trim.
+                from obspy.io.mseed.core import _read_mseed
+                st = _read_mseed(path, **{k: v for k, v in kwargs.items() if k not in ("raw_mseed", "format")})
+            else:
+                st = obspy.read(path, **kwargs)
     except Exception as e:  # the oracle reports ObsPy's refusal as data
         meta["error"] = f"{type(e).__name__}: {e}"
         st = []
@@ -50,6 +55,10 @@ def dump(path, outdir, kwargs):
 
 def main():
     outdir, kwargs = sys.argv[1], ast.literal_eval(sys.argv[2])
+    # Times cannot be Python literals: "starttime_ns"/"endtime_ns" become UTCDateTime(ns=...).
+    for key in ("starttime", "endtime"):
+        if key + "_ns" in kwargs:
+            kwargs[key] = obspy.UTCDateTime(ns=kwargs.pop(key + "_ns"))
     for i, path in enumerate(sys.argv[3:]):
         dump(path, os.path.join(outdir, str(i)), kwargs)
 

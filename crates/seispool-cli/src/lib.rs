@@ -5,7 +5,11 @@ use std::ffi::OsString;
 
 use clap::{Parser, Subcommand};
 
+mod common;
+mod demo;
 mod doctor;
+mod info;
+mod process;
 
 /// Fast, fork-safe processing of seismic waveform archives with ObsPy's numerics.
 #[derive(Parser)]
@@ -17,6 +21,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a processing pipeline (ObsPy method calls) over every waveform file of the inputs, in parallel.
+    Process(process::ProcessArgs),
+    /// Inventory of waveform files: ids, time spans, rates, encodings, records, gaps (headers only).
+    Info(info::InfoArgs),
+    /// Convert waveform files between formats, encodings and record lengths (traces kept as read).
+    Convert(process::ConvertArgs),
+    /// Build a small synthetic SDS archive and process it with the default pipeline.
+    Demo(demo::DemoArgs),
     /// Diagnose the fork/BLAS/OpenMP deadlock hazard of a Python environment (and verify fixes).
     Doctor(doctor::DoctorArgs),
 }
@@ -32,6 +44,10 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
     };
     match cli.command {
+        Command::Process(args) => process::run_process(args),
+        Command::Info(args) => info::run(args),
+        Command::Convert(args) => process::run_convert(args),
+        Command::Demo(args) => demo::run(args),
         Command::Doctor(args) => doctor::run(args),
     }
 }

@@ -469,7 +469,8 @@ fn add(
         let d = delta.unsigned_abs() as usize;
         let eq = compare(&lt, ll.saturating_sub(d)..ll, &rt, 0..d.min(rl))?;
         // np.all over a masked comparison ignores masked entries, but is falsy when all are masked.
-        let same = !(!eq.is_empty() && eq.iter().all(Option::is_none)) && eq.iter().all(|e| *e != Some(false));
+        let all_masked = !eq.is_empty() && eq.iter().all(Option::is_none);
+        let same = !all_masked && eq.iter().all(|e| *e != Some(false));
         if same {
             vec![lt.piece(0..ll.saturating_sub(d)), rt.piece(0..rl)]
         } else if method == MergeMethod::Discard {
@@ -486,7 +487,9 @@ fn add(
             } else {
                 let interp =
                     linspace_interior(&lt.data, ls, &rt.data, is, is).map_err(|e| StreamError(format!("{id}: {e}")))?;
-                vec![lt.piece(0..ll.saturating_sub(d)), (interp, None), rt.piece(is..rl)]
+                // np.linspace from a masked sample yields masked samples
+                let masked = (lt.masked(ls) || rt.masked(is)).then(|| vec![true; is]);
+                vec![lt.piece(0..ll.saturating_sub(d)), (interp, masked), rt.piece(is..rl)]
             }
         } else {
             return not_implemented();
@@ -502,10 +505,10 @@ fn add(
                 // fill lt's masked samples from rt (np.choose on the masks)
                 let mut mid = lt.piece(t1..t2);
                 let mut mid_mask = vec![false; rl];
-                for k in 0..rl {
+                for (k, m) in mid_mask.iter_mut().enumerate() {
                     if lt.masked(t1 + k) {
                         copy_elem(&mut mid.0, k, &rt.data, k);
-                        mid_mask[k] = rt.masked(k);
+                        *m = rt.masked(k);
                     }
                 }
                 vec![lt.piece(0..t1), (mid.0, Some(mid_mask)), lt.piece(t2..ll)]

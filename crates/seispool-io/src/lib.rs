@@ -2,8 +2,10 @@
 //! [`FormatError`] naming the file, the record and the byte offset — never a panic.
 
 mod error;
+mod format;
 pub mod mseed;
 pub mod sac;
 pub mod sds;
 
 pub use error::{FormatError, IoError};
+pub use format::{Format, ReadOptions, ReadResult, SNIFF_BYTES, WriteSpec, detect, detect_file, encode, read, write};

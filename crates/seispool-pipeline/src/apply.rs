@@ -45,10 +45,15 @@ impl Processor {
             let err = |trace: &str, what: String| ApplyError {
                 index: i + 1,
                 op: op.to_string(),
-                trace: if trace.is_empty() { String::new() } else { format!("{trace}: ") },
+                trace: if trace.is_empty() {
+                    String::new()
+                } else {
+                    format!("{trace}: ")
+                },
                 what,
             };
-            self.apply_op(op, stream, &mut warnings).map_err(|(trace, what)| err(&trace, what))?;
+            self.apply_op(op, stream, &mut warnings)
+                .map_err(|(trace, what)| err(&trace, what))?;
         }
         warnings.dedup();
         Ok(warnings)
@@ -57,10 +62,12 @@ impl Processor {
     fn apply_op(&mut self, op: &Op, st: &mut Stream, warnings: &mut Vec<String>) -> Result<(), (String, String)> {
         let stream_err = |e: &dyn std::fmt::Display| (String::new(), e.to_string());
         match op {
-            Op::Merge { method, fill_value, interpolation_samples, misalignment_threshold } => {
-                if *misalignment_threshold != 0.01 {
-                    return Err(stream_err(&"only the default misalignment_threshold=0.01 is supported"));
-                }
+            Op::Merge {
+                method,
+                fill_value,
+                interpolation_samples,
+                misalignment_threshold,
+            } => {
                 let method = match method {
                     MergeMethod::Cleanup => seispool_core::MergeMethod::Cleanup,
                     MergeMethod::Discard => seispool_core::MergeMethod::Discard,
@@ -71,20 +78,35 @@ impl Processor {
                     FillValue::Latest => seispool_core::FillValue::Latest,
                     FillValue::Interpolate => seispool_core::FillValue::Interpolate,
                 });
-                st.merge(method, fill, *interpolation_samples).map_err(|e| stream_err(&e))
+                st.merge_with_threshold(method, fill, *interpolation_samples, *misalignment_threshold)
+                    .map_err(|e| stream_err(&e))
             }
-            Op::Trim { starttime, endtime, pad, keep_empty_traces, nearest_sample, fill_value } => {
+            Op::Trim {
+                starttime,
+                endtime,
+                pad,
+                keep_empty_traces,
+                nearest_sample,
+                fill_value,
+            } => {
                 if *keep_empty_traces {
                     return Err(stream_err(&"keep_empty_traces=True is not supported"));
                 }
                 st.trim(*starttime, *endtime, *pad, *nearest_sample, fill_value.map(core_number))
                     .map_err(|e| stream_err(&e))
             }
-            Op::Slice { starttime, endtime, keep_empty_traces, nearest_sample } => {
+            Op::Slice {
+                starttime,
+                endtime,
+                keep_empty_traces,
+                nearest_sample,
+            } => {
                 if *keep_empty_traces {
                     return Err(stream_err(&"keep_empty_traces=True is not supported"));
                 }
-                *st = st.slice(*starttime, *endtime, *nearest_sample).map_err(|e| stream_err(&e))?;
+                *st = st
+                    .slice(*starttime, *endtime, *nearest_sample)
+                    .map_err(|e| stream_err(&e))?;
                 Ok(())
             }
             Op::Select(sel) => {
@@ -113,14 +135,22 @@ impl Processor {
                     DetrendKind::Linear => Detrend::Linear,
                     DetrendKind::Constant => Detrend::Constant,
                     DetrendKind::Polynomial { order } => Detrend::Polynomial { order: order as usize },
-                    DetrendKind::Spline { order, dspline } => Detrend::Spline { order: order as usize, dspline },
+                    DetrendKind::Spline { order, dspline } => Detrend::Spline {
+                        order: order as usize,
+                        dspline,
+                    },
                 };
                 if tr.stats.npts == 0 {
                     return Ok(());
                 }
                 seispool_dsp::detrend(tr.data_f64_mut(), kind).map_err(s)
             }
-            Op::Taper { max_percentage, window, max_length, side } => {
+            Op::Taper {
+                max_percentage,
+                window,
+                max_length,
+                side,
+            } => {
                 let kind = taper_type(window).map_err(s)?;
                 let side = match side {
                     TaperSide::Both => Side::Both,
@@ -133,8 +163,15 @@ impl Processor {
                 seispool_dsp::taper(tr.data_f64_mut(), df, *max_percentage, &kind, *max_length, side).map_err(s)
             }
             Op::Filter(spec) => self.filter(spec, tr, warnings),
-            Op::Decimate { factor, no_filter, strict_length } => {
-                let opts = DecimateOptions { no_filter: *no_filter, strict_length: *strict_length };
+            Op::Decimate {
+                factor,
+                no_filter,
+                strict_length,
+            } => {
+                let opts = DecimateOptions {
+                    no_filter: *no_filter,
+                    strict_length: *strict_length,
+                };
                 let factor = *factor as usize;
                 let new_rate = if *no_filter && tr.data.sample_type() != seispool_core::SampleType::F64 {
                     // ObsPy keeps the sample type when it does not filter.
@@ -149,7 +186,12 @@ impl Processor {
                 tr.stats.npts = tr.data.len();
                 Ok(())
             }
-            Op::Resample { sampling_rate, window, no_filter, strict_length } => {
+            Op::Resample {
+                sampling_rate,
+                window,
+                no_filter,
+                strict_length,
+            } => {
                 let plan =
                     seispool_dsp::resample_prepare(tr.stats.npts, df, *sampling_rate, *no_filter, *strict_length)
                         .map_err(s)?;
@@ -173,7 +215,13 @@ impl Processor {
                 tr.stats.sampling_rate = *sampling_rate;
                 Ok(())
             }
-            Op::Interpolate { sampling_rate, method, starttime, npts, time_shift } => {
+            Op::Interpolate {
+                sampling_rate,
+                method,
+                starttime,
+                npts,
+                time_shift,
+            } => {
                 let new_npts = npts.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
                 let plan = seispool_dsp::interpolate_plan(
                     tr.stats.starttime.ns(),
@@ -219,20 +267,34 @@ impl Processor {
 
     fn filter(&mut self, spec: &FilterSpec, tr: &mut Trace, warnings: &mut Vec<String>) -> Result<(), String> {
         let df = tr.stats.sampling_rate;
-        let iir = |corners: u32, zerophase: bool| IirOptions { corners: corners as usize, zerophase, ..IirOptions::default() };
+        let iir = |corners: u32, zerophase: bool| IirOptions {
+            corners: corners as usize,
+            zerophase,
+            ..IirOptions::default()
+        };
         let plan = match *spec {
-            FilterSpec::Bandpass { freqmin, freqmax, corners, zerophase } => {
-                seispool_dsp::design_bandpass(freqmin, freqmax, df, &iir(corners, zerophase), &mut self.designs)
-            }
-            FilterSpec::Bandstop { freqmin, freqmax, corners, zerophase } => {
-                seispool_dsp::design_bandstop(freqmin, freqmax, df, &iir(corners, zerophase), &mut self.designs)
-            }
-            FilterSpec::Lowpass { freq, corners, zerophase } => {
-                seispool_dsp::design_lowpass(freq, df, &iir(corners, zerophase), &mut self.designs)
-            }
-            FilterSpec::Highpass { freq, corners, zerophase } => {
-                seispool_dsp::design_highpass(freq, df, &iir(corners, zerophase), &mut self.designs)
-            }
+            FilterSpec::Bandpass {
+                freqmin,
+                freqmax,
+                corners,
+                zerophase,
+            } => seispool_dsp::design_bandpass(freqmin, freqmax, df, &iir(corners, zerophase), &mut self.designs),
+            FilterSpec::Bandstop {
+                freqmin,
+                freqmax,
+                corners,
+                zerophase,
+            } => seispool_dsp::design_bandstop(freqmin, freqmax, df, &iir(corners, zerophase), &mut self.designs),
+            FilterSpec::Lowpass {
+                freq,
+                corners,
+                zerophase,
+            } => seispool_dsp::design_lowpass(freq, df, &iir(corners, zerophase), &mut self.designs),
+            FilterSpec::Highpass {
+                freq,
+                corners,
+                zerophase,
+            } => seispool_dsp::design_highpass(freq, df, &iir(corners, zerophase), &mut self.designs),
             FilterSpec::LowpassCheby2 { freq, maxorder } => {
                 seispool_dsp::design_lowpass_cheby_2(freq, df, maxorder as usize, &mut self.designs).map(|d| d.plan)
             }
@@ -304,7 +366,8 @@ fn interp_method(m: &InterpMethod) -> seispool_dsp::InterpMethod {
 /// ObsPy's `Stream.select`: case-insensitive fnmatch on each code, exact rate and npts.
 fn selected(t: &Trace, sel: &Selection) -> bool {
     let m = |pat: &Option<String>, val: &str| {
-        pat.as_ref().is_none_or(|p| seispool_core::glob_match(&p.to_uppercase(), &val.to_uppercase()))
+        pat.as_ref()
+            .is_none_or(|p| seispool_core::glob_match(&p.to_uppercase(), &val.to_uppercase()))
     };
     let id = &t.stats.id;
     let component = id.channel.chars().last().map(String::from).unwrap_or_default();

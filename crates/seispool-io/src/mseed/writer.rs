@@ -41,6 +41,7 @@ use seispool_core::Stream;
 use seispool_core::{SampleType, Samples, Time, Trace};
 
 use super::DataEncoding;
+use super::record::nominal_sample_rate;
 use super::steim_encode::{STEIM_FRAME_BYTES, encode_steim1, encode_steim2, steim2_overflow};
 use crate::IoError;
 
@@ -190,7 +191,7 @@ fn plan_trace<'a>(trace: &'a Trace, opts: &WriteOptions) -> Result<TracePlan<'a>
 
 /// ObsPy's choice when no encoding is requested: the trace's MiniSEED encoding when it can be written
 /// for this sample type, else the default per type.
-fn choose_encoding(trace: &Trace, requested: Option<DataEncoding>) -> Result<DataEncoding, String> {
+pub(super) fn choose_encoding(trace: &Trace, requested: Option<DataEncoding>) -> Result<DataEncoding, String> {
     let kind = trace.data.sample_type();
     if let Some(e) = requested {
         if !e.is_writable() {
@@ -224,7 +225,7 @@ fn choose_encoding(trace: &Trace, requested: Option<DataEncoding>) -> Result<Dat
     }))
 }
 
-fn type_name(kind: SampleType) -> &'static str {
+pub(super) fn type_name(kind: SampleType) -> &'static str {
     match kind {
         SampleType::I32 => "int32",
         SampleType::F32 => "float32",
@@ -241,7 +242,7 @@ fn first_outside_i16(data: &Samples) -> Option<(usize, i32)> {
 }
 
 /// Rejects samples the encoding cannot hold, naming the first one.
-fn check_samples(data: &Samples, encoding: DataEncoding) -> Result<(), String> {
+pub(super) fn check_samples(data: &Samples, encoding: DataEncoding) -> Result<(), String> {
     match (encoding, data) {
         (DataEncoding::Int16, _) => match first_outside_i16(data) {
             Some((i, x)) => Err(format!("sample {i} ({x}) is outside the INT16 range -32768..=32767")),
@@ -311,21 +312,6 @@ fn rate_fields(rate: f64) -> (i16, i16, Option<f32>) {
         Some((f, m)) => (f, m, Some(rate as f32)),
         None => (0, 0, Some(rate as f32)),
     }
-}
-
-/// The sample rate stored in a fixed header's factor and multiplier (libmseed's `ms_nomsamprate`).
-fn nominal_sample_rate(factor: i16, multiplier: i16) -> f64 {
-    let mut rate = match factor {
-        f if f > 0 => f64::from(f),
-        f if f < 0 => -1.0 / f64::from(f),
-        _ => 0.0,
-    };
-    if multiplier > 0 {
-        rate *= f64::from(multiplier);
-    } else if multiplier < 0 {
-        rate = -(rate / f64::from(multiplier));
-    }
-    rate
 }
 
 /// Sample rate factor and multiplier for `rate` exactly as libmseed 2.19's `ms_genfactmult` chooses them

@@ -59,6 +59,19 @@ pub fn read_bytes(label: &Path, bytes: &[u8], headonly: bool) -> Result<Trace, I
     Ok(trace)
 }
 
+/// Whether `prefix` (the first [`header::HEADER_LEN`] bytes of a file of `file_len` bytes) looks like a SAC
+/// binary file: a header version in 1..=19 in either byte order and `npts` that fits the file size.
+pub fn is_sac(prefix: &[u8], file_len: u64) -> bool {
+    let word = |at: usize| -> Option<[u8; 4]> { prefix.get(at..at + 4).and_then(|w| w.try_into().ok()) };
+    let (Some(v), Some(n)) = (word(NVHDR_OFFSET), word(NPTS_OFFSET)) else {
+        return false;
+    };
+    [i32::from_le_bytes, i32::from_be_bytes].iter().any(|order| {
+        let (nvhdr, npts) = (order(v), order(n));
+        (1..20).contains(&nvhdr) && npts >= 0 && HEADER_LEN as u64 + 4 * npts as u64 == file_len
+    })
+}
+
 /// Checks the header against the file length and decodes it; returns it with its byte order.
 fn parse_header(path: &Path, bytes: &[u8], file_len: u64) -> Result<(RawHeader, bool), FormatError> {
     let err = |offset: usize, what: String| FormatError::new(path, None, offset as u64, what);

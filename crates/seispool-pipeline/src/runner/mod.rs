@@ -105,6 +105,9 @@ pub enum RunError {
     /// Two units would write the same output file.
     #[error("two inputs map to the same output {0}; give inputs with distinct relative paths")]
     DuplicateOutput(String),
+    /// The inputs cannot be listed (missing path, unreadable directory).
+    #[error("{0}")]
+    Inputs(String),
     /// The thread pool could not be built.
     #[error("cannot start worker threads: {0}")]
     Pool(String),

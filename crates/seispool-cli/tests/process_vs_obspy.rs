@@ -1,0 +1,345 @@
+//! `seispool process --encoding FLOAT64` against ObsPy running the same method calls on the same
+//! ObsPy-written files (gaps, overlaps, int32/float32/float64, several rates and byte orders):
+//! ids, start times, rates and npts exactly, samples to 1e-9 of the trace's max abs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+use seispool_testkit::{run_oracle, tempdir};
+
+/// Every op and option of the processing issue, as a user would paste them from ObsPy.
+const PIPELINES: &[&str] = &[
+    r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=10, corners=4, zerophase=True); decimate(4)"#,
+    "merge()",
+    "merge(method=0, fill_value=0)",
+    "merge(method=1, fill_value=-3)",
+    r#"merge(method=1, fill_value="latest")"#,
+    "merge(method=1, interpolation_samples=5, fill_value=2.5)",
+    "merge(method=1, interpolation_samples=-1, fill_value=0)",
+    "merge(method=-1)",
+    r#"detrend("simple")"#,
+    r#"detrend("constant")"#,
+    r#"detrend("demean")"#,
+    r#"detrend("linear")"#,
+    r#"detrend("polynomial", order=3)"#,
+    r#"detrend("spline", order=2, dspline=300)"#,
+    "taper(0.05)",
+    r#"taper(max_percentage=0.1, type="hamming", side="left")"#,
+    r#"taper(0.2, type="blackman", max_length=3, side="right")"#,
+    r#"taper(0.5, type="cosine")"#,
+    r#"taper(0.03, type="kaiser", beta=8.6)"#,
+    r#"taper(0.07, type="bartlett"); taper(0.07, type="parzen"); taper(0.07, type="bohman")"#,
+    r#"taper(0.05, type="flattop"); taper(0.05, type="nuttall"); taper(0.05, type="barthann"); taper(0.05, type="blackmanharris")"#,
+    r#"taper(None, max_length=2.5)"#,
+    r#"filter("bandpass", freqmin=0.5, freqmax=5)"#,
+    r#"filter("bandpass", freqmin=1, freqmax=30, corners=3, zerophase=True)"#,
+    r#"filter("bandstop", freqmin=2, freqmax=4, corners=6)"#,
+    r#"filter("lowpass", freq=3, corners=2, zerophase=True)"#,
+    r#"filter("highpass", freq=0.1, corners=1)"#,
+    r#"filter("lowpass_cheby_2", freq=4, maxorder=12)"#,
+    r#"detrend("linear"); decimate(2)"#,
+    "decimate(5, no_filter=True)",
+    "decimate(3, strict_length=False)",
+    r#"merge(fill_value=0); resample(30)"#,
+    r#"resample(7.5, window="hamming")"#,
+    r#"resample(50, no_filter=False)"#,
+    r#"interpolate(sampling_rate=50, method="linear")"#,
+    r#"interpolate(5, method="nearest")"#,
+    r#"interpolate(10, method="zero")"#,
+    r#"interpolate(10, method="slinear")"#,
+    r#"interpolate(10, method="quadratic")"#,
+    r#"interpolate(10, method="cubic")"#,
+    r#"interpolate(8, method="lanczos", a=20)"#,
+    "interpolate(12.5)",
+    "integrate()",
+    "differentiate()",
+    "normalize()",
+    "normalize(norm=100)",
+    r#"trim("2024-03-01T00:00:10", "2024-03-01T00:01:30.005")"#,
+    r#"trim("2024-03-01T00:00:00.003", "2024-03-01T00:05:00", nearest_sample=False)"#,
+    r#"trim("2024-02-29T23:59:50", "2024-03-01T00:04:00", pad=True, fill_value=0)"#,
+    r#"slice("2024-03-01T00:00:20", "2024-03-01T00:02:00")"#,
+    r#"select(channel="EH?"); detrend("demean")"#,
+    r#"select(component="Z")"#,
+];
+
+fn seispool(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_seispool"))
+        .args(args)
+        .output()
+        .expect("run seispool")
+}
+
+#[test]
+fn process_matches_obspy_for_every_op_and_option() {
+    let dir = tempdir().unwrap();
+    let input = dir.path().join("in");
+    run_oracle("obspy_pipeline.py", &["make", input.to_str().unwrap()]);
+    let mut cases = Vec::new();
+    for (i, p) in PIPELINES.iter().enumerate() {
+        let out = dir.path().join(format!("out{i}"));
+        let o = seispool(&[
+            "process",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--pipeline",
+            p,
+            "--encoding",
+            "FLOAT64",
+            "--quiet",
+            "--jobs",
+            "2",
+        ]);
+        let code = o.status.code();
+        assert!(
+            code == Some(0) || code == Some(1),
+            "{p}: exit {code:?}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        cases.push(serde_json::json!({"pipeline": p, "inputs": input, "out": out}));
+    }
+    let cases_path = dir.path().join("cases.json");
+    std::fs::write(&cases_path, serde_json::to_string(&cases).unwrap()).unwrap();
+    let problems: Vec<String> = serde_json::from_str(&run_oracle(
+        "obspy_pipeline.py",
+        &["check", cases_path.to_str().unwrap()],
+    ))
+    .unwrap();
+    assert!(
+        problems.is_empty(),
+        "{} mismatches with ObsPy:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+fn tree_bytes(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.file_name().is_some_and(|n| n == ".seispool") {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((
+                    p.strip_prefix(root).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+const DEMO_PIPELINE: &str = r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=10, corners=4, zerophase=True); decimate(4)"#;
+
+#[test]
+fn jobs_1_and_jobs_2_write_identical_bytes_and_a_corrupt_file_fails_alone() {
+    let dir = tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let o = seispool(&["demo", "--dir", d.to_str().unwrap(), "--no-process", "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let archive = d.join("archive");
+    // A corrupt file among good ones: garbage with an SDS name.
+    let bad = archive.join("2024/XS/ST01/HHZ.D/XS.ST01.00.HHZ.D.2024.002");
+    std::fs::write(
+        &bad,
+        b"this is not miniseed at all, just text that is long enough to look at",
+    )
+    .unwrap();
+    let mut trees = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = dir.path().join(format!("out{jobs}"));
+        let o = seispool(&[
+            "process",
+            archive.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--pipeline",
+            DEMO_PIPELINE,
+            "--jobs",
+            jobs,
+            "--json",
+            "--quiet",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "a corrupt input makes exit 1: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(summary["failed"], 1, "{summary}");
+        assert_eq!(summary["ok"], 6, "{summary}");
+        let err = summary["failures"][0]["error"].as_str().unwrap();
+        assert!(err.contains("XS.ST01.00.HHZ.D.2024.002"), "error names the file: {err}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr.contains("XS.ST01.00.HHZ.D.2024.002"),
+            "stderr names the failed file: {stderr}"
+        );
+        trees.push(tree_bytes(&out));
+    }
+    assert_eq!(trees[0].len(), 6);
+    assert!(trees[0] == trees[1], "--jobs 1 and --jobs 2 outputs differ");
+    // Inputs are never modified.
+    assert_eq!(std::fs::read(&bad).unwrap().len(), 72);
+}
+
+#[test]
+fn sigkill_then_resume_gives_the_uninterrupted_output() {
+    let dir = tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let o = seispool(&[
+        "demo",
+        "--dir",
+        d.to_str().unwrap(),
+        "--stations",
+        "2",
+        "--no-process",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let archive = d.join("archive");
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "process",
+            archive.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--pipeline",
+            DEMO_PIPELINE,
+            "--jobs",
+            "1",
+            "--quiet",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let full = dir.path().join("full");
+    assert!(
+        Command::new(env!("CARGO_BIN_EXE_seispool"))
+            .args(args(&full))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let expected = tree_bytes(&full);
+
+    let killed = dir.path().join("killed");
+    // Kill at several moments (the first kill usually lands mid-unit).
+    for delay_ms in [150u64, 400, 900] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_seispool"))
+            .args(args(&killed))
+            .arg("--resume")
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        // Whatever exists under a final name is complete: it equals the uninterrupted output.
+        for (name, bytes) in tree_bytes(&killed) {
+            if name.contains(".tmp-") {
+                continue;
+            }
+            let want = expected.iter().find(|(n, _)| *n == name).map(|(_, b)| b);
+            assert_eq!(want, Some(&bytes), "{name} is partial after SIGKILL");
+        }
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_seispool"))
+        .args(args(&killed))
+        .args(["--resume", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: Vec<_> = tree_bytes(&killed)
+        .into_iter()
+        .filter(|(n, _)| !n.contains(".tmp-"))
+        .collect();
+    assert!(got == expected, "resumed output differs from the uninterrupted run");
+    assert!(
+        !tree_bytes(&killed).iter().any(|(n, _)| n.contains(".tmp-")),
+        "stale temp files are cleaned"
+    );
+    // A second resume does nothing.
+    let o = Command::new(env!("CARGO_BIN_EXE_seispool"))
+        .args(args(&killed))
+        .args(["--resume", "--json"])
+        .output()
+        .unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["skipped"], 6, "{summary}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_write_nothing() {
+    let dir = tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let out = dir.path().join("out");
+    for args in [
+        vec![
+            "process",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--pipeline",
+            "filter(\"bandpass\", freqmn=1)",
+        ],
+        vec![
+            "process",
+            input.to_str().unwrap(),
+            "--out",
+            input.to_str().unwrap(),
+            "--pipeline",
+            "detrend()",
+        ],
+        vec![
+            "process",
+            "/nonexistent/x",
+            "--out",
+            out.to_str().unwrap(),
+            "--pipeline",
+            "detrend()",
+        ],
+        vec![
+            "process",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--pipeline",
+            "detrend()",
+            "--record-length",
+            "1000",
+        ],
+        vec!["info"],
+    ] {
+        let o = seispool(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert!(!out.exists(), "nothing written on usage errors");
+    let o = seispool(&[
+        "process",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--pipeline",
+        "filter(\"bandpass\", freqmn=1)",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("freqmin"), "suggests the closest name: {err}");
+}

@@ -1,0 +1,311 @@
+//! `process`: plan one work unit per input file (its output mirrors the input's path relative to the
+//! input root), and the work of one unit — read (plus neighbouring days for `--overlap`), apply the
+//! pipeline, cut back to the unit's own span, encode.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use seispool_core::{Stream, Time};
+use seispool_io::mseed::DataEncoding;
+use seispool_io::sds::{ChannelDay, SelectOptions, discover_inputs, window_days};
+use seispool_io::{Format, IoError, ReadOptions, WriteSpec};
+
+use crate::runner::{RunConfig, RunError, Summary, Unit, UnitOutput, run};
+use crate::{Pipeline, Processor};
+
+/// Everything `process` needs besides inputs and the run configuration.
+#[derive(Clone, Debug)]
+pub struct ProcessSpec {
+    /// The ops to apply.
+    pub pipeline: Pipeline,
+    /// Input format (`None`: detect per file).
+    pub input_format: Option<Format>,
+    /// Output format (`None`: the input's format).
+    pub output_format: Option<Format>,
+    /// MiniSEED encoding, record length and byte order of the output (format field ignored).
+    pub write: WriteSpec,
+    /// Only data from this time on; the output is cut to it.
+    pub starttime: Option<Time>,
+    /// Only data up to this time; the output is cut to it.
+    pub endtime: Option<Time>,
+    /// Only channels whose `NET.STA.LOC.CHA` matches this glob.
+    pub select: Option<String>,
+    /// Seconds of the neighbouring SDS day files read for context and cut away after processing.
+    pub overlap: f64,
+}
+
+impl ProcessSpec {
+    /// A spec with ObsPy's write defaults and no selection.
+    pub fn new(pipeline: Pipeline) -> ProcessSpec {
+        ProcessSpec {
+            pipeline,
+            input_format: None,
+            output_format: None,
+            write: WriteSpec::new(Format::Mseed2),
+            starttime: None,
+            endtime: None,
+            select: None,
+            overlap: 0.0,
+        }
+    }
+
+    /// The text that identifies this configuration in the resume manifest: a change of any of it redoes
+    /// every unit.
+    pub fn config_text(&self) -> String {
+        format!(
+            "seispool {}\npipeline: {}\nformat: {:?} -> {:?}\nencoding: {:?}\nrecord_length: {}\nbig_endian: {}\n\
+             window: {:?} {:?}\nselect: {:?}\noverlap: {}",
+            env!("CARGO_PKG_VERSION"),
+            self.pipeline.text,
+            self.input_format,
+            self.output_format,
+            self.write.encoding,
+            self.write.record_length,
+            self.write.big_endian,
+            self.starttime,
+            self.endtime,
+            self.select,
+            self.overlap
+        )
+    }
+}
+
+/// An input file found under the given paths.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its path relative to the directory it was found under (its file name when given directly).
+    pub relative: PathBuf,
+    /// Its SDS channel-day when its name is an SDS day-file name.
+    pub sds: Option<ChannelDay>,
+}
+
+/// Every file under `inputs` (directories walked, sorted), each once. With a time window, SDS day files
+/// that cannot hold data of `[starttime, endtime]` are left out without being opened.
+pub fn list_inputs(
+    inputs: &[PathBuf],
+    starttime: Option<Time>,
+    endtime: Option<Time>,
+) -> Result<Vec<InputFile>, IoError> {
+    let mut files = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for root in inputs {
+        let is_dir = std::fs::metadata(root).map_err(|e| IoError::os(root, e))?.is_dir();
+        for input in discover_inputs(std::slice::from_ref(root))? {
+            if !seen.insert(input.path.clone()) {
+                continue;
+            }
+            if input
+                .sds
+                .as_ref()
+                .is_some_and(|d| !day_in_window(d, starttime, endtime))
+            {
+                continue;
+            }
+            let relative = if is_dir {
+                input
+                    .path
+                    .strip_prefix(root)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|_| input.path.clone())
+            } else {
+                input
+                    .path
+                    .file_name()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| input.path.clone())
+            };
+            files.push(InputFile {
+                path: input.path,
+                relative,
+                sds: input.sds,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// One unit per input file, sorted by output path. Outputs mirror each file's path relative to the
+/// directory it was found under (or its file name when given directly). With `overlap > 0`, the
+/// previous and next day files of the same SDS channel found among the inputs are context.
+/// With a time window, SDS day files that cannot hold data of the window are left out.
+pub fn plan(inputs: &[PathBuf], spec: &ProcessSpec) -> Result<Vec<Unit>, IoError> {
+    let files = list_inputs(inputs, spec.starttime, spec.endtime)?;
+    let days: BTreeMap<(String, char, i64), PathBuf> = files
+        .iter()
+        .filter_map(|f| f.sds.as_ref().map(|d| (day_key(d, 0), f.path.clone())))
+        .collect();
+    let mut units: Vec<Unit> = files
+        .into_iter()
+        .map(|f| {
+            let mut context = Vec::new();
+            if let (Some(day), true) = (&f.sds, spec.overlap > 0.0) {
+                for step in [-1, 1] {
+                    if let Some(p) = days.get(&day_key(day, step)) {
+                        context.push(p.clone());
+                    }
+                }
+            }
+            Unit {
+                inputs: vec![f.path],
+                context,
+                output: f.relative,
+            }
+        })
+        .collect();
+    units.sort_by(|a, b| a.output.cmp(&b.output).then_with(|| a.inputs.cmp(&b.inputs)));
+    Ok(units)
+}
+
+const NS_PER_DAY: i64 = 86_400_000_000_000;
+
+fn day_key(day: &ChannelDay, step: i64) -> (String, char, i64) {
+    (
+        day.id.to_string(),
+        day.data_type,
+        day.start().ns().div_euclid(NS_PER_DAY) + step,
+    )
+}
+
+/// Whether a day file can hold data of the window: the days ObsPy's SDS client reads for it
+/// (the window widened by its file-border buffer, so the previous day counts for a window just after midnight).
+fn day_in_window(day: &ChannelDay, starttime: Option<Time>, endtime: Option<Time>) -> bool {
+    if starttime.is_none() && endtime.is_none() {
+        return true;
+    }
+    let (lo, hi) = (
+        day.start().ns().saturating_sub(2 * NS_PER_DAY),
+        day.end().ns().saturating_add(2 * NS_PER_DAY),
+    );
+    let start = starttime.map_or(lo, |t| t.ns().max(lo));
+    let end = endtime.map_or(hi, |t| t.ns().min(hi));
+    if end < start {
+        return false;
+    }
+    window_days(&day.id.channel, Time(start), Time(end), &SelectOptions::default()).contains(&(day.year, day.doy))
+}
+
+/// Reads, processes and encodes one unit.
+pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) -> Result<UnitOutput, String> {
+    let opts = ReadOptions {
+        format: spec.input_format,
+        starttime: spec.starttime,
+        endtime: spec.endtime,
+        select: spec.select.clone(),
+        headonly: false,
+    };
+    let mut stream = Stream::default();
+    let mut warnings = Vec::new();
+    let mut out_format = spec.output_format;
+    let mut span: Option<(Time, Time)> = None;
+    for path in &unit.inputs {
+        let r = seispool_io::read(path, &opts).map_err(|e| e.to_string())?;
+        out_format.get_or_insert(r.format);
+        warnings.extend(r.warnings);
+        stream.traces.extend(r.stream.traces);
+        if !unit.context.is_empty()
+            && let Some(day) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(ChannelDay::from_file_name)
+        {
+            span = Some((day.start(), day.end()));
+        }
+    }
+    let samples_in = stream.total_samples() as u64;
+    if let Some((day_start, day_end)) = span {
+        let pad = (spec.overlap * 1e9).round() as i64;
+        let ctx = ReadOptions {
+            starttime: Some(Time(day_start.ns().saturating_sub(pad))),
+            endtime: Some(Time(day_end.ns().saturating_add(pad))),
+            ..opts.clone()
+        };
+        for path in &unit.context {
+            let r = seispool_io::read(path, &ctx).map_err(|e| format!("context file {}", e))?;
+            stream.traces.extend(r.stream.traces);
+        }
+    }
+    let op_warnings = processor
+        .apply(&spec.pipeline, &mut stream)
+        .map_err(|e| e.to_string())?;
+    warnings.extend(op_warnings);
+    if let Some((day_start, day_end)) = span {
+        // Keep exactly the samples in [midnight, next midnight).
+        stream
+            .trim(Some(day_start), Some(Time(day_end.ns() - 1)), false, false, None)
+            .map_err(|e| e.to_string())?;
+    }
+    if spec.starttime.is_some() || spec.endtime.is_some() {
+        stream
+            .trim(spec.starttime, spec.endtime, false, true, None)
+            .map_err(|e| e.to_string())?;
+    }
+    let samples_out = stream.total_samples() as u64;
+    let bytes = if stream.traces.iter().all(|t| t.stats.npts == 0) {
+        None
+    } else {
+        let write = WriteSpec {
+            format: out_format.unwrap_or(Format::Mseed2),
+            ..spec.write.clone()
+        };
+        if let Some(enc) = write.encoding {
+            coerce_samples(&mut stream, enc).map_err(|e| format!("{}: {e}", unit.output.display()))?;
+        }
+        Some(seispool_io::encode(&unit.output, &stream, &write).map_err(|e| e.to_string())?)
+    };
+    Ok(UnitOutput {
+        bytes,
+        samples_in,
+        samples_out,
+        warnings,
+    })
+}
+
+/// Plans and runs `process` over `inputs` into `cfg.out` (the caller has set `cfg.config` or leaves it
+/// empty to use [`ProcessSpec::config_text`]).
+pub fn process(inputs: &[PathBuf], cfg: &RunConfig, spec: &ProcessSpec) -> Result<Summary, RunError> {
+    crate::runner::check_out_dir(&cfg.out, inputs)?;
+    let units = plan(inputs, spec).map_err(|e| RunError::Inputs(e.to_string()))?;
+    let mut cfg = cfg.clone();
+    if cfg.config.is_empty() {
+        cfg.config = spec.config_text();
+    }
+    run(&units, &cfg, |unit| {
+        PROCESSOR.with(|p| process_unit(unit, spec, &mut p.borrow_mut()))
+    })
+}
+
+thread_local! {
+    /// One processor (filter designs, FFT plans) per worker thread.
+    static PROCESSOR: std::cell::RefCell<Processor> = std::cell::RefCell::new(Processor::new());
+}
+
+/// Converts samples to what an explicitly requested encoding stores: integers widen to floats, f64
+/// narrows to f32 (as `data.astype("float32")`); floats are never silently rounded to integers.
+pub fn coerce_samples(stream: &mut Stream, enc: DataEncoding) -> Result<(), String> {
+    use seispool_core::{SampleType, Samples};
+    let want = enc.sample_type();
+    for t in &mut stream.traces {
+        let have = t.data.sample_type();
+        if have == want {
+            continue;
+        }
+        let data = match (&t.data, want) {
+            (Samples::I32(v), SampleType::F64) => Samples::F64(v.iter().map(|&x| f64::from(x)).collect()),
+            (Samples::F32(v), SampleType::F64) => Samples::F64(v.iter().map(|&x| f64::from(x)).collect()),
+            (Samples::I32(v), SampleType::F32) => Samples::F32(v.iter().map(|&x| x as f32).collect()),
+            (Samples::F64(v), SampleType::F32) => Samples::F32(v.iter().map(|&x| x as f32).collect()),
+            _ => {
+                return Err(format!(
+                    "{} holds {:?} samples, which encoding {enc} cannot store without rounding; choose a float \
+                     encoding (FLOAT32, FLOAT64)",
+                    t.id(),
+                    have
+                ));
+            }
+        };
+        t.set_data(data);
+    }
+    Ok(())
+}
