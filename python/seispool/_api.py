@@ -12,7 +12,7 @@ from typing import Any
 from seispool import _seispool
 from seispool._fork import _thread_count, fork_is_safe
 from seispool._time import TimeLike, to_ns
-from seispool.core import PathLike, expand_paths, read
+from seispool.core import PathLike, _big_endian, expand_paths
 
 
 def _paths(inputs: PathLike | Iterable[PathLike]) -> list[str]:
@@ -29,17 +29,25 @@ def process(
     format: str | None = None,
     encoding: str | None = None,
     record_length: int | None = None,
+    byteorder: str | None = None,
     starttime: TimeLike | None = None,
     endtime: TimeLike | None = None,
     select: str | None = None,
+    input_format: str | None = None,
+    overlap: float = 0.0,
 ) -> dict[str, Any]:
-    """Runs ``seispool process``: every input file/directory/SDS root → one output per channel-day under ``out``.
+    """Runs ``seispool process``: every file under ``inputs`` (files, directories, SDS roots) → one output
+    under ``out`` mirroring its path, processed by ``pipeline`` (ObsPy method calls).
 
-    Runs on a thread pool of ``jobs`` threads built for this call (default: all cores) with the GIL released;
-    the pool is gone when the call returns. Returns the run summary (``units``, ``ok``, ``failed``,
-    ``skipped``, ``samples_in``, ``samples_out``, ``wall_seconds``, ``msamples_per_s``, ``failures``,
-    ``warnings``). A unit that fails is listed in ``failures`` and the run goes on; problems that stop the
-    run before it starts (bad pipeline, ``out`` inside an input) raise.
+    The units run on a thread pool of ``jobs`` threads built for this call (default: all cores) with the GIL
+    released; the pool is gone when the call returns. Returns the run summary: ``units``, ``ok``, ``failed``,
+    ``skipped``, ``samples_in``, ``samples_out``, ``wall_seconds``, ``msamples_per_s``, ``failures`` (output,
+    inputs, error), ``warnings``. A unit that fails is listed in ``failures`` and the run goes on; problems
+    that stop the run before it starts raise (`PipelineError` for the pipeline, `IoError` for inputs,
+    `SeispoolError` for ``out`` inside an input). ``resume=True`` skips outputs finished by an earlier run
+    with the same inputs and options. ``format``/``encoding``/``record_length``/``byteorder`` choose the
+    output (default: the input's format and encoding); ``overlap`` seconds of neighbouring SDS days are read
+    for context and cut away.
 
     >>> s = seispool.process("archive/", "out/", 'detrend("linear"); filter("lowpass", freq=5)', jobs=2)  # doctest: +SKIP
     >>> s["ok"], s["failed"]  # doctest: +SKIP
@@ -51,57 +59,48 @@ def process(
         jobs=jobs,
         resume=resume,
         format=format,
+        input_format=input_format,
         encoding=encoding,
         record_length=record_length,
+        big_endian=_big_endian(byteorder),
         starttime=None if starttime is None else to_ns(starttime),
         endtime=None if endtime is None else to_ns(endtime),
         select=select,
+        overlap=overlap,
     )
     result: dict[str, Any] = json.loads(text)
     return result
 
 
-def info(paths: PathLike | Iterable[PathLike], format: str | None = None) -> list[dict[str, Any]]:
-    """Inventory of waveform files (headers only): one dict per trace, then gaps.
+def info(
+    paths: PathLike | Iterable[PathLike],
+    format: str | None = None,
+    starttime: TimeLike | None = None,
+    endtime: TimeLike | None = None,
+    select: str | None = None,
+    jobs: int | None = None,
+) -> list[dict[str, Any]]:
+    """``seispool info``: inventory of files, directories and SDS roots from their headers, one dict per file.
 
-    Each dict has ``path``, ``id``, ``network``, ``station``, ``location``, ``channel``, ``starttime`` and
-    ``endtime`` (ISO), ``starttime_ns``, ``endtime_ns``, ``sampling_rate``, ``npts``, ``encoding``,
-    ``record_length``, ``number_of_records`` (MiniSEED) and ``gaps``: the gaps/overlaps of that file as
-    ``{"start", "end", "seconds", "samples"}``.
+    Each dict has ``path``, ``size``, ``format``, ``records``, ``traces`` (``id``, ``starttime``/``endtime``
+    ISO and ``_ns``, ``sampling_rate``, ``npts``, ``encoding``, ``record_length``, ``records``), ``gaps``
+    (``id``, ``kind`` gap/overlap, ``start``, ``end``, ``duration``, ``samples``), ``warnings`` and
+    ``error`` (a file that cannot be read is reported there, not raised). Files are read in parallel with
+    the GIL released.
 
-    >>> [(d["id"], d["npts"]) for d in seispool.info("day.mseed")]  # doctest: +SKIP
+    >>> [(t["id"], t["npts"]) for f in seispool.info("day.mseed") for t in f["traces"]]  # doctest: +SKIP
     [('XX.STA..HHZ', 8640000)]
     """
-    rows: list[dict[str, Any]] = []
-    for path in expand_paths(paths):
-        st = read(path, format=format, headonly=True, jobs=1)
-        gaps: dict[str, list[dict[str, Any]]] = {}
-        for gid, start, end, seconds, samples in st.get_gaps():
-            gaps.setdefault(gid, []).append({"start": str(start), "end": str(end), "seconds": seconds, "samples": samples})
-        for tr in st:
-            s = tr.stats
-            m = s.mseed or {}
-            rows.append(
-                {
-                    "path": path,
-                    "id": s.id,
-                    "network": s.network,
-                    "station": s.station,
-                    "location": s.location,
-                    "channel": s.channel,
-                    "starttime": str(s.starttime),
-                    "endtime": str(s.endtime),
-                    "starttime_ns": s.starttime_ns,
-                    "endtime_ns": s.endtime_ns,
-                    "sampling_rate": s.sampling_rate,
-                    "npts": s.npts,
-                    "encoding": m.get("encoding"),
-                    "record_length": m.get("record_length"),
-                    "number_of_records": m.get("number_of_records"),
-                    "gaps": gaps.get(s.id, []),
-                }
-            )
-    return rows
+    text = _seispool.info(
+        expand_paths(paths),
+        format=format,
+        starttime=None if starttime is None else to_ns(starttime),
+        endtime=None if endtime is None else to_ns(endtime),
+        select=select,
+        jobs=jobs,
+    )
+    result: list[dict[str, Any]] = json.loads(text)
+    return result
 
 
 def doctor(imports: Sequence[str] = (), probe: bool = False, timeout: float = 30.0, verify_remedies: bool = False) -> dict[str, Any]:

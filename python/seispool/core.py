@@ -304,9 +304,19 @@ class Trace:
         """A new trace cut to the window (``slice``); this trace is unchanged."""
         return self.copy().process(call("slice", starttime=starttime, endtime=endtime, nearest_sample=nearest_sample))
 
-    def write(self, path: PathLike, format: str = "MSEED", encoding: str | None = None, record_length: int | None = None) -> None:
+    def write(self, path: PathLike, format: str = "MSEED", encoding: str | None = None, record_length: int | None = None, byteorder: str | None = None) -> None:
         """Writes this trace (see `Stream.write`)."""
-        Stream([self]).write(path, format=format, encoding=encoding, record_length=record_length)
+        Stream([self]).write(path, format=format, encoding=encoding, record_length=record_length, byteorder=byteorder)
+
+
+def _big_endian(byteorder: str | None) -> bool | None:
+    if byteorder is None:
+        return None
+    if byteorder in (">", "big"):
+        return True
+    if byteorder in ("<", "little"):
+        return False
+    raise ValueError(f"byteorder {byteorder!r}: expected '>' or '<'")
 
 
 def _native(d: np.ndarray) -> np.ndarray:
@@ -492,15 +502,24 @@ class Stream:
         raws, _ = _seispool.apply(text, stubs)
         return Stream(self.traces[r[10]["_index"]] for r in raws)
 
-    def write(self, path: PathLike, format: str = "MSEED", encoding: str | None = None, record_length: int | None = None) -> None:
-        """Writes the stream: ``format`` MSEED (2.4), MSEED3 or SAC; ``encoding`` e.g. STEIM2, FLOAT32.
+    def write(self, path: PathLike, format: str = "MSEED", encoding: str | None = None, record_length: int | None = None, byteorder: str | None = None) -> None:
+        """Writes the stream: ``format`` MSEED (2.4), MSEED3 or SAC (one trace); ``encoding`` STEIM1, STEIM2,
+        INT16, INT32, FLOAT32, FLOAT64 or ASCII; ``record_length`` in bytes; ``byteorder`` ``">"`` or ``"<"``.
 
-        The default encoding keeps each trace's MiniSEED encoding when it fits, else ObsPy's default for the
-        dtype. Encoding runs with the GIL released.
+        Without ``encoding`` each trace keeps its MiniSEED encoding when it fits, else ObsPy's default for the
+        dtype. An explicit encoding converts the samples to what it stores (ints widen to floats, float64
+        narrows to float32). Encoding and writing run with the GIL released.
 
         >>> st.write("out.mseed", format="MSEED", encoding="STEIM2", record_length=512)  # doctest: +SKIP
         """
-        _seispool.write(os.fspath(path), [t._raw() for t in self.traces], format=format, encoding=encoding, record_length=record_length)
+        _seispool.write(
+            os.fspath(path),
+            [t._raw() for t in self.traces],
+            format=format,
+            encoding=encoding,
+            record_length=record_length,
+            big_endian=_big_endian(byteorder),
+        )
 
     def to_obspy(self) -> Any:
         """An ``obspy.Stream`` with equal data (shared arrays), dtypes and stats (see `seispool.obspy`)."""
@@ -537,8 +556,9 @@ def read(
 ) -> Stream:
     """Reads waveform files (MiniSEED 2/3, SAC; format detected unless given) into one `Stream`.
 
-    ``path_or_glob`` is a path, a glob (``"archive/2024/**/*.D.*"`` with ``**`` recursive) or a list of
-    them. Files are decoded in parallel on ``jobs`` threads (default: all cores) with the GIL released.
+    ``path_or_glob`` is a file, a directory or SDS archive root (walked; with a time window, day files that
+    cannot hold data of it are not opened), a glob (``"archive/2024/**/*.D.*"``, ``**`` recursive) or a
+    list of them. Files are decoded in parallel on ``jobs`` threads (default: all cores) with the GIL released.
     ``starttime``/``endtime`` keep only records overlapping the window; ``select`` is an id glob
     (``"XX.STA*..HH?"``); ``headonly`` reads headers only (``data`` empty, ``stats.npts`` from the file).
 

@@ -1,97 +1,223 @@
-//! Reading and writing waveform files; decoding runs with the GIL released, many files in parallel on a
-//! pool built for the call.
+//! Reading, writing, `process` and `info`: every call runs with the GIL released; many files are handled in
+//! parallel on a pool built for the call (`seispool_pipeline::runner::build_pool`) and dropped on return.
 
 use std::path::PathBuf;
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use rayon::prelude::*;
 use seispool_core::{Stream, Time};
+use seispool_io::mseed::DataEncoding;
+use seispool_io::{Format, ReadOptions, WriteSpec};
+use seispool_pipeline::process::{ProcessSpec, coerce_samples, list_inputs};
+use seispool_pipeline::runner::{RunConfig, RunError, build_pool, effective_jobs};
 
 use crate::convert::{stream_from_py, stream_to_py};
-use crate::errors::{SeispoolError, io_err};
+use crate::errors::{IoError, SeispoolError, io_err, pipeline_err};
 
-/// Reads `paths` (in parallel on `jobs` threads) into one stream; returns `(raw traces, warnings)`.
+fn parse_format(name: Option<&str>) -> PyResult<Option<Format>> {
+    name.map(|n| n.parse::<Format>().map_err(PyValueError::new_err))
+        .transpose()
+}
+
+fn parse_encoding(name: Option<&str>) -> PyResult<Option<DataEncoding>> {
+    let Some(name) = name else { return Ok(None) };
+    let enc = name.parse::<DataEncoding>().map_err(PyValueError::new_err)?;
+    if !enc.is_writable() {
+        return Err(PyValueError::new_err(format!(
+            "encoding {} can be read but not written",
+            enc.name()
+        )));
+    }
+    Ok(Some(enc))
+}
+
+fn write_spec(
+    format: Format,
+    encoding: Option<&str>,
+    record_length: Option<usize>,
+    big_endian: Option<bool>,
+) -> PyResult<WriteSpec> {
+    let mut spec = WriteSpec::new(format);
+    spec.encoding = parse_encoding(encoding)?;
+    if let Some(r) = record_length {
+        spec.record_length = r;
+    }
+    if let Some(b) = big_endian {
+        spec.big_endian = b;
+    }
+    Ok(spec)
+}
+
+fn read_options(
+    format: Option<&str>,
+    starttime: Option<i64>,
+    endtime: Option<i64>,
+    select: Option<String>,
+    headonly: bool,
+) -> PyResult<ReadOptions> {
+    Ok(ReadOptions {
+        format: parse_format(format)?,
+        starttime: starttime.map(Time),
+        endtime: endtime.map(Time),
+        select,
+        headonly,
+    })
+}
+
+fn pool_for(jobs: Option<usize>, work: usize) -> PyResult<rayon::ThreadPool> {
+    build_pool(effective_jobs(jobs).min(work.max(1)))
+        .map_err(|e| SeispoolError::new_err(format!("cannot start worker threads: {e}")))
+}
+
+/// Reads files, directories and SDS roots (in parallel on `jobs` threads) into one stream; returns
+/// `(raw traces, warnings)`. With a time window, SDS day files outside it are not opened.
 #[pyfunction]
 #[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, headonly=false, jobs=None))]
 #[allow(clippy::too_many_arguments)]
 fn read<'py>(
     py: Python<'py>,
     paths: Vec<PathBuf>,
-    format: Option<String>,
+    format: Option<&str>,
     starttime: Option<i64>,
     endtime: Option<i64>,
     select: Option<String>,
     headonly: bool,
     jobs: Option<usize>,
 ) -> PyResult<(Vec<Bound<'py, PyTuple>>, Vec<String>)> {
-    let _ = (&format, starttime.map(Time), endtime.map(Time));
-    let result = py.detach(|| -> Result<(Stream, Vec<String>), PyErr> {
-        let jobs = seispool_pipeline::runner::effective_jobs(jobs).min(paths.len().max(1));
-        let pool = seispool_pipeline::runner::build_pool(jobs).map_err(|e| SeispoolError::new_err(e.to_string()))?;
-        let parts: Vec<Result<Stream, seispool_io::IoError>> = pool.install(|| {
-            paths
-                .par_iter()
-                .map(|p| seispool_io::sac::read_file(p, headonly).map(|t| Stream::new(vec![t])))
-                .collect()
-        });
+    let opts = read_options(format, starttime, endtime, select, headonly)?;
+    let (stream, warnings) = py.detach(|| -> PyResult<(Stream, Vec<String>)> {
+        let files = list_inputs(&paths, opts.starttime, opts.endtime).map_err(io_err)?;
+        let pool = pool_for(jobs, files.len())?;
+        let parts: Vec<_> = pool.install(|| files.par_iter().map(|f| seispool_io::read(&f.path, &opts)).collect());
         drop(pool);
         let mut stream = Stream::default();
+        let mut warnings = Vec::new();
         for part in parts {
-            stream.traces.extend(part.map_err(io_err)?.traces);
+            let r = part.map_err(io_err)?;
+            stream.traces.extend(r.stream.traces);
+            warnings.extend(r.warnings);
         }
-        if let Some(pattern) = &select {
-            stream = stream.select(pattern);
-        }
-        Ok((stream, Vec::new()))
+        Ok((stream, warnings))
     })?;
-    Ok((stream_to_py(py, result.0)?, result.1))
+    Ok((stream_to_py(py, stream)?, warnings))
 }
 
-/// Writes raw traces to `path` as `format` (`MSEED`/`MSEED2`, `SAC`) with `encoding` and `record_length`.
+/// Writes raw traces to `path` as `format` (mseed2/mseed, mseed3, sac). An explicit `encoding` converts the
+/// samples to what it stores (ints widen to floats, float64 narrows to float32; floats never become ints).
 #[pyfunction]
-#[pyo3(signature = (path, raws, format="MSEED", encoding=None, record_length=None))]
+#[pyo3(signature = (path, raws, format="mseed2", encoding=None, record_length=None, big_endian=None))]
 fn write(
     py: Python<'_>,
     path: PathBuf,
     raws: &Bound<'_, PyAny>,
     format: &str,
-    encoding: Option<String>,
+    encoding: Option<&str>,
     record_length: Option<usize>,
+    big_endian: Option<bool>,
 ) -> PyResult<()> {
-    let stream = stream_from_py(raws)?;
-    let fmt = format.to_ascii_uppercase();
-    match fmt.as_str() {
-        "MSEED" | "MSEED2" => {
-            let mut opts = seispool_io::mseed::WriteOptions::default();
-            if let Some(e) = encoding {
-                opts.encoding = Some(e.parse().map_err(|e: String| PyValueError::new_err(e))?);
-            }
-            if let Some(r) = record_length {
-                opts.record_length = r;
-            }
-            py.detach(|| seispool_io::mseed::write_file(&path, &stream, &opts))
-                .map_err(io_err)
+    let format = parse_format(Some(format))?.unwrap_or(Format::Mseed2);
+    let spec = write_spec(format, encoding, record_length, big_endian)?;
+    let mut stream = stream_from_py(raws)?;
+    py.detach(|| {
+        if let Some(enc) = spec.encoding.filter(|_| format != Format::Sac) {
+            coerce_samples(&mut stream, enc).map_err(|e| IoError::new_err(format!("{}: {e}", path.display())))?;
         }
-        "SAC" => py.detach(|| -> PyResult<()> {
-            if stream.traces.len() != 1 {
-                return Err(PyValueError::new_err(format!(
-                    "SAC holds one trace per file; the stream has {}",
-                    stream.traces.len()
-                )));
-            }
-            seispool_io::sac::write_file(&path, &stream.traces[0], false).map_err(io_err)
-        }),
-        other => Err(PyValueError::new_err(format!(
-            "unknown format {other:?}: expected MSEED, MSEED3 or SAC"
-        ))),
+        seispool_io::write(&path, &stream, &spec).map_err(io_err)
+    })
+}
+
+/// Runs `seispool process` (plan units, run them on a pool of `jobs` threads); returns the summary as JSON.
+#[pyfunction]
+#[pyo3(signature = (inputs, out, pipeline, jobs=None, resume=false, format=None, input_format=None,
+    encoding=None, record_length=None, big_endian=None, starttime=None, endtime=None, select=None, overlap=0.0))]
+#[allow(clippy::too_many_arguments)]
+fn process(
+    py: Python<'_>,
+    inputs: Vec<PathBuf>,
+    out: PathBuf,
+    pipeline: &str,
+    jobs: Option<usize>,
+    resume: bool,
+    format: Option<&str>,
+    input_format: Option<&str>,
+    encoding: Option<&str>,
+    record_length: Option<usize>,
+    big_endian: Option<bool>,
+    starttime: Option<i64>,
+    endtime: Option<i64>,
+    select: Option<String>,
+    overlap: f64,
+) -> PyResult<String> {
+    let pipeline = seispool_pipeline::parse_pipeline(pipeline).map_err(pipeline_err)?;
+    if !(overlap.is_finite() && (0.0..=86_400.0).contains(&overlap)) {
+        return Err(PyValueError::new_err(format!(
+            "overlap {overlap} must be between 0 and 86400 seconds"
+        )));
     }
+    let output_format = parse_format(format)?;
+    let mut spec = ProcessSpec::new(pipeline);
+    spec.input_format = parse_format(input_format)?;
+    spec.output_format = output_format;
+    spec.write = write_spec(
+        output_format.unwrap_or(Format::Mseed2),
+        encoding,
+        record_length,
+        big_endian,
+    )?;
+    spec.starttime = starttime.map(Time);
+    spec.endtime = endtime.map(Time);
+    spec.select = select;
+    spec.overlap = overlap;
+    let cfg = RunConfig {
+        out,
+        jobs,
+        resume,
+        config: String::new(),
+        progress: false,
+    };
+    let summary = py
+        .detach(|| seispool_pipeline::process::process(&inputs, &cfg, &spec))
+        .map_err(|e| match e {
+            RunError::Inputs(m) => IoError::new_err(m),
+            other => SeispoolError::new_err(other.to_string()),
+        })?;
+    serde_json::to_string(&summary).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// `seispool info` of files, directories and SDS roots (headers only, in parallel): one JSON object per file.
+#[pyfunction]
+#[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, jobs=None))]
+fn info(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    format: Option<&str>,
+    starttime: Option<i64>,
+    endtime: Option<i64>,
+    select: Option<String>,
+    jobs: Option<usize>,
+) -> PyResult<String> {
+    let opts = read_options(format, starttime, endtime, select, true)?;
+    py.detach(|| {
+        let files = list_inputs(&paths, opts.starttime, opts.endtime).map_err(io_err)?;
+        let pool = pool_for(jobs, files.len())?;
+        let infos: Vec<_> = pool.install(|| {
+            files
+                .par_iter()
+                .map(|f| seispool_cli::file_info(&f.path, &opts))
+                .collect()
+        });
+        drop(pool);
+        serde_json::to_string(&infos).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    })
 }
 
 /// Registers the I/O functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(write, m)?)?;
+    m.add_function(wrap_pyfunction!(process, m)?)?;
+    m.add_function(wrap_pyfunction!(info, m)?)?;
     Ok(())
 }
