@@ -15,6 +15,7 @@ from seispool._seispool import FormatError, IoError, PipelineError, SeispoolErro
 from seispool._time import UTCTime
 from seispool.core import Stats, Stream, Trace, read
 from seispool.obspy import from_obspy
+from seispool import mp
 
 __all__ = [
     "FormatError",
@@ -30,6 +31,7 @@ __all__ = [
     "fork_is_safe",
     "from_obspy",
     "info",
+    "mp",
     "process",
     "read",
 ]
