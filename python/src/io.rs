@@ -10,8 +10,9 @@ use rayon::prelude::*;
 use seispool_core::{Stream, Time};
 use seispool_io::mseed::DataEncoding;
 use seispool_io::{Format, ReadOptions, WriteSpec};
-use seispool_pipeline::process::{ProcessSpec, coerce_samples, list_inputs};
-use seispool_pipeline::runner::{RunConfig, RunError, build_pool, effective_jobs};
+use seispool_pipeline::Processor;
+use seispool_pipeline::process::{ProcessSpec, coerce_samples, list_inputs, process_unit};
+use seispool_pipeline::runner::{RunConfig, RunError, Unit, build_pool, check_out_dir, effective_jobs, run};
 
 use crate::convert::{stream_from_py, stream_to_py};
 use crate::errors::{IoError, SeispoolError, io_err, pipeline_err};
@@ -129,9 +130,11 @@ fn write(
 }
 
 /// Runs `seispool process` (plan units, run them on a pool of `jobs` threads); returns the summary as JSON.
+/// With `units` (from [`plan`]), runs exactly those units instead (one node's share of a cluster run).
 #[pyfunction]
 #[pyo3(signature = (inputs, out, pipeline, jobs=None, resume=false, format=None, input_format=None,
-    encoding=None, record_length=None, big_endian=None, starttime=None, endtime=None, select=None, overlap=0.0))]
+    encoding=None, record_length=None, big_endian=None, starttime=None, endtime=None, select=None, overlap=0.0,
+    units=None))]
 #[allow(clippy::too_many_arguments)]
 fn process(
     py: Python<'_>,
@@ -149,6 +152,7 @@ fn process(
     endtime: Option<i64>,
     select: Option<String>,
     overlap: f64,
+    units: Option<Vec<UnitRow>>,
 ) -> PyResult<String> {
     let pipeline = seispool_pipeline::parse_pipeline(pipeline).map_err(pipeline_err)?;
     if !(overlap.is_finite() && (0.0..=86_400.0).contains(&overlap)) {
@@ -178,12 +182,69 @@ fn process(
         progress: false,
     };
     let summary = py
-        .detach(|| seispool_pipeline::process::process(&inputs, &cfg, &spec))
+        .detach(|| match units {
+            None => seispool_pipeline::process::process(&inputs, &cfg, &spec),
+            Some(rows) => {
+                check_out_dir(&cfg.out, &inputs)?;
+                let units: Vec<Unit> = rows
+                    .into_iter()
+                    .map(|(inputs, context, output)| Unit {
+                        inputs,
+                        context,
+                        output,
+                    })
+                    .collect();
+                let cfg = RunConfig {
+                    config: spec.config_text(),
+                    ..cfg
+                };
+                run(&units, &cfg, |unit| {
+                    PROCESSOR.with(|p| process_unit(unit, &spec, &mut p.borrow_mut()))
+                })
+            }
+        })
         .map_err(|e| match e {
             RunError::Inputs(m) => IoError::new_err(m),
             other => SeispoolError::new_err(other.to_string()),
         })?;
     serde_json::to_string(&summary).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// A work unit as `(inputs, context, output relative to out)`.
+type UnitRow = (Vec<PathBuf>, Vec<PathBuf>, PathBuf);
+
+thread_local! {
+    /// One processor (filter designs, FFT plans) per worker thread, as in `seispool_pipeline::process`.
+    static PROCESSOR: std::cell::RefCell<Processor> = std::cell::RefCell::new(Processor::new());
+}
+
+/// The work units `process` would run for `inputs` (one per input file, sorted by output path), after
+/// refusing an `out` that overlaps an input.
+#[pyfunction]
+#[pyo3(signature = (inputs, out, starttime=None, endtime=None, overlap=0.0))]
+fn plan(
+    py: Python<'_>,
+    inputs: Vec<PathBuf>,
+    out: PathBuf,
+    starttime: Option<i64>,
+    endtime: Option<i64>,
+    overlap: f64,
+) -> PyResult<Vec<UnitRow>> {
+    py.detach(|| {
+        check_out_dir(&out, &inputs).map_err(|e| SeispoolError::new_err(e.to_string()))?;
+        let mut spec = ProcessSpec::new(seispool_pipeline::Pipeline {
+            ops: Vec::new(),
+            text: String::new(),
+        });
+        spec.starttime = starttime.map(Time);
+        spec.endtime = endtime.map(Time);
+        spec.overlap = overlap;
+        let units = seispool_pipeline::process::plan(&inputs, &spec).map_err(io_err)?;
+        Ok(units
+            .into_iter()
+            .map(|u| (u.inputs, u.context, u.output))
+            .collect())
+    })
 }
 
 /// `seispool info` of files, directories and SDS roots (headers only, in parallel): one JSON object per file.
@@ -219,5 +280,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write, m)?)?;
     m.add_function(wrap_pyfunction!(process, m)?)?;
     m.add_function(wrap_pyfunction!(info, m)?)?;
+    m.add_function(wrap_pyfunction!(plan, m)?)?;
     Ok(())
 }
