@@ -136,13 +136,13 @@ class UTCTime:
     def __add__(self, seconds: float) -> UTCTime:
         if not isinstance(seconds, numbers.Real) or isinstance(seconds, bool):
             return NotImplemented
-        return UTCTime.from_ns(self.ns + round(seconds * 1e9))
+        return UTCTime.from_ns(self.ns + round(float(seconds) * 1e9))
 
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Any:
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return UTCTime.from_ns(self.ns - round(other * 1e9))
+            return UTCTime.from_ns(self.ns - round(float(other) * 1e9))
         o = self._other(other)
         if o is None:
             return NotImplemented

@@ -27,15 +27,15 @@ from seispool.core import Stats, Stream, Trace
 
 
 def _encodings() -> dict[int, str]:
-    from obspy.io.mseed.headers import ENCODINGS
+    from obspy.io.mseed.headers import ENCODINGS  # type: ignore[import-untyped]
 
     return {code: value[0] for code, value in ENCODINGS.items()}
 
 
 def to_obspy(stream: Stream | Trace) -> Any:
     """An ``obspy.Stream`` (or ``obspy.Trace`` for a `Trace`) equal to ``stream`` in data, dtype and stats."""
-    import obspy
-    from obspy.core.util import AttribDict
+    import obspy  # type: ignore[import-untyped]
+    from obspy.core.util import AttribDict  # type: ignore[import-untyped]
 
     names = _encodings()
 
