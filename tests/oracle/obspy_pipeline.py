@@ -119,7 +119,7 @@ def key(t):
     return (t.id, t.stats.starttime.ns)
 
 
-def compare(ref, got, where):
+def compare(ref, got, where, f32_ids):
     problems = []
     ref, got = sorted(ref, key=key), sorted(got, key=key)
     if len(ref) != len(got):
@@ -135,7 +135,10 @@ def compare(ref, got, where):
         rd, gd = np.asarray(r.data, dtype=np.float64), np.asarray(g.data, dtype=np.float64)
         scale = max(np.max(np.abs(rd)) if rd.size else 0.0, 1e-300)
         err = np.max(np.abs(rd - gd)) / scale if rd.size else 0.0
-        if not err <= 1e-9:
+        # float64 processing must agree to 1e-9. ObsPy computes float32 input in float32 (it only promotes
+        # integers), seispool in float64: for float32 input, float32's own rounding (~6e-8 per op) is the limit.
+        tol = 1e-5 if r.id in f32_ids else 1e-9
+        if not err <= tol:
             i = int(np.argmax(np.abs(rd - gd)))
             problems.append(f"{where}: {r.id} samples differ, max rel err {err:.3e} at {i}: {gd[i]!r} vs {rd[i]!r}")
     return problems
@@ -168,7 +171,8 @@ def check(cases_path):
                 if not os.path.exists(dst):
                     problems.append(f"{where}: no output written (ObsPy gives {len(ref)} traces)")
                     continue
-                problems.extend(compare(ref, obspy.read(dst), where))
+                f32_ids = {t.id for t in obspy.read(src, headonly=False) if t.data.dtype == np.float32}
+                problems.extend(compare(ref, obspy.read(dst), where, f32_ids))
     print(json.dumps(problems))
 
 

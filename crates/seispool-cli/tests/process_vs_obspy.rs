@@ -52,7 +52,9 @@ const PIPELINES: &[&str] = &[
     r#"interpolate(10, method="quadratic")"#,
     r#"interpolate(10, method="cubic")"#,
     r#"interpolate(8, method="lanczos", a=20)"#,
-    "interpolate(12.5)",
+    // Not the default npts: ObsPy's C hermite_interpolation reads past its arrays when float timestamps put
+    // the last point a rounding step beyond the last sample (undefined values); seispool returns the sample.
+    "interpolate(12.5, npts=700)",
     "integrate()",
     "differentiate()",
     "normalize()",
@@ -150,11 +152,8 @@ fn jobs_1_and_jobs_2_write_identical_bytes_and_a_corrupt_file_fails_alone() {
     let archive = d.join("archive");
     // A corrupt file among good ones: garbage with an SDS name.
     let bad = archive.join("2024/XS/ST01/HHZ.D/XS.ST01.00.HHZ.D.2024.002");
-    std::fs::write(
-        &bad,
-        b"this is not miniseed at all, just text that is long enough to look at",
-    )
-    .unwrap();
+    let garbage = b"this is not miniseed at all, just text that is long enough to look at".to_vec();
+    std::fs::write(&bad, &garbage).unwrap();
     let mut trees = Vec::new();
     for jobs in ["1", "2"] {
         let out = dir.path().join(format!("out{jobs}"));
@@ -191,7 +190,7 @@ fn jobs_1_and_jobs_2_write_identical_bytes_and_a_corrupt_file_fails_alone() {
     assert_eq!(trees[0].len(), 6);
     assert!(trees[0] == trees[1], "--jobs 1 and --jobs 2 outputs differ");
     // Inputs are never modified.
-    assert_eq!(std::fs::read(&bad).unwrap().len(), 72);
+    assert_eq!(std::fs::read(&bad).unwrap(), garbage);
 }
 
 #[test]

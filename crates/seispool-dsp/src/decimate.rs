@@ -4,6 +4,7 @@
 
 use crate::filter::{FilterError, design_lowpass_cheby_2};
 use crate::iir::DesignCache;
+use crate::sosfilt::sosfilt_keep_every;
 
 /// `Trace.decimate` options (both default to false, like ObsPy).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,12 +55,17 @@ pub fn decimate(
     cache: &mut DesignCache,
 ) -> Result<f64, FilterError> {
     check_decimate(data.len(), factor, opts)?;
-    if !opts.no_filter {
+    if opts.no_filter {
+        integer_decimation(data, factor)?;
+    } else {
         let freq = sampling_rate * 0.5 / factor as f64;
-        design_lowpass_cheby_2(freq, sampling_rate, 12, cache)?
-            .plan
-            .apply(data)?;
+        let design = design_lowpass_cheby_2(freq, sampling_rate, 12, cache)?;
+        if data.is_empty() {
+            // What `FilterPlan::apply` (SciPy's sosfilt) says about empty data.
+            return Err(FilterError::EmptyData);
+        }
+        // The filter never runs zerophase; filtering and `integer_decimation` in one pass.
+        sosfilt_keep_every(design.plan.sos(), data, factor);
     }
-    integer_decimation(data, factor)?;
     Ok(sampling_rate / factor as f64)
 }
