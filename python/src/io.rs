@@ -10,9 +10,9 @@ use rayon::prelude::*;
 use seispool_core::{Stream, Time};
 use seispool_io::mseed::DataEncoding;
 use seispool_io::{Format, ReadOptions, WriteSpec};
-use seispool_pipeline::Processor;
 use seispool_pipeline::process::{ProcessSpec, coerce_samples, list_inputs, process_unit};
 use seispool_pipeline::runner::{RunConfig, RunError, Unit, build_pool, check_out_dir, effective_jobs, run};
+use seispool_pipeline::{Op, Pipeline, Processor};
 
 use crate::convert::{stream_from_py, stream_to_py};
 use crate::errors::{IoError, SeispoolError, io_err, pipeline_err};
@@ -73,7 +73,8 @@ fn pool_for(jobs: Option<usize>, work: usize) -> PyResult<rayon::ThreadPool> {
 }
 
 /// Reads files, directories and SDS roots (in parallel on `jobs` threads) into one stream; returns
-/// `(raw traces, warnings)`. With a time window, SDS day files outside it are not opened.
+/// `(raw traces, warnings)`. With a time window, SDS day files outside it are not opened, only records
+/// overlapping it are decoded, and the traces are cut to it as `obspy.read(starttime=, endtime=)` does.
 #[pyfunction]
 #[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, headonly=false, jobs=None))]
 #[allow(clippy::too_many_arguments)]
@@ -99,6 +100,21 @@ fn read<'py>(
             let r = part.map_err(io_err)?;
             stream.traces.extend(r.stream.traces);
             warnings.extend(r.warnings);
+        }
+        if !headonly && (opts.starttime.is_some() || opts.endtime.is_some()) {
+            // Like obspy.read(starttime=, endtime=): cut the records read to the window.
+            let trim = Pipeline {
+                ops: vec![Op::Trim {
+                    starttime: opts.starttime,
+                    endtime: opts.endtime,
+                    pad: false,
+                    keep_empty_traces: false,
+                    nearest_sample: true,
+                    fill_value: None,
+                }],
+                text: String::new(),
+            };
+            warnings.extend(Processor::new().apply(&trim, &mut stream).map_err(pipeline_err)?);
         }
         Ok((stream, warnings))
     })?;
@@ -240,10 +256,7 @@ fn plan(
         spec.endtime = endtime.map(Time);
         spec.overlap = overlap;
         let units = seispool_pipeline::process::plan(&inputs, &spec).map_err(io_err)?;
-        Ok(units
-            .into_iter()
-            .map(|u| (u.inputs, u.context, u.output))
-            .collect())
+        Ok(units.into_iter().map(|u| (u.inputs, u.context, u.output)).collect())
     })
 }
 
