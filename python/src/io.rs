@@ -11,7 +11,9 @@ use seispool_core::{Stream, Time};
 use seispool_io::mseed::DataEncoding;
 use seispool_io::{Format, ReadOptions, WriteSpec};
 use seispool_pipeline::process::{ProcessSpec, coerce_samples, list_inputs, process_unit};
-use seispool_pipeline::runner::{RunConfig, RunError, Unit, build_pool, check_out_dir, effective_jobs, run};
+use seispool_pipeline::runner::{
+    JoinedPool, RunConfig, RunError, Unit, build_joined_pool, check_out_dir, effective_jobs, run,
+};
 use seispool_pipeline::{Op, Pipeline, Processor};
 
 use crate::convert::{stream_from_py, stream_to_py};
@@ -67,8 +69,8 @@ fn read_options(
     })
 }
 
-fn pool_for(jobs: Option<usize>, work: usize) -> PyResult<rayon::ThreadPool> {
-    build_pool(effective_jobs(jobs).min(work.max(1)))
+fn pool_for(jobs: Option<usize>, work: usize) -> PyResult<JoinedPool> {
+    build_joined_pool(effective_jobs(jobs).min(work.max(1)))
         .map_err(|e| SeispoolError::new_err(format!("cannot start worker threads: {e}")))
 }
 
