@@ -9,8 +9,10 @@ call ``.copy()`` first if both sides will be modified. Mapped fields:
   ``number_of_records``) ⇄ seispool's ``stats.mseed`` dict;
 * ``stats.sac`` ⇄ seispool's ``stats.headers`` (SAC header names as ObsPy spells them).
 
-Data of other dtypes coming from ObsPy becomes int32 when every value fits, else float64; masked arrays are
-refused (call ``st.split()`` first, which is also what seispool does with gaps).
+Data of other dtypes coming from ObsPy is kept as it is; it becomes int32 (when every value fits, else
+float64) only when handed to the Rust engine. Masked arrays with masked samples are refused (call
+``st.split()`` first, which is also what seispool does with gaps). ``stats.calib``, ``response`` and
+other ObsPy-only fields are not carried.
 
 >>> import obspy, seispool  # doctest: +SKIP
 >>> st = seispool.from_obspy(obspy.read())  # doctest: +SKIP

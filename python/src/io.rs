@@ -69,6 +69,17 @@ fn read_options(
     })
 }
 
+/// The files under `paths`, without the runner's own bookkeeping (`OUT/.seispool/`), so an output
+/// directory of `process` can be read back as a whole.
+fn input_files(paths: &[PathBuf], starttime: Option<Time>, endtime: Option<Time>) -> PyResult<Vec<PathBuf>> {
+    let files = list_inputs(paths, starttime, endtime).map_err(io_err)?;
+    Ok(files
+        .into_iter()
+        .map(|f| f.path)
+        .filter(|p| !p.components().any(|c| c.as_os_str() == ".seispool"))
+        .collect())
+}
+
 fn pool_for(jobs: Option<usize>, work: usize) -> PyResult<JoinedPool> {
     build_joined_pool(effective_jobs(jobs).min(work.max(1)))
         .map_err(|e| SeispoolError::new_err(format!("cannot start worker threads: {e}")))
@@ -92,9 +103,9 @@ fn read<'py>(
 ) -> PyResult<(Vec<Bound<'py, PyTuple>>, Vec<String>)> {
     let opts = read_options(format, starttime, endtime, select, headonly)?;
     let (stream, warnings) = py.detach(|| -> PyResult<(Stream, Vec<String>)> {
-        let files = list_inputs(&paths, opts.starttime, opts.endtime).map_err(io_err)?;
+        let files = input_files(&paths, opts.starttime, opts.endtime)?;
         let pool = pool_for(jobs, files.len())?;
-        let parts: Vec<_> = pool.install(|| files.par_iter().map(|f| seispool_io::read(&f.path, &opts)).collect());
+        let parts: Vec<_> = pool.install(|| files.par_iter().map(|f| seispool_io::read(f, &opts)).collect());
         drop(pool);
         let mut stream = Stream::default();
         let mut warnings = Vec::new();
@@ -276,14 +287,9 @@ fn info(
 ) -> PyResult<String> {
     let opts = read_options(format, starttime, endtime, select, true)?;
     py.detach(|| {
-        let files = list_inputs(&paths, opts.starttime, opts.endtime).map_err(io_err)?;
+        let files = input_files(&paths, opts.starttime, opts.endtime)?;
         let pool = pool_for(jobs, files.len())?;
-        let infos: Vec<_> = pool.install(|| {
-            files
-                .par_iter()
-                .map(|f| seispool_cli::file_info(&f.path, &opts))
-                .collect()
-        });
+        let infos: Vec<_> = pool.install(|| files.par_iter().map(|f| seispool_cli::file_info(f, &opts)).collect());
         drop(pool);
         serde_json::to_string(&infos).map_err(|e| PyRuntimeError::new_err(e.to_string()))
     })
