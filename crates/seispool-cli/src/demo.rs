@@ -24,12 +24,15 @@ pub struct DemoArgs {
     /// Directory for the synthetic archive (DIR/archive) and the processed output (DIR/processed).
     #[arg(long, value_name = "DIR", default_value = "seispool-demo")]
     pub dir: PathBuf,
-    /// Stations (3 channels each, HHZ/HHN/HHE at 100 Hz).
+    /// Stations (3 channels each: HHZ, HHN, HHE).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=999))]
     pub stations: u16,
     /// Consecutive days from 2024-01-01.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=366))]
     pub days: u16,
+    /// Sampling rate in Hz of the synthetic channels.
+    #[arg(long = "sampling-rate", default_value_t = 100.0, value_name = "HZ")]
+    pub sampling_rate: f64,
     /// Only build the archive.
     #[arg(long = "no-process")]
     pub no_process: bool,
@@ -49,18 +52,27 @@ pub fn run(args: DemoArgs) -> i32 {
             return 2;
         }
     };
+    if !(args.sampling_rate.is_finite() && (0.1..=1000.0).contains(&args.sampling_rate)) {
+        eprintln!(
+            "error: --sampling-rate {} must be between 0.1 and 1000 Hz",
+            args.sampling_rate
+        );
+        return 2;
+    }
     let archive = args.dir.join("archive");
     let processed = args.dir.join("processed");
     let spec = SynthSpec {
         stations: usize::from(args.stations),
         days: usize::from(args.days),
+        sampling_rate: args.sampling_rate,
         ..SynthSpec::default()
     };
     if !args.run.quiet {
         eprintln!(
-            "building a synthetic SDS archive: {} stations x 3 channels x {} day(s), 100 Hz, Steim2 -> {}",
+            "building a synthetic SDS archive: {} stations x 3 channels x {} day(s), {} Hz, Steim2 -> {}",
             spec.stations,
             spec.days,
+            spec.sampling_rate,
             archive.display()
         );
     }

@@ -115,6 +115,8 @@ fn info_reports_gaps_overlaps_and_opens_only_the_days_of_the_window() {
         "3",
         "--no-process",
         "--quiet",
+        "--sampling-rate",
+        "20",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let archive = d.join("archive");
@@ -131,7 +133,7 @@ fn info_reports_gaps_overlaps_and_opens_only_the_days_of_the_window() {
     let gaps: Vec<&serde_json::Value> = files.iter().flat_map(|f| f["gaps"].as_array().unwrap()).collect();
     assert!(
         gaps.iter()
-            .any(|g| g["kind"] == "gap" && g["id"] == "XS.ST01.00.HHZ" && g["samples"] == 9000),
+            .any(|g| g["kind"] == "gap" && g["id"] == "XS.ST01.00.HHZ" && g["samples"] == 1800),
         "{gaps:?}"
     );
     assert!(

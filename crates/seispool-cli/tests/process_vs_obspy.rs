@@ -147,7 +147,15 @@ const DEMO_PIPELINE: &str = r#"merge(method=1, fill_value="interpolate"); detren
 fn jobs_1_and_jobs_2_write_identical_bytes_and_a_corrupt_file_fails_alone() {
     let dir = tempdir().unwrap();
     let d = dir.path().join("demo");
-    let o = seispool(&["demo", "--dir", d.to_str().unwrap(), "--no-process", "--quiet"]);
+    let o = seispool(&[
+        "demo",
+        "--dir",
+        d.to_str().unwrap(),
+        "--no-process",
+        "--quiet",
+        "--sampling-rate",
+        "20",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let archive = d.join("archive");
     // A corrupt file among good ones: garbage with an SDS name.
@@ -205,6 +213,8 @@ fn sigkill_then_resume_gives_the_uninterrupted_output() {
         "2",
         "--no-process",
         "--quiet",
+        "--sampling-rate",
+        "20",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let archive = d.join("archive");

@@ -14,7 +14,7 @@
 //!   Records out of order start a new trace; traces come per id in order of first appearance.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 use std::collections::BTreeMap;
@@ -100,6 +100,8 @@ pub struct RecordReader<R: Read> {
     pub warnings: Vec<String>,
     /// Blank/noise blocks skipped.
     pub blanks: usize,
+    /// Copy each record's bytes into [`Record::bytes`] (off for header-only scans).
+    keep_bytes: bool,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -116,6 +118,7 @@ impl<R: Read> RecordReader<R> {
             done: false,
             warnings: Vec::new(),
             blanks: 0,
+            keep_bytes: true,
         }
     }
 
@@ -138,15 +141,16 @@ impl<R: Read> RecordReader<R> {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
-        let mut chunk = [0u8; 64 * 1024];
+        // Read straight into the buffer's spare capacity (no zero-filling, no intermediate copy).
         while self.buf.len() - self.pos < n {
-            match self.src.read(&mut chunk) {
+            let want = (n - (self.buf.len() - self.pos)).max(64 * 1024);
+            self.buf.reserve(want);
+            match (&mut self.src).take(want as u64).read_to_end(&mut self.buf) {
                 Ok(0) => {
                     self.eof = true;
                     break;
                 }
-                Ok(k) => self.buf.extend_from_slice(&chunk[..k]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Ok(_) => {}
                 Err(e) => return Err(IoError::os(&self.label, e)),
             }
         }
@@ -229,7 +233,11 @@ impl<R: Read> RecordReader<R> {
                     "record length {len} of blockette 1000 is out of range: expected {MIN_RECLEN} to {MAX_RECLEN} bytes"
                 )));
             }
-            let bytes = self.buf[self.pos..self.pos + len].to_vec();
+            let bytes = if self.keep_bytes {
+                self.buf[self.pos..self.pos + len].to_vec()
+            } else {
+                Vec::new()
+            };
             let record = Record {
                 header,
                 offset: self.offset,
@@ -332,7 +340,8 @@ impl<R: Read> RecordReader<R> {
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> {
     let file = File::open(path).map_err(|e| IoError::os(path, e))?;
     let size = file.metadata().map_err(|e| IoError::os(path, e))?.len();
-    read_from(BufReader::with_capacity(1 << 16, file), path, Some(size), opts)
+    // RecordReader buffers itself: no BufReader (it would only add a copy).
+    read_from(file, path, Some(size), opts)
 }
 
 /// Reads MiniSEED 2/3 records held in memory; `label` names them in errors.
@@ -343,6 +352,7 @@ pub fn read_bytes(label: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Msee
 /// Reads MiniSEED 2 records from any reader (`size` when known enables ObsPy's size checks).
 pub fn read_from<R: Read>(src: R, label: &Path, size: Option<u64>, opts: &ReadOptions) -> Result<MseedFile, IoError> {
     let mut reader = RecordReader::new(src, label);
+    reader.keep_bytes = !opts.headonly;
     let prefix_len = reader.fill(MAX_RECLEN)?;
     // MiniSEED 3 records may be shorter than 128 bytes and have none of ObsPy's first-record checks.
     let starts_v3 = is_mseed3(&reader.buf[..prefix_len.min(15)]);
