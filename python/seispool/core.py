@@ -441,6 +441,11 @@ class Stream:
         """``merge(method=0, fill_value=None, interpolation_samples=0)``; gaps without a fill value stay split."""
         return self.process(call("merge", method=method, fill_value=fill_value, interpolation_samples=interpolation_samples, **kwargs))
 
+    def split(self) -> Stream:
+        """``split()``: traces with masked gaps become contiguous pieces (seispool's traces never hold
+        masked samples, so this only matters for streams built from ObsPy data)."""
+        return self.process("split()")
+
     def detrend(self, type: str = "simple", **options: Any) -> Stream:
         """``detrend(type, **options)`` on every trace."""
         return self.process(call("detrend", type, **options))

@@ -158,6 +158,7 @@ def test_stream_and_trace_containers():
     assert c == s and c[0] is not s[0] and not np.shares_memory(c[0].data, s[0].data)
     c[0].data[:] = 0
     assert c != s
+    assert s.copy().split() == s  # seispool traces hold no masked samples: split changes nothing
     tr = seispool.Trace(np.arange(5, dtype=np.int64), {"station": "X", "delta": 0.5, "starttime": "2024-01-01"})
     assert tr.stats.sampling_rate == 2.0 and tr.stats.npts == 5 and tr.stats["npts"] == 5
     assert str(tr.stats.endtime) == "2024-01-01T00:00:02.000000Z"
