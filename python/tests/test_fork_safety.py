@@ -59,6 +59,12 @@ def test_no_threads_linger_after_calls(files, tmp_path):
     assert task_count() == before, (before, task_count(), threading.enumerate())
 
 
+# Python 3.12+ warns on fork while *any* thread is alive; earlier tests leave other libraries' threads
+# (distributed's offload thread). seispool's own are gone after each call: test_no_threads_linger_after_calls.
+FORK_WARNING = "ignore:This process .* is multi-threaded:DeprecationWarning"
+
+
+@pytest.mark.filterwarnings(FORK_WARNING)
 @pytest.mark.parametrize("method,rounds", [("fork", 30), ("forkserver", 4), ("spawn", 2)])
 def test_pool_workers_after_parent_used_seispool(files, tmp_path, method, rounds):
     expected = [work(p) for p in files]
@@ -70,6 +76,7 @@ def test_pool_workers_after_parent_used_seispool(files, tmp_path, method, rounds
             assert result.get(timeout=120) == expected, method
 
 
+@pytest.mark.filterwarnings(FORK_WARNING)
 def test_os_fork_child_runs_the_runner_while_parent_threads_are_gone(files, tmp_path):
     """Fork straight after a threaded call (the parent's pool just finished) 30 times; each child runs
     the parallel runner and exits 0 within the timeout."""
@@ -99,6 +106,7 @@ def test_os_fork_child_runs_the_runner_while_parent_threads_are_gone(files, tmp_
         assert os.waitstatus_to_exitcode(status) == 0
 
 
+@pytest.mark.filterwarnings(FORK_WARNING)
 def test_mp_pool_chooses_and_works(files):
     with seispool.mp.Pool(2) as pool:
         assert pool.map(work, files) == [work(p) for p in files]

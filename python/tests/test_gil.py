@@ -47,12 +47,13 @@ def ticks_during(fn):
 @pytest.mark.parametrize("what", ["process", "write", "read"])
 def test_other_python_threads_run_during_a_call(tmp_path, what):
     st = big_stream()
-    path = tmp_path / "big.mseed"
-    st.write(path, encoding="FLOAT64")
+    paths = [tmp_path / f"big{i}.mseed" for i in range(4)]
+    for path in paths:
+        st.write(path, encoding="FLOAT64")
     calls = {
         "process": lambda: st.copy().process(PIPELINE),
         "write": lambda: st.write(tmp_path / "again.mseed", encoding="FLOAT32"),
-        "read": lambda: seispool.read([path] * 8, jobs=1),
+        "read": lambda: seispool.read(paths, jobs=1),
     }
     ticks, took = ticks_during(calls[what])
     # With the GIL held for the whole call the ticker could not run at all; released, it runs freely.
