@@ -8,6 +8,12 @@ use std::time::{Duration, Instant};
 
 use seispool_pipeline::runner::{RunConfig, Unit, UnitOutput, build_pool, run};
 
+/// The test harness runs tests on parallel threads. Forking while *another test's* thread is inside
+/// thread creation or the dynamic loader can hand the child a lock no one will release — a hazard of
+/// forking arbitrary multi-threaded code that POSIX leaves undefined, not of our pool. Each test holds
+/// this lock, so the only other threads at fork time are the pools under test.
+static ONE_FORKER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn busy_work(n: u64) -> u64 {
     (0..n).fold(0u64, |a, x| a.wrapping_mul(31).wrapping_add(x))
 }
@@ -75,6 +81,7 @@ fn fork_and_run_in_child(out: &std::path::Path) -> Option<i32> {
 
 #[test]
 fn forked_child_runs_pool_after_parent_used_it() {
+    let _one = ONE_FORKER.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     for i in 0..200 {
         assert!(run_units(&dir.path().join("parent")), "parent run {i} failed");
@@ -85,6 +92,7 @@ fn forked_child_runs_pool_after_parent_used_it() {
 
 #[test]
 fn forked_child_runs_pool_while_parent_pool_is_alive() {
+    let _one = ONE_FORKER.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let pool = build_pool(2).unwrap();
     for i in 0..200 {
