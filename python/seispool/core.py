@@ -117,6 +117,17 @@ class Stats:
     def __setitem__(self, key: str, value: Any) -> None:
         setattr(self, key, value)
 
+    _KEYS = ("network", "station", "location", "channel", "starttime", "endtime", "sampling_rate", "delta", "npts")
+
+    def __contains__(self, key: object) -> bool:
+        if key == "mseed":
+            return self.mseed is not None
+        return key in self._KEYS or key in ("id", "starttime_ns", "endtime_ns", "headers")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key`` (``stats.get("mseed")``), or ``default`` when absent."""
+        return getattr(self, key) if key in self else default
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Stats):
             return NotImplemented

@@ -161,6 +161,7 @@ def test_stream_and_trace_containers():
     assert s.copy().split() == s  # seispool traces hold no masked samples: split changes nothing
     tr = seispool.Trace(np.arange(5, dtype=np.int64), {"station": "X", "delta": 0.5, "starttime": "2024-01-01"})
     assert tr.stats.sampling_rate == 2.0 and tr.stats.npts == 5 and tr.stats["npts"] == 5
+    assert "npts" in tr.stats and "mseed" not in tr.stats and tr.stats.get("mseed", 1) == 1
     assert str(tr.stats.endtime) == "2024-01-01T00:00:02.000000Z"
     tr.stats.id = "AA.BB.CC.DDD"
     assert (tr.stats.network, tr.id) == ("AA", "AA.BB.CC.DDD")
