@@ -1,4 +1,37 @@
-"""seispool: fast, fork-safe processing of seismic waveform archives with ObsPy's numerics."""
-from seispool._seispool import __version__
+"""seispool: fast, fork-safe processing of seismic waveform archives with ObsPy's numerics.
 
-__all__ = ["__version__"]
+>>> import seispool
+>>> st = seispool.read("archive/2024/XX/STA/HHZ.D/*")  # doctest: +SKIP
+>>> st.merge(method=1, fill_value="interpolate").detrend("linear").filter("bandpass", freqmin=1, freqmax=10)  # doctest: +SKIP
+>>> seispool.process("archive/", "out/", 'detrend("linear"); decimate(4)', jobs=2)  # doctest: +SKIP
+
+Errors derive from `SeispoolError`: `FormatError` (bad bytes), `PipelineError` (bad pipeline/op),
+`IoError` (OS errors, formats that cannot store the data).
+"""
+
+from seispool._api import doctor, info, process
+from seispool._fork import fork_is_safe
+from seispool._seispool import FormatError, IoError, PipelineError, SeispoolError, __version__
+from seispool._time import UTCTime
+from seispool.core import Stats, Stream, Trace, read
+from seispool.obspy import from_obspy
+from seispool import mp
+
+__all__ = [
+    "FormatError",
+    "IoError",
+    "PipelineError",
+    "SeispoolError",
+    "Stats",
+    "Stream",
+    "Trace",
+    "UTCTime",
+    "__version__",
+    "doctor",
+    "fork_is_safe",
+    "from_obspy",
+    "info",
+    "mp",
+    "process",
+    "read",
+]

@@ -4,6 +4,17 @@ The hazard (ObsPy's wiki, the seed of seispool): `fork` copies only the calling 
 worker threads were running in the parent (GNU OpenMP, MKL with GNU threading, Apple Accelerate) keeps
 its pool bookkeeping in the child but not its threads, so the child's first parallel region waits forever.
 OpenBLAS (pthreads), LLVM libomp and Intel libiomp5 register fork handlers and rebuild their pools.
+
+seispool itself is safe to fork at any time: every call that uses threads builds its own pool and joins
+its threads before returning, and nothing of a pool lives in process-global state. So
+
+* a process that used seispool and is idle has no seispool threads (the test suite checks
+  ``/proc/self/task``); forking it copies a single-threaded process, and Python 3.12+'s
+  ``DeprecationWarning: This process is multi-threaded, use of fork() may lead to deadlocks`` is never
+  caused by seispool (it still is by other libraries' idle threads, e.g. a ``distributed`` client);
+* a child forked while another thread of the parent is inside a seispool call does not inherit that
+  call's workers (fork copies only the calling thread) and builds its own pool on its first call;
+* `Pool` below avoids fork when threads are alive on 3.12+, so it never triggers the warning.
 """
 from __future__ import annotations
 

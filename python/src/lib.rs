@@ -1,7 +1,20 @@
-//! `seispool._seispool`: thin pyo3 glue over seispool's Rust crates. Every call that does work
-//! releases the GIL (`Python::detach`).
+//! `seispool._seispool`: thin pyo3 glue over seispool's Rust crates. Every call that decodes, processes or
+//! writes releases the GIL (`Python::detach`); parallel work runs on a pool built for the call and dropped
+//! when it returns (no thread outlives a call, so forking an idle process is safe).
 
+mod convert;
+mod errors;
+mod io;
+
+use std::time::Duration;
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use seispool_core::Time;
+
+use convert::{stream_from_py, stream_to_py};
+use errors::pipeline_err;
+use pyo3::types::PyTuple;
 
 /// Runs the `seispool` command line with `argv` (program name first); returns the exit code.
 #[pyfunction]
@@ -9,10 +22,95 @@ fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {
     py.detach(|| seispool_cli::run(argv.into_iter().map(Into::into).collect()))
 }
 
-/// The compiled extension module.
+/// Nanoseconds since 1970-01-01T00:00:00Z of an ISO-8601 time (`2024-01-01T00:00:00.5Z`, `2024-001`, ...).
+#[pyfunction]
+fn parse_time(text: &str) -> PyResult<i64> {
+    Time::parse(text)
+        .map(Time::ns)
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// ISO-8601 text of `ns` with `digits` (0..=9) fractional digits, truncated, and a trailing `Z`.
+#[pyfunction]
+#[pyo3(signature = (ns, digits=6))]
+fn format_time(ns: i64, digits: usize) -> String {
+    Time(ns).format_iso(digits)
+}
+
+/// The canonical text of a pipeline (raises `PipelineError` pointing at the column).
+#[pyfunction]
+fn check_pipeline(text: &str) -> PyResult<String> {
+    seispool_pipeline::parse_pipeline(text)
+        .map(|p| p.text)
+        .map_err(pipeline_err)
+}
+
+/// Applies `pipeline` to raw traces with the GIL released; returns `(raw traces, warnings)`.
+#[pyfunction]
+fn apply<'py>(
+    py: Python<'py>,
+    pipeline: &str,
+    raws: &Bound<'py, PyAny>,
+) -> PyResult<(Vec<Bound<'py, PyTuple>>, Vec<String>)> {
+    let pipeline = seispool_pipeline::parse_pipeline(pipeline).map_err(pipeline_err)?;
+    let mut stream = stream_from_py(raws)?;
+    let warnings = py
+        .detach(|| seispool_pipeline::Processor::new().apply(&pipeline, &mut stream))
+        .map_err(pipeline_err)?;
+    Ok((stream_to_py(py, stream)?, warnings))
+}
+
+/// One gap: `(id, start_ns, end_ns, delta_s, nsamples)`.
+type GapRow = (String, i64, i64, f64, i64);
+
+/// Gaps and overlaps of raw traces as `(id, start_ns, end_ns, delta_s, nsamples)` (ObsPy's `get_gaps`).
+#[pyfunction]
+fn get_gaps(raws: &Bound<'_, PyAny>) -> PyResult<Vec<GapRow>> {
+    let stream = stream_from_py(raws)?;
+    Ok(stream
+        .get_gaps()
+        .into_iter()
+        .map(|g| (g.id, g.start.ns(), g.end.ns(), g.delta, g.nsamples))
+        .collect())
+}
+
+/// Doctor report (JSON text) for the interpreter `python`.
+#[pyfunction]
+#[pyo3(signature = (python, imports=Vec::new(), probe=false, timeout=30.0, verify_remedies=false))]
+fn doctor(
+    py: Python<'_>,
+    python: std::path::PathBuf,
+    imports: Vec<String>,
+    probe: bool,
+    timeout: f64,
+    verify_remedies: bool,
+) -> PyResult<String> {
+    if !(timeout.is_finite() && timeout > 0.0) {
+        return Err(PyValueError::new_err("timeout must be a positive number of seconds"));
+    }
+    let mut opts = seispool_doctor::DoctorOptions::new(python);
+    opts.imports = imports;
+    opts.probe = probe;
+    opts.verify_remedies = verify_remedies;
+    opts.timeout = Duration::from_secs_f64(timeout);
+    let report = py
+        .detach(|| seispool_doctor::diagnose(&opts))
+        .map_err(|e| errors::SeispoolError::new_err(e.to_string()))?;
+    serde_json::to_string(&report).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// Version string and every function of the extension module.
 #[pymodule]
 fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_time, m)?)?;
+    m.add_function(wrap_pyfunction!(format_time, m)?)?;
+    m.add_function(wrap_pyfunction!(check_pipeline, m)?)?;
+    m.add_function(wrap_pyfunction!(get_gaps, m)?)?;
+    m.add_function(wrap_pyfunction!(apply, m)?)?;
+    m.add_function(wrap_pyfunction!(doctor, m)?)?;
+    io::register(m)?;
     Ok(())
 }

@@ -11,6 +11,8 @@ mod doctor;
 mod info;
 mod process;
 
+pub use info::{FileInfo, GapInfo, TraceInfo, file_info};
+
 /// Fast, fork-safe processing of seismic waveform archives with ObsPy's numerics.
 #[derive(Parser)]
 #[command(name = "seispool", version, about, propagate_version = true)]

@@ -76,11 +76,13 @@ impl Manifest {
 
     /// Appends a finished unit (called after its output is in place).
     pub fn record(&self, output: &str, fp: &Fingerprint) -> std::io::Result<()> {
-        let line = serde_json::to_string(&Entry {
+        let mut line = serde_json::to_string(&Entry {
             output: output.to_string(),
             fingerprint: fp.clone(),
         })
         .map_err(std::io::Error::other)?;
+        // One write(2) per line: other processes append to the same file (O_APPEND keeps whole writes whole).
+        line.push('\n');
         let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             if let Some(dir) = self.path.parent() {
@@ -89,7 +91,7 @@ impl Manifest {
             *guard = Some(fs::OpenOptions::new().create(true).append(true).open(&self.path)?);
         }
         match guard.as_mut() {
-            Some(f) => writeln!(f, "{line}").and_then(|_| f.flush()),
+            Some(f) => f.write_all(line.as_bytes()).and_then(|_| f.flush()),
             None => Ok(()),
         }
     }
@@ -114,5 +116,27 @@ mod tests {
         fs::write(&input, b"abcd").unwrap();
         let grown = fingerprint(&[input], "detrend()").unwrap();
         assert!(!m.is_done("x/out.mseed", &grown));
+    }
+
+    #[test]
+    fn concurrent_writers_interleave_manifest_lines() {
+        // Several processes (Dask workers, two CLI runs) append to one manifest: each line must be one write.
+        let d = tempfile::tempdir().unwrap();
+        let input = d.path().join("in.mseed");
+        fs::write(&input, b"abc").unwrap();
+        let fp = fingerprint(std::slice::from_ref(&input), "detrend()").unwrap();
+        std::thread::scope(|s| {
+            for w in 0..4 {
+                let (dir, fp) = (d.path(), &fp);
+                s.spawn(move || {
+                    let m = Manifest::load(dir); // its own file handle, like another process
+                    for i in 0..500 {
+                        m.record(&format!("w{w}/{i}"), fp).unwrap();
+                    }
+                });
+            }
+        });
+        let m = Manifest::load(d.path());
+        assert_eq!(m.done.len(), 2000);
     }
 }

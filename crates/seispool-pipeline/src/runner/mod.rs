@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 pub use atomic::{remove_stale_temps, temp_path, write_atomic};
 pub use manifest::{Fingerprint, Manifest, fingerprint};
-pub use pool::{build_pool, effective_jobs};
+pub use pool::{JoinedPool, build_joined_pool, build_pool, effective_jobs};
 
 /// One piece of work: read `inputs` (plus `context` for edge effects), process, write `output`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -215,7 +215,7 @@ where
     })?;
     let manifest = Manifest::load(&cfg.out);
     let jobs = effective_jobs(cfg.jobs);
-    let pool = build_pool(jobs).map_err(|e| RunError::Pool(e.to_string()))?;
+    let pool = build_joined_pool(jobs).map_err(|e| RunError::Pool(e.to_string()))?;
     let bar = progress_bar(units.len(), cfg.progress);
     let samples_done = AtomicU64::new(0);
 

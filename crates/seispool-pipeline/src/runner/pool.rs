@@ -24,3 +24,80 @@ pub fn build_pool(jobs: usize) -> Result<ThreadPool, rayon::ThreadPoolBuildError
         .thread_name(|i| format!("seispool-{i}"))
         .build()
 }
+
+/// A per-call pool whose worker threads have all exited once it is dropped. rayon's own drop only tells
+/// the workers to stop, so right after a call the process could still show them (and Python 3.12+ would
+/// warn about a fork with threads); this one joins them.
+pub struct JoinedPool {
+    pool: Option<ThreadPool>,
+    handles: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl std::ops::Deref for JoinedPool {
+    type Target = ThreadPool;
+    fn deref(&self) -> &ThreadPool {
+        match &self.pool {
+            Some(p) => p,
+            None => unreachable!("the pool is only taken in drop"),
+        }
+    }
+}
+
+impl Drop for JoinedPool {
+    fn drop(&mut self) {
+        drop(self.pool.take());
+        for h in self.handles.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Like [`build_pool`], but dropping the pool waits until its threads have exited.
+pub fn build_joined_pool(jobs: usize) -> Result<JoinedPool, rayon::ThreadPoolBuildError> {
+    let mut handles = Vec::new();
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .thread_name(|i| format!("seispool-{i}"))
+        .spawn_handler(|thread| {
+            let mut b = std::thread::Builder::new();
+            if let Some(name) = thread.name() {
+                b = b.name(name.to_owned());
+            }
+            if let Some(size) = thread.stack_size() {
+                b = b.stack_size(size);
+            }
+            handles.push(b.spawn(|| thread.run())?);
+            Ok(())
+        })
+        .build()?;
+    Ok(JoinedPool {
+        pool: Some(pool),
+        handles,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_threads_linger_after_drop() {
+        if !std::path::Path::new("/proc/thread-self").exists() {
+            return; // not Linux
+        }
+        for _ in 0..20 {
+            let pool = build_joined_pool(3).expect("pool");
+            // each worker's /proc/<pid>/task/<tid>
+            let tasks: Vec<std::path::PathBuf> = pool
+                .broadcast(|_| std::fs::read_link("/proc/thread-self").map(|l| std::path::Path::new("/proc").join(l)))
+                .into_iter()
+                .collect::<Result<_, _>>()
+                .expect("proc");
+            assert_eq!(tasks.len(), 3);
+            assert!(tasks.iter().all(|t| t.exists()));
+            drop(pool);
+            let alive: Vec<_> = tasks.iter().filter(|t| t.exists()).collect();
+            assert!(alive.is_empty(), "{alive:?} still alive after the pool was dropped");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+"""Building pipeline text from Python arguments (so Python methods run exactly the pipeline's ops)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import numbers
+from typing import Any
+
+from seispool._time import UTCTime, to_ns
+
+_TIME_ARGS = {"starttime", "endtime"}
+
+
+def literal(value: Any, *, time: bool = False) -> str:
+    """The pipeline-language literal of a Python value.
+
+    >>> literal([0.01, 0.02]), literal("hann"), literal(None), literal(True)
+    ('[0.01, 0.02]', "'hann'", 'None', 'True')
+    """
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if time or isinstance(value, (UTCTime, _dt.datetime, _dt.date)) or hasattr(value, "ns"):
+        return repr(UTCTime.from_ns(to_ns(value)).isoformat(9))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    tolist = getattr(value, "tolist", None)  # numpy arrays and scalars
+    if tolist is not None:
+        return literal(tolist())
+    raise TypeError(f"cannot pass {type(value).__name__} {value!r} to a pipeline op")
+
+
+def call(name: str, *args: Any, **kwargs: Any) -> str:
+    """`name(arg, ..., key=value, ...)` in pipeline syntax; time arguments become ISO strings.
+
+    >>> call("filter", "bandpass", freqmin=1, freqmax=5.0)
+    "filter('bandpass', freqmin=1, freqmax=5.0)"
+    """
+    parts = [literal(a) for a in args]
+    parts += [f"{k}={literal(v, time=k in _TIME_ARGS and v is not None)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"

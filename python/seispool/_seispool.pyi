@@ -1,0 +1,95 @@
+"""Type stubs of the compiled extension `seispool._seispool` (checked by mypy.stubtest in the tests)."""
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "__version__",
+    "FormatError",
+    "IoError",
+    "PipelineError",
+    "SeispoolError",
+    "apply",
+    "check_pipeline",
+    "cli_main",
+    "doctor",
+    "format_time",
+    "get_gaps",
+    "info",
+    "parse_time",
+    "plan",
+    "process",
+    "read",
+    "write",
+]
+
+__version__: str
+
+# A trace crossing the boundary:
+# (network, station, location, channel, starttime_ns, sampling_rate, npts, data, is_text, mseed, headers)
+_RawTrace = tuple[str, str, str, str, int, float, int, np.ndarray, bool, dict[str, Any] | None, dict[str, Any]]
+_UnitRow = tuple[list[os.PathLike[str]], list[os.PathLike[str]], os.PathLike[str]]
+_Path = str | os.PathLike[str]
+
+class SeispoolError(Exception): ...
+class FormatError(SeispoolError): ...
+class PipelineError(SeispoolError): ...
+class IoError(SeispoolError): ...
+
+def cli_main(argv: Sequence[str]) -> int: ...
+def parse_time(text: str) -> int: ...
+def format_time(ns: int, digits: int = 6) -> str: ...
+def check_pipeline(text: str) -> str: ...
+def apply(pipeline: str, raws: Any) -> tuple[list[_RawTrace], list[str]]: ...
+def get_gaps(raws: Any) -> list[tuple[str, int, int, float, int]]: ...
+def doctor(
+    python: _Path, imports: Sequence[str] = ..., probe: bool = False, timeout: float = 30.0, verify_remedies: bool = False
+) -> str: ...
+def read(
+    paths: Sequence[_Path],
+    format: str | None = None,
+    starttime: int | None = None,
+    endtime: int | None = None,
+    select: str | None = None,
+    headonly: bool = False,
+    jobs: int | None = None,
+) -> tuple[list[_RawTrace], list[str]]: ...
+def write(
+    path: _Path,
+    raws: Any,
+    format: str = "mseed2",
+    encoding: str | None = None,
+    record_length: int | None = None,
+    big_endian: bool | None = None,
+) -> None: ...
+def process(
+    inputs: Sequence[_Path],
+    out: _Path,
+    pipeline: str,
+    jobs: int | None = None,
+    resume: bool = False,
+    format: str | None = None,
+    input_format: str | None = None,
+    encoding: str | None = None,
+    record_length: int | None = None,
+    big_endian: bool | None = None,
+    starttime: int | None = None,
+    endtime: int | None = None,
+    select: str | None = None,
+    overlap: float = 0.0,
+    units: Sequence[tuple[Sequence[_Path], Sequence[_Path], _Path]] | None = None,
+) -> str: ...
+def info(
+    paths: Sequence[_Path],
+    format: str | None = None,
+    starttime: int | None = None,
+    endtime: int | None = None,
+    select: str | None = None,
+    jobs: int | None = None,
+) -> str: ...
+def plan(
+    inputs: Sequence[_Path], out: _Path, starttime: int | None = None, endtime: int | None = None, overlap: float = 0.0
+) -> list[_UnitRow]: ...
