@@ -35,10 +35,23 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// A synthetic SDS archive of `days` days (XS.ST01/ST02 × HHZ/HHN/HHE, 100 Hz, Steim2, from 2024-01-01).
+/// A synthetic SDS archive of `days` days (XS.ST01/ST02 × HHZ/HHN/HHE, 20 Hz, Steim2, from 2024-01-01).
 fn demo_archive(dir: &Path, days: &str) -> PathBuf {
     let d = dir.join("demo");
-    seispool_exit(&["demo", "--dir", s(&d), "--days", days, "--no-process", "--quiet"], 0);
+    seispool_exit(
+        &[
+            "demo",
+            "--dir",
+            s(&d),
+            "--days",
+            days,
+            "--no-process",
+            "--quiet",
+            "--sampling-rate",
+            "20",
+        ],
+        0,
+    );
     d.join("archive")
 }
 

@@ -22,8 +22,12 @@ pub struct ProcessSpec {
     pub input_format: Option<Format>,
     /// Output format (`None`: the input's format).
     pub output_format: Option<Format>,
-    /// MiniSEED encoding, record length and byte order of the output (format field ignored).
+    /// MiniSEED encoding and record length of the output (its format and byte order fields are ignored:
+    /// see `output_format` and `big_endian`).
     pub write: WriteSpec,
+    /// Output byte order; `None`: the output format's default as ObsPy writes it (MiniSEED 2 big-endian,
+    /// SAC little-endian; MiniSEED 3 is always little-endian).
+    pub big_endian: Option<bool>,
     /// Only data from this time on: the data read is cut to it (like ObsPy's `read(starttime=)`) before
     /// the pipeline runs, and the output again after it.
     pub starttime: Option<Time>,
@@ -43,6 +47,7 @@ impl ProcessSpec {
             input_format: None,
             output_format: None,
             write: WriteSpec::new(Format::Mseed2),
+            big_endian: None,
             starttime: None,
             endtime: None,
             select: None,
@@ -54,7 +59,7 @@ impl ProcessSpec {
     /// every unit.
     pub fn config_text(&self) -> String {
         format!(
-            "seispool {}\npipeline: {}\nformat: {:?} -> {:?}\nencoding: {:?}\nrecord_length: {}\nbig_endian: {}\n\
+            "seispool {}\npipeline: {}\nformat: {:?} -> {:?}\nencoding: {:?}\nrecord_length: {}\nbig_endian: {:?}\n\
              window: {:?} {:?}\nselect: {:?}\noverlap: {}",
             env!("CARGO_PKG_VERSION"),
             self.pipeline.text,
@@ -62,7 +67,7 @@ impl ProcessSpec {
             self.output_format,
             self.write.encoding,
             self.write.record_length,
-            self.write.big_endian,
+            self.big_endian,
             self.starttime,
             self.endtime,
             self.select,
@@ -253,8 +258,10 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
     let bytes = if stream.traces.iter().all(|t| t.stats.npts == 0) {
         None
     } else {
+        let format = out_format.unwrap_or(Format::Mseed2);
         let write = WriteSpec {
-            format: out_format.unwrap_or(Format::Mseed2),
+            format,
+            big_endian: spec.big_endian.unwrap_or(WriteSpec::new(format).big_endian),
             ..spec.write.clone()
         };
         if let Some(enc) = write.encoding {
