@@ -91,7 +91,7 @@ fn libgomp_extension_hangs_forked_child_and_omp_num_threads_fixes_it() {
     let start = Instant::now();
     let report = diagnose(&opts).unwrap();
     // Baseline hang plus the remedies run side by side: two timeouts, never more.
-    assert!(start.elapsed() < Duration::from_secs(35), "took {:?}", start.elapsed());
+    assert!(start.elapsed() < Duration::from_secs(55), "took {:?}", start.elapsed());
     assert!(
         processes_with(dir.path()).is_empty(),
         "orphans left: {:?}",
