@@ -7,12 +7,8 @@ use std::process::Command;
 
 use seispool_testkit::{obspy_mseed_data, run_python, tempdir};
 
-fn seispool(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_seispool"))
-        .args(args)
-        .output()
-        .expect("run seispool")
-}
+mod common;
+use common::{demo_archive, seispool};
 
 fn copy_tree(from: &Path, to: &Path) -> usize {
     let mut n = 0;
@@ -106,20 +102,7 @@ print(json.dumps({"checked": checked, "problems": problems}))
 #[test]
 fn info_reports_gaps_overlaps_and_opens_only_the_days_of_the_window() {
     let dir = tempdir().unwrap();
-    let d = dir.path().join("demo");
-    let o = seispool(&[
-        "demo",
-        "--dir",
-        d.to_str().unwrap(),
-        "--days",
-        "3",
-        "--no-process",
-        "--quiet",
-        "--sampling-rate",
-        "20",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let archive = d.join("archive");
+    let archive = demo_archive(dir.path(), "3", "2");
     let info = |extra: &[&str]| -> serde_json::Value {
         let mut args = vec!["info", archive.to_str().unwrap(), "--json"];
         args.extend_from_slice(extra);

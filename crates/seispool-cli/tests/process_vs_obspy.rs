@@ -9,6 +9,9 @@ use std::process::Command;
 
 use seispool_testkit::{run_oracle, tempdir};
 
+mod common;
+use common::{demo_archive, seispool, tree_bytes};
+
 /// Every op and option of the processing issue, as a user would paste them from ObsPy.
 const PIPELINES: &[&str] = &[
     r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=10, corners=4, zerophase=True); decimate(4)"#,
@@ -67,13 +70,6 @@ const PIPELINES: &[&str] = &[
     r#"select(component="Z")"#,
 ];
 
-fn seispool(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_seispool"))
-        .args(args)
-        .output()
-        .expect("run seispool")
-}
-
 #[test]
 fn process_matches_obspy_for_every_op_and_option() {
     let dir = tempdir().unwrap();
@@ -118,46 +114,12 @@ fn process_matches_obspy_for_every_op_and_option() {
     );
 }
 
-fn tree_bytes(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.file_name().is_some_and(|n| n == ".seispool") {
-                continue;
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((
-                    p.strip_prefix(root).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 const DEMO_PIPELINE: &str = r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=10, corners=4, zerophase=True); decimate(4)"#;
 
 #[test]
 fn jobs_1_and_jobs_2_write_identical_bytes_and_a_corrupt_file_fails_alone() {
     let dir = tempdir().unwrap();
-    let d = dir.path().join("demo");
-    let o = seispool(&[
-        "demo",
-        "--dir",
-        d.to_str().unwrap(),
-        "--no-process",
-        "--quiet",
-        "--sampling-rate",
-        "20",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let archive = d.join("archive");
+    let archive = demo_archive(dir.path(), "1", "2");
     // A corrupt file among good ones: garbage with an SDS name.
     let bad = archive.join("2024/XS/ST01/HHZ.D/XS.ST01.00.HHZ.D.2024.002");
     let garbage = b"this is not miniseed at all, just text that is long enough to look at".to_vec();
@@ -204,20 +166,7 @@ fn jobs_1_and_jobs_2_write_identical_bytes_and_a_corrupt_file_fails_alone() {
 #[test]
 fn sigkill_then_resume_gives_the_uninterrupted_output() {
     let dir = tempdir().unwrap();
-    let d = dir.path().join("demo");
-    let o = seispool(&[
-        "demo",
-        "--dir",
-        d.to_str().unwrap(),
-        "--stations",
-        "2",
-        "--no-process",
-        "--quiet",
-        "--sampling-rate",
-        "20",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let archive = d.join("archive");
+    let archive = demo_archive(dir.path(), "1", "2");
     let args = |out: &Path| -> Vec<String> {
         [
             "process",

@@ -11,49 +11,8 @@ use std::sync::OnceLock;
 
 use seispool_testkit::{oracle_script, run_python, tempdir};
 
-fn seispool(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_seispool"))
-        .args(args)
-        .output()
-        .expect("run seispool")
-}
-
-/// Runs seispool and asserts its exit code.
-fn seispool_exit(args: &[&str], code: i32) -> Output {
-    let o = seispool(args);
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "seispool {args:?}\nstdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// A synthetic SDS archive of `days` days (XS.ST01/ST02 × HHZ/HHN/HHE, 20 Hz, Steim2, from 2024-01-01).
-fn demo_archive(dir: &Path, days: &str) -> PathBuf {
-    let d = dir.join("demo");
-    seispool_exit(
-        &[
-            "demo",
-            "--dir",
-            s(&d),
-            "--days",
-            days,
-            "--no-process",
-            "--quiet",
-            "--sampling-rate",
-            "20",
-        ],
-        0,
-    );
-    d.join("archive")
-}
+mod common;
+use common::{demo_archive, s, seispool, seispool_exit, tree_bytes};
 
 /// The 3-day demo archive, built once per test run (under Cargo's target tmp dir, replaced by the next run)
 /// and shared read-only by the tests that need it: building it dominates their time.
@@ -63,32 +22,8 @@ fn demo_archive_3_days() -> &'static Path {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("window_overlap_formats");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        demo_archive(&dir, "3")
+        demo_archive(&dir, "3", "2")
     })
-}
-
-/// Every file under `root` (except the resume manifest) as (relative path, bytes), sorted.
-fn tree_bytes(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.file_name().is_some_and(|n| n == ".seispool") {
-                continue;
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((
-                    p.strip_prefix(root).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Python prelude: ObsPy, the pipeline runner and the comparison of `tests/oracle/obspy_pipeline.py`
