@@ -199,6 +199,7 @@ fn process(
         record_length,
         big_endian,
     )?;
+    spec.big_endian = big_endian;
     spec.starttime = starttime.map(Time);
     spec.endtime = endtime.map(Time);
     spec.select = select;

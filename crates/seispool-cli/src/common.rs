@@ -56,13 +56,18 @@ pub struct Output {
     /// MiniSEED record length in bytes (power of two, 256..65536).
     #[arg(long = "record-length", value_name = "BYTES", default_value_t = 4096)]
     pub record_length: usize,
-    /// Write little-endian MiniSEED 2 / SAC (default big-endian, like ObsPy).
-    #[arg(long = "little-endian")]
+    /// Write little-endian MiniSEED 2 / SAC (default: as ObsPy writes them, MiniSEED 2 big-endian, SAC
+    /// little-endian; MiniSEED 3 is little-endian by definition).
+    #[arg(long = "little-endian", conflicts_with = "big_endian")]
     pub little_endian: bool,
+    /// Write big-endian MiniSEED 2 / SAC.
+    #[arg(long = "big-endian")]
+    pub big_endian: bool,
 }
 
 impl Output {
-    /// The write spec (its format is a placeholder replaced per unit when `--format` is not given).
+    /// The write spec (its format and byte order are placeholders: per unit, the input's format when
+    /// `--format` is not given, and that format's default byte order unless one is asked for).
     pub fn spec(&self) -> Result<WriteSpec, String> {
         if !(256..=65536).contains(&self.record_length) || !self.record_length.is_power_of_two() {
             return Err(format!(
@@ -81,6 +86,15 @@ impl Output {
             record_length: self.record_length,
             big_endian: !self.little_endian,
         })
+    }
+
+    /// The byte order asked for, if any.
+    pub fn byte_order(&self) -> Option<bool> {
+        match (self.little_endian, self.big_endian) {
+            (true, _) => Some(false),
+            (_, true) => Some(true),
+            _ => None,
+        }
     }
 }
 

@@ -143,6 +143,7 @@ fn execute(
     spec.input_format = selection.input_format;
     spec.output_format = output.format;
     spec.write = write;
+    spec.big_endian = output.byte_order();
     spec.starttime = selection.start;
     spec.endtime = selection.end;
     spec.select = selection.select;

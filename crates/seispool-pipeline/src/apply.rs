@@ -325,26 +325,7 @@ fn decimate_any(data: &mut Samples, factor: usize) -> Result<(), seispool_dsp::F
 }
 
 fn taper_type(w: &TaperWindow) -> Result<TaperType, OpError> {
-    let (name, kwargs): (&str, Vec<(&str, f64)>) = match *w {
-        TaperWindow::Cosine => ("cosine", vec![]),
-        TaperWindow::Barthann => ("barthann", vec![]),
-        TaperWindow::Bartlett => ("bartlett", vec![]),
-        TaperWindow::Blackman => ("blackman", vec![]),
-        TaperWindow::Blackmanharris => ("blackmanharris", vec![]),
-        TaperWindow::Bohman => ("bohman", vec![]),
-        TaperWindow::Boxcar => ("boxcar", vec![]),
-        TaperWindow::Chebwin { at } => ("chebwin", vec![("at", at)]),
-        TaperWindow::Dpss { nw } => ("dpss", vec![("NW", nw)]),
-        TaperWindow::Flattop => ("flattop", vec![]),
-        TaperWindow::Gaussian { std } => ("gaussian", vec![("std", std)]),
-        TaperWindow::GeneralGaussian { p, sig } => ("general_gaussian", vec![("p", p), ("sig", sig)]),
-        TaperWindow::Hamming => ("hamming", vec![]),
-        TaperWindow::Hann => ("hann", vec![]),
-        TaperWindow::Kaiser { beta } => ("kaiser", vec![("beta", beta)]),
-        TaperWindow::Nuttall => ("nuttall", vec![]),
-        TaperWindow::Parzen => ("parzen", vec![]),
-        TaperWindow::Triang => ("triang", vec![]),
-    };
+    let (name, kwargs) = w.name_and_params();
     TaperType::from_name(name, &kwargs)
 }
 

@@ -288,6 +288,33 @@ pub enum TaperWindow {
     Triang,
 }
 
+impl TaperWindow {
+    /// ObsPy's / SciPy's window name and its keyword parameters.
+    pub fn name_and_params(&self) -> (&'static str, Vec<(&'static str, f64)>) {
+        use TaperWindow as W;
+        match *self {
+            W::Cosine => ("cosine", vec![]),
+            W::Barthann => ("barthann", vec![]),
+            W::Bartlett => ("bartlett", vec![]),
+            W::Blackman => ("blackman", vec![]),
+            W::Blackmanharris => ("blackmanharris", vec![]),
+            W::Bohman => ("bohman", vec![]),
+            W::Boxcar => ("boxcar", vec![]),
+            W::Chebwin { at } => ("chebwin", vec![("at", at)]),
+            W::Dpss { nw } => ("dpss", vec![("NW", nw)]),
+            W::Flattop => ("flattop", vec![]),
+            W::Gaussian { std } => ("gaussian", vec![("std", std)]),
+            W::GeneralGaussian { p, sig } => ("general_gaussian", vec![("p", p), ("sig", sig)]),
+            W::Hamming => ("hamming", vec![]),
+            W::Hann => ("hann", vec![]),
+            W::Kaiser { beta } => ("kaiser", vec![("beta", beta)]),
+            W::Nuttall => ("nuttall", vec![]),
+            W::Parzen => ("parzen", vec![]),
+            W::Triang => ("triang", vec![]),
+        }
+    }
+}
+
 /// `taper`'s `side`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaperSide {
@@ -1499,27 +1526,7 @@ fn fmt_taper(
     max_length: Option<f64>,
     side: TaperSide,
 ) -> fmt::Result {
-    use TaperWindow as W;
-    let (name, params): (&str, Vec<(&str, f64)>) = match *window {
-        W::Cosine => ("cosine", vec![]),
-        W::Barthann => ("barthann", vec![]),
-        W::Bartlett => ("bartlett", vec![]),
-        W::Blackman => ("blackman", vec![]),
-        W::Blackmanharris => ("blackmanharris", vec![]),
-        W::Bohman => ("bohman", vec![]),
-        W::Boxcar => ("boxcar", vec![]),
-        W::Chebwin { at } => ("chebwin", vec![("at", at)]),
-        W::Dpss { nw } => ("dpss", vec![("NW", nw)]),
-        W::Flattop => ("flattop", vec![]),
-        W::Gaussian { std } => ("gaussian", vec![("std", std)]),
-        W::GeneralGaussian { p, sig } => ("general_gaussian", vec![("p", p), ("sig", sig)]),
-        W::Hamming => ("hamming", vec![]),
-        W::Hann => ("hann", vec![]),
-        W::Kaiser { beta } => ("kaiser", vec![("beta", beta)]),
-        W::Nuttall => ("nuttall", vec![]),
-        W::Parzen => ("parzen", vec![]),
-        W::Triang => ("triang", vec![]),
-    };
+    let (name, params) = window.name_and_params();
     let side = match side {
         TaperSide::Both => "both",
         TaperSide::Left => "left",

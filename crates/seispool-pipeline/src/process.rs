@@ -22,11 +22,16 @@ pub struct ProcessSpec {
     pub input_format: Option<Format>,
     /// Output format (`None`: the input's format).
     pub output_format: Option<Format>,
-    /// MiniSEED encoding, record length and byte order of the output (format field ignored).
+    /// MiniSEED encoding and record length of the output (its format and byte order fields are ignored:
+    /// see `output_format` and `big_endian`).
     pub write: WriteSpec,
-    /// Only data from this time on; the output is cut to it.
+    /// Output byte order; `None`: the output format's default as ObsPy writes it (MiniSEED 2 big-endian,
+    /// SAC little-endian; MiniSEED 3 is always little-endian).
+    pub big_endian: Option<bool>,
+    /// Only data from this time on: the data read is cut to it (like ObsPy's `read(starttime=)`) before
+    /// the pipeline runs, and the output again after it.
     pub starttime: Option<Time>,
-    /// Only data up to this time; the output is cut to it.
+    /// Only data up to this time: cut before and after the pipeline, as `starttime`.
     pub endtime: Option<Time>,
     /// Only channels whose `NET.STA.LOC.CHA` matches this glob.
     pub select: Option<String>,
@@ -42,6 +47,7 @@ impl ProcessSpec {
             input_format: None,
             output_format: None,
             write: WriteSpec::new(Format::Mseed2),
+            big_endian: None,
             starttime: None,
             endtime: None,
             select: None,
@@ -53,7 +59,7 @@ impl ProcessSpec {
     /// every unit.
     pub fn config_text(&self) -> String {
         format!(
-            "seispool {}\npipeline: {}\nformat: {:?} -> {:?}\nencoding: {:?}\nrecord_length: {}\nbig_endian: {}\n\
+            "seispool {}\npipeline: {}\nformat: {:?} -> {:?}\nencoding: {:?}\nrecord_length: {}\nbig_endian: {:?}\n\
              window: {:?} {:?}\nselect: {:?}\noverlap: {}",
             env!("CARGO_PKG_VERSION"),
             self.pipeline.text,
@@ -61,7 +67,7 @@ impl ProcessSpec {
             self.output_format,
             self.write.encoding,
             self.write.record_length,
-            self.write.big_endian,
+            self.big_endian,
             self.starttime,
             self.endtime,
             self.select,
@@ -226,6 +232,13 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
             stream.traces.extend(r.stream.traces);
         }
     }
+    if spec.starttime.is_some() || spec.endtime.is_some() {
+        // ObsPy's read(starttime=, endtime=) cuts the samples (nearest_sample=True) before any processing:
+        // the pipeline must not see the rest of the records that overlap the window.
+        stream
+            .trim(spec.starttime, spec.endtime, false, true, None)
+            .map_err(|e| e.to_string())?;
+    }
     let op_warnings = processor
         .apply(&spec.pipeline, &mut stream)
         .map_err(|e| e.to_string())?;
@@ -245,8 +258,10 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
     let bytes = if stream.traces.iter().all(|t| t.stats.npts == 0) {
         None
     } else {
+        let format = out_format.unwrap_or(Format::Mseed2);
         let write = WriteSpec {
-            format: out_format.unwrap_or(Format::Mseed2),
+            format,
+            big_endian: spec.big_endian.unwrap_or(WriteSpec::new(format).big_endian),
             ..spec.write.clone()
         };
         if let Some(enc) = write.encoding {
