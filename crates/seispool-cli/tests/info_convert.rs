@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
 
 use seispool_testkit::{obspy_mseed_data, run_python, tempdir};
 

@@ -6,13 +6,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
 use std::sync::OnceLock;
 
 use seispool_testkit::{oracle_script, run_python, tempdir};
 
 mod common;
-use common::{demo_archive, s, seispool, seispool_exit, tree_bytes};
+use common::{demo_archive, s, seispool_exit, tree_bytes};
 
 /// The 3-day demo archive, built once per test run (under Cargo's target tmp dir, replaced by the next run)
 /// and shared read-only by the tests that need it: building it dominates their time.
@@ -625,7 +625,7 @@ print(json.dumps(exp))
 #[test]
 fn pipeline_file_with_comments_and_newlines_writes_the_same_bytes_as_pipeline_text() {
     let dir = tempdir().unwrap();
-    let archive = demo_archive(dir.path(), "1");
+    let archive = demo_archive(dir.path(), "1", "2");
     let file = dir.path().join("pipeline.txt");
     std::fs::write(
         &file,

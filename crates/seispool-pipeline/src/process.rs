@@ -102,6 +102,16 @@ pub fn list_inputs(
             if !seen.insert(input.path.clone()) {
                 continue;
             }
+            // A previous run's bookkeeping (OUT/.seispool/manifest.jsonl, temp files) is not waveform data.
+            if input.path.components().any(|c| c.as_os_str() == ".seispool")
+                || input
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.contains(".tmp-"))
+            {
+                continue;
+            }
             if input
                 .sds
                 .as_ref()
@@ -323,4 +333,22 @@ pub fn coerce_samples(stream: &mut Stream, enc: DataEncoding) -> Result<(), Stri
         t.set_data(data);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regression_previous_output_dir_as_input_lists_the_manifest_as_data() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("out");
+        std::fs::create_dir_all(root.join(".seispool")).unwrap();
+        std::fs::write(root.join(".seispool/manifest.jsonl"), b"{}\n").unwrap();
+        std::fs::write(root.join("a.mseed"), b"x").unwrap();
+        std::fs::write(root.join("b.mseed.tmp-123"), b"x").unwrap();
+        let files = list_inputs(&[root], None, None).unwrap();
+        let names: Vec<_> = files.iter().map(|f| f.relative.display().to_string()).collect();
+        assert_eq!(names, vec!["a.mseed".to_string()]);
+    }
 }
