@@ -721,6 +721,12 @@ impl Stream {
         interpolation_samples: i64,
         misalignment_threshold: f64,
     ) -> Result<(), StreamError> {
+        // One non-empty trace per id (a gap-free day file): ObsPy changes nothing, and copying the samples
+        // would double the memory of the common case. (Empty traces are dropped: not this path.)
+        let mut ids = std::collections::HashSet::new();
+        if self.traces.iter().all(|t| t.stats.npts > 0 && ids.insert(&t.stats.id)) {
+            return Ok(());
+        }
         let works: Vec<Work> = self.traces.iter().cloned().map(Work::new).collect();
         let works = cleanup(works, misalignment_threshold)?;
         if method == MergeMethod::Cleanup {
