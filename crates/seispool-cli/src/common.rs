@@ -98,7 +98,8 @@ impl Output {
     }
 }
 
-fn parse_format(s: &str) -> Result<Format, String> {
+/// Parses a `--format` value.
+pub fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
 

@@ -6,12 +6,12 @@ use std::time::Instant;
 use clap::Args;
 use rayon::prelude::*;
 use seispool_core::Stream;
-use seispool_io::{ReadOptions, read};
+use seispool_io::{Format, ReadOptions, read};
 use seispool_pipeline::process::list_inputs;
 use seispool_pipeline::runner::{build_pool, effective_jobs};
 use serde::Serialize;
 
-use crate::common::{Selection, check_inputs};
+use crate::common::{Selection, check_inputs, parse_format};
 
 /// Arguments of `seispool info`.
 #[derive(Args, Debug)]
@@ -21,6 +21,9 @@ pub struct InfoArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub selection: Selection,
+    /// Read every file as this format (same as --input-format; default: detected per file).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format, conflicts_with = "input_format")]
+    pub format: Option<Format>,
     /// Worker threads (default: available cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -179,7 +182,7 @@ pub fn run(args: InfoArgs) -> i32 {
         }
     };
     let opts = ReadOptions {
-        format: args.selection.input_format,
+        format: args.format.or(args.selection.input_format),
         starttime: args.selection.start,
         endtime: args.selection.end,
         select: args.selection.select.clone(),

@@ -164,4 +164,18 @@ fn info_on_a_corrupt_file_names_file_and_offset_and_exits_1() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.mseed") && err.contains("byte"), "{err}");
+    // --format forces the reader: a MiniSEED file read as SAC is an error naming the file.
+    let archive = demo_archive(dir.path(), "1", "1");
+    let o = seispool(&[
+        "info",
+        archive.to_str().unwrap(),
+        "--format",
+        "sac",
+        "--select",
+        "XS.ST01.00.HHZ",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("XS.ST01.00.HHZ.D.2024.001"));
+    let o = seispool(&["info", archive.to_str().unwrap(), "--format", "mseed2", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
 }
