@@ -117,6 +117,11 @@ impl Processor {
             Op::Split => Ok(()),
             _ => {
                 for tr in &mut st.traces {
+                    let keeps_text = matches!(op, Op::Decimate { no_filter: true, .. });
+                    if tr.data.sample_type() == seispool_core::SampleType::Text && !keeps_text {
+                        // numpy cannot turn text into float64 either (ObsPy raises ValueError).
+                        return Err((tr.id(), "text (ASCII) samples cannot be processed numerically".into()));
+                    }
                     self.apply_to_trace(op, tr, warnings).map_err(|what| (tr.id(), what))?;
                 }
                 Ok(())
@@ -360,4 +365,38 @@ fn selected(t: &Trace, sel: &Selection) -> bool {
         && m(&sel.id, &id.to_string())
         && sel.sampling_rate.is_none_or(|r| r == t.stats.sampling_rate)
         && sel.npts.is_none_or(|n| n == t.stats.npts as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seispool_core::{ChannelId, Time};
+
+    fn text_stream() -> Stream {
+        let id = ChannelId::new("XX", "TEST", "", "LOG");
+        Stream::new(vec![Trace::new(
+            id,
+            Time(0),
+            1.0,
+            Samples::Text(b"HELLO WORLD".to_vec()),
+        )])
+    }
+
+    #[test]
+    fn regression_text_samples_were_processed_as_byte_values() {
+        for text in [
+            r#"detrend("demean")"#,
+            "taper(0.05)",
+            r#"filter("lowpass", freq=0.1)"#,
+            "normalize()",
+        ] {
+            let p = crate::parse_pipeline(text).unwrap();
+            let err = Processor::new().apply(&p, &mut text_stream()).unwrap_err();
+            assert!(err.to_string().contains("text (ASCII) samples"), "{text}: {err}");
+        }
+        let p = crate::parse_pipeline("decimate(2, no_filter=True)").unwrap();
+        let mut st = text_stream();
+        Processor::new().apply(&p, &mut st).unwrap();
+        assert_eq!(st.traces[0].data, Samples::Text(b"HLOWRD".to_vec()));
+    }
 }
