@@ -321,6 +321,18 @@ pub fn coerce_samples(stream: &mut Stream, enc: DataEncoding) -> Result<(), Stri
             (Samples::F32(v), SampleType::F64) => Samples::F64(v.iter().map(|&x| f64::from(x)).collect()),
             (Samples::I32(v), SampleType::F32) => Samples::F32(v.iter().map(|&x| x as f32).collect()),
             (Samples::F64(v), SampleType::F32) => Samples::F32(v.iter().map(|&x| x as f32).collect()),
+            (Samples::Text(_), _) | (_, SampleType::Text) => {
+                return Err(format!(
+                    "{} holds {} samples, which encoding {enc} cannot store: text is stored only as ASCII and \
+                     ASCII stores only text",
+                    t.id(),
+                    if have == SampleType::Text {
+                        "text (ASCII)"
+                    } else {
+                        "numeric"
+                    }
+                ));
+            }
             _ => {
                 return Err(format!(
                     "{} holds {:?} samples, which encoding {enc} cannot store without rounding; choose a float \
@@ -338,6 +350,24 @@ pub fn coerce_samples(stream: &mut Stream, enc: DataEncoding) -> Result<(), Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regression_text_to_float_encoding_blamed_rounding() {
+        use seispool_core::{ChannelId, Samples, Trace};
+        let tr = |data| Trace::new(ChannelId::new("XX", "A", "", "LOG"), Time(0), 1.0, data);
+        let mut st = Stream::new(vec![tr(Samples::Text(b"abc".to_vec()))]);
+        let e = coerce_samples(&mut st, DataEncoding::Float64).unwrap_err();
+        assert!(e.contains("text (ASCII)") && !e.contains("rounding"), "{e}");
+        let mut st = Stream::new(vec![tr(Samples::F64(vec![1.5]))]);
+        assert!(
+            coerce_samples(&mut st, DataEncoding::Steim2)
+                .unwrap_err()
+                .contains("rounding")
+        );
+        let mut st = Stream::new(vec![tr(Samples::I32(vec![1, -2]))]);
+        coerce_samples(&mut st, DataEncoding::Float64).unwrap();
+        assert_eq!(st.traces[0].data, Samples::F64(vec![1.0, -2.0]));
+    }
 
     #[test]
     fn regression_previous_output_dir_as_input_lists_the_manifest_as_data() {
