@@ -15,7 +15,13 @@ pub use info::{FileInfo, GapInfo, TraceInfo, file_info};
 
 /// Fast, fork-safe processing of seismic waveform archives with ObsPy's numerics.
 #[derive(Parser)]
-#[command(name = "seispool", version, about, propagate_version = true)]
+#[command(
+    name = "seispool",
+    version,
+    about = "Fast, fork-safe processing of seismic waveform archives with ObsPy's numerics",
+    after_help = "Example:\n  seispool demo\n  seispool process /data/sds --out /data/processed --pipeline \\\n    'detrend(\"linear\"); taper(0.05); filter(\"bandpass\", freqmin=0.5, freqmax=10, zerophase=True)'",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
