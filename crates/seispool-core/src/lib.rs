@@ -13,4 +13,4 @@ pub use ops::{FillValue, MergeMethod, Number, StreamError};
 pub use stream::{Gap, Stream, round_away};
 pub use time::{Civil, civil_from_days, days_from_civil, is_leap_year};
 pub use time::{Time, TimeError};
-pub use trace::{HeaderValue, MseedInfo, SampleType, Samples, Stats, Trace};
+pub use trace::{HeaderValue, MseedInfo, SampleType, Samples, Stats, Trace, recycle_f64};

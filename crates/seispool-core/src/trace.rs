@@ -94,16 +94,55 @@ impl Samples {
         }
     }
 
-    /// Promotes to f64 in place (like ObsPy's processing methods) and returns the f64 buffer.
+    /// Promotes to f64 in place (like ObsPy's processing methods) and returns the f64 buffer. The buffer
+    /// comes from this thread's [`recycle_f64`] spare when that is big enough (no fresh pages to fault in).
     pub fn make_f64(&mut self) -> &mut Vec<f64> {
         if !matches!(self, Samples::F64(_)) {
-            *self = Samples::F64(self.to_f64());
+            let mut v = take_spare_f64(self.len());
+            match self {
+                Samples::I32(x) => v.extend(x.iter().map(|&s| f64::from(s))),
+                Samples::F32(x) => v.extend(x.iter().map(|&s| f64::from(s))),
+                Samples::Text(x) => v.extend(x.iter().map(|&s| f64::from(s))),
+                Samples::F64(_) => {}
+            }
+            *self = Samples::F64(v);
         }
         match self {
             Samples::F64(v) => v,
             _ => unreachable!("promoted to F64 just above"),
         }
     }
+}
+
+thread_local! {
+    /// One spare f64 buffer per thread, reused by [`Samples::make_f64`]: a worker promotes one channel-day
+    /// after another, and a reused buffer costs no page faults (~17 k for a 100 Hz day otherwise).
+    static SPARE_F64: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Hands a no longer needed f64 buffer back for the next [`Samples::make_f64`] on this thread (the
+/// bigger of it and the current spare is kept).
+pub fn recycle_f64(v: Vec<f64>) {
+    SPARE_F64.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if v.capacity() > spare.capacity() {
+            *spare = v;
+        }
+    });
+}
+
+fn take_spare_f64(len: usize) -> Vec<f64> {
+    let mut v = SPARE_F64.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.capacity() >= len {
+            std::mem::take(&mut *spare)
+        } else {
+            Vec::new()
+        }
+    });
+    v.clear();
+    v.reserve_exact(len);
+    v
 }
 
 /// A format-specific header value kept alongside the core stats (SAC headers, MiniSEED 3 extra headers).
@@ -221,6 +260,20 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn make_f64_reuses_a_recycled_buffer_without_leftovers() {
+        recycle_f64(vec![7.5; 100]);
+        let mut s = Samples::I32(vec![1, -2, 3]);
+        assert_eq!(s.make_f64(), &vec![1.0, -2.0, 3.0]);
+        let Samples::F64(v) = s else { panic!("promoted") };
+        assert!(v.capacity() >= 100, "the spare was reused");
+        // A spare too small for the data is not used; the data is still right.
+        recycle_f64(Vec::with_capacity(1));
+        let mut s = Samples::F32(vec![0.5; 1000]);
+        assert_eq!(s.make_f64().len(), 1000);
+        assert!(s.to_f64().iter().all(|&x| x == 0.5));
+    }
 
     #[test]
     fn endtime_like_obspy() {

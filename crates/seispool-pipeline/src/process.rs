@@ -279,6 +279,12 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
         }
         Some(seispool_io::encode(&unit.output, &stream, &write).map_err(|e| e.to_string())?)
     };
+    // The next unit on this thread promotes into this buffer instead of faulting in fresh pages.
+    for t in stream.traces {
+        if let seispool_core::Samples::F64(v) = t.data {
+            seispool_core::recycle_f64(v);
+        }
+    }
     Ok(UnitOutput {
         bytes,
         samples_in,
@@ -342,7 +348,10 @@ pub fn coerce_samples(stream: &mut Stream, enc: DataEncoding) -> Result<(), Stri
                 ));
             }
         };
-        t.set_data(data);
+        t.stats.npts = data.len();
+        if let Samples::F64(v) = std::mem::replace(&mut t.data, data) {
+            seispool_core::recycle_f64(v);
+        }
     }
     Ok(())
 }
