@@ -665,19 +665,31 @@ impl Trace {
         nearest_sample: bool,
         fill_value: Option<Number>,
     ) -> Result<(), StreamError> {
+        *self = self.trimmed(starttime, endtime, pad, nearest_sample, fill_value)?;
+        Ok(())
+    }
+
+    /// [`Trace::trim`] on a copy (the one copy trim, slice and `Stream::trim` make); `self` is untouched.
+    fn trimmed(
+        &self,
+        starttime: Option<Time>,
+        endtime: Option<Time>,
+        pad: bool,
+        nearest_sample: bool,
+        fill_value: Option<Number>,
+    ) -> Result<Trace, StreamError> {
         let mut w = Work::new(self.clone());
         w.trim(starttime, endtime, pad, nearest_sample, fill_value)?;
         let stats = w.stats.clone();
         let kind = w.kind();
-        *self = w.split().into_iter().next().unwrap_or_else(|| {
+        Ok(w.split().into_iter().next().unwrap_or_else(|| {
             let mut t = Trace {
                 stats,
                 data: Samples::empty(kind),
             };
             t.stats.npts = 0;
             t
-        });
-        Ok(())
+        }))
     }
 
     /// ObsPy's `Trace.slice(starttime, endtime, nearest_sample)`: a trimmed copy (no padding).
@@ -687,9 +699,7 @@ impl Trace {
         endtime: Option<Time>,
         nearest_sample: bool,
     ) -> Result<Trace, StreamError> {
-        let mut t = self.clone();
-        t.trim(starttime, endtime, false, nearest_sample, None)?;
-        Ok(t)
+        self.trimmed(starttime, endtime, false, nearest_sample, None)
     }
 }
 
@@ -775,10 +785,11 @@ impl Stream {
             return Ok(());
         }
         let (starttime, endtime) = self.snap(starttime, endtime, nearest_sample);
-        let mut traces = self.traces.clone();
-        for t in &mut traces {
-            t.trim(starttime, endtime, pad, nearest_sample, fill_value)?;
-        }
+        let mut traces = self
+            .traces
+            .iter()
+            .map(|t| t.trimmed(starttime, endtime, pad, nearest_sample, fill_value))
+            .collect::<Result<Vec<_>, _>>()?;
         traces.retain(|t| t.stats.npts > 0);
         self.traces = traces;
         Ok(())
