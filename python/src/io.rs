@@ -69,15 +69,11 @@ fn read_options(
     })
 }
 
-/// The files under `paths`, without the runner's own bookkeeping (`OUT/.seispool/`), so an output
-/// directory of `process` can be read back as a whole.
+/// The files under `paths` (`list_inputs` leaves out the runner's own `OUT/.seispool/` bookkeeping, so
+/// an output directory of `process` can be read back as a whole).
 fn input_files(paths: &[PathBuf], starttime: Option<Time>, endtime: Option<Time>) -> PyResult<Vec<PathBuf>> {
     let files = list_inputs(paths, starttime, endtime).map_err(io_err)?;
-    Ok(files
-        .into_iter()
-        .map(|f| f.path)
-        .filter(|p| !p.components().any(|c| c.as_os_str() == ".seispool"))
-        .collect())
+    Ok(files.into_iter().map(|f| f.path).collect())
 }
 
 fn pool_for(jobs: Option<usize>, work: usize) -> PyResult<JoinedPool> {

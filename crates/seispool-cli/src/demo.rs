@@ -147,7 +147,7 @@ pub fn one_line_info(dir: &Path) -> String {
     let (mut first, mut last) = (None, None);
     let mut rates = std::collections::BTreeSet::new();
     let mut channels = std::collections::BTreeSet::new();
-    for f in files.iter().filter(|f| !f.relative.starts_with(".seispool")) {
+    for f in &files {
         match read(&f.path, &opts) {
             Ok(r) => {
                 for t in &r.stream.traces {
@@ -169,7 +169,7 @@ pub fn one_line_info(dir: &Path) -> String {
     let rates: Vec<String> = rates.into_iter().collect();
     format!(
         "info: {} files, {} channels, {} traces, {} samples, {} Hz, {span}{}",
-        files.iter().filter(|f| !f.relative.starts_with(".seispool")).count(),
+        files.len(),
         channels.len(),
         traces,
         samples,
