@@ -1,6 +1,7 @@
 //! seispool's data model: nanosecond [`Time`], FDSN [`ChannelId`], [`Trace`] and [`Stream`].
 
 mod id;
+pub mod inventory;
 mod ops;
 mod pytime;
 mod stream;
@@ -9,6 +10,7 @@ mod trace;
 
 pub use id::glob_match;
 pub use id::{ChannelId, IdError};
+pub use inventory::{EpochIndex, Inventory, Response};
 pub use ops::{FillValue, MergeMethod, Number, StreamError};
 pub use stream::{Gap, Stream, round_away};
 pub use time::{Civil, civil_from_days, days_from_civil, is_leap_year};
