@@ -156,17 +156,70 @@ fn reciprocal(c: Complex64) -> Complex64 {
     Complex64::new(r.re, r.im)
 }
 
-/// ObsPy `Trace.remove_sensitivity`: divide by the overall sensitivity.
+/// ObsPy `Trace.remove_sensitivity`: divide by the overall sensitivity (recalculated, as ObsPy does,
+/// when the first stage is a polynomial and there is no sensitivity).
 pub fn remove_sensitivity(resp: &Response, data: &mut [f64]) -> Result<(), ResponseError> {
-    let value = resp
-        .instrument_sensitivity
-        .as_ref()
-        .and_then(|s| s.value)
-        .ok_or_else(|| {
-            ResponseError::new("the response has no instrument sensitivity value (ObsPy would need to recalculate it)")
-        })?;
+    let value = overall_sensitivity(resp)?;
     data.iter_mut().for_each(|v| *v /= value);
     Ok(())
+}
+
+/// The sensitivity `remove_sensitivity` and the polynomial shortcut of `remove_response` divide by.
+fn overall_sensitivity(resp: &Response) -> Result<f64, ResponseError> {
+    let first_is_polynomial = resp.stages.first().is_some_and(|s| matches!(s.filter, Filter::Polynomial(_)));
+    match &resp.instrument_sensitivity {
+        None if first_is_polynomial => recalculated_sensitivity(resp),
+        None => Err(ResponseError::new("the response has no instrument sensitivity")),
+        Some(s) => s
+            .value
+            .ok_or_else(|| ResponseError::new("the instrument sensitivity has no value")),
+    }
+}
+
+/// ObsPy `Response.recalculate_overall_sensitivity()` for a response without sensitivity but with
+/// an `InstrumentPolynomial`: `|response|` at the first stage's frequency (capped at a quarter of the
+/// last stage's output rate), in the polynomial's input units.
+fn recalculated_sensitivity(resp: &Response) -> Result<f64, ResponseError> {
+    let poly = resp.instrument_polynomial.as_ref().ok_or_else(|| {
+        ResponseError::new("could not find an instrument sensitivity or polynomial to recalculate the sensitivity")
+    })?;
+    let units = poly.input_units.as_deref().filter(|u| !u.is_empty()).ok_or_else(|| {
+        ResponseError::new("could not determine input units - will not recalculate the overall sensitivity")
+    })?;
+    let output = match units.to_ascii_uppercase().as_str() {
+        "M" => Output::Disp,
+        "M/S" | "M/SEC" => Output::Vel,
+        "M/S**2" | "M/(S**2)" | "M/SEC**2" | "M/(SEC**2)" | "M/S/S" => Output::Acc,
+        _ => Output::Def,
+    };
+    let mut frequency = resp.stages.first().and_then(|s| match &s.filter {
+        Filter::Polynomial(p) => Some((p.frequency_lower_bound + p.frequency_upper_bound) / 2.0),
+        Filter::PolesZeros(pz) => Some(pz.normalization_frequency),
+        _ => None,
+    });
+    let rate = resp.stages.iter().rev().find_map(|s| {
+        s.decimation
+            .filter(|d| d.factor != 0)
+            .map(|d| d.input_sample_rate / d.factor as f64)
+    });
+    if let Some(sr) = rate.filter(|&r| r != 0.0) {
+        let quarter = sr / 2.0 / 2.0;
+        frequency = Some(match frequency {
+            Some(f) if f != 0.0 => f.min(quarter),
+            _ => quarter,
+        });
+    }
+    let frequency = frequency.ok_or_else(|| {
+        ResponseError::new("could not automatically determine a frequency at which to calculate the sensitivity")
+    })?;
+    let v = super::evaluate_at(resp, &[frequency], output)?;
+    if poly.coefficients.len() > 2 {
+        return Err(ResponseError::new(format!(
+            "cannot recalculate sensitivity for polynomial with more than 2 coefficients (has {})",
+            poly.coefficients.len()
+        )));
+    }
+    Ok(C64::new(v[0].re, v[0].im).abs())
 }
 
 /// What `remove_response` does for a response: evalresp deconvolution, or ObsPy's polynomial shortcuts.
@@ -231,10 +284,7 @@ impl ResponseRemover {
             let gain = if resp.stages.len() == 1 {
                 first.gain.map_or(1.0, |g| g.value)
             } else {
-                resp.instrument_sensitivity
-                    .as_ref()
-                    .and_then(|s| s.value)
-                    .ok_or_else(|| ResponseError::new("polynomial first stage without an instrument sensitivity"))?
+                overall_sensitivity(resp)?
             };
             return Ok(Removal::Linear {
                 gain,
