@@ -80,7 +80,14 @@ fn remove_options(o: &serde_json::Value) -> RemoveOptions {
 }
 
 /// Ours: find the epoch, then remove the response (or sensitivity) as the pipeline op does.
-fn ours(inv: &Inventory, id: &ChannelId, t: Time, rate: f64, data: &[f64], o: &serde_json::Value) -> Result<Vec<f64>, String> {
+fn ours(
+    inv: &Inventory,
+    id: &ChannelId,
+    t: Time,
+    rate: f64,
+    data: &[f64],
+    o: &serde_json::Value,
+) -> Result<Vec<f64>, String> {
     let (_, _, resp) = inv.find_response(id, t).ok_or("no matching response")?;
     if o.get("sensitivity").is_some() {
         let mut d = data.to_vec();
@@ -107,7 +114,10 @@ fn remove_response_matches_obspy_for_every_output_and_option() {
     });
     let spec_path = dir.path().join("spec.json");
     std::fs::write(&spec_path, spec.to_string()).expect("write spec");
-    let out = run_oracle("remove_response.py", &[dir.path().to_str().expect("utf-8"), spec_path.to_str().expect("utf-8")]);
+    let out = run_oracle(
+        "remove_response.py",
+        &[dir.path().to_str().expect("utf-8"), spec_path.to_str().expect("utf-8")],
+    );
     let manifest: serde_json::Value = serde_json::from_str(&out).expect("manifest json");
     let mut invs: HashMap<String, Inventory> = HashMap::new();
     let mut failures = Vec::new();
@@ -137,7 +147,9 @@ fn remove_response_matches_obspy_for_every_output_and_option() {
                         ill_conditioned += 1;
                     }
                     if want.len() != got.len() || err.is_nan() || err > tol {
-                        failures.push(format!("{what}: max error {err:e} of max {max:e} (obspy rounding {rounding:e})"));
+                        failures.push(format!(
+                            "{what}: max error {err:e} of max {max:e} (obspy rounding {rounding:e})"
+                        ));
                     }
                     compared += 1;
                 }
@@ -148,7 +160,15 @@ fn remove_response_matches_obspy_for_every_output_and_option() {
         }
     }
     eprintln!("{compared} removals compared, {ill_conditioned} where ObsPy itself is rounding-limited");
-    assert!(ill_conditioned < compared / 20, "too many rounding-limited cases: {ill_conditioned}");
-    assert!(failures.is_empty(), "{} failures ({compared} compared):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        ill_conditioned < compared / 20,
+        "too many rounding-limited cases: {ill_conditioned}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures ({compared} compared):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(compared > 200, "only {compared} removals compared");
 }

@@ -166,7 +166,10 @@ pub fn remove_sensitivity(resp: &Response, data: &mut [f64]) -> Result<(), Respo
 
 /// The sensitivity `remove_sensitivity` and the polynomial shortcut of `remove_response` divide by.
 fn overall_sensitivity(resp: &Response) -> Result<f64, ResponseError> {
-    let first_is_polynomial = resp.stages.first().is_some_and(|s| matches!(s.filter, Filter::Polynomial(_)));
+    let first_is_polynomial = resp
+        .stages
+        .first()
+        .is_some_and(|s| matches!(s.filter, Filter::Polynomial(_)));
     match &resp.instrument_sensitivity {
         None if first_is_polynomial => recalculated_sensitivity(resp),
         None => Err(ResponseError::new("the response has no instrument sensitivity")),
