@@ -481,21 +481,21 @@ fn renormalise(filt: Option<&mut Filt>, sint: f64, g: &mut Gain, f: f64) -> Resu
         }
         Filt::IirPz { a0, zeros, poles, .. } => {
             *a0 = 1.0;
-            let df = one(|o| kernels::iir_pz(zeros, poles, 1.0, &[TWO_PI * g.freq * sint], o));
-            let of = one(|o| kernels::iir_pz(zeros, poles, 1.0, &[TWO_PI * f * sint], o));
+            let df = one(|o| kernels::iir_pz(zeros, poles, 1.0, &kernels::Angles::exact(&[TWO_PI * g.freq * sint]), o));
+            let of = one(|o| kernels::iir_pz(zeros, poles, 1.0, &kernels::Angles::exact(&[TWO_PI * f * sint]), o));
             (df, of)
         }
         Filt::FirSym1 { h0, c } | Filt::FirSym2 { h0, c } | Filt::FirAsym { h0, c } if !c.is_empty() => {
             *h0 = 1.0;
             let kind = filt_kind(filt);
-            let df = one(|o| eval_fir(kind, filt, &[TWO_PI * g.freq * sint], o));
-            let of = one(|o| eval_fir(kind, filt, &[TWO_PI * f * sint], o));
+            let df = one(|o| eval_fir(kind, filt, &kernels::Angles::exact(&[TWO_PI * g.freq * sint]), o));
+            let of = one(|o| eval_fir(kind, filt, &kernels::Angles::exact(&[TWO_PI * f * sint]), o));
             (df, of)
         }
         Filt::IirCoeffs { h0, num, den } => {
             *h0 = 1.0;
-            let df = one(|o| kernels::iir_coeffs(num, den, 1.0, &[TWO_PI * g.freq * sint], o));
-            let of = one(|o| kernels::iir_coeffs(num, den, 1.0, &[TWO_PI * f * sint], o));
+            let df = one(|o| kernels::iir_coeffs(num, den, 1.0, &kernels::Angles::exact(&[TWO_PI * g.freq * sint]), o));
+            let of = one(|o| kernels::iir_coeffs(num, den, 1.0, &kernels::Angles::exact(&[TWO_PI * f * sint]), o));
             (df, of)
         }
         _ => return Ok(()),
@@ -538,12 +538,12 @@ fn filt_kind(f: &Filt) -> FirKind {
     }
 }
 
-fn eval_fir(kind: FirKind, f: &Filt, wsint: &[f64], out: &mut [C]) {
+fn eval_fir(kind: FirKind, f: &Filt, ang: &kernels::Angles, out: &mut [C]) {
     if let Filt::FirSym1 { h0, c } | Filt::FirSym2 { h0, c } | Filt::FirAsym { h0, c } = f {
         match kind {
-            FirKind::Sym1 => kernels::fir_sym1(c, *h0, wsint, out),
-            FirKind::Sym2 => kernels::fir_sym2(c, *h0, wsint, out),
-            FirKind::Asym => kernels::fir_asym(c, *h0, wsint, out),
+            FirKind::Sym1 => kernels::fir_sym1(c, *h0, ang, out),
+            FirKind::Sym2 => kernels::fir_sym2(c, *h0, ang, out),
+            FirKind::Asym => kernels::fir_asym(c, *h0, ang, out),
         }
     }
 }
