@@ -50,8 +50,8 @@ impl Angles {
             sh: [0.0; BLOCK],
             n,
         };
-        for i in 0..n {
-            let (s, c) = (0.5 * theta[i]).sin_cos();
+        for (i, th) in theta.iter().enumerate() {
+            let (s, c) = (0.5 * th).sin_cos();
             a.ch[i] = c;
             a.sh[i] = s;
         }
@@ -281,14 +281,14 @@ mod tests {
         let g = Angles::grid(1000, BLOCK, delta);
         let theta: Vec<f64> = (1000..1000 + BLOCK).map(|j| j as f64 * delta).collect();
         let e = Angles::exact(&theta);
-        for i in 0..BLOCK {
+        for (i, th) in theta.iter().enumerate() {
             // Both differ from the true angle by the rounding of j·δ (a few ulp of θ).
-            let tol = 8.0 * f64::EPSILON * theta[i].max(1.0);
+            let tol = 8.0 * f64::EPSILON * th.max(1.0);
             assert!(
                 (g.ch[i] - e.ch[i]).abs() < tol && (g.sh[i] - e.sh[i]).abs() < tol,
                 "{i}"
             );
-            assert!((g.cos(i) - theta[i].cos()).abs() < 2.0 * tol && (g.sin(i) - theta[i].sin()).abs() < 2.0 * tol);
+            assert!((g.cos(i) - th.cos()).abs() < 2.0 * tol && (g.sin(i) - th.sin()).abs() < 2.0 * tol);
         }
     }
 

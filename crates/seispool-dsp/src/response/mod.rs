@@ -237,8 +237,8 @@ fn eval_block(chain: &chain::Chain, f: &[f64], start: usize, tables: &StageTable
         {
             // evalresp's calc_time_shift with the applied correction (asymmetric FIRs only).
             let shift = angles(corr_table, corr);
-            for i in 0..n {
-                out[i] = kernels::zmul(out[i], Complex64::new(shift.cos(i), shift.sin(i)));
+            for (i, o) in out.iter_mut().enumerate().take(n) {
+                *o = kernels::zmul(*o, Complex64::new(shift.cos(i), shift.sin(i)));
             }
         }
     }
