@@ -21,7 +21,7 @@ use num_complex::Complex64;
 use seispool_core::inventory::Response;
 
 pub use remove::{
-    PreFilt, RemoveOptions, ResponseRemover, cosine_sac_taper, invert_spectrum, npts2nfft, remove_sensitivity,
+    PreFilt, Removal, RemoveOptions, ResponseRemover, cosine_sac_taper, invert_spectrum, npts2nfft, remove_sensitivity,
 };
 use units::Unit;
 
