@@ -14,11 +14,13 @@ from seispool._fork import fork_is_safe
 from seispool._seispool import FormatError, IoError, PipelineError, SeispoolError, __version__
 from seispool._time import UTCTime
 from seispool.core import Stats, Stream, Trace, read
+from seispool.inventory import Inventory, read_inventory
 from seispool.obspy import from_obspy
 from seispool import mp
 
 __all__ = [
     "FormatError",
+    "Inventory",
     "IoError",
     "PipelineError",
     "SeispoolError",
@@ -34,4 +36,5 @@ __all__ = [
     "mp",
     "process",
     "read",
+    "read_inventory",
 ]
