@@ -163,7 +163,39 @@ fn fix_stage_one_units(resp: &Response, stages: &mut [Stage]) {
 fn stage(resp: &Response, st: &Stage, freqs: &[f64]) -> Result<EStage, ResponseError> {
     let n = st.number;
     let mut gains = Vec::new();
-    let filt = match &st.filter {
+    let filt = main_filter(st, freqs, &mut gains)?;
+    let mut deci = st.decimation.map(|d| (d.input_sample_rate, d.correction));
+    let gain_truthy = st.gain.is_some_and(|g| g.value != 0.0);
+    if matches!(st.filter, Filter::PolesZeros(_)) && gain_truthy && deci.is_none() {
+        // ObsPy gives pole-zero stages a unit decimation at the stage's input rate (or 1 Hz).
+        deci = Some((pz_input_rate(resp, n)?.unwrap_or(1.0), 0.0));
+    }
+    if deci.is_some() && filt.is_none() && gains.is_empty() {
+        return Err(err(format!(
+            "check_channel: stage {n}: decimation blockette with no associated filter"
+        )));
+    }
+    let deci = deci.map(|(rate, corr)| (if rate == 0.0 { 0.0 } else { 1.0 / rate }, corr));
+    if let Some(g) = st.gain {
+        gains.push(Gain {
+            gain: g.value,
+            freq: g.frequency,
+        });
+    }
+    Ok(EStage {
+        seq: n,
+        input: unit_code(st.input_units.as_deref()),
+        output: unit_code(st.output_units.as_deref()),
+        filt,
+        deci,
+        gains,
+    })
+}
+
+/// The stage's filter blockette; a polynomial stage becomes a gain (pushed to `gains`) as in ObsPy.
+fn main_filter(st: &Stage, freqs: &[f64], gains: &mut Vec<Gain>) -> Result<Option<Filt>, ResponseError> {
+    let n = st.number;
+    Ok(match &st.filter {
         Filter::PolesZeros(pz) => {
             let zeros = pz.zeros.iter().map(|r| C::new(r.re, r.im)).collect();
             let poles = pz.poles.iter().map(|r| C::new(r.re, r.im)).collect();
@@ -239,32 +271,6 @@ fn stage(resp: &Response, st: &Stage, freqs: &[f64]) -> Result<EStage, ResponseE
             }
             None
         }
-    };
-    let mut deci = st.decimation.map(|d| (d.input_sample_rate, d.correction));
-    let gain_truthy = st.gain.is_some_and(|g| g.value != 0.0);
-    if matches!(st.filter, Filter::PolesZeros(_)) && gain_truthy && deci.is_none() {
-        // ObsPy gives pole-zero stages a unit decimation at the stage's input rate (or 1 Hz).
-        deci = Some((pz_input_rate(resp, n)?.unwrap_or(1.0), 0.0));
-    }
-    if deci.is_some() && filt.is_none() && gains.is_empty() {
-        return Err(err(format!(
-            "check_channel: stage {n}: decimation blockette with no associated filter"
-        )));
-    }
-    let deci = deci.map(|(rate, corr)| (if rate == 0.0 { 0.0 } else { 1.0 / rate }, corr));
-    if let Some(g) = st.gain {
-        gains.push(Gain {
-            gain: g.value,
-            freq: g.frequency,
-        });
-    }
-    Ok(EStage {
-        seq: n,
-        input: unit_code(st.input_units.as_deref()),
-        output: unit_code(st.output_units.as_deref()),
-        filt,
-        deci,
-        gains,
     })
 }
 
