@@ -1,10 +1,13 @@
 """seispool doctor: the fork-after-threads probe, run inside the target interpreter.
 
 argv[1] is a JSON object: {"imports": [...], "start_method": null | "forkserver" | ..., "threadpool_limit":
-null | int, "workers": int, "tasks": int, "size": int}. The parent first exercises every thread runtime it
-loaded (numpy and scipy BLAS by a matrix product, ObsPy's linear detrend when obspy is imported, each
-imported module's `_doctor_probe()` when it has one), then maps the same work over a multiprocessing.Pool. Progress goes to stdout as lines starting with
-"@@seispool-doctor " followed by JSON, written with one os.write so concurrent workers never interleave.
+null | int, "pool": "multiprocessing" | "seispool", "workers": int, "tasks": int, "size": int}. The parent
+first exercises every thread runtime it loaded: each library found in /proc/self/maps through its own entry
+points (seispool_doctor_drive.py, written beside this file), then numpy and scipy BLAS by a matrix product,
+ObsPy's linear detrend when obspy is imported, and each imported module's `_doctor_probe()` when it has one.
+Then it maps the same work over a multiprocessing.Pool (or `seispool.mp.Pool`). Progress goes to stdout as
+lines starting with "@@seispool-doctor " followed by JSON, written with one os.write so concurrent workers
+never interleave.
 """
 import faulthandler
 import importlib
@@ -13,6 +16,8 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import sys
+
+import seispool_doctor_drive
 
 TAG = "@@seispool-doctor "
 CONFIG = {}
@@ -54,7 +59,7 @@ def load(config):
 
 def work(task):
     """Runs every thread pool once; returns the names of what ran."""
-    ran = []
+    ran = seispool_doctor_drive.drive_all(CONFIG, event, first=task < 0)
     size = CONFIG["size"]
     for mod in MODULES:
         if mod.__name__ == "numpy":
@@ -88,15 +93,32 @@ def worker_task(task):
     return task
 
 
-def wait_for(result):
+def wait_for(pool, result):
     """The map's results; exits at once when a worker died of a signal instead of waiting forever."""
     while not result.ready():
         result.wait(0.1)
+        WORKERS.extend(p for p in list(getattr(pool, "_pool", [])) if p not in WORKERS)
         signals = [-p.exitcode for p in WORKERS if p.exitcode is not None and p.exitcode < 0]
         if signals:
             event("worker_died", signal=signals[0])
             os._exit(WORKER_DIED)
     return result.get()
+
+
+def make_pool(config):
+    """The pool under test; reports the start method it really uses."""
+    if config.get("pool") == "seispool":
+        from seispool import mp as seispool_mp  # "run it through seispool": its Pool picks the start method
+        pool = seispool_mp.Pool(config["workers"], worker_init, (config,))
+    else:
+        ctx = multiprocessing.get_context(config["start_method"])
+        if sys.version_info >= (3, 8):
+            pool = RecordingPool(config["workers"], worker_init, (config,), context=ctx)
+        else:
+            pool = ctx.Pool(config["workers"], initializer=worker_init, initargs=(config,))
+    ctx = getattr(pool, "_ctx", None)
+    event("pool", start_method=ctx.get_start_method() if ctx is not None else None)
+    return pool
 
 
 def main():
@@ -111,13 +133,9 @@ def main():
     if config["threadpool_limit"] is not None:
         from threadpoolctl import threadpool_limits
         limiter = threadpool_limits(limits=config["threadpool_limit"])
-    ctx = multiprocessing.get_context(config["start_method"])
-    if sys.version_info >= (3, 8):
-        pool = RecordingPool(config["workers"], worker_init, (config,), context=ctx)
-    else:
-        pool = ctx.Pool(config["workers"], initializer=worker_init, initargs=(config,))
+    pool = make_pool(config)
     try:
-        done = wait_for(pool.map_async(worker_task, range(config["tasks"]), chunksize=1))
+        done = wait_for(pool, pool.map_async(worker_task, range(config["tasks"]), chunksize=1))
     finally:
         pool.terminate()
         pool.join()

@@ -6,11 +6,14 @@ use std::process::Command;
 use serde::Serialize;
 
 use crate::child::{self, Ending};
+use crate::drive::{DriveLog, RuntimeDrive};
 use crate::{DoctorError, DoctorOptions};
 
 /// The probe script, written next to nothing else in a private temp folder so that spawn/forkserver
 /// workers can re-import it by path.
 pub(crate) const SCRIPT: &str = include_str!("doctor_probe.py");
+/// Drives each mapped runtime through its own entry points; written beside the probe as `seispool_doctor_drive.py`.
+pub(crate) const DRIVE_SCRIPT: &str = include_str!("doctor_drive.py");
 /// Progress lines start with this tag.
 const TAG: &str = "@@seispool-doctor ";
 const WORKERS: u32 = 2;
@@ -70,6 +73,8 @@ pub struct ProbeResult {
     pub elapsed_s: f64,
     /// Signal, exit code or last error line, when not ok.
     pub detail: Option<String>,
+    /// Each thread runtime driven through its own entry points, and how that went.
+    pub runtimes: Vec<RuntimeDrive>,
 }
 
 /// One probe variant: the environment and Python-side settings it adds.
@@ -81,6 +86,8 @@ pub(crate) struct Variant {
     pub start_method: Option<String>,
     /// `threadpool_limits(N)` around the pool's creation.
     pub threadpool_limit: Option<u32>,
+    /// Create the pool with `seispool.mp.Pool` instead of `multiprocessing.Pool`.
+    pub seispool_pool: bool,
 }
 
 /// Runs the probe once under `opts.timeout`; `script` is the probe file written by the caller.
@@ -89,6 +96,7 @@ pub(crate) fn run(opts: &DoctorOptions, script: &Path, variant: &Variant) -> Res
         "imports": opts.imports,
         "start_method": variant.start_method,
         "threadpool_limit": variant.threadpool_limit,
+        "pool": if variant.seispool_pool { "seispool" } else { "multiprocessing" },
         "workers": WORKERS,
         "tasks": TASKS,
         "size": MATRIX_SIZE,
@@ -111,6 +119,8 @@ struct Progress {
     workers: u32,
     tasks: u32,
     worker_signal: Option<i64>,
+    parent_pid: Option<i64>,
+    drives: DriveLog,
 }
 
 impl Progress {
@@ -133,7 +143,14 @@ fn progress(stdout: &str) -> Progress {
             "parent_start" => {
                 p.stage = "parent_start".into();
                 p.start_method = ev["start_method"].as_str().map(str::to_string);
+                p.parent_pid = ev["pid"].as_i64();
             }
+            "pool" => {
+                if let Some(m) = ev["start_method"].as_str() {
+                    p.start_method = Some(m.to_string());
+                }
+            }
+            "drive" => p.drives.record(&ev, p.parent_pid),
             "parent_ready" => {
                 p.stage = "parent_ready".into();
                 let ran = ev["ran"].as_array().into_iter().flatten();
@@ -169,6 +186,7 @@ fn classify(f: &child::Finished, variant: &Variant) -> ProbeResult {
         tasks_total: TASKS,
         elapsed_s: f.elapsed.as_secs_f64(),
         detail,
+        runtimes: p.drives.finish(outcome),
     }
 }
 
