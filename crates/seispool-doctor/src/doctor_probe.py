@@ -27,14 +27,19 @@ WORKERS = []
 WORKER_DIED = 70
 
 
-class RecordingPool(multiprocessing.pool.Pool):
-    """A Pool that keeps every worker process it starts, so that a worker killed by a signal is seen."""
+def record_workers():
+    """Makes every Pool (ours or seispool's) keep the worker processes it starts, so that a worker killed
+    by a signal is seen even after the pool's maintenance thread has replaced it."""
+    if sys.version_info < (3, 8):
+        return  # Pool.Process became the hook in 3.8
+    start = multiprocessing.pool.Pool.Process
 
-    @staticmethod
-    def Process(ctx, *args, **kwds):  # the Pool hook since Python 3.8
-        process = ctx.Process(*args, **kwds)
-        WORKERS.append(process)
-        return process
+    def process(ctx, *args, **kwds):
+        proc = start(ctx, *args, **kwds)
+        WORKERS.append(proc)
+        return proc
+
+    multiprocessing.pool.Pool.Process = staticmethod(process)
 
 
 def event(name, **fields):
@@ -93,14 +98,13 @@ def worker_task(task):
     return task
 
 
-def wait_for(pool, result):
+def wait_for(result):
     """The map's results; exits at once when a worker died of a signal instead of waiting forever."""
     while not result.ready():
         result.wait(0.1)
-        WORKERS.extend(p for p in list(getattr(pool, "_pool", [])) if p not in WORKERS)
-        signals = [-p.exitcode for p in WORKERS if p.exitcode is not None and p.exitcode < 0]
-        if signals:
-            event("worker_died", signal=signals[0])
+        dead = [p for p in WORKERS if p.exitcode is not None and p.exitcode < 0]
+        if dead:
+            event("worker_died", signal=-dead[0].exitcode, worker=dead[0].pid)
             os._exit(WORKER_DIED)
     return result.get()
 
@@ -112,10 +116,7 @@ def make_pool(config):
         pool = seispool_mp.Pool(config["workers"], worker_init, (config,))
     else:
         ctx = multiprocessing.get_context(config["start_method"])
-        if sys.version_info >= (3, 8):
-            pool = RecordingPool(config["workers"], worker_init, (config,), context=ctx)
-        else:
-            pool = ctx.Pool(config["workers"], initializer=worker_init, initargs=(config,))
+        pool = ctx.Pool(config["workers"], initializer=worker_init, initargs=(config,))
     ctx = getattr(pool, "_ctx", None)
     event("pool", start_method=ctx.get_start_method() if ctx is not None else None)
     return pool
@@ -126,6 +127,7 @@ def main():
     config = json.loads(sys.argv[1])
     sys.path.insert(1, os.getcwd())  # as `python -c` (the inspection) sees it; workers inherit sys.path
     load(config)
+    record_workers()
     event("parent_start", start_method=config["start_method"] or multiprocessing.get_start_method())
     ran = work(-1)
     event("parent_ready", ran=ran)
@@ -135,7 +137,7 @@ def main():
         limiter = threadpool_limits(limits=config["threadpool_limit"])
     pool = make_pool(config)
     try:
-        done = wait_for(pool, pool.map_async(worker_task, range(config["tasks"]), chunksize=1))
+        done = wait_for(pool.map_async(worker_task, range(config["tasks"]), chunksize=1))
     finally:
         pool.terminate()
         pool.join()

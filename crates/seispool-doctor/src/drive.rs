@@ -120,10 +120,16 @@ impl DriveLog {
         }
     }
 
-    /// Every library driven, in first-seen order, with outcomes given how the whole run ended.
-    pub(crate) fn finish(mut self, run: Outcome) -> Vec<RuntimeDrive> {
-        for (lib, _) in &self.open {
-            if let Some(d) = self.libs.get_mut(lib) {
+    /// Every library driven, in first-seen order, with outcomes given how the whole run ended. After a
+    /// crash only the dead worker's open call counts: the others were merely cut short.
+    pub(crate) fn finish(mut self, run: Outcome, dead_worker: Option<i64>) -> Vec<RuntimeDrive> {
+        for (lib, pid) in &self.open {
+            let blamed = match run {
+                Outcome::Hang => true,
+                Outcome::Crash => dead_worker == Some(*pid) || dead_worker.is_none(),
+                Outcome::Ok | Outcome::Failed => false,
+            };
+            if let Some(d) = self.libs.get_mut(lib).filter(|_| blamed) {
                 d.stuck += 1;
             }
         }
@@ -238,7 +244,7 @@ mod tests {
         ] {
             log.record(&e, Some(1));
         }
-        let out = log.finish(Outcome::Hang);
+        let out = log.finish(Outcome::Hang, None);
         assert_eq!(out.len(), 2);
         assert_eq!(
             (out[0].outcome, out[0].stuck, out[0].worker_calls_done),
@@ -251,9 +257,20 @@ mod tests {
         let mut log = DriveLog::default();
         log.record(&ev(1, "/g", "start"), Some(1));
         log.record(&ev(1, "/g", "done"), Some(1));
-        let out = log.finish(Outcome::Hang);
+        let out = log.finish(Outcome::Hang, None);
         assert_eq!(out[0].outcome, DriveOutcome::NotReached);
         assert!(out[0].parent_done);
+    }
+
+    #[test]
+    fn after_a_crash_only_the_dead_workers_open_call_is_blamed() {
+        let mut log = DriveLog::default();
+        for e in [ev(7, "/b", "start"), ev(8, "/g", "start")] {
+            log.record(&e, Some(1));
+        }
+        let out = log.finish(Outcome::Crash, Some(8));
+        assert_eq!((out[0].outcome, out[0].stuck), (DriveOutcome::NotReached, 0), "{out:?}");
+        assert_eq!((out[1].outcome, out[1].stuck), (DriveOutcome::Crash, 1), "{out:?}");
     }
 
     #[test]
@@ -267,7 +284,7 @@ mod tests {
         skip["entry"] = serde_json::Value::Null;
         log.record(&ev(1, "/mkl_core", "start"), Some(1));
         log.record(&skip, Some(1));
-        let out = log.finish(Outcome::Ok);
+        let out = log.finish(Outcome::Ok, None);
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].outcome, DriveOutcome::Failed);
         assert_eq!(out[0].error.as_deref(), Some("RuntimeError: no entry"));

@@ -119,6 +119,7 @@ struct Progress {
     workers: u32,
     tasks: u32,
     worker_signal: Option<i64>,
+    dead_worker: Option<i64>,
     parent_pid: Option<i64>,
     drives: DriveLog,
 }
@@ -161,7 +162,10 @@ fn progress(stdout: &str) -> Progress {
                 p.workers += 1;
             }
             "task_done" => p.tasks += 1,
-            "worker_died" => p.worker_signal = ev["signal"].as_i64(),
+            "worker_died" => {
+                p.worker_signal = ev["signal"].as_i64();
+                p.dead_worker = ev["worker"].as_i64();
+            }
             "done" => p.stage = "done".into(),
             _ => {}
         }
@@ -186,7 +190,7 @@ fn classify(f: &child::Finished, variant: &Variant) -> ProbeResult {
         tasks_total: TASKS,
         elapsed_s: f.elapsed.as_secs_f64(),
         detail,
-        runtimes: p.drives.finish(outcome),
+        runtimes: p.drives.finish(outcome, p.dead_worker),
     }
 }
 

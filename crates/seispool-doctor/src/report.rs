@@ -244,6 +244,12 @@ impl Report {
             if let Some(p) = &r.package {
                 what = format!("{what}, from {p}");
             }
+            if let Some(owner) = r.owner.as_ref().filter(|o| r.package.as_ref() != Some(*o)) {
+                what = format!("{what}, brought by {owner}");
+            }
+            if let Some(p) = r.probe {
+                what = format!("{what} [probe {}]", p.label());
+            }
             writeln!(f, "  {:<8} {what}: {}", r.fork_safety.label(), r.path.display())?;
             writeln!(f, "           {}", r.reason)?;
         }

@@ -24,12 +24,17 @@ const GOMP_PACKAGES: &[&str] = &[
     "pykdtree==1.4.3",
     "finufft==2.5.1",
     "threadpoolctl==3.8.0",
+    "intel-openmp==2021.4.0",
 ];
 /// Probe timeout: long enough for a healthy forkserver probe on a loaded 2-core machine.
 const TIMEOUT_S: u64 = 15;
 
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
 fn real_use() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real_use.py")
+    data_dir().join("real_use.py")
 }
 
 /// Runs tests/data/real_use.py; None when it was still running after `secs` (its process group is killed).
@@ -55,7 +60,10 @@ fn vendored_libgomp_case(package: &str, import: &str) {
     // Ground truth. A hang needs no long wait: the healthy run takes about a second.
     let plain = ground_truth(venv.dir(), fork_layer.path(), package, "multiprocessing", 8);
     let plain = plain.map(|out| format!("finished: {out}"));
-    assert_eq!(plain, None, "{package}: a plain fork pool after use in the parent should hang");
+    assert_eq!(
+        plain, None,
+        "{package}: a plain fork pool after use in the parent should hang"
+    );
     let out = ground_truth(venv.dir(), fork_layer.path(), package, "seispool", 60)
         .unwrap_or_else(|| panic!("{package}: seispool.mp.Pool hung"));
     assert!(out.contains("start method forkserver\n"), "{out}");
@@ -72,33 +80,68 @@ fn vendored_libgomp_case(package: &str, import: &str) {
     let start = Instant::now();
     let report = diagnose(&opts).unwrap();
     // Baseline hang, then the remedies side by side: two timeouts and a little.
-    assert!(start.elapsed() < Duration::from_secs(3 * TIMEOUT_S), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(3 * TIMEOUT_S),
+        "took {:?}",
+        start.elapsed()
+    );
 
     let probe = report.probe.as_ref().unwrap();
-    assert_eq!((probe.outcome, probe.start_method.as_str()), (Outcome::Hang, "fork"), "{report}");
+    assert_eq!(
+        (probe.outcome, probe.start_method.as_str()),
+        (Outcome::Hang, "fork"),
+        "{report}"
+    );
     let gomp = report
         .runtimes
         .iter()
         .find(|r| r.kind == RuntimeKind::GnuOpenMp)
         .unwrap_or_else(|| panic!("no libgomp in {report}"));
     let libs_dir = format!("/site-packages/{package}.libs/libgomp-");
-    assert!(gomp.path.display().to_string().contains(&libs_dir), "{}", gomp.path.display());
+    assert!(
+        gomp.path.display().to_string().contains(&libs_dir),
+        "{}",
+        gomp.path.display()
+    );
     assert_eq!(gomp.owner.as_deref(), Some(package));
     assert_eq!(gomp.probe, Some(DriveOutcome::Hang), "{report}");
     let drive = probe.runtimes.iter().find(|d| d.path == gomp.path).unwrap();
     assert_eq!(drive.entry.as_deref(), Some("GOMP_parallel"));
     assert!(drive.parent_done && drive.parent_team >= Some(2), "{drive:?}");
-    assert_eq!(drive.stuck, 2, "both workers entered GOMP_parallel and never returned: {drive:?}");
-    let blas = report.runtimes.iter().find(|r| r.kind == RuntimeKind::OpenBlas).unwrap();
-    assert_eq!((blas.owner.as_deref(), blas.probe), (Some("numpy"), Some(DriveOutcome::Ok)), "{report}");
+    assert_eq!(
+        drive.stuck, 2,
+        "both workers entered GOMP_parallel and never returned: {drive:?}"
+    );
+    let blas = report
+        .runtimes
+        .iter()
+        .find(|r| r.kind == RuntimeKind::OpenBlas)
+        .unwrap();
+    assert_eq!(
+        (blas.owner.as_deref(), blas.probe),
+        (Some("numpy"), Some(DriveOutcome::Ok)),
+        "{report}"
+    );
 
     assert_eq!(remedy(&report, "OMP_NUM_THREADS=1"), RemedyStatus::Verified, "{report}");
-    assert_eq!(remedy(&report, "OPENBLAS_NUM_THREADS=1"), RemedyStatus::Failed, "{report}");
-    assert_eq!(remedy(&report, "start method forkserver"), RemedyStatus::Verified, "{report}");
+    assert_eq!(
+        remedy(&report, "OPENBLAS_NUM_THREADS=1"),
+        RemedyStatus::Failed,
+        "{report}"
+    );
+    assert_eq!(
+        remedy(&report, "start method forkserver"),
+        RemedyStatus::Verified,
+        "{report}"
+    );
     assert_eq!(remedy(&report, "seispool.mp.Pool"), RemedyStatus::Verified, "{report}");
     let limits = "threadpoolctl.threadpool_limits(1)";
     assert_eq!(remedy(&report, limits), RemedyStatus::Verified, "{report}");
-    let seispool = report.remedies.iter().find(|r| r.fix.title() == "seispool.mp.Pool").unwrap();
+    let seispool = report
+        .remedies
+        .iter()
+        .find(|r| r.fix.title() == "seispool.mp.Pool")
+        .unwrap();
     assert_eq!(seispool.probe.as_ref().unwrap().start_method, "forkserver");
     let under = |fix: &str| gomp.remedies.iter().find(|r| r.fix == fix).and_then(|r| r.outcome);
     assert_eq!(under("OPENBLAS_NUM_THREADS=1"), Some(DriveOutcome::Hang));
@@ -112,13 +155,21 @@ fn vendored_libgomp_case(package: &str, import: &str) {
     assert!(text.starts_with(&want), "{text}");
 
     let json = serde_json::to_value(&report).unwrap();
-    let rt = json["runtimes"].as_array().unwrap().iter().find(|r| r["kind"] == "gnu_open_mp").unwrap();
+    let rt = json["runtimes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "gnu_open_mp")
+        .unwrap();
     assert_eq!((&rt["owner"], &rt["probe"]), (&package.into(), &"hang".into()));
     assert_eq!(rt["path"], gomp.path.display().to_string());
     let tried = rt["remedies"].as_array().unwrap();
     let omp = tried.iter().find(|r| r["fix"] == "OMP_NUM_THREADS=1").unwrap();
     assert_eq!((&omp["probe"], &omp["outcome"]), (&"ok".into(), &"ok".into()));
-    assert_eq!(json["verdict"]["runtime"], format!("GNU OpenMP (libgomp) from {package}"));
+    assert_eq!(
+        json["verdict"]["runtime"],
+        format!("GNU OpenMP (libgomp) from {package}")
+    );
 }
 
 #[test]
@@ -145,11 +196,54 @@ fn numpy_openblas_only_venv_is_judged_safe_after_driving_openblas_in_every_worke
     assert_eq!(report.runtimes.len(), 1, "{report}");
     let blas = &report.runtimes[0];
     assert_eq!((blas.kind, blas.fork_safety), (RuntimeKind::OpenBlas, Safety::Safe));
-    assert_eq!((blas.owner.as_deref(), blas.probe), (Some("numpy"), Some(DriveOutcome::Ok)));
+    assert_eq!(
+        (blas.owner.as_deref(), blas.probe),
+        (Some("numpy"), Some(DriveOutcome::Ok))
+    );
     let drive = &probe.runtimes[0];
     assert_eq!(drive.entry.as_deref(), Some("scipy_dgemm_64_"), "{drive:?}");
-    assert!(drive.parent_done && drive.worker_calls_done == probe.tasks_total, "{drive:?}");
+    assert!(
+        drive.parent_done && drive.worker_calls_done == probe.tasks_total,
+        "{drive:?}"
+    );
     assert_eq!(report.verdict.level, Safety::Safe);
     assert!(report.remedies.is_empty(), "{report}");
-    assert!(report.to_string().starts_with("VERDICT: SAFE — every thread runtime loaded is fork-safe (probe: OK)"));
+    assert!(
+        report
+            .to_string()
+            .starts_with("VERDICT: SAFE — every thread runtime loaded is fork-safe (probe: OK)")
+    );
+}
+
+#[test]
+fn intel_openmp_is_driven_through_its_gomp_entry_point_and_survives_fork() {
+    let Some(venv) = ThrowawayVenv::get("gomp", GOMP_PACKAGES) else {
+        return;
+    };
+    let mut opts = DoctorOptions::new(venv.dir().join("bin/python"));
+    opts.imports = vec!["doctor_uses_iomp".into()];
+    opts.probe = true;
+    opts.timeout = Duration::from_secs(TIMEOUT_S);
+    opts.extra_env = vec![("PYTHONPATH".into(), data_dir().display().to_string())];
+    let report = diagnose(&opts).unwrap();
+    let probe = report.probe.as_ref().unwrap();
+    assert_eq!(probe.outcome, Outcome::Ok, "{report}");
+    let iomp = report
+        .runtimes
+        .iter()
+        .find(|r| r.kind == RuntimeKind::IntelOpenMp)
+        .unwrap();
+    assert!(iomp.path.ends_with("lib/libiomp5.so"), "{}", iomp.path.display());
+    assert_eq!(iomp.owner.as_deref(), Some("intel-openmp"), "{report}");
+    assert_eq!(
+        (iomp.fork_safety, iomp.probe),
+        (Safety::Caution, Some(DriveOutcome::Ok))
+    );
+    let drive = probe.runtimes.iter().find(|d| d.path == iomp.path).unwrap();
+    assert_eq!(drive.entry.as_deref(), Some("GOMP_parallel"), "{drive:?}");
+    assert!(drive.parent_team >= Some(2), "{drive:?}");
+    assert_eq!(drive.worker_calls_done, probe.tasks_total, "{drive:?}");
+    let want = "VERDICT: CAUTION — fork after using Intel OpenMP (libiomp5) from intel-openmp works in practice, \
+                but is not guaranteed (probe: OK)\n";
+    assert!(report.to_string().starts_with(want), "{report}");
 }

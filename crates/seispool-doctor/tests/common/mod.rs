@@ -34,7 +34,10 @@ impl ThrowawayVenv {
     /// saying why on stderr, when the package index cannot be reached. Any other failure panics.
     pub fn get(name: &str, packages: &[&str]) -> Option<ThrowawayVenv> {
         static BUILDING: OnceLock<Mutex<()>> = OnceLock::new();
-        let _one_at_a_time = BUILDING.get_or_init(|| Mutex::new(())).lock().unwrap_or_else(|e| e.into_inner());
+        let _one_at_a_time = BUILDING
+            .get_or_init(|| Mutex::new(()))
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let base = python();
         let mut h = DefaultHasher::new();
         (packages, base.display().to_string()).hash(&mut h);
@@ -47,9 +50,20 @@ impl ThrowawayVenv {
         std::fs::create_dir_all(&root).unwrap();
         let started = Instant::now();
         let status = Command::new(&base).args(["-m", "venv"]).arg(&dir).status().unwrap();
-        assert!(status.success(), "{}: python -m venv {} failed", base.display(), dir.display());
+        assert!(
+            status.success(),
+            "{}: python -m venv {} failed",
+            base.display(),
+            dir.display()
+        );
         let out = Command::new(dir.join("bin/python"))
-            .args(["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--only-binary=:all:",
+            ])
             .args(["--retries", "1", "--timeout", "20"])
             .args(packages)
             .output()
@@ -64,7 +78,10 @@ impl ThrowawayVenv {
             panic!("pip install {packages:?} failed:\n{err}");
         }
         std::fs::write(dir.join(".ready"), packages.join("\n")).unwrap();
-        eprintln!("venv {name}: {packages:?} installed in {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "venv {name}: {packages:?} installed in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         Some(ThrowawayVenv { dir })
     }
 
