@@ -57,19 +57,15 @@ fn vendored_libgomp_case(package: &str, import: &str) {
     };
     let fork_layer = seispool_fork_layer();
 
-    // Ground truth. A hang needs no long wait: the healthy run takes about a second.
-    let plain = ground_truth(venv.dir(), fork_layer.path(), package, "multiprocessing", 8);
-    let plain = plain.map(|out| format!("finished: {out}"));
-    assert_eq!(
-        plain, None,
-        "{package}: a plain fork pool after use in the parent should hang"
-    );
-    let out = ground_truth(venv.dir(), fork_layer.path(), package, "seispool", 60)
-        .unwrap_or_else(|| panic!("{package}: seispool.mp.Pool hung"));
-    assert!(out.contains("start method forkserver\n"), "{out}");
-    assert!(out.ends_with("done\n"), "{out}");
-    let threads: u32 = out.lines().next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
-    assert!(threads >= 3, "{package} started no OpenMP team in the parent: {out}");
+    // Ground truth, run beside the doctor. A hang needs no long wait: the healthy run takes about a second.
+    let truth = std::thread::spawn({
+        let (venv, layer) = (venv.dir().to_path_buf(), fork_layer.path().to_path_buf());
+        let package = package.to_string();
+        move || {
+            let plain = ground_truth(&venv, &layer, &package, "multiprocessing", 8);
+            (plain, ground_truth(&venv, &layer, &package, "seispool", 60))
+        }
+    });
 
     // The doctor, told nothing but the module to import.
     let mut opts = DoctorOptions::new(venv.dir().join("bin/python"));
@@ -85,6 +81,18 @@ fn vendored_libgomp_case(package: &str, import: &str) {
         "took {:?}",
         start.elapsed()
     );
+
+    let (plain, seispool) = truth.join().unwrap();
+    let plain = plain.map(|out| format!("finished: {out}"));
+    assert_eq!(
+        plain, None,
+        "{package}: a plain fork pool after use in the parent should hang"
+    );
+    let out = seispool.unwrap_or_else(|| panic!("{package}: seispool.mp.Pool hung"));
+    assert!(out.contains("start method forkserver\n"), "{out}");
+    assert!(out.ends_with("done\n"), "{out}");
+    let threads: u32 = out.lines().next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(threads >= 3, "{package} started no OpenMP team in the parent: {out}");
 
     let probe = report.probe.as_ref().unwrap();
     assert_eq!(

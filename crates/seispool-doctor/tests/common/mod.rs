@@ -46,8 +46,13 @@ impl ThrowawayVenv {
         if dir.join(".ready").exists() {
             return Some(ThrowawayVenv { dir });
         }
-        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&root).unwrap();
+        // Venvs of the same name for other package lists are stale: drop them.
+        for old in std::fs::read_dir(&root).unwrap().flatten() {
+            if old.file_name().to_string_lossy().starts_with(&format!("{name}-")) {
+                let _ = std::fs::remove_dir_all(old.path());
+            }
+        }
         let started = Instant::now();
         let status = Command::new(&base).args(["-m", "venv"]).arg(&dir).status().unwrap();
         assert!(
