@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::probe::{Outcome, ProbeResult};
 use crate::remedy::Remedy;
-use crate::runtime::{Runtime, RuntimeRemedy};
+use crate::runtime::{Runtime, RuntimeRemedy, Safety};
 use crate::vendored::VendoredRuntime;
 
 /// How driving one runtime went over the whole probe run.
@@ -172,6 +172,11 @@ pub(crate) fn annotate(
             .or_else(|| linker_of(rt, vendored))
             .or(rt.package.clone());
         rt.probe = probe.and_then(|p| outcome_of(p, rt));
+        if let Some(seen @ (DriveOutcome::Hang | DriveOutcome::Crash)) = rt.probe {
+            // What the probe saw outranks what the library's name and version predicted.
+            rt.fork_safety = Safety::Unsafe;
+            rt.reason = format!("the probe saw it {} a forked worker; {}", seen_word(seen), rt.reason);
+        }
         rt.remedies = remedies
             .iter()
             .filter_map(|r| {
@@ -184,6 +189,10 @@ pub(crate) fn annotate(
             })
             .collect();
     }
+}
+
+fn seen_word(seen: DriveOutcome) -> &'static str {
+    if seen == DriveOutcome::Hang { "hang" } else { "crash" }
 }
 
 /// A library outside any package (the system libgomp): the imported package whose extension links it.

@@ -143,7 +143,18 @@ pub fn diagnose(opts: &DoctorOptions) -> Result<Report, DoctorError> {
     if predicted == Safety::Safe && !problem && !opts.verify_remedies {
         remedies.clear(); // nothing to fix
     }
+    if let Some(p) = &probe {
+        // A runtime loaded only while the probe worked (a lazy dlopen) still counts.
+        let late: Vec<PathBuf> = p
+            .runtimes
+            .iter()
+            .map(|d| d.path.clone())
+            .filter(|path| !runtimes.iter().any(|r| &r.path == path))
+            .collect();
+        runtimes.extend(runtime::classify(&late, &Default::default()));
+    }
     drive::annotate(&mut runtimes, &insp.owners, &vendored, probe.as_ref(), &remedies);
+    runtimes.sort_by(|a, b| b.fork_safety.cmp(&a.fork_safety).then(a.kind.cmp(&b.kind)));
     let verdict = report::decide(&insp.interpreter, &runtimes, probe.as_ref(), &remedies);
     Ok(Report {
         interpreter: insp.interpreter,
