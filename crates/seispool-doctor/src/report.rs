@@ -241,11 +241,8 @@ impl Report {
             if let Some(n) = r.num_threads {
                 what = format!("{what}, {n} threads");
             }
-            if let Some(p) = &r.package {
+            if let Some(p) = r.owner.as_ref().or(r.package.as_ref()) {
                 what = format!("{what}, from {p}");
-            }
-            if let Some(owner) = r.owner.as_ref().filter(|o| r.package.as_ref() != Some(*o)) {
-                what = format!("{what}, brought by {owner}");
             }
             if let Some(p) = r.probe {
                 what = format!("{what} [probe {}]", p.label());
