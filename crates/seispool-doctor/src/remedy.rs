@@ -219,11 +219,11 @@ pub(crate) fn verify(opts: &DoctorOptions, script: &Path, remedies: &mut [Remedy
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    fn interpreter(start_method: &str, threadpoolctl: Option<&str>) -> Interpreter {
+    pub(crate) fn interpreter(start_method: &str, threadpoolctl: Option<&str>) -> Interpreter {
         Interpreter {
             python: PathBuf::from("python3"),
             executable: PathBuf::from("/usr/bin/python3"),
@@ -241,7 +241,7 @@ mod tests {
         }
     }
 
-    fn rt(kind: RuntimeKind, threading: Option<&str>, fork_safety: Safety) -> Runtime {
+    pub(crate) fn rt(kind: RuntimeKind, threading: Option<&str>, fork_safety: Safety) -> Runtime {
         Runtime {
             kind,
             path: PathBuf::from("/lib/x.so"),

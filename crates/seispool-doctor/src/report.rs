@@ -303,3 +303,80 @@ fn probe_line(p: &ProbeResult) -> String {
         p.tasks_total
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remedy::tests::{interpreter, rt};
+    use crate::runtime::RuntimeKind;
+
+    fn probe(outcome: Outcome) -> ProbeResult {
+        ProbeResult {
+            outcome,
+            start_method: "fork".into(),
+            exercised: Vec::new(),
+            stage: "workers".into(),
+            workers_started: 2,
+            tasks_done: 0,
+            tasks_total: 4,
+            elapsed_s: 1.0,
+            detail: None,
+            runtimes: Vec::new(),
+        }
+    }
+
+    fn remedy(fix: Fix, status: RemedyStatus) -> Remedy {
+        Remedy {
+            fix,
+            why: String::new(),
+            status,
+            probe: None,
+        }
+    }
+
+    #[test]
+    fn verdict_blames_the_runtime_the_probe_caught_and_names_its_owner_and_fix() {
+        let mut gomp = rt(RuntimeKind::GnuOpenMp, None, Safety::Unsafe);
+        gomp.owner = Some("somepkg".into());
+        gomp.probe = Some(DriveOutcome::Hang);
+        let mut iomp = rt(RuntimeKind::IntelOpenMp, None, Safety::Unsafe);
+        iomp.probe = Some(DriveOutcome::NotReached);
+        let env = |name: &str| Fix::Env {
+            name: name.into(),
+            value: "1".into(),
+        };
+        let forkserver = Fix::StartMethod {
+            method: "forkserver".into(),
+        };
+        let remedies = [
+            remedy(env("OPENBLAS_NUM_THREADS"), RemedyStatus::Failed),
+            remedy(env("OMP_NUM_THREADS"), RemedyStatus::Verified),
+            remedy(forkserver.clone(), RemedyStatus::Verified),
+            remedy(Fix::SeispoolPool, RemedyStatus::Verified),
+        ];
+        let v = decide(
+            &interpreter("fork", None),
+            &[gomp.clone(), iomp],
+            Some(&probe(Outcome::Hang)),
+            &remedies,
+        );
+        assert_eq!(v.level, Safety::Unsafe);
+        assert_eq!(v.runtime.as_deref(), Some("GNU OpenMP (libgomp) from somepkg"));
+        assert_eq!(
+            v.summary,
+            "multiprocessing hangs here: fork after using GNU OpenMP (libgomp) from somepkg (probe: HANG); \
+             fix: OMP_NUM_THREADS=1, or seispool.mp.Pool"
+        );
+        // Without seispool, forkserver is the pool fix; with nothing verified, no fix is named.
+        let only_forkserver = [remedy(forkserver, RemedyStatus::Verified)];
+        let v = decide(
+            &interpreter("fork", None),
+            &[gomp.clone()],
+            Some(&probe(Outcome::Hang)),
+            &only_forkserver,
+        );
+        assert_eq!(v.remedy.as_deref(), Some("start method forkserver"));
+        let v = decide(&interpreter("fork", None), &[gomp], Some(&probe(Outcome::Hang)), &[]);
+        assert_eq!((v.remedy, v.summary.contains("fix:")), (None, false), "{}", v.summary);
+    }
+}
