@@ -13,6 +13,7 @@ one line per start and end of each drive, so a hang names the runtime that never
 """
 import ctypes
 import os
+import sys
 
 OPENMP = ("gnu_open_mp", "intel_open_mp", "llvm_open_mp")
 BLAS = ("open_blas", "mkl", "blis")
@@ -136,6 +137,10 @@ def drive_blas(lib, config):
                 n = config["size"]
                 a = (ctypes.c_double * (n * n))(*([1.0] * (n * n)))
                 c = (ctypes.c_double * (n * n))()
+                # On little-endian machines an int64 holding n reads as n through an int32 pointer too,
+                # so the call is right whichever integer size the library was built (or told) to use
+                # (MKL_INTERFACE_LAYER=ILP64 turns mkl_rt's `dgemm_` into ILP64).
+                int_t = ctypes.c_int64 if sys.byteorder == "little" else int_t
                 dim, one, zero = int_t(n), ctypes.c_double(1.0), ctypes.c_double(0.0)
                 ref = ctypes.byref
                 f = getattr(lib, name)
