@@ -16,6 +16,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import sys
+import time
 
 import seispool_doctor_drive
 
@@ -45,6 +46,7 @@ def record_workers():
 def event(name, **fields):
     fields["event"] = name
     fields["pid"] = os.getpid()
+    fields["t"] = time.time()
     os.write(1, (TAG + json.dumps(fields) + "\n").encode())
 
 

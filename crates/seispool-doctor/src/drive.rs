@@ -1,7 +1,7 @@
 //! What the probe learned about each thread runtime it drove through its own entry points
 //! (`doctor_drive.py`): which processes drove it, which never came back.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -72,8 +72,8 @@ pub struct RuntimeDrive {
 pub(crate) struct DriveLog {
     libs: BTreeMap<String, RuntimeDrive>,
     order: Vec<String>,
-    /// (library, pid) calls entered and not yet returned.
-    open: BTreeSet<(String, i64)>,
+    /// (library, pid) calls entered and not yet returned, with when they were entered (unix time).
+    open: BTreeMap<(String, i64), f64>,
 }
 
 impl DriveLog {
@@ -94,7 +94,7 @@ impl DriveLog {
         let in_parent = parent == Some(pid);
         match ev["phase"].as_str().unwrap_or_default() {
             "start" => {
-                self.open.insert(key);
+                self.open.insert(key, ev["t"].as_f64().unwrap_or(0.0));
             }
             "done" => {
                 self.open.remove(&key);
@@ -121,11 +121,12 @@ impl DriveLog {
     }
 
     /// Every library driven, in first-seen order, with outcomes given how the whole run ended. After a
-    /// crash only the dead worker's open call counts: the others were merely cut short.
-    pub(crate) fn finish(mut self, run: Outcome, dead_worker: Option<i64>) -> Vec<RuntimeDrive> {
-        for (lib, pid) in &self.open {
+    /// crash only the dead worker's open call counts, after a hang only calls entered by `hung_since`
+    /// (unix time): the others were merely cut short.
+    pub(crate) fn finish(mut self, run: Outcome, dead_worker: Option<i64>, hung_since: f64) -> Vec<RuntimeDrive> {
+        for ((lib, pid), t0) in &self.open {
             let blamed = match run {
-                Outcome::Hang => true,
+                Outcome::Hang => *t0 <= hung_since,
                 Outcome::Crash => dead_worker == Some(*pid) || dead_worker.is_none(),
                 Outcome::Ok | Outcome::Failed => false,
             };
@@ -253,7 +254,7 @@ mod tests {
         ] {
             log.record(&e, Some(1));
         }
-        let out = log.finish(Outcome::Hang, None);
+        let out = log.finish(Outcome::Hang, None, f64::MAX);
         assert_eq!(out.len(), 2);
         assert_eq!(
             (out[0].outcome, out[0].stuck, out[0].worker_calls_done),
@@ -266,7 +267,7 @@ mod tests {
         let mut log = DriveLog::default();
         log.record(&ev(1, "/g", "start"), Some(1));
         log.record(&ev(1, "/g", "done"), Some(1));
-        let out = log.finish(Outcome::Hang, None);
+        let out = log.finish(Outcome::Hang, None, f64::MAX);
         assert_eq!(out[0].outcome, DriveOutcome::NotReached);
         assert!(out[0].parent_done);
     }
@@ -277,9 +278,26 @@ mod tests {
         for e in [ev(7, "/b", "start"), ev(8, "/g", "start")] {
             log.record(&e, Some(1));
         }
-        let out = log.finish(Outcome::Crash, Some(8));
+        let out = log.finish(Outcome::Crash, Some(8), f64::MAX);
         assert_eq!((out[0].outcome, out[0].stuck), (DriveOutcome::NotReached, 0), "{out:?}");
         assert_eq!((out[1].outcome, out[1].stuck), (DriveOutcome::Crash, 1), "{out:?}");
+    }
+
+    #[test]
+    fn after_a_hang_only_calls_open_long_enough_are_blamed() {
+        let mut log = DriveLog::default();
+        let mut early = ev(7, "/g", "start");
+        early["t"] = 100.0.into();
+        let mut late = ev(8, "/b", "start");
+        late["t"] = 119.0.into();
+        log.record(&early, Some(1));
+        log.record(&late, Some(1));
+        let out = log.finish(Outcome::Hang, None, 115.0);
+        assert_eq!(
+            (out[0].outcome, out[1].outcome),
+            (DriveOutcome::Hang, DriveOutcome::NotReached),
+            "{out:?}"
+        );
     }
 
     #[test]
@@ -293,7 +311,7 @@ mod tests {
         skip["entry"] = serde_json::Value::Null;
         log.record(&ev(1, "/mkl_core", "start"), Some(1));
         log.record(&skip, Some(1));
-        let out = log.finish(Outcome::Ok, None);
+        let out = log.finish(Outcome::Ok, None, f64::MAX);
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].outcome, DriveOutcome::Failed);
         assert_eq!(out[0].error.as_deref(), Some("RuntimeError: no entry"));

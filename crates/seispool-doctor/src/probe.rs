@@ -1,5 +1,6 @@
 //! The probe: a real fork-after-use experiment in a child interpreter, classified ok / hang / crash.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -20,6 +21,12 @@ const WORKERS: u32 = 2;
 const TASKS: u32 = 4;
 /// Large enough that OpenBLAS splits the product over its threads.
 const MATRIX_SIZE: u32 = 256;
+/// A worker inside one runtime call this long, and this many times longer than the parent's same call,
+/// is hung: the probe ends there instead of waiting for the timeout.
+const STALL_MIN_S: f64 = 10.0;
+const STALL_FACTOR: f64 = 100.0;
+/// After a hang, calls still open that began at least this long before the end are blamed.
+const BLAME_MIN_S: f64 = 5.0;
 
 /// How the probe ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,9 +111,11 @@ pub(crate) fn run(opts: &DoctorOptions, script: &Path, variant: &Variant) -> Res
     let mut cmd = Command::new(&opts.python);
     cmd.arg(script).arg(config.to_string());
     cmd.envs(opts.extra_env.iter().chain(&variant.env).map(|(k, v)| (k, v)));
-    let finished = child::run(cmd, opts.timeout).map_err(|source| DoctorError::Spawn {
-        python: opts.python.clone(),
-        source,
+    let finished = child::run_watched(cmd, opts.timeout, &|out| stalled_call(out, unix_now())).map_err(|source| {
+        DoctorError::Spawn {
+            python: opts.python.clone(),
+            source,
+        }
     })?;
     Ok(classify(&finished, variant))
 }
@@ -173,6 +182,54 @@ fn progress(stdout: &str) -> Progress {
     p
 }
 
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+fn events(stdout: &str) -> impl Iterator<Item = serde_json::Value> + '_ {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix(TAG))
+        .filter_map(|json| serde_json::from_str::<serde_json::Value>(json).ok())
+}
+
+/// A worker call into a runtime that has outlasted the parent's same call by far: the hang, seen early.
+fn stalled_call(stdout: &str, now: f64) -> Option<String> {
+    let mut parent = None;
+    let mut parent_took: BTreeMap<String, f64> = BTreeMap::new();
+    let mut open: BTreeMap<(String, i64), f64> = BTreeMap::new();
+    for ev in events(stdout) {
+        let pid = ev["pid"].as_i64();
+        match ev["event"].as_str() {
+            Some("parent_start") => parent = pid,
+            Some("drive") => {
+                let (Some(lib), Some(pid)) = (ev["lib"].as_str(), pid) else {
+                    continue;
+                };
+                let t = ev["t"].as_f64().unwrap_or(0.0);
+                let key = (lib.to_string(), pid);
+                if ev["phase"] == "start" {
+                    open.insert(key, t);
+                } else if let Some(t0) = open.remove(&key).filter(|_| Some(pid) == parent) {
+                    parent_took.insert(lib.to_string(), t - t0);
+                }
+            }
+            _ => {}
+        }
+    }
+    open.iter().filter(|((_, pid), _)| Some(*pid) != parent).find_map(|((lib, _), t0)| {
+        let took = *parent_took.get(lib)?;
+        let inside = now - t0;
+        let name = Path::new(lib).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        (inside > STALL_MIN_S.max(STALL_FACTOR * took)).then(|| {
+            format!("a worker has been inside {name} for {inside:.0} s, where the parent's call took {took:.3} s; process group killed")
+        })
+    })
+}
+
 fn classify(f: &child::Finished, variant: &Variant) -> ProbeResult {
     let p = progress(&f.stdout);
     let (outcome, detail) = verdict(f, &p);
@@ -190,7 +247,11 @@ fn classify(f: &child::Finished, variant: &Variant) -> ProbeResult {
         tasks_total: TASKS,
         elapsed_s: f.elapsed.as_secs_f64(),
         detail,
-        runtimes: p.drives.finish(outcome, p.dead_worker),
+        runtimes: p.drives.finish(
+            outcome,
+            p.dead_worker,
+            unix_now() - BLAME_MIN_S.min(f.elapsed.as_secs_f64() / 2.0),
+        ),
     }
 }
 
@@ -220,6 +281,7 @@ fn verdict(f: &child::Finished, p: &Progress) -> (Outcome, Option<String>) {
             )
         }
         Ending::Code(0) if p.stage == "done" => (Outcome::Ok, None),
+        Ending::TimedOut if f.stalled.is_some() => (Outcome::Hang, f.stalled.clone()),
         Ending::TimedOut if fatal.is_some() => (Outcome::Crash, fatal),
         Ending::TimedOut => {
             let secs = f.elapsed.as_secs_f64();
@@ -249,4 +311,40 @@ fn last_error_line(stderr: &str, code: i32) -> String {
         .find(|l| !l.trim().is_empty())
         .unwrap_or("no error output");
     format!("exit code {code}: {}", last.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(ev: serde_json::Value) -> String {
+        format!("{TAG}{ev}\n")
+    }
+
+    fn drive(pid: i64, phase: &str, t: f64) -> String {
+        line(serde_json::json!({"event": "drive", "pid": pid, "lib": "/x/libgomp-1.so", "phase": phase, "t": t}))
+    }
+
+    #[test]
+    fn a_worker_call_far_longer_than_the_parents_is_a_stall() {
+        let mut out = line(serde_json::json!({"event": "parent_start", "pid": 1, "t": 90.0}));
+        out += &drive(1, "start", 99.0);
+        out += &drive(1, "done", 99.01);
+        out += &drive(7, "start", 100.0);
+        assert_eq!(stalled_call(&out, 109.0), None);
+        let why = stalled_call(&out, 111.0).unwrap();
+        assert!(
+            why.starts_with("a worker has been inside libgomp-1.so for 11 s"),
+            "{why}"
+        );
+        // A slow parent call (0.2 s) allows its workers 100 times as long.
+        let slow = out.replace("\"t\":99.01", "\"t\":99.2");
+        assert_eq!(stalled_call(&slow, 115.0), None);
+        assert!(stalled_call(&slow, 121.0).is_some());
+        // The parent's own open call is never a stall (that is not fork's doing), nor one the parent never finished.
+        let mut parent_only = line(serde_json::json!({"event": "parent_start", "pid": 1}));
+        parent_only += &drive(1, "start", 99.0);
+        parent_only += &drive(7, "start", 99.5);
+        assert_eq!(stalled_call(&parent_only, 500.0), None);
+    }
 }

@@ -26,8 +26,9 @@ const GOMP_PACKAGES: &[&str] = &[
     "threadpoolctl==3.8.0",
     "intel-openmp==2021.4.0",
 ];
-/// Probe timeout: long enough for a healthy forkserver probe on a loaded 2-core machine.
-const TIMEOUT_S: u64 = 15;
+/// Probe timeout: long enough for a healthy forkserver probe on a loaded 2-core machine. A hang costs
+/// less: the doctor stops a probe once a worker sits in a runtime call 10 s longer than the parent did.
+const TIMEOUT_S: u64 = 30;
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
@@ -100,6 +101,8 @@ fn vendored_libgomp_case(package: &str, import: &str) {
         (Outcome::Hang, "fork"),
         "{report}"
     );
+    let stall = probe.detail.as_deref().unwrap_or_default();
+    assert!(stall.starts_with("a worker has been inside libgomp-"), "{stall}");
     let gomp = report
         .runtimes
         .iter()
