@@ -258,3 +258,44 @@ fn intel_openmp_is_driven_through_its_gomp_entry_point_and_survives_fork() {
                 but is not guaranteed (probe: OK)\n";
     assert!(report.to_string().starts_with(want), "{report}");
 }
+
+#[test]
+fn kmpc_fork_call_fallback_runs_a_team_on_intel_openmp_in_parent_and_forked_child() {
+    let Some(venv) = ThrowawayVenv::get("gomp", GOMP_PACKAGES) else {
+        return;
+    };
+    // The driver's __kmpc_fork_call path (used when a runtime lacks the GOMP entry points), called directly.
+    let code = r#"
+import os, sys, doctor_uses_iomp, doctor_drive as d
+lib = d.handle(os.path.join(sys.prefix, "lib", "libiomp5.so"))
+team = []
+num = d.fn(lib, "omp_get_num_threads", d.ctypes.c_int)
+d.kmpc_fork_call(lib, lambda: team.append(num()))
+print("parent", len(team), max(team))
+pid = os.fork()
+if pid == 0:
+    del team[:]
+    d.kmpc_fork_call(lib, lambda: team.append(num()))
+    print("child", len(team), max(team), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+"#;
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let path = std::env::join_paths([data_dir(), src]).unwrap();
+    let mut cmd = Command::new(venv.dir().join("bin/python"));
+    cmd.args(["-c", code]).env("PYTHONPATH", path);
+    let (finished, out) = run_limited(cmd, Duration::from_secs(60));
+    assert!(finished, "hung or failed: {out}");
+    // Each line: who, how many threads ran the body, the team size they saw; a team, in both processes.
+    let teams: Vec<(String, u32, u32)> = out
+        .lines()
+        .map(|l| {
+            let w: Vec<&str> = l.split(' ').collect();
+            (w[0].to_string(), w[1].parse().unwrap(), w[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(teams.len(), 2, "{out}");
+    for ((who, ran, team), want) in teams.iter().zip(["parent", "child"]) {
+        assert!(who == want && ran == team && *team >= 2, "{out}");
+    }
+}
