@@ -54,21 +54,23 @@ impl ThrowawayVenv {
             }
         }
         let started = Instant::now();
-        let status = Command::new(&base).args(["-m", "venv"]).arg(&dir).status().unwrap();
+        // No pip inside (bootstrapping it costs more than the installs): the base interpreter's pip
+        // installs into the venv through `--python`.
+        let status = Command::new(&base)
+            .args(["-m", "venv", "--without-pip"])
+            .arg(&dir)
+            .status()
+            .unwrap();
         assert!(
             status.success(),
             "{}: python -m venv {} failed",
             base.display(),
             dir.display()
         );
-        let out = Command::new(dir.join("bin/python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--only-binary=:all:",
-            ])
+        let out = Command::new(&base)
+            .args(["-m", "pip", "--python"])
+            .arg(dir.join("bin/python"))
+            .args(["install", "--disable-pip-version-check", "--only-binary=:all:"])
             .args(["--retries", "1", "--timeout", "20"])
             .args(packages)
             .output()
