@@ -74,6 +74,8 @@ pub(crate) struct DriveLog {
     order: Vec<String>,
     /// (library, pid) calls entered and not yet returned, with when they were entered (unix time).
     open: BTreeMap<(String, i64), f64>,
+    /// The parent's pid, once seen.
+    parent: Option<i64>,
 }
 
 impl DriveLog {
@@ -82,6 +84,7 @@ impl DriveLog {
         let (Some(lib), Some(pid)) = (ev["lib"].as_str(), ev["pid"].as_i64()) else {
             return;
         };
+        self.parent = parent;
         if !self.libs.contains_key(lib) {
             self.order.push(lib.to_string());
             self.libs.insert(
@@ -125,6 +128,13 @@ impl DriveLog {
     /// (unix time): the others were merely cut short.
     pub(crate) fn finish(mut self, run: Outcome, dead_worker: Option<i64>, hung_since: f64) -> Vec<RuntimeDrive> {
         for ((lib, pid), t0) in &self.open {
+            if Some(*pid) == self.parent && run == Outcome::Failed {
+                // The parent never came back from it, before any fork: the runtime itself is broken.
+                if let Some(d) = self.libs.get_mut(lib) {
+                    d.error = Some("the parent never returned from it (before any fork)".into());
+                }
+                continue;
+            }
             let blamed = match run {
                 Outcome::Hang => *t0 <= hung_since,
                 Outcome::Crash => dead_worker == Some(*pid) || dead_worker.is_none(),
@@ -298,6 +308,15 @@ mod tests {
             (DriveOutcome::Hang, DriveOutcome::NotReached),
             "{out:?}"
         );
+    }
+
+    #[test]
+    fn a_parent_that_never_returns_fails_that_runtime_not_fork() {
+        let mut log = DriveLog::default();
+        log.record(&ev(1, "/g", "start"), Some(1));
+        let out = log.finish(Outcome::Failed, None, f64::MAX);
+        assert_eq!(out[0].outcome, DriveOutcome::Failed, "{out:?}");
+        assert!(out[0].error.as_deref().unwrap_or_default().contains("before any fork"));
     }
 
     #[test]
