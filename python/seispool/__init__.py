@@ -10,6 +10,7 @@ Errors derive from `SeispoolError`: `FormatError` (bad bytes), `PipelineError` (
 `OptionError` (a bad argument value; also a `ValueError`).
 """
 
+from seispool import mp
 from seispool._api import doctor, info, process
 from seispool._errors import NotFoundError, OptionError
 from seispool._fork import fork_is_safe
@@ -17,7 +18,6 @@ from seispool._seispool import FormatError, IoError, PipelineError, SeispoolErro
 from seispool._time import UTCTime
 from seispool.core import AttribDict, Stats, Stream, Trace, read
 from seispool.obspy import from_obspy
-from seispool import mp
 
 __all__ = [
     "AttribDict",

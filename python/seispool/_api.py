@@ -64,7 +64,22 @@ def process(
     return result
 
 
-def _process_call(inputs: Any, out: Any, pipeline: str, jobs: Any, resume: bool, format: Any, encoding: Any, record_length: Any, byteorder: Any, starttime: Any, endtime: Any, select: Any, input_format: Any, overlap: float) -> str:
+def _process_call(
+    inputs: Any,
+    out: Any,
+    pipeline: str,
+    jobs: Any,
+    resume: bool,
+    format: Any,
+    encoding: Any,
+    record_length: Any,
+    byteorder: Any,
+    starttime: Any,
+    endtime: Any,
+    select: Any,
+    input_format: Any,
+    overlap: float,
+) -> str:
     return _seispool.process(  # type: ignore[no-any-return]
         _paths(inputs),
         os.fspath(out),

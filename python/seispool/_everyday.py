@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from math import cos, radians, sin
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from seispool._time import TimeLike, UTCTime, to_ns
 
 if TYPE_CHECKING:
+    from seispool._stats import Stats
     from seispool.core import Stream, Trace
+
+_S = TypeVar("_S", bound="StreamMethods")
 
 _SORT_KEYS = ["network", "station", "location", "channel", "starttime", "endtime"]
 
@@ -28,26 +31,34 @@ class TraceMethods:
     ``split``, ``__str__``."""
 
     __slots__ = ()
+    if TYPE_CHECKING:
+        stats: Stats
+        data: np.ndarray
 
-    def max(self: Trace) -> Any:  # type: ignore[misc]
+        @property
+        def id(self) -> str: ...
+
+        def copy(self) -> Trace: ...
+
+    def max(self) -> Any:
         """The sample with the largest absolute value, its sign kept (ObsPy's ``Trace.max``)."""
         value = self.data.max()
         low = self.data.min()
         return low if abs(low) > abs(value) else value
 
-    def std(self: Trace) -> Any:  # type: ignore[misc]
+    def std(self) -> Any:
         """Standard deviation of the samples (``numpy.std``)."""
         return self.data.std()
 
-    def count(self: Trace) -> int:  # type: ignore[misc]
+    def count(self) -> int:
         """Number of samples."""
         return len(self.data)
 
-    def get_id(self: Trace) -> str:  # type: ignore[misc]
+    def get_id(self) -> str:
         """``NET.STA.LOC.CHA``."""
         return self.stats.id
 
-    def verify(self: Trace) -> bool:  # type: ignore[misc]
+    def verify(self) -> bool:
         """Checks that ``npts`` matches the data and the data is a 1-d array; True, or ``ValueError``."""
         if not isinstance(self.data, np.ndarray) or self.data.ndim != 1:
             raise ValueError(f"{self.id}: data must be a 1-d numpy array")
@@ -55,7 +66,7 @@ class TraceMethods:
             raise ValueError(f"{self.id}: npts {self.stats.npts} does not match the {len(self.data)} samples")
         return True
 
-    def times(self: Trace, type: str = "relative", reftime: TimeLike | None = None) -> np.ndarray:  # type: ignore[misc]
+    def times(self, type: str = "relative", reftime: TimeLike | None = None) -> np.ndarray:
         """Sample times: ``"relative"`` seconds (to the start, or to ``reftime``), ``"timestamp"`` POSIX
         seconds, ``"utcdatetime"`` `UTCTime` objects, ``"matplotlib"`` day numbers (ObsPy's ``times``)."""
         kind = type.lower()
@@ -73,11 +84,11 @@ class TraceMethods:
             return start.matplotlib_date + t / 86400.0
         raise ValueError(f"times(type={type!r}): expected 'relative', 'timestamp', 'utcdatetime' or 'matplotlib'")
 
-    def split(self: Trace) -> Stream:  # type: ignore[misc]
+    def split(self) -> Stream:
         """A new `Stream` of the contiguous pieces: a copy of this trace (seispool traces have no gaps)."""
         return _stream_type()([self.copy()])
 
-    def __str__(self: Trace, id_length: int | None = None) -> str:  # type: ignore[misc]
+    def __str__(self, id_length: int | None = None) -> str:
         s = self.stats
         tid = f"{s.id:<{id_length}}" if id_length else s.id
         rate = f"{s.delta:.1f} s" if s.sampling_rate < 0.1 else f"{s.sampling_rate:.1f} Hz"
@@ -88,7 +99,12 @@ class StreamMethods:
     """ObsPy's `Stream` list handling, statistics, gaps, printing, ``slide`` and ``rotate``."""
 
     __slots__ = ()
-    traces: list[Trace]
+    if TYPE_CHECKING:
+        traces: list[Trace]
+
+        def slice(
+            self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, keep_empty_traces: bool = False, nearest_sample: bool = True
+        ) -> Stream: ...
 
     # -- list handling -----------------------------------------------------------------------------------
 
@@ -100,28 +116,28 @@ class StreamMethods:
         """Removes and returns the trace at ``index`` (default: the last)."""
         return self.traces.pop(index)
 
-    def remove(self: Stream, trace: Trace) -> Stream:  # type: ignore[misc]
+    def remove(self: _S, trace: Trace) -> _S:
         """Removes the first trace equal to ``trace``; ``ValueError`` when there is none."""
         self.traces.remove(trace)
         return self
 
-    def insert(self: Stream, position: int, object: Trace | Stream | list[Trace]) -> Stream:  # type: ignore[misc]
+    def insert(self: _S, position: int, object: Trace | Stream | list[Trace]) -> _S:
         """Inserts a trace, a list of traces or a stream's traces at ``position``."""
         items = _traces_of(object, "insert")
         self.traces[position:position] = items
         return self
 
-    def extend(self: Stream, trace_list: Stream | Iterable[Trace]) -> Stream:  # type: ignore[misc]
+    def extend(self: _S, trace_list: Stream | Iterable[Trace]) -> _S:
         """Adds a list of traces or a stream's traces at the end."""
         self.traces.extend(_traces_of(trace_list, "extend", single=False))
         return self
 
-    def reverse(self: Stream) -> Stream:  # type: ignore[misc]
+    def reverse(self: _S) -> _S:
         """Reverses the order of the traces in place."""
         self.traces.reverse()
         return self
 
-    def sort(self: Stream, keys: list[str] | None = None, reverse: bool = False) -> Stream:  # type: ignore[misc]
+    def sort(self: _S, keys: list[str] | None = None, reverse: bool = False) -> _S:
         """Sorts in place by ``keys`` (stats fields; default network, station, location, channel,
         starttime, endtime), the first key deciding first; stable, as ObsPy's."""
         keys = list(_SORT_KEYS) if keys is None else keys
@@ -141,7 +157,7 @@ class StreamMethods:
         """``Trace.std()`` of every trace."""
         return [t.std() for t in self.traces]
 
-    def normalize(self: Stream, global_max: bool = False) -> Stream:  # type: ignore[misc]
+    def normalize(self: _S, global_max: bool = False) -> _S:
         """Divides each trace by its absolute maximum, or all by the stream's with ``global_max=True``."""
         norm = max(abs(v) for v in self.max()) if global_max and self.traces else None
         for t in self.traces:
@@ -150,7 +166,7 @@ class StreamMethods:
 
     # -- gaps and printing -----------------------------------------------------------------------------------
 
-    def get_gaps(self: Stream, min_gap: float | None = None, max_gap: float | None = None) -> list[list[Any]]:  # type: ignore[misc]
+    def get_gaps(self, min_gap: float | None = None, max_gap: float | None = None) -> list[list[Any]]:
         """Gaps and overlaps as ObsPy's rows ``[network, station, location, channel, last sample,
         next sample, seconds (negative: overlap), samples]``; ``min_gap``/``max_gap`` filter on seconds."""
         from seispool import _seispool
@@ -162,7 +178,7 @@ class StreamMethods:
             rows.append([*gid.split("."), UTCTime.from_ns(a), UTCTime.from_ns(b), delta, n])
         return rows
 
-    def print_gaps(self: Stream, min_gap: float | None = None, max_gap: float | None = None) -> None:  # type: ignore[misc]
+    def print_gaps(self, min_gap: float | None = None, max_gap: float | None = None) -> None:
         """Prints `get_gaps` as ObsPy's table."""
         rows = self.get_gaps(min_gap, max_gap)
         print("%-17s %-27s %-27s %-15s %-8s" % ("Source", "Last Sample", "Next Sample", "Delta", "Samples"))
@@ -185,18 +201,20 @@ class StreamMethods:
 
     # -- windows and rotation ------------------------------------------------------------------------------
 
-    def slide(self: Stream, window_length: float, step: float, offset: float = 0, include_partial_windows: bool = False, nearest_sample: bool = True) -> Iterator[Stream]:  # type: ignore[misc]
+    def slide(
+        self, window_length: float, step: float, offset: float = 0, include_partial_windows: bool = False, nearest_sample: bool = True
+    ) -> Iterator[Stream]:
         """Yields `slice` views of consecutive windows (ObsPy's ``slide``; window times computed as it does)."""
         if not self.traces:
             return
         start = min(t.stats.starttime for t in self.traces).timestamp
         end = max(t.stats.endtime for t in self.traces).timestamp
         stop = end - 0.001 * step if step > 0 else start - 0.001 * abs(step)
-        lefts = np.arange(start=start + offset, stop=stop, step=step, dtype=np.float64)
+        lefts = np.arange(start + offset, stop, step, dtype=np.float64)
         if step > 0:
-            windows = [(a, min(a + window_length, end)) for a in lefts]
+            windows = [(float(a), min(float(a) + window_length, end)) for a in lefts]
         else:
-            windows = [(max(a - window_length, start), a) for a in lefts]
+            windows = [(max(float(a) - window_length, start), float(a)) for a in lefts]
         if not include_partial_windows:
             windows = [w for w in windows if abs(w[1] - w[0]) > 0.999 * window_length]
         for a, b in windows:
@@ -204,7 +222,7 @@ class StreamMethods:
             if len(part):
                 yield part
 
-    def rotate(self: Stream, method: str, back_azimuth: float | None = None, inclination: float | None = None, **kwargs: Any) -> Stream:  # type: ignore[misc]
+    def rotate(self: _S, method: str, back_azimuth: float | None = None, inclination: float | None = None, **kwargs: Any) -> _S:
         """Rotates components in place: ``"NE->RT"``, ``"RT->NE"`` (``back_azimuth`` in degrees, or each
         trace's ``stats.back_azimuth``), ``"ZNE->LQT"``, ``"LQT->ZNE"`` (also ``inclination``), with ObsPy's
         formulas; channels are renamed and ``stats.back_azimuth``/``inclination`` set. ``"->ZNE"`` needs
@@ -282,7 +300,11 @@ def _rotate_group(traces: list[Trace], method: str, back_azimuth: float | None, 
     for group in zip(*by_comp):
         first = group[0]
         for other in group[1:]:
-            if len(other) != len(first) or abs(other.stats.starttime - first.stats.starttime) > 0.5 * first.stats.delta or other.stats.sampling_rate != first.stats.sampling_rate:
+            if (
+                len(other) != len(first)
+                or abs(other.stats.starttime - first.stats.starttime) > 0.5 * first.stats.delta
+                or other.stats.sampling_rate != first.stats.sampling_rate
+            ):
                 raise ValueError(f"rotate {method}: {first.id} and {other.id} need the same time span, sampling rate and length")
     for group in zip(*by_comp):
         baz = back_azimuth if back_azimuth is not None else getattr(group[0].stats, "back_azimuth", None)

@@ -61,3 +61,32 @@ def call(name: str, *args: Any, **kwargs: Any) -> str:
         except (TypeError, ValueError) as e:
             raise OptionError(f"{name}(): {k}={v!r}: {e}") from None
     return f"{name}({', '.join(parts)})"
+
+
+def split_calls(canonical: str) -> list[str]:
+    """The calls of a canonical pipeline text (``a(...); b(...)``), split outside brackets and strings.
+
+    >>> split_calls("select(id='a;b'); detrend(type='linear')")
+    ["select(id='a;b')", "detrend(type='linear')"]
+    """
+    calls, depth, quote, start = [], 0, "", 0
+    escaped = False
+    for i, c in enumerate(canonical):
+        if quote:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == ";" and depth == 0:
+            calls.append(canonical[start:i].strip())
+            start = i + 1
+    tail = canonical[start:].strip()
+    return calls + [tail] if tail else calls

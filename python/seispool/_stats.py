@@ -51,6 +51,18 @@ class Stats:
     ('XX.STA..HHZ', '2024-01-01T00:00:01.000000Z', 0.01, 1.0)
     """
 
+    network: str
+    station: str
+    location: str
+    channel: str
+    starttime_ns: int
+    sampling_rate: float
+    npts: int
+    calib: float
+    processing: list[str]
+    mseed: AttribDict | None
+    sac: AttribDict
+
     def __init__(
         self,
         network: str = "",

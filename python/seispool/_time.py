@@ -24,13 +24,22 @@ TimeLike = Union["UTCTime", str, int, float, _dt.datetime, _dt.date, Any]
 `float`), `datetime`/`date`, `numpy.datetime64`."""
 
 
+_MIN_NS, _MAX_NS = -(2**63), 2**63 - 1
+
+
+def _in_range(ns: int) -> int:
+    if not _MIN_NS <= ns <= _MAX_NS:
+        raise ValueError(f"time {ns} ns is outside the years 1677-2262 that nanoseconds in 64 bits can hold")
+    return ns
+
+
 def _seconds_to_ns(value: Any) -> int:
     if isinstance(value, numbers.Integral):
-        return int(value) * _NS
+        return _in_range(int(value) * _NS)
     f = float(value)
     if f != f or f in (float("inf"), float("-inf")):
         raise ValueError(f"time {value!r} is not a finite number of seconds")
-    return int(round(f * 1e9))  # as ObsPy's UTCDateTime(float)
+    return _in_range(int(round(f * 1e9)))  # as ObsPy's UTCDateTime(float)
 
 
 def to_ns(value: TimeLike) -> int:
@@ -65,7 +74,7 @@ def to_ns(value: TimeLike) -> int:
     if type(value).__name__ == "datetime64":
         import numpy as np
 
-        return int(np.datetime64(value, "ns").astype(np.int64))
+        return int(np.datetime64(value, "ns").astype(np.int64))  # type: ignore[call-overload]
     if isinstance(value, numbers.Real):
         return _seconds_to_ns(value)
     raise TypeError(f"cannot interpret {type(value).__name__} {value!r} as a time (expected a time string, POSIX seconds, datetime, UTCTime or UTCDateTime)")
@@ -127,10 +136,12 @@ def parse(text: str) -> int:
             raise ValueError
         nums = [int(p) for p in parts]
         if len(parts) > 1 and len(parts[1]) == 3:
-            return _from_ordinal(*nums[:5], frac=_fraction_ns(frac))
-        if len(nums) < 3:
-            nums += [1] * (3 - len(nums))
-        return _from_fields(*nums[:6], frac=_fraction_ns(frac))
+            y, jd, h, mi, sec = (nums + [0, 0, 0])[:5]
+            return _from_ordinal(y, jd, h, mi, sec, _fraction_ns(frac))
+        while len(nums) < 3:  # "2024" and "2024-05" mean the first day
+            nums.append(1)
+        y, mo, d, h, mi, sec = (nums + [0, 0, 0])[:6]
+        return _from_fields(y, mo, d, h, mi, sec, _fraction_ns(frac))
     except (ValueError, TypeError, OverflowError):
         raise ValueError(f"cannot parse time {text!r} ({error}); expected e.g. '2024-01-01T00:00:00Z', '2024-001', '2024/01/01' or '20240101T120000'") from None
 
@@ -140,6 +151,7 @@ class _ExactSeconds(float):
     ``UTCDateTime(value)`` (which multiplies ``value.__float__()`` by 10**9), so no nanosecond is lost."""
 
     __slots__ = ("ns",)
+    ns: int
 
     def __new__(cls, ns: int) -> _ExactSeconds:
         self = super().__new__(cls, ns / 1e9)
@@ -174,7 +186,7 @@ class UTCTime:
 
     def __init__(self, *args: Any, **fields: Any) -> None:
         if len(args) == 1 and not fields:
-            self.ns = to_ns(args[0])
+            self.ns = _in_range(to_ns(args[0]))
         elif not args and set(fields) <= {"ns"} and fields:
             self.ns = int(fields["ns"])
         elif "julday" in fields:
@@ -192,7 +204,7 @@ class UTCTime:
         if isinstance(ns, bool) or not isinstance(ns, numbers.Integral):
             raise TypeError(f"from_ns needs an integer number of nanoseconds, got {type(ns).__name__} {ns!r}")
         t = cls.__new__(cls)
-        t.ns = int(ns)
+        t.ns = _in_range(int(ns))
         return t
 
     @classmethod
@@ -217,7 +229,9 @@ class UTCTime:
 
     def __mul__(self, other: Any) -> Any:
         # Reached from ObsPy's `UTCDateTime.__sub__`, which multiplies a non-UTCDateTime operand by 1e9.
-        raise TypeError("UTCDateTime - UTCTime is not supported by ObsPy's UTCDateTime; write UTCTime(utcdatetime) - t (seconds) or utcdatetime - UTCDateTime(t)")
+        raise TypeError(
+            "UTCDateTime - UTCTime is not supported by ObsPy's UTCDateTime; write UTCTime(utcdatetime) - t (seconds) or utcdatetime - UTCDateTime(t)"
+        )
 
     # -- fields ------------------------------------------------------------------------------------------
 

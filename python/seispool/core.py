@@ -22,7 +22,7 @@ from seispool import _seispool
 from seispool._errors import NotFoundError, OptionError, positive_int, translated
 from seispool._everyday import StreamMethods, TraceMethods
 from seispool._ops import ProcessingOps
-from seispool._pipeline import call
+from seispool._pipeline import call, split_calls
 from seispool._raw import RawTrace, encoding_name, mseed_from_obspy, mseed_to_obspy
 from seispool._stats import AttribDict, Stats
 from seispool._time import TimeLike, UTCTime, to_ns
@@ -135,9 +135,9 @@ class Trace(ProcessingOps, TraceMethods):
         r = RawTrace._make(raw)
         tr = cls.__new__(cls)
         mseed = None if r.mseed is None else mseed_to_obspy(r.mseed)
+        if mseed is not None and r.mseed is not None and r.mseed.get("version", 2) != 2:
+            mseed["version"] = r.mseed["version"]
         tr.stats = Stats(r.network, r.station, r.location, r.channel, UTCTime.from_ns(r.starttime_ns), r.sampling_rate, r.npts, mseed, r.headers)
-        if r.mseed is not None and r.mseed.get("version", 2) != 2:
-            tr.stats.mseed["version"] = r.mseed["version"]
         tr._data = r.data.view("S1") if r.is_text else r.data
         return tr
 
@@ -164,7 +164,14 @@ class Trace(ProcessingOps, TraceMethods):
         """``normalize(norm=None)``: divide by ``|norm|`` or by the absolute maximum."""
         return self.process(call("normalize", norm=norm))
 
-    def trim(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, pad: bool = False, nearest_sample: bool = True, fill_value: float | None = None) -> Trace:
+    def trim(
+        self,
+        starttime: TimeLike | None = None,
+        endtime: TimeLike | None = None,
+        pad: bool = False,
+        nearest_sample: bool = True,
+        fill_value: float | None = None,
+    ) -> Trace:
         """``trim(starttime, endtime, pad=False, nearest_sample=True, fill_value=None)``; the trace may become
         empty (its start time then set as ObsPy sets it)."""
         st = Stream([self]).trim(starttime, endtime, pad=pad, keep_empty_traces=True, nearest_sample=nearest_sample, fill_value=fill_value)
@@ -175,7 +182,15 @@ class Trace(ProcessingOps, TraceMethods):
         """A new trace cut to the window (``slice``); this trace is unchanged."""
         return Stream([self]).slice(starttime, endtime, keep_empty_traces=True, nearest_sample=nearest_sample).traces[0]
 
-    def write(self, path: PathLike, format: str = "MSEED", encoding: str | int | None = None, record_length: int | None = None, byteorder: str | int | None = None, reclen: int | None = None) -> None:
+    def write(
+        self,
+        path: PathLike,
+        format: str = "MSEED",
+        encoding: str | int | None = None,
+        record_length: int | None = None,
+        byteorder: str | int | None = None,
+        reclen: int | None = None,
+    ) -> None:
         """Writes this trace (see `Stream.write`)."""
         Stream([self]).write(path, format=format, encoding=encoding, record_length=record_length, byteorder=byteorder, reclen=reclen)
 
@@ -303,16 +318,16 @@ class Stream(ProcessingOps, StreamMethods):
         calib, processing and custom stats it inherits)."""
         with translated():
             raws, warns = _seispool.apply(pipeline, [t._raw(i) for i, t in enumerate(self.traces)])
-            calls = _seispool.check_pipeline(pipeline)
+            calls = split_calls(_seispool.check_pipeline(pipeline))
         _warn_all(warns, stacklevel)
-        note = f"seispool {_seispool.__version__}: {calls}"
+        notes = [f"seispool {_seispool.__version__}: {c}" for c in calls]
         out, origins = [], []
         for raw in raws:
             tr = Trace._from_raw(raw)
             index = tr.stats.sac.pop(_TAG)
             for k, v in self.traces[index].stats._extras().items():
                 setattr(tr.stats, k, list(v) if k == "processing" else v)
-            tr.stats.processing.append(note)
+            tr.stats.processing.extend(notes)
             out.append(tr)
             origins.append(index)
         return Stream(out), origins
@@ -337,8 +352,11 @@ class Stream(ProcessingOps, StreamMethods):
         traces never hold masked samples, so the traces are copies)."""
         return self.copy()
 
-    def normalize(self, global_max: bool = False) -> Stream:  # type: ignore[override]
-        """Divides each trace by its absolute maximum, or all by the stream's with ``global_max=True``."""
+    def normalize(self, global_max: bool = False, *, norm: float | None = None) -> Stream:  # type: ignore[override]
+        """Divides each trace by its absolute maximum, or all by the stream's with ``global_max=True``
+        (ObsPy's ``Stream.normalize``); ``norm=`` (seispool's, the pipeline op's) divides all by ``|norm|``."""
+        if norm is not None:
+            return self.process(call("normalize", norm=norm))
         return StreamMethods.normalize(self, global_max=global_max)
 
     def _window(self, op: str, starttime: TimeLike | None, endtime: TimeLike | None, keep_empty_traces: bool, nearest_sample: bool, **kw: Any) -> Stream:
@@ -362,7 +380,15 @@ class Stream(ProcessingOps, StreamMethods):
             out.append(empty)
         return Stream(out)
 
-    def trim(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, pad: bool = False, keep_empty_traces: bool = False, nearest_sample: bool = True, fill_value: float | None = None) -> Stream:
+    def trim(
+        self,
+        starttime: TimeLike | None = None,
+        endtime: TimeLike | None = None,
+        pad: bool = False,
+        keep_empty_traces: bool = False,
+        nearest_sample: bool = True,
+        fill_value: float | None = None,
+    ) -> Stream:
         """``trim(starttime, endtime, pad=False, keep_empty_traces=False, nearest_sample=True, fill_value=None)``
         in place; with ``keep_empty_traces`` traces outside the window stay, empty."""
         self.traces = self._window("trim", starttime, endtime, keep_empty_traces, nearest_sample, pad=pad, fill_value=fill_value).traces
@@ -372,19 +398,41 @@ class Stream(ProcessingOps, StreamMethods):
         """A new stream cut to the window; this stream is unchanged."""
         return self._window("slice", starttime, endtime, keep_empty_traces, nearest_sample)
 
-    def select(self, network: str | None = None, station: str | None = None, location: str | None = None, channel: str | None = None, sampling_rate: float | None = None, npts: int | None = None, component: str | None = None, id: str | None = None) -> Stream:
+    def select(
+        self,
+        network: str | None = None,
+        station: str | None = None,
+        location: str | None = None,
+        channel: str | None = None,
+        sampling_rate: float | None = None,
+        npts: int | None = None,
+        component: str | None = None,
+        id: str | None = None,
+    ) -> Stream:
         """A new stream of the (same, not copied) traces matching every given criterion (globs, as ObsPy)."""
-        text = call("select", network=network, station=station, location=location, channel=channel, sampling_rate=sampling_rate, npts=npts, component=component, id=id)
+        text = call(
+            "select", network=network, station=station, location=location, channel=channel, sampling_rate=sampling_rate, npts=npts, component=component, id=id
+        )
         # Run the op on header-only stand-ins tagged with their index, then keep the original objects.
         stubs = []
         for i, t in enumerate(self.traces):
             s = t.stats
-            stubs.append(RawTrace(s.network, s.station, s.location, s.channel, s.starttime_ns, s.sampling_rate, s.npts, np.zeros(0, np.float64), False, None, {_TAG: i}))
+            stubs.append(
+                RawTrace(s.network, s.station, s.location, s.channel, s.starttime_ns, s.sampling_rate, s.npts, np.zeros(0, np.float64), False, None, {_TAG: i})
+            )
         with translated():
             raws, _ = _seispool.apply(text, stubs)
         return Stream(self.traces[RawTrace._make(r).headers[_TAG]] for r in raws)
 
-    def write(self, path: PathLike, format: str = "MSEED", encoding: str | int | None = None, record_length: int | None = None, byteorder: str | int | None = None, reclen: int | None = None) -> None:
+    def write(
+        self,
+        path: PathLike,
+        format: str = "MSEED",
+        encoding: str | int | None = None,
+        record_length: int | None = None,
+        byteorder: str | int | None = None,
+        reclen: int | None = None,
+    ) -> None:
         """Writes the stream: ``format`` MSEED (2.4), MSEED3 or SAC (one trace); ``encoding`` STEIM1, STEIM2,
         INT16, INT32, FLOAT32, FLOAT64 or ASCII, or ObsPy's integer code (11 = STEIM2); ``record_length``
         (or ObsPy's ``reclen``) in bytes; ``byteorder`` ``">"``/``"<"`` (or 1/0).

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from seispool._raw import mseed_from_obspy, mseed_to_obspy
+from seispool._stats import AttribDict
 from seispool._time import UTCTime
 from seispool._to_obspy import to_obspy
 from seispool.core import Stats, Stream, Trace
@@ -67,9 +68,9 @@ def from_obspy(st: Any) -> Stream:
             calib=float(s.get("calib", 1.0)),
         )
         if "mseed" in s:
-            stats.mseed = _mseed_stats(s.mseed)
+            stats.mseed = AttribDict(_mseed_stats(s.mseed))
         if "sac" in s:
-            stats.sac = {k: v.item() if isinstance(v, np.generic) else v for k, v in s.sac.items()}
+            stats.sac = AttribDict({k: v.item() if isinstance(v, np.generic) else v for k, v in s.sac.items()})
         for k, v in s.items():
             if k not in _OBSPY_FIELDS:
                 setattr(stats, k, list(v) if k == "processing" else v)
