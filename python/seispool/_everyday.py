@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from seispool.core import Stream, Trace
 
 _S = TypeVar("_S", bound="StreamMethods")
+_T = TypeVar("_T", bound="TraceMethods")
 
 _SORT_KEYS = ["network", "station", "location", "channel", "starttime", "endtime"]
 
@@ -58,13 +59,14 @@ class TraceMethods:
         """``NET.STA.LOC.CHA``."""
         return self.stats.id
 
-    def verify(self) -> bool:
-        """Checks that ``npts`` matches the data and the data is a 1-d array; True, or ``ValueError``."""
+    def verify(self: _T) -> _T:
+        """Checks that ``npts`` matches the data and the data is a 1-d array; returns the trace, or raises
+        ``ValueError``."""
         if not isinstance(self.data, np.ndarray) or self.data.ndim != 1:
             raise ValueError(f"{self.id}: data must be a 1-d numpy array")
         if len(self.data) != self.stats.npts:
             raise ValueError(f"{self.id}: npts {self.stats.npts} does not match the {len(self.data)} samples")
-        return True
+        return self
 
     def times(self, type: str = "relative", reftime: TimeLike | None = None) -> np.ndarray:
         """Sample times: ``"relative"`` seconds (to the start, or to ``reftime``), ``"timestamp"`` POSIX
@@ -85,7 +87,11 @@ class TraceMethods:
         raise ValueError(f"times(type={type!r}): expected 'relative', 'timestamp', 'utcdatetime' or 'matplotlib'")
 
     def split(self) -> Stream:
-        """A new `Stream` of the contiguous pieces: a copy of this trace (seispool traces have no gaps)."""
+        """A new `Stream` of the contiguous pieces: a copy of this trace (seispool traces have no gaps).
+        Like ObsPy's, it records ``split()`` in this trace's ``stats.processing``."""
+        from seispool import _seispool
+
+        self.stats.processing.append(f"seispool {_seispool.__version__}: split()")
         return _stream_type()([self.copy()])
 
     def __str__(self, id_length: int | None = None) -> str:
