@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 import pytest
-from conftest import example
 
 import seispool
+from conftest import example
 
 obspy = pytest.importorskip("obspy")
 

@@ -12,6 +12,7 @@ import types
 
 import numpy as np
 import pytest
+
 import seispool
 from conftest import example
 
@@ -55,7 +56,9 @@ def everyday(lib, path):
     r["stats.calib"] = s.calib
     r["stats.core"] = {k: s[k] for k in ("network", "station", "location", "channel", "sampling_rate", "delta", "npts", "calib")}
     r["stats.times"] = (s["starttime"].ns, s["endtime"].ns, dict(s)["endtime"].ns)
-    r["stats.keys"] = sorted(k for k in s.keys() if k in ("network", "station", "location", "channel", "starttime", "endtime", "sampling_rate", "delta", "npts", "calib", "mseed"))
+    r["stats.keys"] = sorted(
+        k for k in s.keys() if k in ("network", "station", "location", "channel", "starttime", "endtime", "sampling_rate", "delta", "npts", "calib", "mseed")
+    )
     r["stats.mseed"] = {k: s.mseed[k] for k in ("encoding", "record_length", "byteorder", "dataquality", "number_of_records")}
     r["stats.mseed.attr"] = (s.mseed.encoding, s.mseed.record_length, s.mseed.byteorder)
     c = st.copy()
@@ -117,7 +120,17 @@ def everyday(lib, path):
 def timescript(T):
     """UTCTime / UTCDateTime: construction, fields, formatting, arithmetic."""
     r = {}
-    forms = ["2024-01-01", "2024/01/01", "20240101T120000", "2024-01-01T12:00:00+01:00", "2024-01-01T12:00:00-0130", "2024-001", "2024-366T23:59:59.5", "2024,032,12:00:00", "2024-02-29T23:59:59.999999Z"]
+    forms = [
+        "2024-01-01",
+        "2024/01/01",
+        "20240101T120000",
+        "2024-01-01T12:00:00+01:00",
+        "2024-01-01T12:00:00-0130",
+        "2024-001",
+        "2024-366T23:59:59.5",
+        "2024,032,12:00:00",
+        "2024-02-29T23:59:59.999999Z",
+    ]
     r["parse"] = [T(f).ns for f in forms]
     t = T("2024-02-29T13:04:05.123456Z")
     r["from.int"] = T(1704087000).ns

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from conftest import example
 
 import seispool
+from conftest import example
 
 obspy = pytest.importorskip("obspy")
 

@@ -11,6 +11,7 @@ import zipfile
 
 import numpy as np
 import pytest
+
 import seispool
 from conftest import example
 from seispool import UTCTime

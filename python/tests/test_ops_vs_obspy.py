@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from conftest import example, gappy
 
 import seispool
+from conftest import example, gappy
 
 obspy = pytest.importorskip("obspy")
 
