@@ -175,12 +175,12 @@ class Trace(ProcessingOps, TraceMethods):
         """``trim(starttime, endtime, pad=False, nearest_sample=True, fill_value=None)``; the trace may become
         empty (its start time then set as ObsPy sets it)."""
         st = Stream([self]).trim(starttime, endtime, pad=pad, keep_empty_traces=True, nearest_sample=nearest_sample, fill_value=fill_value)
-        self._assign(st.traces[0])
+        self._assign(_one(st, "trim"))
         return self
 
     def slice(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, nearest_sample: bool = True) -> Trace:
         """A new trace cut to the window (``slice``); this trace is unchanged."""
-        return Stream([self]).slice(starttime, endtime, keep_empty_traces=True, nearest_sample=nearest_sample).traces[0]
+        return _one(Stream([self]).slice(starttime, endtime, keep_empty_traces=True, nearest_sample=nearest_sample), "slice")
 
     def write(
         self,
@@ -193,6 +193,12 @@ class Trace(ProcessingOps, TraceMethods):
     ) -> None:
         """Writes this trace (see `Stream.write`)."""
         Stream([self]).write(path, format=format, encoding=encoding, record_length=record_length, byteorder=byteorder, reclen=reclen)
+
+
+def _one(st: Stream, op: str) -> Trace:
+    if len(st) != 1:
+        raise _seispool.PipelineError(f"{op} turned one trace into {len(st)} (a gap without fill_value splits it); use Stream.{op}")
+    return st.traces[0]
 
 
 def _big_endian(byteorder: str | int | None) -> bool | None:

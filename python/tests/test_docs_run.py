@@ -23,7 +23,9 @@ def blocks(path):
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("docs")
-    r = subprocess.run([sys.executable, "-m", "seispool", "demo", "--no-process", "--stations", "1", "--quiet"], cwd=d, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "seispool", "demo", "--no-process", "--stations", "1", "--quiet"], cwd=d, capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, r.stderr
     return d
 

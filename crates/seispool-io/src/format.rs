@@ -203,20 +203,31 @@ fn classify(prefix: &[u8]) -> Option<Other> {
     let nvhdr = prefix.get(sac::header::NVHDR_OFFSET..sac::header::NVHDR_OFFSET + 4);
     if prefix.len() >= SNIFF_BYTES
         && let Some(w) = nvhdr.and_then(|w| <[u8; 4]>::try_from(w).ok())
-        && [i32::from_le_bytes(w), i32::from_be_bytes(w)].iter().any(|v| (1..20).contains(v))
-        && prefix[440..SNIFF_BYTES].iter().all(|b| b.is_ascii_graphic() || *b == b' ' || *b == 0)
+        && [i32::from_le_bytes(w), i32::from_be_bytes(w)]
+            .iter()
+            .any(|v| (1..20).contains(v))
+        && prefix[440..SNIFF_BYTES]
+            .iter()
+            .all(|b| b.is_ascii_graphic() || *b == b' ' || *b == 0)
     {
         return Some(Other::Sac);
     }
     let text = prefix.trim_ascii_start();
-    if text.starts_with(b"<?xml") || text.starts_with(b"<") && text.iter().all(|b| !b.is_ascii_control() || b.is_ascii_whitespace()) {
+    if text.starts_with(b"<?xml")
+        || text.starts_with(b"<") && text.iter().all(|b| !b.is_ascii_control() || b.is_ascii_whitespace())
+    {
         return Some(Other::Named("XML"));
     }
     // SEED records (volumes with control headers) start with a 6-digit sequence number and a type letter;
     // they are ASCII, and the MiniSEED reader looks past them for data records.
-    let seed = prefix.len() >= 7 && prefix[..6].iter().all(|b| b.is_ascii_digit() || *b == b' ') && prefix[6].is_ascii_uppercase();
+    let seed = prefix.len() >= 7
+        && prefix[..6].iter().all(|b| b.is_ascii_digit() || *b == b' ')
+        && prefix[6].is_ascii_uppercase();
     let printable = |b: &u8| b.is_ascii_graphic() || b.is_ascii_whitespace();
-    if !seed && !prefix.is_empty() && std::str::from_utf8(prefix).is_ok_and(|t| t.bytes().filter(printable).count() * 10 >= t.len() * 9) {
+    if !seed
+        && !prefix.is_empty()
+        && std::str::from_utf8(prefix).is_ok_and(|t| t.bytes().filter(printable).count() * 10 >= t.len() * 9)
+    {
         return Some(Other::Named("text"));
     }
     None

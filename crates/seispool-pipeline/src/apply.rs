@@ -164,7 +164,10 @@ impl Processor {
                 };
                 // ObsPy warns when every requested half-length exceeds half the trace (also when none is given).
                 let npts = tr.stats.npts as f64;
-                let halves = [max_percentage.map(|p| (p * npts).trunc()), max_length.map(|l| (l * df).trunc())];
+                let halves = [
+                    max_percentage.map(|p| (p * npts).trunc()),
+                    max_length.map(|l| (l * df).trunc()),
+                ];
                 if halves.iter().flatten().all(|h| 2.0 * h > npts) {
                     warnings.push(
                         "The requested taper is longer than the trace. The taper will be shortened to trace length."
