@@ -21,12 +21,6 @@ _T = TypeVar("_T", bound="TraceMethods")
 _SORT_KEYS = ["network", "station", "location", "channel", "starttime", "endtime"]
 
 
-def _stream_type() -> type[Stream]:
-    from seispool import core
-
-    return core.Stream
-
-
 class TraceMethods:
     """ObsPy's `Trace` conveniences: ``max``, ``std``, ``count``, ``get_id``, ``verify``, ``times``,
     ``split``, ``__str__``."""
@@ -40,6 +34,8 @@ class TraceMethods:
         def id(self) -> str: ...
 
         def copy(self) -> Trace: ...
+
+        def _stream(self, traces: list[Trace]) -> Stream: ...
 
     def max(self) -> Any:
         """The sample with the largest absolute value, its sign kept (ObsPy's ``Trace.max``)."""
@@ -92,7 +88,7 @@ class TraceMethods:
         from seispool import _seispool
 
         self.stats.processing.append(f"seispool {_seispool.__version__}: split()")
-        return _stream_type()([self.copy()])
+        return self._stream([self.copy()])
 
     def __str__(self, id_length: int | None = None) -> str:
         s = self.stats
@@ -249,13 +245,12 @@ class StreamMethods:
 
 
 def _traces_of(obj: Any, what: str, single: bool = True) -> list[Trace]:
-    from seispool.core import Stream, Trace
-
-    if single and isinstance(obj, Trace):
+    # Duck-typed (a Trace has `stats`, a Stream `traces`) so that this module needs nothing of seispool.core.
+    if single and hasattr(obj, "stats") and hasattr(obj, "data"):
         return [obj]
-    if isinstance(obj, Stream):
+    if hasattr(obj, "traces"):
         return list(obj.traces)
-    if isinstance(obj, (list, tuple)) and all(isinstance(t, Trace) for t in obj):
+    if isinstance(obj, (list, tuple)) and all(hasattr(t, "stats") and hasattr(t, "data") for t in obj):
         return list(obj)
     raise TypeError(f"{what}: expected {'a Trace, ' if single else ''}a list of Traces or a Stream, got {type(obj).__name__}")
 

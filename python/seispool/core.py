@@ -141,6 +141,9 @@ class Trace(ProcessingOps, TraceMethods):
         tr._data = r.data.view("S1") if r.is_text else r.data
         return tr
 
+    def _stream(self, traces: list[Trace]) -> Stream:
+        return Stream(traces)
+
     def _assign(self, other: Trace) -> None:
         self.stats = other.stats
         self._data = other._data
