@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from seispool import _seispool
-from seispool._errors import positive_int, translated
+from seispool._errors import non_negative_int, translated
 from seispool._fork import _thread_count, fork_is_safe
 from seispool._raw import encoding_name
 from seispool._time import TimeLike, to_ns
@@ -84,12 +84,12 @@ def _process_call(
         _paths(inputs),
         os.fspath(out),
         pipeline,
-        jobs=positive_int("jobs", jobs),
+        jobs=non_negative_int("jobs", jobs),
         resume=resume,
         format=format,
         input_format=input_format,
         encoding=encoding_name(encoding),
-        record_length=positive_int("record_length", record_length),
+        record_length=non_negative_int("record_length", record_length),
         big_endian=_big_endian(byteorder),
         starttime=None if starttime is None else to_ns(starttime),
         endtime=None if endtime is None else to_ns(endtime),
@@ -124,7 +124,7 @@ def info(
             starttime=None if starttime is None else to_ns(starttime),
             endtime=None if endtime is None else to_ns(endtime),
             select=select,
-            jobs=positive_int("jobs", jobs),
+            jobs=non_negative_int("jobs", jobs),
         )
     result: list[dict[str, Any]] = json.loads(text)
     return result

@@ -44,10 +44,11 @@ def translated() -> Iterator[None]:
         raise OptionError(str(e)) from None
 
 
-def positive_int(name: str, value: object) -> int | None:
-    """``value`` as a positive int (None stays None), or `OptionError` naming ``name``."""
+def non_negative_int(name: str, value: object) -> int | None:
+    """``value`` as a non-negative int (None stays None), or `OptionError` naming ``name``. Zero and the
+    upper bounds are the library's to judge (``jobs=0`` means all cores, as on the command line)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise OptionError(f"{name}={value!r}: expected a positive integer or None")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise OptionError(f"{name}={value!r}: expected a non-negative integer or None")
     return value

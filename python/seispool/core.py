@@ -19,7 +19,7 @@ from typing import Any, Union, overload
 import numpy as np
 
 from seispool import _seispool
-from seispool._errors import NotFoundError, OptionError, positive_int, translated
+from seispool._errors import NotFoundError, OptionError, non_negative_int, translated
 from seispool._everyday import StreamMethods, TraceMethods
 from seispool._ops import ProcessingOps
 from seispool._pipeline import call, split_calls
@@ -461,7 +461,7 @@ class Stream(ProcessingOps, StreamMethods):
                 [t._raw() for t in self.traces],
                 format=format,
                 encoding=encoding_name(encoding),
-                record_length=positive_int("record_length", record_length if reclen is None else reclen),
+                record_length=non_negative_int("record_length", record_length if reclen is None else reclen),
                 big_endian=_big_endian(byteorder),
             )
 
@@ -522,6 +522,6 @@ def read(
     if start is not None and end is not None and start > end:
         raise OptionError(f"read: starttime {UTCTime.from_ns(start)} is after endtime {UTCTime.from_ns(end)}")
     with translated():
-        raws, warns = _seispool.read(paths, format=format, starttime=start, endtime=end, select=select, headonly=headonly, jobs=positive_int("jobs", jobs))
+        raws, warns = _seispool.read(paths, format=format, starttime=start, endtime=end, select=select, headonly=headonly, jobs=non_negative_int("jobs", jobs))
     _warn_all(warns, 2)
     return Stream(Trace._from_raw(r) for r in raws)

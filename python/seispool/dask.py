@@ -27,6 +27,7 @@ from seispool import _seispool
 from seispool._time import TimeLike, to_ns
 from seispool.core import PathLike, _big_endian
 
+
 def _run_unit(unit: tuple[list[str], list[str], str], out: str, pipeline: str, inputs: list[str], options: dict[str, Any]) -> dict[str, Any]:
     """One task: run one unit with the Rust runner on this worker."""
     text = _seispool.process(inputs, out, pipeline, units=[unit], **options)
@@ -90,10 +91,7 @@ def process(
         "overlap": overlap,
     }
     # Every option is checked here as in a local run (not once per task), then the same plan is made.
-    units = [
-        ([os.fspath(p) for p in i], [os.fspath(p) for p in c], os.fspath(o))
-        for i, c, o in _seispool.plan(paths, out_s, pipeline=pipeline, **options)
-    ]
+    units = [([os.fspath(p) for p in i], [os.fspath(p) for p in c], os.fspath(o)) for i, c, o in _seispool.plan(paths, out_s, pipeline=pipeline, **options)]
     run = uuid.uuid4().hex[:12]  # task keys unique per call: Dask would hand back a previous call's results
     own = None
     if client is None:

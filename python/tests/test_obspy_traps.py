@@ -149,8 +149,11 @@ def test_unknown_format_or_encoding_raises_a_plain_valueerror(tmp_path, mseed):
 def test_bad_arguments_do_not_name_the_argument(mseed):
     with pytest.raises(seispool.OptionError, match="jobs=-1"):
         seispool.read(mseed, jobs=-1)
-    with pytest.raises(seispool.OptionError, match="jobs=0"):
-        seispool.info(mseed, jobs=0)
+    with pytest.raises(seispool.OptionError, match="jobs=-3"):
+        seispool.info(mseed, jobs=-3)
+    with pytest.raises(seispool.OptionError, match="jobs=2.5"):
+        seispool.process(mseed, "out", "detrend()", jobs=2.5)
+    assert len(seispool.read(mseed, jobs=0)) == 3  # 0 = all cores, as --jobs 0
     with pytest.raises(TypeError, match="paths: expected a path"):
         seispool.read(123)
     with pytest.raises(TypeError, match="inputs: expected a path"):
