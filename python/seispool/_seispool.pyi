@@ -19,6 +19,7 @@ __all__ = [
     "format_time",
     "get_gaps",
     "info",
+    "merge_summaries",
     "parse_time",
     "plan",
     "process",
