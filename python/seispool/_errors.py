@@ -35,7 +35,8 @@ def translated() -> Iterator[None]:
     try:
         yield
     except SeispoolError as e:
-        if isinstance(e, IoError) and not isinstance(e, NotFoundError) and "(os error 2)" in str(e):
+        missing = "(os error 2)" in str(e) or "no such file or directory" in str(e).lower()
+        if isinstance(e, IoError) and not isinstance(e, NotFoundError) and missing:
             raise NotFoundError(str(e)) from None
         raise
     except OverflowError as e:
