@@ -119,7 +119,7 @@ def parse(text: str) -> int:
         error = first
     try:
         m = _OFFSET.match(s)
-        if m and "-" not in m.group("main")[-9:].split("T")[-1]:
+        if m:  # a UTC offset after the time of day: "...T12:00:00+01:00" is 11:00Z
             offset = int(m.group("h")) * 3600 + int(m.group("m") or 0) * 60
             sign = 1 if m.group("sign") == "+" else -1
             return parse(m.group("main")) - sign * offset * _NS
