@@ -17,11 +17,13 @@ from seispool._fork import fork_is_safe
 from seispool._seispool import FormatError, IoError, PipelineError, SeispoolError, __version__
 from seispool._time import UTCTime
 from seispool.core import AttribDict, Stats, Stream, Trace, read
+from seispool.inventory import Inventory, read_inventory
 from seispool.obspy import from_obspy
 
 __all__ = [
     "AttribDict",
     "FormatError",
+    "Inventory",
     "IoError",
     "NotFoundError",
     "OptionError",
@@ -39,4 +41,5 @@ __all__ = [
     "mp",
     "process",
     "read",
+    "read_inventory",
 ]
