@@ -2,7 +2,12 @@
 //!
 //! Contract shared by the PPSD job (`seispool-pipeline`) and the quick-look pictures: see [`ppsd`].
 
+pub mod canvas;
 pub mod ppsd;
+pub mod ticks;
+mod viridis;
+
+pub use viridis::{VIRIDIS, viridis};
 
 use std::path::PathBuf;
 
