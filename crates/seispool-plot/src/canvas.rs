@@ -219,6 +219,13 @@ impl Canvas {
         });
     }
 
+    /// Draws `text` centred on x but kept inside the canvas, top at y (tick labels at the edges).
+    pub fn text_inside(&mut self, x: f32, y: f32, size: f32, text: &str, c: Rgb) {
+        let half = self.text_width(size, text) / 2.0 + 1.0;
+        let x = x.clamp(half, (self.width() as f32 - half).max(half));
+        self.text(x, y, size, text, c, HAlign::Center, VAlign::Top);
+    }
+
     /// Draws `text` rotated 90° anticlockwise (reading bottom to top), centred on (x, y).
     pub fn text_vertical(&mut self, x: f32, y: f32, size: f32, text: &str, c: Rgb) {
         let width = self.text_width(size, text);
