@@ -280,8 +280,7 @@ fn draw_rows(c: &mut Canvas, lay: &Layout, labels: &[String], label_fs: f32) {
             label_fs,
             &labels[i],
             Rgb::BLACK,
-            HAlign::Right,
-            VAlign::Middle,
+            (HAlign::Right, VAlign::Middle),
         );
     }
 }
@@ -308,8 +307,7 @@ fn time_axis(c: &mut Canvas, lay: &Layout, fs: f32, y_bottom: f32) {
         fs,
         "Time (UTC)",
         Rgb::BLACK,
-        HAlign::Center,
-        VAlign::Top,
+        (HAlign::Center, VAlign::Top),
     );
 }
 
@@ -332,14 +330,13 @@ fn title_and_legend(c: &mut Canvas, lay: &Layout, fs: f32, w0: i64, w1: i64, hei
         fs * 1.1,
         &title,
         Rgb::BLACK,
-        HAlign::Center,
-        VAlign::Middle,
+        (HAlign::Center, VAlign::Middle),
     );
     let mut x = lay.x0 + lay.w;
     let y = height - fs * 1.1;
     for (name, col) in [("overlap", OVERLAP), ("gap", GAP), ("data", DATA)] {
         x -= c.text_width(fs * 0.9, name);
-        c.text(x, y, fs * 0.9, name, Rgb::BLACK, HAlign::Left, VAlign::Middle);
+        c.text(x, y, fs * 0.9, name, Rgb::BLACK, (HAlign::Left, VAlign::Middle));
         x -= fs * 1.6;
         c.fill_rect(
             x.round(),

@@ -169,10 +169,11 @@ impl Canvas {
     /// Sets one pixel (opaque).
     pub fn put(&mut self, x: u32, y: u32, c: Rgb) {
         let w = self.pm.width();
-        if x < w && y < self.pm.height() {
-            if let Some(p) = PremultipliedColorU8::from_rgba(c.0, c.1, c.2, 255) {
-                self.pm.pixels_mut()[(y * w + x) as usize] = p;
-            }
+        if x < w
+            && y < self.pm.height()
+            && let Some(p) = PremultipliedColorU8::from_rgba(c.0, c.1, c.2, 255)
+        {
+            self.pm.pixels_mut()[(y * w + x) as usize] = p;
         }
     }
 
@@ -193,7 +194,7 @@ impl Canvas {
     }
 
     /// Draws `text` anchored at (x, y).
-    pub fn text(&mut self, x: f32, y: f32, size: f32, text: &str, c: Rgb, h: HAlign, v: VAlign) {
+    pub fn text(&mut self, x: f32, y: f32, size: f32, text: &str, c: Rgb, (h, v): (HAlign, VAlign)) {
         let width = self.text_width(size, text);
         let (asc, desc) = {
             let f = self.font.as_scaled(PxScale::from(size));
@@ -223,7 +224,7 @@ impl Canvas {
     pub fn text_inside(&mut self, x: f32, y: f32, size: f32, text: &str, c: Rgb) {
         let half = self.text_width(size, text) / 2.0 + 1.0;
         let x = x.clamp(half, (self.width() as f32 - half).max(half));
-        self.text(x, y, size, text, c, HAlign::Center, VAlign::Top);
+        self.text(x, y, size, text, c, (HAlign::Center, VAlign::Top));
     }
 
     /// Draws `text` rotated 90° anticlockwise (reading bottom to top), centred on (x, y).

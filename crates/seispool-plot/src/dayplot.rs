@@ -77,11 +77,10 @@ pub fn column_extremes(segments: &[Segment<'_>], t0_ns: i64, col_ns: f64, ncols:
             if v.is_nan() {
                 continue;
             }
-            // NaN comparisons are false, so the first sample of a column replaces the NaN.
-            if !(mins[c] <= v) {
+            if mins[c].is_nan() || v < mins[c] {
                 mins[c] = v;
             }
-            if !(maxs[c] >= v) {
+            if maxs[c].is_nan() || v > maxs[c] {
                 maxs[c] = v;
             }
         }
@@ -233,8 +232,7 @@ pub fn draw_waveform(p: &WaveformPicture<'_>) -> Result<(Canvas, Layout), PlotEr
         fs * 1.1,
         p.title,
         Rgb::BLACK,
-        HAlign::Center,
-        VAlign::Middle,
+        (HAlign::Center, VAlign::Middle),
     );
     Ok((c, lay))
 }
@@ -357,8 +355,7 @@ fn waveform_axes(c: &mut Canvas, lay: &Layout, fs: f32, mins: &[f64], maxs: &[f6
             fs * 0.9,
             &ticks::linear_label(v, step),
             Rgb::BLACK,
-            HAlign::Right,
-            VAlign::Middle,
+            (HAlign::Right, VAlign::Middle),
         );
     }
     let note = if lo.is_finite() {
@@ -372,8 +369,7 @@ fn waveform_axes(c: &mut Canvas, lay: &Layout, fs: f32, mins: &[f64], maxs: &[f6
         fs * 0.85,
         &note,
         Rgb(90, 90, 90),
-        HAlign::Right,
-        VAlign::Top,
+        (HAlign::Right, VAlign::Top),
     );
     c.text(
         lay.x0,
@@ -381,8 +377,7 @@ fn waveform_axes(c: &mut Canvas, lay: &Layout, fs: f32, mins: &[f64], maxs: &[f6
         fs * 0.85,
         "Time (UTC)",
         Rgb::BLACK,
-        HAlign::Left,
-        VAlign::Top,
+        (HAlign::Left, VAlign::Top),
     );
 }
 
@@ -409,8 +404,7 @@ fn dayplot_axes(c: &mut Canvas, lay: &Layout, fs: f32) {
             fs * 0.9,
             &ticks::linear_label(m, step),
             Rgb::BLACK,
-            HAlign::Center,
-            VAlign::Top,
+            (HAlign::Center, VAlign::Top),
         );
     }
     let unit = if interval_min >= 1.0 { "minutes" } else { "seconds" };
@@ -424,8 +418,7 @@ fn dayplot_axes(c: &mut Canvas, lay: &Layout, fs: f32) {
         fs,
         &label,
         Rgb::BLACK,
-        HAlign::Center,
-        VAlign::Top,
+        (HAlign::Center, VAlign::Top),
     );
     // Line start times on the left; the date where it changes; at most ~40 labels.
     let every = lay.lines.div_ceil(40).max(1);
@@ -455,8 +448,7 @@ fn dayplot_axes(c: &mut Canvas, lay: &Layout, fs: f32) {
             label_fs,
             &text,
             Rgb::BLACK,
-            HAlign::Right,
-            VAlign::Middle,
+            (HAlign::Right, VAlign::Middle),
         );
     }
 }

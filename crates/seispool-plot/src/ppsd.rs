@@ -58,7 +58,7 @@ pub fn write_ppsd_png(picture: &PpsdPicture<'_>, path: &Path) -> Result<(), Plot
 
 /// Draws the PPSD density with `style` to a PNG at `path`.
 pub fn write_ppsd_png_styled(picture: &PpsdPicture<'_>, style: &PpsdStyle, path: &Path) -> Result<(), PlotError> {
-    draw_ppsd(picture, style)?.write_png(path)
+    draw_ppsd(picture, style)?.0.write_png(path)
 }
 
 const GRID: Rgb = Rgb(179, 179, 179); // matplotlib "0.7"
@@ -90,10 +90,10 @@ fn check(p: &PpsdPicture<'_>, style: &PpsdStyle) -> Result<(usize, usize), PlotE
         ));
     }
     for (name, c) in [("mode", p.mode_db), ("mean", p.mean_db)] {
-        if let Some(c) = c {
-            if c.len() != np {
-                return bad(format!("{name} curve has {} values for {np} period bins", c.len()));
-            }
+        if let Some(c) = c
+            && c.len() != np
+        {
+            return bad(format!("{name} curve has {} values for {np} period bins", c.len()));
         }
     }
     let ascending = |v: &[f64]| v.iter().all(|x| x.is_finite()) && v.windows(2).all(|w| w[0] < w[1]);
@@ -110,12 +110,13 @@ fn check(p: &PpsdPicture<'_>, style: &PpsdStyle) -> Result<(usize, usize), PlotE
     Ok((np, nd))
 }
 
-/// Plot-area mapping for a log period (x) and linear dB (y) axis.
-struct Area {
-    x: f32,
-    y: f32,
-    w: f32,
-    h: f32,
+/// Plot-area mapping for a log period (x) and linear dB (y) axis, in pixels.
+#[derive(Clone, Debug)]
+pub struct Area {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
     lp0: f64,
     lp1: f64,
     db0: f64,
@@ -123,16 +124,18 @@ struct Area {
 }
 
 impl Area {
-    fn px(&self, period: f64) -> f32 {
+    /// Pixel x (fractional) of a period in seconds.
+    pub fn px(&self, period: f64) -> f32 {
         self.x + ((period.log10() - self.lp0) / (self.lp1 - self.lp0)) as f32 * self.w
     }
-    fn py(&self, db: f64) -> f32 {
+    /// Pixel y (fractional) of a dB value.
+    pub fn py(&self, db: f64) -> f32 {
         self.y + self.h - ((db - self.db0) / (self.db1 - self.db0)) as f32 * self.h
     }
 }
 
-/// Draws the picture on a canvas (exposed for tests).
-pub fn draw_ppsd(p: &PpsdPicture<'_>, style: &PpsdStyle) -> Result<Canvas, PlotError> {
+/// Draws the picture on a canvas; returns it with the plot area (exposed for tests).
+pub fn draw_ppsd(p: &PpsdPicture<'_>, style: &PpsdStyle) -> Result<(Canvas, Area), PlotError> {
     let (np, nd) = check(p, style)?;
     let mut c = Canvas::new(p.width, p.height)?;
     let fs = (p.height as f32 / 45.0).clamp(9.0, 16.0);
@@ -198,7 +201,7 @@ pub fn draw_ppsd(p: &PpsdPicture<'_>, style: &PpsdStyle) -> Result<Canvas, PlotE
     axes_labels(&mut c, &a, fs, p, style);
     legend_box(&mut c, &a, fs, &legend, p.nlnm.is_some() || p.nhnm.is_some());
     colour_bar(&mut c, &a, fs, style.max_percentage);
-    Ok(c)
+    Ok((c, a))
 }
 
 fn grid_and_ticks(c: &mut Canvas, a: &Area, _fs: f32) {
@@ -244,8 +247,7 @@ fn axes_labels(c: &mut Canvas, a: &Area, fs: f32, p: &PpsdPicture<'_>, style: &P
         fs,
         "Period [s]",
         Rgb::BLACK,
-        HAlign::Center,
-        VAlign::Top,
+        (HAlign::Center, VAlign::Top),
     );
     c.text_vertical(a.x - fs * 4.3, a.y + a.h / 2.0, fs, &style.y_label, Rgb::BLACK);
     c.text(
@@ -254,8 +256,7 @@ fn axes_labels(c: &mut Canvas, a: &Area, fs: f32, p: &PpsdPicture<'_>, style: &P
         fs * 1.1,
         p.title,
         Rgb::BLACK,
-        HAlign::Center,
-        VAlign::Bottom,
+        (HAlign::Center, VAlign::Bottom),
     );
 }
 
@@ -276,8 +277,7 @@ fn grid_ticks_only(c: &mut Canvas, a: &Area, fs: f32) {
                 size,
                 &ticks::decade_label_any(t),
                 Rgb::BLACK,
-                HAlign::Center,
-                VAlign::Top,
+                (HAlign::Center, VAlign::Top),
             );
         }
     }
@@ -292,15 +292,16 @@ fn grid_ticks_only(c: &mut Canvas, a: &Area, fs: f32) {
             fs,
             &ticks::linear_label(v, step),
             Rgb::BLACK,
-            HAlign::Right,
-            VAlign::Middle,
+            (HAlign::Right, VAlign::Middle),
         );
     }
 }
 
+/// Legend entry: name, colour, line width, dash.
+type LegendRow<'a> = (&'a str, Rgb, f32, Option<(f32, f32)>);
+
 fn legend_box(c: &mut Canvas, a: &Area, fs: f32, curves: &[(&str, Option<(f32, f32)>)], models: bool) {
-    let mut rows: Vec<(&str, Rgb, f32, Option<(f32, f32)>)> =
-        curves.iter().map(|(n, d)| (*n, CURVE, fs * 0.14, *d)).collect();
+    let mut rows: Vec<LegendRow<'_>> = curves.iter().map(|(n, d)| (*n, CURVE, fs * 0.14, *d)).collect();
     if models {
         rows.push(("NLNM / NHNM", MODEL, fs * 0.25, None));
     }
@@ -323,8 +324,7 @@ fn legend_box(c: &mut Canvas, a: &Area, fs: f32, curves: &[(&str, Option<(f32, f
             fs * 0.9,
             name,
             Rgb::BLACK,
-            HAlign::Left,
-            VAlign::Middle,
+            (HAlign::Left, VAlign::Middle),
         );
     }
 }
@@ -349,8 +349,7 @@ fn colour_bar(c: &mut Canvas, a: &Area, fs: f32, max_pct: f64) {
             fs,
             &ticks::linear_label(v, step),
             Rgb::BLACK,
-            HAlign::Left,
-            VAlign::Middle,
+            (HAlign::Left, VAlign::Middle),
         );
     }
     c.text_vertical(x + w + fs * 3.6, y + h / 2.0, fs, "[%]", Rgb::BLACK);

@@ -78,6 +78,8 @@ pub struct TimeTick {
 #[derive(Clone, Copy)]
 enum Step {
     Ns(i64),
+    /// Every k-th day of the month from the 1st (matplotlib's DayLocator), k of 2, 7 or 14.
+    MonthDays(i64),
     Months(i64),
     Years(i64),
 }
@@ -106,9 +108,9 @@ const STEPS: &[Step] = &[
     Step::Ns(6 * 3600 * NS_PER_S),
     Step::Ns(12 * 3600 * NS_PER_S),
     Step::Ns(NS_PER_DAY),
-    Step::Ns(2 * NS_PER_DAY),
-    Step::Ns(7 * NS_PER_DAY),
-    Step::Ns(14 * NS_PER_DAY),
+    Step::MonthDays(2),
+    Step::MonthDays(7),
+    Step::MonthDays(14),
     Step::Months(1),
     Step::Months(2),
     Step::Months(3),
@@ -127,6 +129,7 @@ const STEPS: &[Step] = &[
 fn approx_ns(s: Step) -> f64 {
     match s {
         Step::Ns(n) => n as f64,
+        Step::MonthDays(k) => (k * NS_PER_DAY) as f64,
         Step::Months(m) => m as f64 * 30.44 * NS_PER_DAY as f64,
         Step::Years(y) => y as f64 * 365.25 * NS_PER_DAY as f64,
     }
@@ -143,7 +146,7 @@ pub fn time_ticks(t0: Time, t1: Time, max_ticks: usize) -> Vec<TimeTick> {
     let step = STEPS
         .iter()
         .copied()
-        .find(|s| span / approx_ns(*s) <= max_ticks)
+        .find(|s| span / approx_ns(*s) + 1.0 <= max_ticks)
         .unwrap_or(Step::Years(1000));
     let times = step_times(t0, t1, step);
     let mut out = Vec::with_capacity(times.len());
@@ -154,6 +157,7 @@ pub fn time_ticks(t0: Time, t1: Time, max_ticks: usize) -> Vec<TimeTick> {
         let label = match step {
             Step::Years(_) => format!("{:04}", c.year),
             Step::Months(_) => format!("{:04}-{:02}", c.year, c.month),
+            Step::MonthDays(_) => date,
             Step::Ns(n) if n >= NS_PER_DAY => date,
             Step::Ns(n) => {
                 let day = t.0.div_euclid(NS_PER_DAY);
@@ -193,6 +197,17 @@ fn step_times(t0: Time, t1: Time, step: Step) -> Vec<Time> {
             while t <= t1.0 && v.len() < 1000 {
                 v.push(Time(t));
                 t += n;
+            }
+        }
+        Step::MonthDays(k) => {
+            let mut day = t0.0.div_euclid(NS_PER_DAY);
+            while day * NS_PER_DAY <= t1.0 && v.len() < 1000 {
+                let (_, _, d) = civil_from_days(day);
+                let d = i64::from(d);
+                if day * NS_PER_DAY >= t0.0 && (d - 1) % k == 0 && (k == 2 || d <= 29) {
+                    v.push(Time(day * NS_PER_DAY));
+                }
+                day += 1;
             }
         }
         Step::Months(m) | Step::Years(m) => {
