@@ -248,11 +248,25 @@ impl Canvas {
         });
     }
 
-    /// The PNG bytes.
+    /// The PNG bytes: 8-bit RGB (the canvas is opaque), best compression, adaptive filters.
     pub fn encode_png(&self) -> Result<Vec<u8>, PlotError> {
-        self.pm
-            .encode_png()
-            .map_err(|e| PlotError::Draw(format!("PNG encoding: {e}")))
+        let rgb: Vec<u8> = self
+            .pm
+            .pixels()
+            .iter()
+            .flat_map(|p| [p.red(), p.green(), p.blue()])
+            .collect();
+        let mut out = Vec::new();
+        let err = |e: png::EncodingError| PlotError::Draw(format!("PNG encoding: {e}"));
+        let mut enc = png::Encoder::new(&mut out, self.pm.width(), self.pm.height());
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Best);
+        enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+        let mut w = enc.write_header().map_err(err)?;
+        w.write_image_data(&rgb).map_err(err)?;
+        w.finish().map_err(err)?;
+        Ok(out)
     }
 
     /// Writes the PNG to `path`.
