@@ -9,7 +9,7 @@ Errors derive from `SeispoolError`: `FormatError` (bad bytes), `PipelineError` (
 `IoError` (OS errors, formats that cannot store the data).
 """
 
-from seispool._api import doctor, info, process
+from seispool._api import doctor, info, plot_availability, process
 from seispool._fork import fork_is_safe
 from seispool._seispool import FormatError, IoError, PipelineError, SeispoolError, __version__
 from seispool._time import UTCTime
@@ -32,6 +32,7 @@ __all__ = [
     "from_obspy",
     "info",
     "mp",
+    "plot_availability",
     "process",
     "read",
 ]

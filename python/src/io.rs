@@ -53,7 +53,7 @@ fn write_spec(
     Ok(spec)
 }
 
-fn read_options(
+pub(crate) fn read_options(
     format: Option<&str>,
     starttime: Option<i64>,
     endtime: Option<i64>,
@@ -71,12 +71,12 @@ fn read_options(
 
 /// The files under `paths` (`list_inputs` leaves out the runner's own `OUT/.seispool/` bookkeeping, so
 /// an output directory of `process` can be read back as a whole).
-fn input_files(paths: &[PathBuf], starttime: Option<Time>, endtime: Option<Time>) -> PyResult<Vec<PathBuf>> {
+pub(crate) fn input_files(paths: &[PathBuf], starttime: Option<Time>, endtime: Option<Time>) -> PyResult<Vec<PathBuf>> {
     let files = list_inputs(paths, starttime, endtime).map_err(io_err)?;
     Ok(files.into_iter().map(|f| f.path).collect())
 }
 
-fn pool_for(jobs: Option<usize>, work: usize) -> PyResult<JoinedPool> {
+pub(crate) fn pool_for(jobs: Option<usize>, work: usize) -> PyResult<JoinedPool> {
     build_joined_pool(effective_jobs(jobs).min(work.max(1)))
         .map_err(|e| SeispoolError::new_err(format!("cannot start worker threads: {e}")))
 }

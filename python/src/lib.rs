@@ -5,6 +5,7 @@
 mod convert;
 mod errors;
 mod io;
+mod plot;
 
 use std::time::Duration;
 
@@ -112,5 +113,6 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(apply, m)?)?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
     io::register(m)?;
+    plot::register(m)?;
     Ok(())
 }

@@ -30,6 +30,12 @@ pub struct InfoArgs {
     /// Print the inventory as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Also draw the availability (one row per channel, gaps and overlaps marked) to this PNG.
+    #[arg(long, value_name = "FILE.png")]
+    pub plot: Option<PathBuf>,
+    /// Width of the --plot picture in pixels.
+    #[arg(long = "plot-width", value_name = "PX", default_value_t = 1000, requires = "plot")]
+    pub plot_width: u32,
 }
 
 /// One trace of a file.
@@ -169,7 +175,14 @@ fn describe(stream: &Stream, info: &mut FileInfo) {
 
 /// Runs `info`; exit 1 when a file could not be read.
 pub fn run(args: InfoArgs) -> i32 {
-    if let Err(e) = check_inputs(&args.paths).and_then(|_| args.selection.check()) {
+    if let Err(e) = check_inputs(&args.paths)
+        .and_then(|_| args.selection.check())
+        .and_then(|_| {
+            args.plot
+                .as_deref()
+                .map_or(Ok(()), |p| crate::plot::check_out_file(p, &args.paths))
+        })
+    {
         eprintln!("error: {e}");
         return 2;
     }
@@ -217,6 +230,13 @@ pub fn run(args: InfoArgs) -> i32 {
     }
     for f in inv.files.iter().filter(|f| f.error.is_some()) {
         eprintln!("error: {}", f.error.as_deref().unwrap_or_default());
+    }
+    if let Some(out) = &args.plot {
+        let (start, end) = (args.selection.start, args.selection.end);
+        if let Err(e) = crate::plot::availability_png(&inv.files, start, end, args.plot_width, out) {
+            eprintln!("error: {}: {e}", out.display());
+            return 2;
+        }
     }
     i32::from(failed > 0)
 }

@@ -205,7 +205,10 @@ pub fn draw_availability(p: &AvailabilityPicture<'_>) -> Result<(Canvas, Layout)
     let height = (top + bottom + row_h * n).ceil() as u32;
     let mut c = Canvas::new(p.width, height.max(crate::canvas::MIN_SIDE))?;
     let label_fs = (row_h * 0.55).clamp(5.0, fs);
-    let labels: Vec<String> = rows.iter().map(|r| format!("{}  {:5.1}%", r.id, r.percent)).collect();
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}  {}", r.id, percent_label(r.percent)))
+        .collect();
     let label_w = labels.iter().map(|l| c.text_width(label_fs, l)).fold(0.0, f32::max);
     let x0 = (label_w + fs * 1.2).round();
     let w = (p.width as f32 - x0 - fs * 1.5).round();
@@ -286,14 +289,14 @@ fn draw_rows(c: &mut Canvas, lay: &Layout, labels: &[String], label_fs: f32) {
 }
 
 fn time_axis(c: &mut Canvas, lay: &Layout, fs: f32, y_bottom: f32) {
-    for tick in ticks::time_ticks(Time(lay.t0), Time(lay.t1), max_ticks(lay, fs)) {
+    let ticks = ticks::time_ticks(Time(lay.t0), Time(lay.t1), max_ticks(lay, fs));
+    let mut labels = Vec::with_capacity(ticks.len());
+    for tick in &ticks {
         let x = lay.x(tick.t.0).round() + 0.5;
         c.line(x, y_bottom, x, y_bottom + fs * 0.4, 1.0, Rgb::BLACK);
-        for (k, line) in tick.label.lines().enumerate() {
-            let y = y_bottom + fs * 0.6 + k as f32 * fs * 1.2;
-            c.text_inside(x, y, fs * 0.9, line, Rgb::BLACK);
-        }
+        labels.push((x, tick.label.as_str()));
     }
+    c.x_tick_labels(&labels, y_bottom + fs * 0.6, fs * 0.9);
     c.stroke_rect(
         lay.x0 - 1.0,
         lay.y0 - 1.0,
@@ -317,10 +320,11 @@ fn title_and_legend(c: &mut Canvas, lay: &Layout, fs: f32, w0: i64, w1: i64, hei
     let overlaps: usize = lay.rows.iter().map(|r| r.overlaps.len()).sum();
     let mean = lay.rows.iter().map(|r| r.percent).sum::<f64>() / n.max(1) as f64;
     let title = format!(
-        "{n} channel{}   {} – {}   {mean:.1}% of the time covered (mean)   {gaps} gap{}   {overlaps} overlap{}",
+        "{n} channel{}   {} – {}   {} of the time covered (mean)   {gaps} gap{}   {overlaps} overlap{}",
         if n == 1 { "" } else { "s" },
         readable(Time(w0)),
         readable(Time(w1)),
+        percent_label(mean),
         if gaps == 1 { "" } else { "s" },
         if overlaps == 1 { "" } else { "s" },
     );
@@ -354,4 +358,15 @@ fn readable(t: Time) -> String {
     let iso = t.format_iso(0).replace('T', " ");
     let iso = iso.trim_end_matches('Z');
     iso.strip_suffix(" 00:00:00").unwrap_or(iso).to_string()
+}
+
+/// `100%`, `99.998%` (a small gap must not read as 100.0 %), or `87.5%`.
+pub fn percent_label(p: f64) -> String {
+    if p >= 100.0 {
+        "100%".into()
+    } else if p >= 99.9 {
+        format!("{:.3}%", p.min(99.999))
+    } else {
+        format!("{p:.1}%")
+    }
 }

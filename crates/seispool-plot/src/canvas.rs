@@ -220,11 +220,22 @@ impl Canvas {
         });
     }
 
-    /// Draws `text` centred on x but kept inside the canvas, top at y (tick labels at the edges).
-    pub fn text_inside(&mut self, x: f32, y: f32, size: f32, text: &str, c: Rgb) {
-        let half = self.text_width(size, text) / 2.0 + 1.0;
-        let x = x.clamp(half, (self.width() as f32 - half).max(half));
-        self.text(x, y, size, text, c, (HAlign::Center, VAlign::Top));
+    /// Draws tick labels (`\n` separates lines) centred under their x, kept inside the canvas, top at y;
+    /// a label that would touch the previous one is left out.
+    pub fn x_tick_labels(&mut self, labels: &[(f32, &str)], y: f32, size: f32) {
+        let mut right_edge = f32::NEG_INFINITY;
+        for &(x, label) in labels {
+            let half = label.lines().map(|l| self.text_width(size, l)).fold(0.0, f32::max) / 2.0 + 1.0;
+            let x = x.clamp(half, (self.width() as f32 - half).max(half));
+            if x - half < right_edge + size * 0.8 {
+                continue;
+            }
+            right_edge = x + half;
+            for (k, line) in label.lines().enumerate() {
+                let yy = y + k as f32 * size * 1.3;
+                self.text(x, yy, size, line, Rgb::BLACK, (HAlign::Center, VAlign::Top));
+            }
+        }
     }
 
     /// Draws `text` rotated 90° anticlockwise (reading bottom to top), centred on (x, y).
@@ -248,7 +259,7 @@ impl Canvas {
         });
     }
 
-    /// The PNG bytes: 8-bit RGB (the canvas is opaque), best compression, adaptive filters.
+    /// The PNG bytes: 8-bit RGB (the canvas is opaque), default compression, adaptive filters.
     pub fn encode_png(&self) -> Result<Vec<u8>, PlotError> {
         let rgb: Vec<u8> = self
             .pm
@@ -261,7 +272,7 @@ impl Canvas {
         let mut enc = png::Encoder::new(&mut out, self.pm.width(), self.pm.height());
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Best);
+        enc.set_compression(png::Compression::Default);
         enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
         let mut w = enc.write_header().map_err(err)?;
         w.write_image_data(&rgb).map_err(err)?;

@@ -324,14 +324,15 @@ fn waveform_axes(c: &mut Canvas, lay: &Layout, fs: f32, mins: &[f64], maxs: &[f6
     let (w, h) = (lay.w as f32, lay.row_h);
     let t1 = lay.t0 + lay.line_ns as i64;
     let grid = Rgb(225, 225, 225);
-    for tick in ticks::time_ticks(Time(lay.t0), Time(t1), (w / (fs * 7.0)).max(2.0) as usize) {
+    let ticks = ticks::time_ticks(Time(lay.t0), Time(t1), (w / (fs * 7.0)).max(2.0) as usize);
+    let mut labels = Vec::with_capacity(ticks.len());
+    for tick in &ticks {
         let x = lay.x0 + ((tick.t.0 - lay.t0) as f64 / lay.line_ns * lay.w as f64).round() as f32 + 0.5;
         c.line(x, lay.y0, x, lay.y0 + h, 1.0, grid);
         c.line(x, lay.y0 + h, x, lay.y0 + h + fs * 0.4, 1.0, Rgb::BLACK);
-        for (k, line) in tick.label.lines().enumerate() {
-            c.text_inside(x, lay.y0 + h + fs * (0.6 + 1.2 * k as f32), fs * 0.9, line, Rgb::BLACK);
-        }
+        labels.push((x, tick.label.as_str()));
     }
+    c.x_tick_labels(&labels, lay.y0 + h + fs * 0.6, fs * 0.9);
     let lo = mins
         .iter()
         .copied()

@@ -204,7 +204,8 @@ fn step_times(t0: Time, t1: Time, step: Step) -> Vec<Time> {
             while day * NS_PER_DAY <= t1.0 && v.len() < 1000 {
                 let (_, _, d) = civil_from_days(day);
                 let d = i64::from(d);
-                if day * NS_PER_DAY >= t0.0 && (d - 1) % k == 0 && (k == 2 || d <= 29) {
+                // Days 1, 8, 15, 22 (k = 7) or 1, 15 (k = 14): no 29th next to the 1st.
+                if day * NS_PER_DAY >= t0.0 && (d - 1) % k == 0 && d + k / 2 <= 31 && (k < 7 || d <= 28) {
                     v.push(Time(day * NS_PER_DAY));
                 }
                 day += 1;
