@@ -255,7 +255,7 @@ pub fn run(args: PlotArgs) -> i32 {
         kind,
         width: args.width,
         height: args.height,
-        pipeline: pipeline.map(|p| p.text),
+        pipeline: pipeline.and(args.pipeline.clone()),
     };
     match draw_stream_png(&stream, &how, &args.out) {
         Ok(()) => i32::from(failed > 0),

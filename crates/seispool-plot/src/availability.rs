@@ -328,14 +328,7 @@ fn title_and_legend(c: &mut Canvas, lay: &Layout, fs: f32, w0: i64, w1: i64, hei
         if gaps == 1 { "" } else { "s" },
         if overlaps == 1 { "" } else { "s" },
     );
-    c.text(
-        lay.x0 + lay.w / 2.0,
-        fs * 1.6,
-        fs * 1.1,
-        &title,
-        Rgb::BLACK,
-        (HAlign::Center, VAlign::Middle),
-    );
+    c.title(lay.x0 + lay.w / 2.0, fs * 1.6, fs * 1.1, &title);
     let mut x = lay.x0 + lay.w;
     let y = height - fs * 1.1;
     for (name, col) in [("overlap", OVERLAP), ("gap", GAP), ("data", DATA)] {

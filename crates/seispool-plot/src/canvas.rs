@@ -220,6 +220,29 @@ impl Canvas {
         });
     }
 
+    /// Draws a one-line title centred on x, shrunk (down to 70 %) and then cut with "…" to fit the canvas.
+    pub fn title(&mut self, x: f32, y: f32, size: f32, text: &str) {
+        let avail = self.width() as f32 - 8.0;
+        let (mut size, min) = (size, (size * 0.7).max(8.0));
+        while self.text_width(size, text) > avail && size > min {
+            size -= 0.5;
+        }
+        let mut t = text.to_string();
+        while self.text_width(size, &t) > avail && t.chars().count() > 1 {
+            t.pop();
+            while t.ends_with(' ') {
+                t.pop();
+            }
+            if !t.ends_with('…') {
+                t.pop();
+                t.push('…');
+            }
+        }
+        let half = self.text_width(size, &t) / 2.0;
+        let x = x.clamp(half + 4.0, (self.width() as f32 - half - 4.0).max(half + 4.0));
+        self.text(x, y, size, &t, Rgb::BLACK, (HAlign::Center, VAlign::Middle));
+    }
+
     /// Draws tick labels (`\n` separates lines) centred under their x, kept inside the canvas, top at y;
     /// a label that would touch the previous one is left out.
     pub fn x_tick_labels(&mut self, labels: &[(f32, &str)], y: f32, size: f32) {

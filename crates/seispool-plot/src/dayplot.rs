@@ -130,12 +130,12 @@ impl Layout {
 
 fn check(p: &WaveformPicture<'_>) -> Result<(i64, i64, Kind), PlotError> {
     crate::canvas::check_size(p.width, p.height.unwrap_or(400))?;
-    let (d0, d1) = extent(p.segments).ok_or_else(|| PlotError::Input("plot: no samples in the selection".into()))?;
+    let (d0, d1) = extent(p.segments).ok_or_else(|| PlotError::Input("no samples in the selection".into()))?;
     let t0 = p.start.map_or(d0, |t| t.0);
     let t1 = p.end.map_or(d1, |t| t.0);
     if t1 <= t0 {
         return Err(PlotError::Input(format!(
-            "plot: empty time window {} – {}",
+            "empty time window {} – {}",
             Time(t0),
             Time(t1)
         )));
@@ -150,13 +150,13 @@ fn check(p: &WaveformPicture<'_>) -> Result<(i64, i64, Kind), PlotError> {
     if let Kind::Dayplot { interval_s } = kind {
         if !(interval_s.is_finite() && interval_s >= 1.0) {
             return Err(PlotError::Input(format!(
-                "plot: interval {interval_s} s must be at least 1 s"
+                "interval {interval_s} s must be at least 1 s"
             )));
         }
         let lines = (span_s / interval_s).ceil();
         if lines > MAX_LINES as f64 {
             return Err(PlotError::Input(format!(
-                "plot: {lines} lines of {interval_s} s for {span_s} s of data (at most {MAX_LINES}); use a longer interval or a shorter window"
+                "{lines} lines of {interval_s} s for {span_s} s of data (at most {MAX_LINES}); use a longer interval or a shorter window"
             )));
         }
     }
@@ -192,10 +192,21 @@ pub fn draw_waveform(p: &WaveformPicture<'_>) -> Result<(Canvas, Layout), PlotEr
     } else {
         (top + bottom + row_h * lines as f32).ceil() as u32
     });
-    let mut c = Canvas::new(p.width, height)?;
     let x0 = if waveform { fs * 6.0 } else { fs * 10.0 };
     let w = (p.width as f32 - x0 - fs * 2.0).floor().max(10.0) as usize;
-    let row_h = if waveform { height as f32 - top - bottom } else { row_h };
+    let row_h = match (waveform, p.height) {
+        (true, _) => height as f32 - top - bottom,
+        (false, Some(h)) => ((h as f32 - top - bottom) / lines as f32).floor(),
+        (false, None) => row_h,
+    };
+    if row_h < if waveform { 20.0 } else { 2.0 } {
+        return Err(PlotError::Input(format!(
+            "height {height} px leaves no room for {lines} line{} (need at least {} px)",
+            if lines == 1 { "" } else { "s" },
+            (top + bottom + if waveform { 20.0 } else { 2.0 * lines as f32 }).ceil()
+        )));
+    }
+    let mut c = Canvas::new(p.width, height)?;
     let col_ns = line_ns / w as f64;
     let (mins, maxs) = column_extremes(p.segments, t0, col_ns, w * lines);
     let samples: usize = p.segments.iter().map(|s| s.data.len()).sum();
@@ -226,14 +237,7 @@ pub fn draw_waveform(p: &WaveformPicture<'_>) -> Result<(Canvas, Layout), PlotEr
         row_h * lines as f32 + 2.0,
         Rgb::BLACK,
     );
-    c.text(
-        x0 + w as f32 / 2.0,
-        fs * 1.5,
-        fs * 1.1,
-        p.title,
-        Rgb::BLACK,
-        (HAlign::Center, VAlign::Middle),
-    );
+    c.title(x0 + w as f32 / 2.0, fs * 1.5, fs * 1.1, p.title);
     Ok((c, lay))
 }
 
@@ -272,14 +276,27 @@ fn amplitude_scale(mins: &[f64], maxs: &[f64], row_h: f32, waveform: bool) -> (f
 
 fn draw_traces(c: &mut Canvas, lay: &Layout, segs: &[Segment<'_>], mins: &[f64], maxs: &[f64], waveform: bool) {
     let (top, bottom) = (lay.y0, lay.y0 + lay.row_h * lay.lines as f32);
-    let clampy = |y: f32| y.clamp(top, bottom - 1.0);
+    // A day-plot line may spill into its neighbours (as in ObsPy) but no further: one large event must not
+    // paint over the whole day.
+    let clampy = |line: usize, y: f32| {
+        let mid = lay.y0 + lay.row_h * (line as f32 + 0.5);
+        let (lo, hi) = if waveform {
+            (top, bottom - 1.0)
+        } else {
+            ((mid - lay.row_h).max(top), (mid + lay.row_h).min(bottom - 1.0))
+        };
+        y.clamp(lo, hi)
+    };
     if lay.columns {
         for (k, (&lo, &hi)) in mins.iter().zip(maxs).enumerate() {
             if lo.is_nan() {
                 continue;
             }
             let (line, col) = (k / lay.w, k % lay.w);
-            let (ya, yb) = (clampy(lay.y(line, hi).round()), clampy(lay.y(line, lo).round()));
+            let (ya, yb) = (
+                clampy(line, lay.y(line, hi).round()),
+                clampy(line, lay.y(line, lo).round()),
+            );
             let col_rgb = if waveform { Rgb::BLACK } else { COLOURS[line % 4] };
             c.fill_rect(lay.x0 + col as f32, ya, 1.0, yb - ya + 1.0, col_rgb);
         }
@@ -307,7 +324,7 @@ fn draw_traces(c: &mut Canvas, lay: &Layout, segs: &[Segment<'_>], mins: &[f64],
             }
             cur_line = line;
             let x = lay.x0 + ((t - line as f64 * lay.line_ns) / lay.line_ns * lay.w as f64) as f32;
-            pts.push((x, clampy(lay.y(line, v))));
+            pts.push((x, clampy(line, lay.y(line, v))));
         }
         if !pts.is_empty() {
             c.polyline(
@@ -383,7 +400,9 @@ fn waveform_axes(c: &mut Canvas, lay: &Layout, fs: f32, mins: &[f64], maxs: &[f6
 }
 
 fn short(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
         format!("{v:.3e}")
     } else {
         format!("{v:.4}")
@@ -410,7 +429,7 @@ fn dayplot_axes(c: &mut Canvas, lay: &Layout, fs: f32) {
     }
     let unit = if interval_min >= 1.0 { "minutes" } else { "seconds" };
     let label = format!(
-        "Time in {unit} from the start of each line ({} per line)",
+        "Time in {unit} from the start of each line ({} per line; large amplitudes clipped at the next line)",
         human_interval(lay.line_ns / NS)
     );
     c.text(

@@ -250,14 +250,7 @@ fn axes_labels(c: &mut Canvas, a: &Area, fs: f32, p: &PpsdPicture<'_>, style: &P
         (HAlign::Center, VAlign::Top),
     );
     c.text_vertical(a.x - fs * 4.3, a.y + a.h / 2.0, fs, &style.y_label, Rgb::BLACK);
-    c.text(
-        a.x + a.w / 2.0,
-        a.y - fs * 0.7,
-        fs * 1.1,
-        p.title,
-        Rgb::BLACK,
-        (HAlign::Center, VAlign::Bottom),
-    );
+    c.title(a.x + a.w / 2.0, a.y - fs * 1.2, fs * 1.1, p.title);
 }
 
 fn grid_ticks_only(c: &mut Canvas, a: &Area, fs: f32) {
