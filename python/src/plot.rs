@@ -30,9 +30,13 @@ fn plot_stream(
 ) -> PyResult<()> {
     let kind = match interval {
         None => Kind::Auto,
-        Some(m) if m == 0.0 => Kind::Waveform,
+        Some(0.0) => Kind::Waveform,
         Some(m) if m.is_finite() && m > 0.0 && m <= 525_600.0 => Kind::Dayplot { interval_s: m * 60.0 },
-        Some(m) => return Err(PyValueError::new_err(format!("interval {m}: minutes per line must be in (0, 525600]"))),
+        Some(m) => {
+            return Err(PyValueError::new_err(format!(
+                "interval {m}: minutes per line must be in (0, 525600]"
+            )));
+        }
     };
     seispool_cli::check_out_file(&path, &[]).map_err(PyValueError::new_err)?;
     let stream = stream_from_py(raws)?;
@@ -44,7 +48,8 @@ fn plot_stream(
         height,
         pipeline: None,
     };
-    py.detach(|| seispool_cli::draw_stream_png(&stream, &how, &path)).map_err(SeispoolError::new_err)
+    py.detach(|| seispool_cli::draw_stream_png(&stream, &how, &path))
+        .map_err(SeispoolError::new_err)
 }
 
 /// Reads the headers of `paths` in parallel and draws their availability to `path`; returns the rows
@@ -72,7 +77,10 @@ fn plot_availability(
         drop(pool);
         let rows = seispool_cli::availability_png(&infos, opts.starttime, opts.endtime, width, &path)
             .map_err(SeispoolError::new_err)?;
-        Ok(rows.into_iter().map(|r| (r.id, r.percent, r.gaps.len(), r.overlaps.len())).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.id, r.percent, r.gaps.len(), r.overlaps.len()))
+            .collect())
     })
 }
 
