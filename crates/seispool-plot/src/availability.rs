@@ -77,7 +77,7 @@ pub fn analyse(ch: &ChannelSpans, w0: i64, w1: i64, explicit_start: bool, explic
         overlaps: Vec::new(),
         percent: 0.0,
     };
-    let range = (w1 - w0).max(1) as f64;
+    let range = (w1.saturating_sub(w0)).max(1) as f64;
     let Some(first) = spans.first() else {
         if explicit_start && explicit_end {
             out.gaps.push((w0, w1));
@@ -89,7 +89,7 @@ pub fn analyse(ch: &ChannelSpans, w0: i64, w1: i64, explicit_start: bool, explic
     let mut max_end = first.end_ns;
     let mut delta = first.delta_ns;
     for s in &spans[1..] {
-        let diff = s.start_ns - max_end;
+        let diff = s.start_ns.saturating_sub(max_end);
         let tol = (0.8 * delta as f64) as i64;
         if diff > 0 {
             gapsum += i128::from(diff);
@@ -112,11 +112,11 @@ pub fn analyse(ch: &ChannelSpans, w0: i64, w1: i64, explicit_start: bool, explic
     out.bars.push(cur);
     let data_start = first.start_ns;
     if explicit_start && data_start > w0 {
-        gapsum += i128::from(data_start - w0);
+        gapsum += i128::from(data_start) - i128::from(w0);
         out.gaps.insert(0, (w0, data_start));
     }
     if explicit_end && max_end < w1 {
-        gapsum += i128::from(w1 - max_end);
+        gapsum += i128::from(w1) - i128::from(max_end);
         out.gaps.push((max_end, w1));
     }
     let clip = |v: &mut Vec<(i64, i64)>| {
@@ -133,7 +133,7 @@ pub fn analyse(ch: &ChannelSpans, w0: i64, w1: i64, explicit_start: bool, explic
     let range = if explicit_start && explicit_end {
         range
     } else {
-        (hi - lo).max(1) as f64
+        (hi as f64 - lo as f64).max(1.0)
     };
     out.percent = ((range - gapsum as f64) / range * 100.0).clamp(0.0, 100.0);
     out
@@ -158,7 +158,7 @@ pub struct Layout {
 impl Layout {
     /// Pixel x (fractional) of time `t` ns.
     pub fn x(&self, t: i64) -> f32 {
-        self.x0 + ((t - self.t0) as f64 / (self.t1 - self.t0) as f64) as f32 * self.w
+        self.x0 + ((t as f64 - self.t0 as f64) / (self.t1 as f64 - self.t0 as f64)) as f32 * self.w
     }
     /// Pixel columns `[a, b)` drawn for the time range `[t0, t1)` (at least one column).
     pub fn columns(&self, t0: i64, t1: i64) -> (f32, f32) {
@@ -184,14 +184,23 @@ pub fn draw_availability(p: &AvailabilityPicture<'_>) -> Result<(Canvas, Layout)
     }
     let (d0, d1) = extent(p.channels).unwrap_or((0, 1));
     let w0 = p.start.map_or(d0, |t| t.0);
-    let w1 = p.end.map_or(d1, |t| t.0).max(w0 + 1);
+    let w1 = p.end.map_or(d1, |t| t.0).max(w0.saturating_add(1));
     let rows: Vec<ChannelAvailability> = p
         .channels
         .iter()
         .map(|c| analyse(c, w0, w1, p.start.is_some(), p.end.is_some()))
         .collect();
-    let pad = |given: bool| if given { 0 } else { ((w1 - w0) as f64 * 0.02) as i64 };
-    let (t0, t1) = (w0 - pad(p.start.is_some()), w1 + pad(p.end.is_some()));
+    let pad = |given: bool| {
+        if given {
+            0
+        } else {
+            ((w1 as f64 - w0 as f64) * 0.02) as i64
+        }
+    };
+    let (t0, t1) = (
+        w0.saturating_sub(pad(p.start.is_some())),
+        w1.saturating_add(pad(p.end.is_some())),
+    );
     let fs = 12.0f32;
     let n = rows.len() as f32;
     let (top, bottom) = (fs * 3.2, fs * 5.5);

@@ -60,7 +60,7 @@ pub fn column_extremes(segments: &[Segment<'_>], t0_ns: i64, col_ns: f64, ncols:
         if !(s.sampling_rate.is_finite() && s.sampling_rate > 0.0) {
             continue;
         }
-        let off = (s.start.0 - t0_ns) as f64 / col_ns;
+        let off = (s.start.0 as f64 - t0_ns as f64) / col_ns;
         let step = NS / s.sampling_rate / col_ns;
         // First sample at or after column 0 and last before ncols, to skip the rest without a test each.
         let i0 = if off < 0.0 {
@@ -140,7 +140,7 @@ fn check(p: &WaveformPicture<'_>) -> Result<(i64, i64, Kind), PlotError> {
             Time(t1)
         )));
     }
-    let span_s = (t1 - t0) as f64 / NS;
+    let span_s = (t1 as f64 - t0 as f64) / NS;
     let kind = match p.kind {
         Kind::Auto if span_s <= 3600.0 => Kind::Waveform,
         Kind::Auto if span_s <= 6.0 * 3600.0 => Kind::Dayplot { interval_s: 900.0 },
@@ -176,9 +176,9 @@ pub fn draw_waveform(p: &WaveformPicture<'_>) -> Result<(Canvas, Layout), PlotEr
             } else {
                 (t0 as f64 / ins).floor() as i64 * ins as i64
             };
-            (((t1 - start) as f64 / ins).ceil().max(1.0) as usize, ins, start)
+            (((t1 as f64 - start as f64) / ins).ceil().max(1.0) as usize, ins, start)
         }
-        _ => (1, (t1 - t0) as f64, t0),
+        _ => (1, (t1 as f64 - t0 as f64), t0),
     };
     let waveform = lines == 1 && kind == Kind::Waveform;
     let row_h = if waveform {
@@ -210,7 +210,7 @@ pub fn draw_waveform(p: &WaveformPicture<'_>) -> Result<(Canvas, Layout), PlotEr
     let col_ns = line_ns / w as f64;
     let (mins, maxs) = column_extremes(p.segments, t0, col_ns, w * lines);
     let samples: usize = p.segments.iter().map(|s| s.data.len()).sum();
-    let columns = samples as f64 >= 4.0 * (w * lines) as f64 * ((t1 - t0) as f64 / (line_ns * lines as f64));
+    let columns = samples as f64 >= 4.0 * (w * lines) as f64 * ((t1 as f64 - t0 as f64) / (line_ns * lines as f64));
     let (centre, scale) = amplitude_scale(&mins, &maxs, row_h, waveform);
     let lay = Layout {
         x0,
@@ -308,7 +308,7 @@ fn draw_traces(c: &mut Canvas, lay: &Layout, segs: &[Segment<'_>], mins: &[f64],
         let mut pts: Vec<(f32, f32)> = Vec::new();
         let mut cur_line = usize::MAX;
         for (i, &v) in s.data.iter().enumerate() {
-            let t = (s.start.0 - lay.t0) as f64 + i as f64 * NS / s.sampling_rate;
+            let t = (s.start.0 as f64 - lay.t0 as f64) + i as f64 * NS / s.sampling_rate;
             if t < 0.0 || t >= total || v.is_nan() {
                 continue;
             }
@@ -339,12 +339,12 @@ fn draw_traces(c: &mut Canvas, lay: &Layout, segs: &[Segment<'_>], mins: &[f64],
 
 fn waveform_axes(c: &mut Canvas, lay: &Layout, fs: f32, mins: &[f64], maxs: &[f64]) {
     let (w, h) = (lay.w as f32, lay.row_h);
-    let t1 = lay.t0 + lay.line_ns as i64;
+    let t1 = lay.t0.saturating_add(lay.line_ns as i64);
     let grid = Rgb(225, 225, 225);
     let ticks = ticks::time_ticks(Time(lay.t0), Time(t1), (w / (fs * 7.0)).max(2.0) as usize);
     let mut labels = Vec::with_capacity(ticks.len());
     for tick in &ticks {
-        let x = lay.x0 + ((tick.t.0 - lay.t0) as f64 / lay.line_ns * lay.w as f64).round() as f32 + 0.5;
+        let x = lay.x0 + ((tick.t.0 as f64 - lay.t0 as f64) / lay.line_ns * lay.w as f64).round() as f32 + 0.5;
         c.line(x, lay.y0, x, lay.y0 + h, 1.0, grid);
         c.line(x, lay.y0 + h, x, lay.y0 + h + fs * 0.4, 1.0, Rgb::BLACK);
         labels.push((x, tick.label.as_str()));
@@ -445,7 +445,7 @@ fn dayplot_axes(c: &mut Canvas, lay: &Layout, fs: f32) {
     let label_fs = (lay.row_h * 0.7).clamp(7.0, fs * 0.9);
     let mut last_day = None;
     for line in 0..lay.lines {
-        let t = Time(lay.t0 + (line as f64 * lay.line_ns) as i64);
+        let t = Time(lay.t0.saturating_add((line as f64 * lay.line_ns) as i64));
         let day = t.0.div_euclid(86_400_000_000_000);
         let new_day = last_day != Some(day);
         if line % every != 0 && !new_day {

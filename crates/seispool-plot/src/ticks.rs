@@ -141,7 +141,7 @@ pub fn time_ticks(t0: Time, t1: Time, max_ticks: usize) -> Vec<TimeTick> {
     if t1.0 <= t0.0 {
         return Vec::new();
     }
-    let span = (t1.0 - t0.0) as f64;
+    let span = t1.0 as f64 - t0.0 as f64;
     let max_ticks = max_ticks.max(2) as f64;
     let step = STEPS
         .iter()

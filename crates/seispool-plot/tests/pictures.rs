@@ -424,3 +424,56 @@ fn waveform_png_has_the_requested_size_and_short_spans_draw_one_panel() {
     };
     assert!(matches!(draw_waveform(&empty), Err(PlotError::Input(m)) if m.contains("no samples")));
 }
+
+#[test]
+fn extreme_times_draw_without_overflow() {
+    // Spans at both ends of the i64 nanosecond range (years 1677 and 2262).
+    let chans = vec![ChannelSpans {
+        id: "XX.A..HHZ".into(),
+        spans: vec![
+            Span {
+                start_ns: i64::MIN + 10,
+                end_ns: i64::MIN / 2,
+                delta_ns: i64::MAX,
+            },
+            Span {
+                start_ns: i64::MAX / 2,
+                end_ns: i64::MAX - 10,
+                delta_ns: 0,
+            },
+        ],
+    }];
+    for (start, end) in [(None, None), (Some(Time(i64::MIN)), Some(Time(i64::MAX)))] {
+        let pic = AvailabilityPicture {
+            channels: &chans,
+            start,
+            end,
+            width: 600,
+        };
+        let (_, lay) = draw_availability(&pic).expect("draw");
+        assert_eq!(lay.rows[0].bars.len(), 2);
+    }
+    let data = [1.0, -1.0, 2.0];
+    let segs = [
+        Segment {
+            start: Time(i64::MIN + 10),
+            sampling_rate: 1e-9,
+            data: &data,
+        },
+        Segment {
+            start: Time(i64::MAX - 10),
+            sampling_rate: 100.0,
+            data: &data,
+        },
+    ];
+    let pic = WaveformPicture {
+        title: "XX.A..HHZ",
+        segments: &segs,
+        start: None,
+        end: None,
+        kind: Kind::Waveform,
+        width: 300,
+        height: Some(200),
+    };
+    draw_waveform(&pic).expect("draw");
+}
