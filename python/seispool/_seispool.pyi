@@ -21,6 +21,8 @@ __all__ = [
     "info",
     "parse_time",
     "plan",
+    "plot_availability",
+    "plot_stream",
     "process",
     "read",
     "write",
