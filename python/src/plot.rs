@@ -5,13 +5,12 @@ use std::path::PathBuf;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use rayon::prelude::*;
 use seispool_core::Time;
-use seispool_plot::dayplot::Kind;
+use seispool_pipeline::pictures::{PlotKind as Kind, StreamPlot, availability_png, check_out_file, draw_stream_png};
 
 use crate::convert::stream_from_py;
-use crate::errors::SeispoolError;
-use crate::io::{input_files, pool_for, read_options};
+use crate::errors::{SeispoolError, read_err};
+use crate::io::read_job;
 
 /// Draws one channel of raw traces as a day plot (`interval` minutes per line) or a waveform
 /// (`interval=None`: chosen from the span; `interval=0`: one waveform panel) to `path`.
@@ -38,9 +37,9 @@ fn plot_stream(
             )));
         }
     };
-    seispool_cli::check_out_file(&path, &[]).map_err(PyValueError::new_err)?;
+    check_out_file(&path, &[]).map_err(|e| PyValueError::new_err(format!("path {e}")))?;
     let stream = stream_from_py(raws)?;
-    let how = seispool_cli::StreamPlot {
+    let how = StreamPlot {
         start: starttime.map(Time),
         end: endtime.map(Time),
         kind,
@@ -48,7 +47,7 @@ fn plot_stream(
         height,
         pipeline: None,
     };
-    py.detach(|| seispool_cli::draw_stream_png(&stream, &how, &path))
+    py.detach(|| draw_stream_png(&stream, &how, &path))
         .map_err(SeispoolError::new_err)
 }
 
@@ -68,20 +67,17 @@ fn plot_availability(
     jobs: Option<usize>,
     width: u32,
 ) -> PyResult<Vec<(String, f64, usize, usize)>> {
-    let opts = read_options(format, starttime, endtime, select, true)?;
-    seispool_cli::check_out_file(&path, &paths).map_err(PyValueError::new_err)?;
-    py.detach(|| {
-        let files = input_files(&paths, opts.starttime, opts.endtime)?;
-        let pool = pool_for(jobs, files.len())?;
-        let infos: Vec<_> = pool.install(|| files.par_iter().map(|f| seispool_cli::file_info(f, &opts)).collect());
-        drop(pool);
-        let rows = seispool_cli::availability_png(&infos, opts.starttime, opts.endtime, width, &path)
-            .map_err(SeispoolError::new_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.id, r.percent, r.gaps.len(), r.overlaps.len()))
-            .collect())
-    })
+    check_out_file(&path, &paths).map_err(|e| PyValueError::new_err(format!("path {e}")))?;
+    let (start, end) = (starttime.map(Time), endtime.map(Time));
+    let job = read_job(paths, format, starttime, endtime, select, jobs)?;
+    let report = py.detach(|| job.info()).map_err(read_err)?;
+    let rows = py
+        .detach(|| availability_png(&report.files, start, end, width, &path))
+        .map_err(SeispoolError::new_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.percent, r.gaps.len(), r.overlaps.len()))
+        .collect())
 }
 
 /// Registers the picture functions.

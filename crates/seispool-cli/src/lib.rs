@@ -12,8 +12,8 @@ mod info;
 mod plot;
 mod process;
 
-pub use info::{FileInfo, GapInfo, TraceInfo, file_info};
-pub use plot::{StreamPlot, availability_png, check_out_file, draw_stream_png};
+/// The inventory moved to `seispool_pipeline::info`; re-exported so the old paths keep working.
+pub use seispool_pipeline::info::{FileInfo, GapInfo, TraceInfo, file_info};
 
 /// Fast, fork-safe processing of seismic waveform archives with ObsPy's numerics.
 #[derive(Parser)]
