@@ -20,7 +20,7 @@ pub(crate) fn micros(t: Time) -> i64 {
 }
 
 /// ObsPy's rich comparison of two `UTCDateTime`s (precision 6: rounded to microseconds).
-pub(crate) fn utc_cmp(a: Time, b: Time) -> Ordering {
+pub fn utc_cmp(a: Time, b: Time) -> Ordering {
     micros(a).cmp(&micros(b))
 }
 

@@ -100,11 +100,27 @@ fn ppsd_windows_match_obspy_binned_psds_within_1e3_db() {
                    "period_smoothing_width_octaves": 0.5, "db_bins": [-250.0, 0.0, 0.5]}),
         ),
         case(100.0, 700.0, json!({"ppsd_length": 300.0, "overlap": 0.0})),
-        case(20.0, 1300.0, json!({"ppsd_length": 600.0, "special_handling": "hydrophone"})),
-        case(20.0, 1300.0, json!({"ppsd_length": 600.0, "special_handling": "infrasound"})),
-        case(20.0, 1300.0, json!({"ppsd_length": 600.0, "special_handling": "ringlaser"})),
+        case(
+            20.0,
+            1300.0,
+            json!({"ppsd_length": 600.0, "special_handling": "hydrophone"}),
+        ),
+        case(
+            20.0,
+            1300.0,
+            json!({"ppsd_length": 600.0, "special_handling": "infrasound"}),
+        ),
+        case(
+            20.0,
+            1300.0,
+            json!({"ppsd_length": 600.0, "special_handling": "ringlaser"}),
+        ),
         // Narrow smoothing leaves long-period bins without PSD values: NaN as numpy's empty mean.
-        case(5.0, 1300.0, json!({"ppsd_length": 600.0, "period_smoothing_width_octaves": 0.02})),
+        case(
+            5.0,
+            1300.0,
+            json!({"ppsd_length": 600.0, "period_smoothing_width_octaves": 0.02}),
+        ),
     ];
     cases[6].ringlaser = Some(3.5e9);
     let dir = tempdir().unwrap();
@@ -118,8 +134,10 @@ fn ppsd_windows_match_obspy_binned_psds_within_1e3_db() {
             Some(s) => json!({"sensitivity": s}),
             None => json!({"paz": paz_json()}),
         };
-        jobs.push(json!({"raw": raw, "sampling_rate": c.fs, "starttime": "2024-01-01T00:00:00",
-                         "id": "XX.ST..HHZ", "metadata": metadata, "params": c.params_json}));
+        jobs.push(
+            json!({"raw": raw, "sampling_rate": c.fs, "starttime": "2024-01-01T00:00:00",
+                         "id": "XX.ST..HHZ", "metadata": metadata, "params": c.params_json}),
+        );
         datas.push(data);
     }
     let jobs_path = dir.path().join("cases.json");
@@ -132,11 +150,26 @@ fn ppsd_windows_match_obspy_binned_psds_within_1e3_db() {
         assert_eq!(setup.nfft as u64, o["nfft"].as_u64().unwrap(), "case {i} nfft");
         assert_eq!(setup.nlap as u64, o["nlap"].as_u64().unwrap(), "case {i} nlap");
         assert_eq!(setup.len as u64, o["len"].as_u64().unwrap(), "case {i} len");
-        close("psd_periods", &setup.psd_periods, o["psd_periods"].as_array().unwrap(), 1e-12);
+        close(
+            "psd_periods",
+            &setup.psd_periods,
+            o["psd_periods"].as_array().unwrap(),
+            1e-12,
+        );
         for r in 0..5 {
-            close("period_binning", &setup.period_binning[r], o["period_binning"][r].as_array().unwrap(), 1e-12);
+            close(
+                "period_binning",
+                &setup.period_binning[r],
+                o["period_binning"][r].as_array().unwrap(),
+                1e-12,
+            );
         }
-        close("db_bin_edges", &setup.db_bin_edges, o["db_bin_edges"].as_array().unwrap(), 1e-12);
+        close(
+            "db_bin_edges",
+            &setup.db_bin_edges,
+            o["db_bin_edges"].as_array().unwrap(),
+            1e-12,
+        );
         let term = match c.ringlaser {
             Some(s) => ResponseTerm::Sensitivity(s),
             None => {
@@ -169,7 +202,10 @@ fn ppsd_windows_match_obspy_binned_psds_within_1e3_db() {
             let theirs = theirs.as_array().unwrap();
             for (j, (x, y)) in ours.iter().zip(theirs).enumerate() {
                 match y.as_f64() {
-                    Some(y) => assert!((x - y).abs() <= DB_TOL, "case {i} window {w} bin {j}: ours {x} ObsPy {y}"),
+                    Some(y) => assert!(
+                        (x - y).abs() <= DB_TOL,
+                        "case {i} window {w} bin {j}: ours {x} ObsPy {y}"
+                    ),
                     None => assert!(x.is_nan(), "case {i} window {w} bin {j}: ours {x}, ObsPy NaN"),
                 }
             }
@@ -188,7 +224,12 @@ fn ppsd_windows_match_obspy_binned_psds_within_1e3_db() {
     }
     if cases.len() == 8 {
         let periods: Vec<f64> = nlnm().iter().map(|p| p.0).collect();
-        close("noise model periods", &periods, out["nlnm"][0].as_array().unwrap(), 1e-5);
+        close(
+            "noise model periods",
+            &periods,
+            out["nlnm"][0].as_array().unwrap(),
+            1e-5,
+        );
         let lo: Vec<f64> = nlnm().iter().map(|p| p.1).collect();
         let hi: Vec<f64> = nhnm().iter().map(|p| p.1).collect();
         close_abs("nlnm", &lo, out["nlnm"][1].as_array().unwrap(), 1e-3);
@@ -207,14 +248,39 @@ fn close_abs(what: &str, a: &[f64], b: &[Value], tol: f64) {
 #[test]
 fn ppsd_setup_rejects_absurd_parameters_before_allocation() {
     let bad = [
-        PpsdParams { ppsd_length: 1e12, ..Default::default() },
-        PpsdParams { ppsd_length: -1.0, ..Default::default() },
-        PpsdParams { overlap: 1.0, ..Default::default() },
-        PpsdParams { db_bins: (-200.0, -50.0, 0.0), ..Default::default() },
-        PpsdParams { db_bins: (-200.0, 1e300, 1e-300), ..Default::default() },
-        PpsdParams { period_step_octaves: 1e-300, period_limits: Some((0.01, 1e6)), ..Default::default() },
-        PpsdParams { period_limits: Some((1e9, 1e10)), ..Default::default() },
-        PpsdParams { ppsd_length: 0.1, ..Default::default() },
+        PpsdParams {
+            ppsd_length: 1e12,
+            ..Default::default()
+        },
+        PpsdParams {
+            ppsd_length: -1.0,
+            ..Default::default()
+        },
+        PpsdParams {
+            overlap: 1.0,
+            ..Default::default()
+        },
+        PpsdParams {
+            db_bins: (-200.0, -50.0, 0.0),
+            ..Default::default()
+        },
+        PpsdParams {
+            db_bins: (-200.0, 1e300, 1e-300),
+            ..Default::default()
+        },
+        PpsdParams {
+            period_step_octaves: 1e-300,
+            period_limits: Some((0.01, 1e6)),
+            ..Default::default()
+        },
+        PpsdParams {
+            period_limits: Some((1e9, 1e10)),
+            ..Default::default()
+        },
+        PpsdParams {
+            ppsd_length: 0.1,
+            ..Default::default()
+        },
     ];
     for p in &bad {
         let err = PpsdSetup::new(100.0, p).unwrap_err();
@@ -222,5 +288,8 @@ fn ppsd_setup_rejects_absurd_parameters_before_allocation() {
     }
     assert!(PpsdSetup::new(f64::NAN, &PpsdParams::default()).is_err());
     assert!(SpecialHandling::from_name("seismometer").is_err());
-    assert_eq!(SpecialHandling::from_name("RingLaser").unwrap(), SpecialHandling::Ringlaser);
+    assert_eq!(
+        SpecialHandling::from_name("RingLaser").unwrap(),
+        SpecialHandling::Ringlaser
+    );
 }

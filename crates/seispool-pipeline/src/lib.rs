@@ -3,6 +3,7 @@
 mod apply;
 mod lang;
 mod ops;
+pub mod ppsd;
 pub mod process;
 pub mod runner;
 mod suggest;

@@ -29,7 +29,10 @@ impl ResponseTerm {
         if response.len() != want {
             return Err(OpError::new(
                 "ppsd",
-                format!("the response has {} frequencies, expected nfft/2+1 = {want}", response.len()),
+                format!(
+                    "the response has {} frequencies, expected nfft/2+1 = {want}",
+                    response.len()
+                ),
             ));
         }
         // mlab's frequencies: np.fft.fftfreq(nfft, 1/fs)[:nfft/2+1], the last made positive.
@@ -132,7 +135,11 @@ pub fn histogram(setup: &PpsdSetup, psds: &[Vec<f32>]) -> Histogram {
         for (i, &v) in psd.iter().enumerate().take(np) {
             let v = f64::from(v);
             // searchsorted(side="left") - 1, NaN sorting last, clipped into the outer bins.
-            let idx = if v.is_nan() { edges.len() } else { edges.partition_point(|&e| e < v) };
+            let idx = if v.is_nan() {
+                edges.len()
+            } else {
+                edges.partition_point(|&e| e < v)
+            };
             let bin = idx.saturating_sub(1).min(nd - 1);
             counts[i * nd + bin] += 1;
         }
@@ -170,4 +177,25 @@ impl Histogram {
             .map(|row| row.iter().zip(db_bin_centers).map(|(&c, &d)| c as f64 * d / n).sum())
             .collect()
     }
+}
+
+/// `obspy.signal.invsim.paz_to_freq_resp(poles, zeros, scale, t_samp, nfft)`: the response at
+/// `nfft / 2 + 1` frequencies from 0 to Nyquist (as a product of root terms, not polynomials).
+pub fn paz_response(
+    poles: &[Complex<f64>],
+    zeros: &[Complex<f64>],
+    scale: f64,
+    delta: f64,
+    nfft: usize,
+) -> Vec<Complex<f64>> {
+    let n = nfft / 2;
+    let fy = 1.0 / (delta * 2.0);
+    super::linspace(0.0, fy, n + 1)
+        .into_iter()
+        .map(|f| {
+            let s = Complex::new(0.0, f * 2.0 * std::f64::consts::PI);
+            let num = zeros.iter().fold(Complex::new(scale, 0.0), |acc, z| acc * (s - z));
+            poles.iter().fold(num, |acc, p| acc / (s - p))
+        })
+        .collect()
 }

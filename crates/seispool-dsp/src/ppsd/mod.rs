@@ -7,7 +7,7 @@ mod binning;
 mod noise_models;
 mod welch;
 
-pub use binning::{Histogram, ResponseTerm, binned_psd, histogram};
+pub use binning::{Histogram, ResponseTerm, binned_psd, histogram, paz_response};
 pub use noise_models::{nhnm, nlnm, noise_model_periods};
 pub use welch::WelchPsd;
 
@@ -145,12 +145,16 @@ impl PpsdSetup {
             })?;
         }
         let (db_min, db_max, db_step) = p.db_bins;
-        check(db_min.is_finite() && db_max.is_finite() && db_step.is_finite() && db_step > 0.0, || {
-            format!("db_bins must be finite with a positive step, got {:?}", p.db_bins)
-        })?;
+        check(
+            db_min.is_finite() && db_max.is_finite() && db_step.is_finite() && db_step > 0.0,
+            || format!("db_bins must be finite with a positive step, got {:?}", p.db_bins),
+        )?;
         let num_db = ((db_max - db_min) / db_step).trunc();
         check((1.0..=MAX_DB_BINS).contains(&num_db), || {
-            format!("db_bins {:?} give {num_db} bins (expected 1 to {MAX_DB_BINS})", p.db_bins)
+            format!(
+                "db_bins {:?} give {num_db} bins (expected 1 to {MAX_DB_BINS})",
+                p.db_bins
+            )
         })?;
         // prev_pow_2: int(2 ** floor(log2(x))).
         let nfft = 2f64.powf((samples / 4.0).log2().floor()) as usize;
@@ -171,7 +175,10 @@ impl PpsdSetup {
         };
         let step_bins = (limits.1 / limits.0).log2() / p.period_step_octaves;
         check(step_bins < 100_000.0, || {
-            format!("period_limits {limits:?} with period_step_octaves {} give too many bins", p.period_step_octaves)
+            format!(
+                "period_limits {limits:?} with period_step_octaves {} give too many bins",
+                p.period_step_octaves
+            )
         })?;
         let period_binning = period_binning(p, limits, &psd_periods);
         check(!period_binning[2].is_empty(), || {

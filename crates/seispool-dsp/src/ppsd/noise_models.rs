@@ -55,10 +55,16 @@ fn evaluate(table: &[(f64, f64, f64)], period: f64) -> f64 {
 
 /// The New Low Noise Model as (period s, dB rel. 1 (m/s²)²/Hz) points, long periods first.
 pub fn nlnm() -> Vec<(f64, f64)> {
-    noise_model_periods().into_iter().map(|p| (p, evaluate(&NLNM, p))).collect()
+    noise_model_periods()
+        .into_iter()
+        .map(|p| (p, evaluate(&NLNM, p)))
+        .collect()
 }
 
 /// The New High Noise Model as (period s, dB rel. 1 (m/s²)²/Hz) points, long periods first.
 pub fn nhnm() -> Vec<(f64, f64)> {
-    noise_model_periods().into_iter().map(|p| (p, evaluate(&NHNM, p))).collect()
+    noise_model_periods()
+        .into_iter()
+        .map(|p| (p, evaluate(&NHNM, p)))
+        .collect()
 }
