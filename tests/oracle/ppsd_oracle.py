@@ -32,6 +32,16 @@ def stream_of(case):
     return Stream([tr])
 
 
+def trimmed(st, window):
+    if window:
+        t0 = UTCDateTime(window[0]) if window[0] else None
+        t1 = UTCDateTime(window[1]) if window[1] else None
+        for tr in st:
+            tr.trim(t0, t1)
+        st.traces = [tr for tr in st if tr.stats.npts > 0]
+    return st
+
+
 def metadata_of(case):
     m = case["metadata"]
     if "paz" in m:
@@ -45,11 +55,31 @@ def metadata_of(case):
     if "sensitivity" in m:
         # ObsPy 1.5.1 evaluates a dict's poles and zeros at __init__ even for ringlaser.
         return {"poles": [], "zeros": [], "gain": 1.0, "sensitivity": m["sensitivity"]}
+    if "epochs" in m:
+        return inventory_of(case["id"], m["epochs"])
     return m["inventory"]
 
 
+def inventory_of(seed_id, epochs):
+    """An Inventory with one channel epoch per entry, each with a PAZ response."""
+    from obspy.core.inventory import Channel, Inventory, Network, Response, Station
+    net, sta, loc, cha = seed_id.split(".")
+    channels = []
+    for e in epochs:
+        p = e["paz"]
+        resp = Response.from_paz(
+            zeros=[complex(*z) for z in p["zeros"]], poles=[complex(*z) for z in p["poles"]],
+            stage_gain=p["sensitivity"], stage_gain_frequency=1.0, input_units="M/S",
+            output_units="COUNTS", normalization_frequency=1.0, normalization_factor=p["gain"])
+        channels.append(Channel(cha, loc, 0.0, 0.0, 0.0, 0.0,
+                                start_date=UTCDateTime(e["start"]) if e.get("start") else None,
+                                end_date=UTCDateTime(e["end"]) if e.get("end") else None,
+                                response=resp))
+    return Inventory(networks=[Network(net, stations=[Station(sta, 0.0, 0.0, 0.0, channels=channels)])])
+
+
 def run(case):
-    st = stream_of(case)
+    st = trimmed(stream_of(case), case.get("trim"))
     net, sta, loc, cha = case["id"].split(".")
     from obspy.core import Stats
     stats = Stats({"network": net, "station": sta, "location": loc, "channel": cha,
@@ -62,6 +92,8 @@ def run(case):
         warnings.simplefilter("always")
         ppsd = PPSD(stats, metadata_of(case), **params)
         changed = ppsd.add(st)
+        if case.get("add_again"):
+            changed = ppsd.add(stream_of({"files": case["add_again"]}))
     out = {
         "changed": bool(changed),
         "nfft": ppsd.nfft, "nlap": ppsd.nlap, "len": ppsd.len,
@@ -83,6 +115,10 @@ def run(case):
     if resp is not None:
         out["response_re"] = resp.real.tolist()
         out["response_im"] = resp.imag.tolist()
+    if ppsd.responses and "paz" not in case["metadata"]:
+        out["epochs"] = [{"start": int(r["start_time"]._ns), "end": int(r["end_time"]._ns),
+                          "re": r["response"].real.tolist(), "im": r["response"].imag.tolist()}
+                         for r in ppsd.responses]
     if case.get("npz"):
         ppsd.save_npz(case["npz"])
     return out

@@ -87,8 +87,12 @@ impl Npy {
             .and_then(|h| std::str::from_utf8(h).ok())
             .ok_or("truncated or non-text .npy header")?;
         let data = &b[start + hlen..];
-        let descr = field(header, "'descr':").ok_or("header has no 'descr'")?;
-        let descr = descr.trim_matches(|c| c == '\'' || c == '"');
+        let descr = field(header, "'descr':")
+            .and_then(|f| {
+                let q = f.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+                f[1..].split(q).next()
+            })
+            .ok_or("header has no quoted 'descr'")?;
         if field(header, "'fortran_order':").is_some_and(|f| f.starts_with("True")) {
             return Err("fortran-ordered arrays are not supported".into());
         }
