@@ -119,6 +119,12 @@ def run(case):
         out["epochs"] = [{"start": int(r["start_time"]._ns), "end": int(r["end_time"]._ns),
                           "re": r["response"].real.tolist(), "im": r["response"].imag.tolist()}
                          for r in ppsd.responses]
+    if case.get("reference"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = PPSD.load_npz(case["reference"], allow_pickle=True)
+        out["reference"] = {"times_processed": [int(t) for t in ref._times_processed],
+                            "binned_psds": [[float(v) for v in p] for p in ref._binned_psds]}
     if case.get("npz"):
         ppsd.save_npz(case["npz"])
     return out

@@ -224,3 +224,65 @@ fn ppsd_job_matches_obspy_add_on_gappy_archives_epochs_and_resume() {
     };
     assert!(err.contains("ppsd_length"), "{err}");
 }
+
+/// ObsPy's own reference PPSD of one day of IU.ANMO.00.LHZ (`IUANMO_ppsd_paz.npz`, written by an older
+/// ObsPy with float times) reproduced from its input `IUANMO.seed` and the same PAZ.
+#[test]
+fn ppsd_matches_obspys_shipped_iuanmo_paz_reference() {
+    let signal = seispool_testkit::run_python(
+        "import os, obspy.signal; print(os.path.dirname(obspy.signal.__file__))",
+        &[],
+    );
+    let data = PathBuf::from(signal.trim()).join("tests/data");
+    let seed = data.join("IUANMO.seed");
+    let reference = data.join("IUANMO_ppsd_paz.npz");
+    let poles = [
+        (-59.4313, 0.0),
+        (-22.7121, 27.1065),
+        (-22.7121, 27.1065),
+        (-0.0048004, 0.0),
+        (-0.073199, 0.0),
+    ];
+    let paz_json = json!({"poles": poles.iter().map(|p| [p.0, p.1]).collect::<Vec<_>>(),
+                          "zeros": [[0.0, 0.0], [0.0, 0.0]], "gain": 86298.5, "sensitivity": 3.3554e9});
+    let paz = Paz {
+        poles: poles.iter().map(|p| Complex::new(p.0, p.1)).collect(),
+        zeros: vec![Complex::new(0.0, 0.0); 2],
+        gain: 86298.5,
+        sensitivity: 3.3554e9,
+    };
+    let id = "IU.ANMO.00.LHZ";
+    let dir = tempdir().unwrap();
+    let jobs = dir.path().join("cases.json");
+    let case = json!([{"files": [seed], "id": id, "sampling_rate": 1.0, "metadata": {"paz": paz_json},
+                       "reference": reference}]);
+    std::fs::write(&jobs, serde_json::to_vec(&case).unwrap()).unwrap();
+    let out: Value = serde_json::from_str(&run_oracle("ppsd_oracle.py", &[jobs.to_str().unwrap()])).unwrap();
+    let o = &out["cases"][0];
+    let (stream, _) = read_channel(id, &[seed], None, None).unwrap();
+    let (ours, _) = compute_channel(id, stream, &PpsdParams::default(), &paz, None, None).unwrap();
+    compare("IUANMO vs ObsPy 1.5.1", &ours, o);
+    let r = &o["reference"];
+    let times = r["times_processed"].as_array().unwrap();
+    // The reference was written by an ObsPy that left out the day's last window; ObsPy 1.5.1 (checked by
+    // `compare` above) and we keep it, and its own test compares pairwise (`zip`) as here.
+    assert_eq!((ours.times_processed.len(), times.len()), (47, 46));
+    for (a, b) in ours.times_processed.iter().zip(times) {
+        // The reference stored float seconds: its ns times are off by up to a few hundred ns.
+        assert!((a - b.as_i64().unwrap()).abs() < 1000, "{a} vs {b}");
+    }
+    for (w, (a, b)) in ours
+        .binned_psds
+        .iter()
+        .zip(r["binned_psds"].as_array().unwrap())
+        .enumerate()
+    {
+        for (j, (x, y)) in a.iter().zip(b.as_array().unwrap()).enumerate() {
+            let (x, y) = (f64::from(*x), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-3,
+                "reference window {w} bin {j}: ours {x}, reference {y}"
+            );
+        }
+    }
+}
