@@ -9,6 +9,7 @@ mod common;
 mod demo;
 mod doctor;
 mod info;
+mod ppsd;
 mod process;
 
 pub use info::{FileInfo, GapInfo, TraceInfo, file_info};
@@ -37,6 +38,8 @@ enum Command {
     Convert(process::ConvertArgs),
     /// Build a small synthetic SDS archive and process it with the default pipeline.
     Demo(demo::DemoArgs),
+    /// Probabilistic power spectral densities (ObsPy's PPSD) of every channel: npz + PNG per channel.
+    Ppsd(ppsd::PpsdArgs),
     /// Diagnose the fork/BLAS/OpenMP deadlock hazard of a Python environment (and verify fixes).
     Doctor(doctor::DoctorArgs),
 }
@@ -57,5 +60,6 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Convert(args) => process::run_convert(args),
         Command::Demo(args) => demo::run(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Ppsd(args) => ppsd::run(args),
     }
 }

@@ -116,25 +116,15 @@ fn check(ok: bool, msg: impl FnOnce() -> String) -> Result<(), OpError> {
     if ok { Ok(()) } else { Err(OpError::new("ppsd", msg())) }
 }
 
-impl PpsdSetup {
-    /// Derives the setup as `PPSD.__init__` does; absurd parameters are an error before allocation.
-    pub fn new(sampling_rate: f64, params: &PpsdParams) -> Result<PpsdSetup, OpError> {
-        let p = params;
-        check(sampling_rate.is_finite() && sampling_rate > 0.0, || {
-            format!("sampling rate must be positive, got {sampling_rate}")
-        })?;
+impl PpsdParams {
+    /// Refuses parameters no sampling rate can make valid (before any allocation).
+    pub fn check(&self) -> Result<(), OpError> {
+        let p = self;
         check(p.ppsd_length.is_finite() && p.ppsd_length > 0.0, || {
             format!("ppsd_length must be positive, got {}", p.ppsd_length)
         })?;
         check((0.0..1.0).contains(&p.overlap), || {
             format!("overlap must be in [0, 1), got {}", p.overlap)
-        })?;
-        let samples = p.ppsd_length * sampling_rate;
-        check(samples <= MAX_WINDOW_SAMPLES, || {
-            format!("ppsd_length × sampling rate = {samples} samples per window is too large (at most 2^31)")
-        })?;
-        check(samples / 4.0 >= 4.0, || {
-            format!("ppsd_length × sampling rate = {samples} samples is too short for a Welch PSD (at least 16)")
         })?;
         for (name, v) in [
             ("period_smoothing_width_octaves", p.period_smoothing_width_octaves),
@@ -156,6 +146,39 @@ impl PpsdSetup {
                 p.db_bins
             )
         })?;
+        if let Some((lo, hi)) = p.period_limits {
+            check(lo.is_finite() && hi.is_finite() && lo > 0.0 && hi >= lo, || {
+                format!("period_limits must be positive and ascending, got ({lo}, {hi})")
+            })?;
+            let bins = (hi / lo).log2() / p.period_step_octaves;
+            check(bins < 100_000.0, || {
+                format!(
+                    "period_limits ({lo}, {hi}) with period_step_octaves {} give too many bins",
+                    p.period_step_octaves
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl PpsdSetup {
+    /// Derives the setup as `PPSD.__init__` does; absurd parameters are an error before allocation.
+    pub fn new(sampling_rate: f64, params: &PpsdParams) -> Result<PpsdSetup, OpError> {
+        let p = params;
+        p.check()?;
+        check(sampling_rate.is_finite() && sampling_rate > 0.0, || {
+            format!("sampling rate must be positive, got {sampling_rate}")
+        })?;
+        let samples = p.ppsd_length * sampling_rate;
+        check(samples <= MAX_WINDOW_SAMPLES, || {
+            format!("ppsd_length × sampling rate = {samples} samples per window is too large (at most 2^31)")
+        })?;
+        check(samples / 4.0 >= 4.0, || {
+            format!("ppsd_length × sampling rate = {samples} samples is too short for a Welch PSD (at least 16)")
+        })?;
+        let (db_min, db_max, db_step) = p.db_bins;
+        let num_db = ((db_max - db_min) / db_step).trunc();
         // prev_pow_2: int(2 ** floor(log2(x))).
         let nfft = 2f64.powf((samples / 4.0).log2().floor()) as usize;
         let nlap = (0.75 * nfft as f64) as usize;

@@ -56,3 +56,45 @@ impl ResponseSource for Paz {
         }]
     }
 }
+
+impl Paz {
+    /// Parses `{"poles": [[re, im], ...], "zeros": [[re, im], ...], "gain": g, "sensitivity": s}` (ObsPy's
+    /// PAZ dict, complex numbers as pairs); `label` names the source in errors.
+    pub fn from_json(text: &str, label: &str) -> Result<Paz, String> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("{label}: not JSON: {e}"))?;
+        let roots = |key: &str| -> Result<Vec<Complex<f64>>, String> {
+            let arr = v
+                .get(key)
+                .and_then(|a| a.as_array())
+                .ok_or_else(|| format!("{label}: '{key}' must be a list of [re, im] pairs"))?;
+            arr.iter()
+                .enumerate()
+                .map(|(i, z)| {
+                    match z
+                        .as_array()
+                        .map(|p| (p.first().and_then(|x| x.as_f64()), p.get(1).and_then(|x| x.as_f64())))
+                    {
+                        Some((Some(re), Some(im))) if re.is_finite() && im.is_finite() => Ok(Complex::new(re, im)),
+                        _ => Err(format!("{label}: {key}[{i}] is not a finite [re, im] pair")),
+                    }
+                })
+                .collect()
+        };
+        let number = |key: &str| -> Result<f64, String> {
+            v.get(key)
+                .and_then(|x| x.as_f64())
+                .filter(|x| x.is_finite() && *x != 0.0)
+                .ok_or_else(|| format!("{label}: '{key}' must be a finite non-zero number"))
+        };
+        let (poles, zeros) = (roots("poles")?, roots("zeros")?);
+        if poles.len() > 1000 || zeros.len() > 1000 {
+            return Err(format!("{label}: more than 1000 poles or zeros"));
+        }
+        Ok(Paz {
+            poles,
+            zeros,
+            gain: number("gain")?,
+            sensitivity: number("sensitivity")?,
+        })
+    }
+}
