@@ -10,7 +10,7 @@ mod trace;
 pub use id::glob_match;
 pub use id::{ChannelId, IdError};
 pub use ops::{FillValue, MergeMethod, Number, StreamError};
-pub use pytime::utc_cmp;
+pub use pytime::{utc_cmp, utc_sub};
 pub use stream::{Gap, Stream, round_away};
 pub use time::{Civil, civil_from_days, days_from_civil, is_leap_year};
 pub use time::{Time, TimeError};

@@ -30,7 +30,7 @@ pub(crate) fn utc_lt(a: Time, b: Time) -> bool {
 }
 
 /// `a - b` in seconds as ObsPy computes it: `round((a.ns - b.ns) / 1e9, 6)`.
-pub(crate) fn utc_sub(a: Time, b: Time) -> f64 {
+pub fn utc_sub(a: Time, b: Time) -> f64 {
     py_round((i128::from(a.0) - i128::from(b.0)) as f64 / 1e9, 6)
 }
 

@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 
 use rayon::prelude::*;
-use seispool_core::{FillValue, MergeMethod, Number, Stream, Time, utc_cmp};
+use seispool_core::{FillValue, MergeMethod, Number, Stream, Time, round_away, utc_cmp, utc_sub};
 use seispool_dsp::ppsd::{PpsdSetup, ResponseTerm, WelchPsd, binned_psd};
 
 /// A channel epoch's response term, valid from `start` to `end` (ObsPy: inclusive on both ends).
@@ -39,8 +39,49 @@ pub struct ChannelPpsd {
 
 struct Job {
     t: i64,
-    data: Vec<f64>,
+    trace: usize,
+    range: std::ops::Range<usize>,
     term: usize,
+}
+
+/// `Trace.slice(t1, t2)` (nearest sample, no padding: `_ltrim` then `_rtrim`) of a trace starting at
+/// `start` with `npts` samples, as the slice's start time and sample range (no samples copied).
+fn slice_range(start: Time, sr: f64, npts: usize, t1: Time, t2: Time) -> (Time, std::ops::Range<usize>) {
+    let delta = 1.0 / sr;
+    let end_of = |s: Time, n: usize| {
+        if n == 0 {
+            s
+        } else {
+            s.add_seconds((n - 1) as f64 * delta)
+        }
+    };
+    // _ltrim
+    let d = round_away(utc_sub(t1, start) * sr) as i64;
+    let (mut s, mut a, mut len) = (start, 0usize, npts);
+    if d > 0 {
+        s = start.add_seconds(d as f64 * delta);
+        if utc_cmp(t1, end_of(s, npts)) == Ordering::Greater {
+            len = 0;
+        } else {
+            a = (d as usize).min(npts);
+            len = npts - a;
+        }
+    }
+    // _rtrim
+    let d = round_away(utc_sub(t2, s) * sr) as i64 - len as i64 + 1;
+    if d < 0 {
+        if utc_cmp(t2, s) == Ordering::Less {
+            len = 0;
+        } else {
+            let n = len as i64;
+            let mut total = n - d.abs();
+            if utc_cmp(t2, s) == Ordering::Equal {
+                total = 1;
+            }
+            len = if total >= 0 { total.min(n) } else { (n + total).max(0) } as usize;
+        }
+    }
+    (s, a..a + len)
 }
 
 impl ChannelPpsd {
@@ -114,6 +155,9 @@ impl ChannelPpsd {
             .merge(method, Some(FillValue::Number(Number::Int(0))), 0)
             .map_err(|e| format!("{}: merge: {e}", self.id))?;
         let jobs = self.plan(&stream, terms, &mut warnings)?;
+        // One float64 copy of each merged trace; windows are ranges into it.
+        let data: Vec<Vec<f64>> = stream.traces.iter().map(|t| t.data.to_f64()).collect();
+        drop(stream);
         let setup = &self.setup;
         let results: Vec<(i64, Vec<f32>)> = jobs
             .into_par_iter()
@@ -122,7 +166,7 @@ impl ChannelPpsd {
                 |(welch, psd), job| {
                     let mut out = Vec::new();
                     if let Ok(w) = welch {
-                        w.psd(&job.data, psd);
+                        w.psd(&data[job.trace][job.range.clone()], psd);
                         binned_psd(setup, psd, &terms[job.term].term, &mut out);
                     }
                     (job.t, out)
@@ -148,7 +192,7 @@ impl ChannelPpsd {
         let p = self.setup.params.clone();
         let step = self.setup.step();
         let mut jobs = Vec::new();
-        for tr in &stream.traces {
+        for (index, tr) in stream.traces.iter().enumerate() {
             let delta = tr.stats.delta();
             let t2 = tr.endtime();
             let last_of = |t1: Time| t1.add_seconds(p.ppsd_length).add_seconds(-delta);
@@ -164,22 +208,24 @@ impl ChannelPpsd {
                 if self.time_present(t1.ns()) {
                     warnings.push(format!("{}: already covered time span at {t1}, skipped", self.id));
                 } else {
-                    let slice = tr
-                        .slice(Some(t1), Some(last_of(t1)), true)
-                        .map_err(|e| format!("{}: slicing window at {t1}: {e}", self.id))?;
-                    let mut data = slice.data.to_f64();
-                    if data.len() == self.setup.len + 1 {
-                        data.pop();
+                    let (start, mut range) = slice_range(
+                        tr.stats.starttime,
+                        tr.stats.sampling_rate,
+                        tr.data.len(),
+                        t1,
+                        last_of(t1),
+                    );
+                    if range.len() == self.setup.len + 1 {
+                        range.end -= 1;
                     }
-                    let start = slice.stats.starttime;
                     let term = terms.iter().position(|e| {
                         utc_cmp(e.start, start) != Ordering::Greater && utc_cmp(start, e.end) != Ordering::Greater
                     });
-                    if data.len() != self.setup.len {
+                    if range.len() != self.setup.len {
                         warnings.push(format!(
                             "{}: window at {t1} has {} samples, expected {}, skipped",
                             self.id,
-                            data.len(),
+                            range.len(),
                             self.setup.len
                         ));
                     } else if let Some(term) = term {
@@ -187,7 +233,12 @@ impl ChannelPpsd {
                         let at = self.times_processed.partition_point(|&x| x <= t);
                         self.times_processed.insert(at, t);
                         self.binned_psds.insert(at, Vec::new());
-                        jobs.push(Job { t, data, term });
+                        jobs.push(Job {
+                            t,
+                            trace: index,
+                            range,
+                            term,
+                        });
                     } else {
                         warnings.push(format!("{}: no response for the window at {start}, skipped", self.id));
                     }
