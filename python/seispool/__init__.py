@@ -11,6 +11,7 @@ Errors derive from `SeispoolError`: `FormatError` (bad bytes), `PipelineError` (
 
 from seispool._api import doctor, info, process
 from seispool._fork import fork_is_safe
+from seispool._ppsd import PPSDResult, ppsd
 from seispool._seispool import FormatError, IoError, PipelineError, SeispoolError, __version__
 from seispool._time import UTCTime
 from seispool.core import Stats, Stream, Trace, read
@@ -20,6 +21,7 @@ from seispool import mp
 __all__ = [
     "FormatError",
     "IoError",
+    "PPSDResult",
     "PipelineError",
     "SeispoolError",
     "Stats",
@@ -32,6 +34,7 @@ __all__ = [
     "from_obspy",
     "info",
     "mp",
+    "ppsd",
     "process",
     "read",
 ]

@@ -93,3 +93,20 @@ def info(
 def plan(
     inputs: Sequence[_Path], out: _Path, starttime: int | None = None, endtime: int | None = None, overlap: float = 0.0
 ) -> list[_UnitRow]: ...
+def ppsd(
+    paths: Sequence[_Path],
+    paz_json: str | None,
+    sensitivity: float | None,
+    ppsd_length: float,
+    overlap: float,
+    period_smoothing_width_octaves: float,
+    period_step_octaves: float,
+    period_limits: tuple[float, float] | None,
+    db_bins: tuple[float, float, float],
+    skip_on_gaps: bool,
+    special_handling: str | None,
+    starttime: int | None,
+    endtime: int | None,
+    select: str | None,
+    jobs: int | None,
+) -> list[tuple[str, bytes | None, str | None, list[str]]]: ...

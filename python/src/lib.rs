@@ -5,6 +5,7 @@
 mod convert;
 mod errors;
 mod io;
+mod ppsd;
 
 use std::time::Duration;
 
@@ -111,6 +112,7 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_gaps, m)?)?;
     m.add_function(wrap_pyfunction!(apply, m)?)?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
+    m.add_function(wrap_pyfunction!(ppsd::ppsd, m)?)?;
     io::register(m)?;
     Ok(())
 }

@@ -278,6 +278,7 @@ fn run_channel(
 /// Runs the PPSD job: every channel in parallel (and its windows), results identical for any `jobs`.
 pub fn run_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<PpsdSummary, RunError> {
     let t0 = Instant::now();
+    job.params.check().map_err(|e| RunError::Inputs(e.to_string()))?;
     check_out_dir(&job.out, &job.inputs)?;
     let channels = plan_channels(&job.inputs, job.starttime, job.endtime, job.select.as_deref())?;
     std::fs::create_dir_all(&job.out).map_err(|source| RunError::OutDir {
@@ -343,4 +344,42 @@ fn progress_bar(show: bool, n: usize) -> Option<indicatif::ProgressBar> {
 /// Relative path of a channel's npz under `--out`.
 pub fn npz_path(out: &Path, id: &str) -> PathBuf {
     out.join(format!("{id}.npz"))
+}
+
+/// One channel's result in memory (the Python API): its PPSD (or why it failed) and its warnings.
+#[derive(Debug)]
+pub struct ChannelOutcome {
+    /// `NET.STA.LOC.CHA`.
+    pub id: String,
+    /// The accumulated PPSD.
+    pub ppsd: Result<ChannelPpsd, String>,
+    /// Warnings in ObsPy's order.
+    pub warnings: Vec<String>,
+}
+
+/// Every channel's PPSD without writing files (`job.out` and `job.resume` are not used), channels and
+/// windows in parallel on a pool of `job.jobs` threads, results by id.
+pub fn compute_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<Vec<ChannelOutcome>, RunError> {
+    job.params.check().map_err(|e| RunError::Inputs(e.to_string()))?;
+    let channels = plan_channels(&job.inputs, job.starttime, job.endtime, job.select.as_deref())?;
+    let pool = build_pool(effective_jobs(job.jobs)).map_err(|e| RunError::Pool(e.to_string()))?;
+    let list: Vec<(&String, &Vec<PathBuf>)> = channels.iter().collect();
+    Ok(pool.install(|| {
+        list.par_iter()
+            .map(|(id, files)| {
+                let mut warnings = Vec::new();
+                let ppsd = read_channel(id, files, job.starttime, job.endtime).and_then(|(stream, w)| {
+                    warnings.extend(w);
+                    let (p, w) = compute_channel(id, stream, &job.params, source, job.sensitivity, None)?;
+                    warnings.extend(w);
+                    Ok(p)
+                });
+                ChannelOutcome {
+                    id: id.to_string(),
+                    ppsd,
+                    warnings,
+                }
+            })
+            .collect()
+    }))
 }
