@@ -58,9 +58,7 @@ impl WelchPsd {
         for s in 0..nseg {
             let start = s * step;
             let avail = x.len().saturating_sub(start).min(n);
-            self.seg[..avail].copy_from_slice(&x[start..start + avail]);
-            self.seg[avail..].iter_mut().for_each(|v| *v = 0.0);
-            detrend_linear_taper(&mut self.seg, &self.window);
+            detrend_linear_taper(&x[start..start + avail], &self.window, &mut self.seg);
             // The plan's buffers are sized by the plan itself, so this cannot fail.
             if self
                 .fft
@@ -82,23 +80,28 @@ impl WelchPsd {
     }
 }
 
-/// `y - (b*x + a)` with `b = cov(x, y) / var(x)` over `x = 0..n` (`mlab.detrend_linear`), then times the
-/// window.
-fn detrend_linear_taper(y: &mut [f64], window: &[f64]) {
-    let n = y.len() as f64;
-    let xm = (n - 1.0) / 2.0;
-    let ym = y.iter().sum::<f64>() / n;
-    let mut cxy = 0.0;
-    let mut cxx = 0.0;
+/// `y - (b*x + a)` with `b = cov(x, y) / var(x)` over `x = 0..n` (`mlab.detrend_linear` on the segment
+/// `y`, zero-padded to the window's length as mlab pads short data), times the window, into `out`.
+/// One pass for the sums (`cov = Σ i·y / n - x̄·ȳ`, `var` in closed form) and one to write.
+fn detrend_linear_taper(y: &[f64], window: &[f64], out: &mut [f64]) {
+    let n = window.len() as f64;
+    let (mut sy, mut siy) = (0.0, 0.0);
     for (i, v) in y.iter().enumerate() {
-        let dx = i as f64 - xm;
-        cxy += dx * (v - ym);
-        cxx += dx * dx;
+        sy += v;
+        siy += i as f64 * v;
     }
+    let xm = (n - 1.0) / 2.0;
+    let ym = sy / n;
+    let cxy = siy / n - xm * ym;
+    let cxx = (n * n - 1.0) / 12.0;
     let b = cxy / cxx;
     let a = ym - b * xm;
-    for (i, (v, w)) in y.iter_mut().zip(window).enumerate() {
-        *v = (*v - (b * i as f64 + a)) * w;
+    let m = y.len().min(out.len());
+    for (i, ((o, w), v)) in out[..m].iter_mut().zip(&window[..m]).zip(y).enumerate() {
+        *o = (v - (b * i as f64 + a)) * w;
+    }
+    for (i, (o, w)) in out.iter_mut().zip(window).enumerate().skip(m) {
+        *o = (0.0 - (b * i as f64 + a)) * w;
     }
 }
 
