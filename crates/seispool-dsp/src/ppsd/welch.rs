@@ -85,10 +85,27 @@ impl WelchPsd {
 /// One pass for the sums (`cov = Σ i·y / n - x̄·ȳ`, `var` in closed form) and one to write.
 fn detrend_linear_taper(y: &[f64], window: &[f64], out: &mut [f64]) {
     let n = window.len() as f64;
-    let (mut sy, mut siy) = (0.0, 0.0);
-    for (i, v) in y.iter().enumerate() {
+    // Eight independent accumulators so the sums vectorise (a single chain waits on each add).
+    const L: usize = 8;
+    let (mut sy8, mut siy8) = ([0.0f64; L], [0.0f64; L]);
+    let mut base = [0.0f64; L];
+    for (k, b) in base.iter_mut().enumerate() {
+        *b = k as f64;
+    }
+    let chunks = y.chunks_exact(L);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for k in 0..L {
+            sy8[k] += c[k];
+            siy8[k] += base[k] * c[k];
+            base[k] += L as f64;
+        }
+    }
+    let (mut sy, mut siy) = (sy8.iter().sum::<f64>(), siy8.iter().sum::<f64>());
+    let start = y.len() - tail.len();
+    for (j, v) in tail.iter().enumerate() {
         sy += v;
-        siy += i as f64 * v;
+        siy += (start + j) as f64 * v;
     }
     let xm = (n - 1.0) / 2.0;
     let ym = sy / n;
