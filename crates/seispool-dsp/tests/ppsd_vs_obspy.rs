@@ -90,7 +90,7 @@ fn close(what: &str, a: &[f64], b: &[Value], tol: f64) {
 
 #[test]
 fn ppsd_windows_match_obspy_binned_psds_within_1e3_db() {
-    let mut cases = vec![
+    let mut cases = [
         case(1.0, 4.0 * 3600.0, json!({})),
         case(20.0, 2.0 * 3600.0, json!({"ppsd_length": 1800.0, "overlap": 0.3})),
         case(
