@@ -85,7 +85,9 @@ pub fn ppsd(
         .into_iter()
         .map(|o| match o.ppsd {
             Ok(p) => {
-                let bytes = npz_of(&p).to_bytes().map_err(|e| SeispoolError::new_err(e.to_string()))?;
+                let bytes = npz_of(&p)
+                    .to_bytes()
+                    .map_err(|e| SeispoolError::new_err(e.to_string()))?;
                 Ok((o.id, Some(bytes), None, o.warnings))
             }
             Err(e) => Ok((o.id, None, Some(e), o.warnings)),

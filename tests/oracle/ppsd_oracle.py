@@ -56,7 +56,10 @@ def metadata_of(case):
         # ObsPy 1.5.1 evaluates a dict's poles and zeros at __init__ even for ringlaser.
         return {"poles": [], "zeros": [], "gain": 1.0, "sensitivity": m["sensitivity"]}
     if "epochs" in m:
-        return inventory_of(case["id"], m["epochs"])
+        inv = inventory_of(case["id"], m["epochs"])
+        if m.get("write_inventory"):
+            inv.write(m["write_inventory"], format="STATIONXML")
+        return inv
     return m["inventory"]
 
 

@@ -6,7 +6,7 @@ use clap::Args;
 use seispool_dsp::ppsd::{PpsdParams, SpecialHandling};
 use seispool_pipeline::ppsd::{Paz, PpsdJob, PpsdSummary, ResponseSource, run_ppsd};
 
-use crate::common::{Selection, check_inputs};
+use crate::common::{Selection, usage_text};
 use crate::process::RunArgs;
 
 /// Arguments of `seispool ppsd`.
@@ -18,7 +18,11 @@ pub struct PpsdArgs {
     /// Output directory: NET.STA.LOC.CHA.npz (ObsPy's PPSD.save_npz format) and .png per channel.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// One static poles-and-zeros response for all channels, as JSON
+    /// StationXML file (or a directory of them) with the channels' responses (each channel epoch's
+    /// response evaluated once, as ObsPy's PPSD does with an Inventory).
+    #[arg(long, value_name = "INV", conflicts_with = "paz")]
+    pub inventory: Option<PathBuf>,
+    /// Instead of --inventory: one static poles-and-zeros response for all channels, as JSON
     /// {"poles": [[re, im], ...], "zeros": [...], "gain": G, "sensitivity": S} (ObsPy's PAZ dict).
     #[arg(long, value_name = "FILE")]
     pub paz: Option<PathBuf>,
@@ -100,9 +104,6 @@ fn params(args: &PpsdArgs) -> Result<PpsdParams, String> {
 
 /// Runs `ppsd`.
 pub fn run(args: PpsdArgs) -> i32 {
-    if let Err(e) = check_inputs(&args.inputs).and_then(|_| args.selection.check()) {
-        return usage(&e);
-    }
     let params = match params(&args) {
         Ok(p) => p,
         Err(e) => return usage(&e),
@@ -111,17 +112,24 @@ pub fn run(args: PpsdArgs) -> i32 {
     if ringlaser && args.sensitivity.is_none_or(|s| !s.is_finite() || s == 0.0) {
         return usage("--special-handling ringlaser needs --sensitivity (a finite non-zero number)");
     }
-    let source: Box<dyn ResponseSource> = match &args.paz {
-        Some(f) => match std::fs::read_to_string(f)
+    let source: Box<dyn ResponseSource> = match (&args.inventory, &args.paz) {
+        (Some(inv), _) => match seispool_io::stationxml::read_inventory(inv) {
+            Ok(i) => Box::new(i),
+            Err(e) => return usage(&format!("--inventory: {e}")),
+        },
+        (None, Some(f)) => match std::fs::read_to_string(f)
             .map_err(|e| format!("{}: {e}", f.display()))
             .and_then(|t| Paz::from_json(&t, &f.display().to_string()))
         {
             Ok(p) => Box::new(p),
             Err(e) => return usage(&e),
         },
-        None if ringlaser => Box::new(NoResponse),
-        None => {
-            return usage("give the instrument response: --paz FILE (or --special-handling ringlaser --sensitivity S)");
+        (None, None) if ringlaser => Box::new(NoResponse),
+        (None, None) => {
+            return usage(
+                "give the instrument response: --inventory INV (StationXML) or --paz FILE \
+                 (or --special-handling ringlaser --sensitivity S)",
+            );
         }
     };
     let job = PpsdJob {
@@ -136,6 +144,9 @@ pub fn run(args: PpsdArgs) -> i32 {
         progress: !args.run.quiet,
         sensitivity: args.sensitivity,
     };
+    if let Err(e) = job.check() {
+        return crate::common::usage(&e);
+    }
     match run_ppsd(&job, source.as_ref()) {
         Ok(summary) => report(&summary, &args.run),
         Err(e) => usage(&e.to_string()),
@@ -177,6 +188,5 @@ fn report(s: &PpsdSummary, run: &RunArgs) -> i32 {
 }
 
 fn usage(msg: &str) -> i32 {
-    eprintln!("error: {msg}");
-    2
+    usage_text(msg)
 }

@@ -7,6 +7,8 @@ pub mod mseed;
 pub mod npz;
 pub mod sac;
 pub mod sds;
+pub mod stationxml;
 
 pub use error::{FormatError, IoError};
 pub use format::{Format, ReadOptions, ReadResult, SNIFF_BYTES, WriteSpec, detect, detect_file, encode, read, write};
+pub use stationxml::{parse_stationxml, read_inventory};

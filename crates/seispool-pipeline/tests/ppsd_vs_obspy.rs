@@ -156,7 +156,8 @@ fn ppsd_job_matches_obspy_add_on_gappy_archives_epochs_and_resume() {
     ];
     let (paz_json, paz) = paz();
     let meta = json!({"paz": paz_json});
-    let epochs_meta = json!({"epochs": [
+    let station_xml = d.join("epochs.xml");
+    let epochs_meta = json!({"write_inventory": station_xml, "epochs": [
         {"start": "2023-06-01T00:00:00", "end": "2024-01-01T01:00:00", "paz": paz_json},
         {"start": "2024-01-01T01:00:00.000001", "end": "2024-01-01T02:30:00",
          "paz": {"poles": paz_json["poles"], "zeros": paz_json["zeros"], "gain": 60077000.0, "sensitivity": 1.0e9}},
@@ -203,6 +204,10 @@ fn ppsd_job_matches_obspy_add_on_gappy_archives_epochs_and_resume() {
     );
     let (epochs, _) = run(&day, &params(1800.0, false), &epochs_of(&o[3]), open, None);
     compare("channel epochs", &epochs, &o[3]);
+    // The same epochs through our StationXML reader and response evaluation.
+    let inventory = seispool_io::stationxml::read_inventory(&station_xml).unwrap();
+    let (from_xml, _) = run(&day, &params(1800.0, false), &inventory, open, None);
+    compare("channel epochs from StationXML", &from_xml, &o[3]);
     let window = (
         Some(Time::parse("2024-01-01T00:20:00.05").unwrap()),
         Some(Time::parse("2024-01-01T03:10:00").unwrap()),
@@ -223,6 +228,46 @@ fn ppsd_job_matches_obspy_add_on_gappy_archives_epochs_and_resume() {
         compute_channel(ID, stream, &params(3600.0, false), &paz, None, Some(&stored)).unwrap_err()
     };
     assert!(err.contains("ppsd_length"), "{err}");
+}
+
+/// ObsPy's full-response reference (`IUANMO_ppsd_fullresponse.npz`) from `IUANMO.xml` through our
+/// StationXML reader and response evaluation, and ObsPy 1.5.1 on the same inventory.
+#[test]
+fn ppsd_matches_obspys_shipped_iuanmo_fullresponse_reference() {
+    let signal = seispool_testkit::run_python(
+        "import os, obspy.signal; print(os.path.dirname(obspy.signal.__file__))",
+        &[],
+    );
+    let data = PathBuf::from(signal.trim()).join("tests/data");
+    let (seed, xml) = (data.join("IUANMO.seed"), data.join("IUANMO.xml"));
+    let id = "IU.ANMO.00.LHZ";
+    let dir = tempdir().unwrap();
+    let jobs = dir.path().join("cases.json");
+    let case = json!([{"files": [seed], "id": id, "sampling_rate": 1.0, "metadata": {"inventory": xml},
+                       "reference": data.join("IUANMO_ppsd_fullresponse.npz")}]);
+    std::fs::write(&jobs, serde_json::to_vec(&case).unwrap()).unwrap();
+    let out: Value = serde_json::from_str(&run_oracle("ppsd_oracle.py", &[jobs.to_str().unwrap()])).unwrap();
+    let o = &out["cases"][0];
+    let inventory = seispool_io::stationxml::read_inventory(&xml).unwrap();
+    let (stream, _) = read_channel(id, &[seed], None, None).unwrap();
+    let (ours, _) = compute_channel(id, stream, &PpsdParams::default(), &inventory, None, None).unwrap();
+    compare("IUANMO full response vs ObsPy 1.5.1", &ours, o);
+    let r = &o["reference"];
+    assert_eq!(r["binned_psds"].as_array().unwrap().len(), 46);
+    for (w, (a, b)) in ours
+        .binned_psds
+        .iter()
+        .zip(r["binned_psds"].as_array().unwrap())
+        .enumerate()
+    {
+        for (j, (x, y)) in a.iter().zip(b.as_array().unwrap()).enumerate() {
+            let (x, y) = (f64::from(*x), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-3,
+                "reference window {w} bin {j}: ours {x}, reference {y}"
+            );
+        }
+    }
 }
 
 /// ObsPy's own reference PPSD of one day of IU.ANMO.00.LHZ (`IUANMO_ppsd_paz.npz`, written by an older

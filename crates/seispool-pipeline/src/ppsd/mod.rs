@@ -49,6 +49,23 @@ pub struct PpsdJob {
     pub sensitivity: Option<f64>,
 }
 
+impl PpsdJob {
+    /// Checks the reading options as every job does (inputs exist, window, select glob, jobs), so the
+    /// front ends refuse them with the same words; the PPSD parameters are checked by [`PpsdParams::check`].
+    pub fn check(&self) -> Result<(), crate::JobError> {
+        crate::ReadBuilder {
+            paths: self.inputs.clone(),
+            format: None,
+            starttime: self.starttime,
+            endtime: self.endtime,
+            select: self.select.clone(),
+            jobs: self.jobs,
+        }
+        .build()
+        .map(|_| ())
+    }
+}
+
 /// What one channel produced.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ChannelSummary {

@@ -98,3 +98,32 @@ impl Paz {
         })
     }
 }
+
+/// Responses from station metadata, as ObsPy's `PPSD._preload_responses` takes them from an
+/// `Inventory`: every epoch of the channel in document order, its response the one
+/// `inv.get_response(id, epoch.start_date + 10)` finds, evaluated as `get_evalresp_response(delta, nfft,
+/// output="VEL")`; an epoch without a start date or response is left out with a warning.
+impl ResponseSource for seispool_core::Inventory {
+    fn epochs(&self, id: &str, nfft: usize, delta: f64) -> Vec<EpochResponse> {
+        use seispool_dsp::response::{Output, evaluate};
+        let Ok(cid) = seispool_core::ChannelId::parse(id) else {
+            return Vec::new();
+        };
+        self.channel_epochs(&cid)
+            .map(|(_, ch)| {
+                let response = match ch.start_date {
+                    None => Err("the channel epoch has no start date".to_string()),
+                    Some(s) => match self.find_response(&cid, s.add_seconds(10.0)) {
+                        None => Err(format!("no response for {id} at {}", s.add_seconds(10.0))),
+                        Some((_, _, r)) => evaluate(r, delta, nfft, Output::Vel).map_err(|e| e.to_string()),
+                    },
+                };
+                EpochResponse {
+                    start: ch.start_date,
+                    end: ch.end_date,
+                    response,
+                }
+            })
+            .collect()
+    }
+}
