@@ -72,7 +72,7 @@ fn ppsd_cli_npz_loads_in_obspy_matches_its_ppsd_and_plots() {
     let archive = demo_archive(dir.path(), "1", "1");
     let paz = dir.path().join("paz.json");
     std::fs::write(&paz, PAZ).unwrap();
-    let end = "2024-01-01T03:00:00";
+    let end = "2024-01-01T01:30:00";
     let out = dir.path().join("out");
     let args = |out: &std::path::Path, jobs: &'static str, end: &'static str| {
         vec![
@@ -118,7 +118,7 @@ fn ppsd_cli_npz_loads_in_obspy_matches_its_ppsd_and_plots() {
 
     // --resume: a shorter run, then the longer one adds only the new windows.
     let out2 = dir.path().join("out2");
-    let first = run(args(&out2, "2", "2024-01-01T02:00:00"));
+    let first = run(args(&out2, "2", "2024-01-01T00:50:00"));
     let mut again = args(&out2, "2", end);
     again.push("--resume".into());
     let second = run(again);
@@ -173,4 +173,54 @@ fn ppsd_cli_usage_errors_exit_2_before_work() {
         assert!(err.contains(needle), "{a:?}: {err}");
     }
     assert!(!out.exists(), "nothing written on usage errors");
+}
+
+const INVENTORY_CHECK: &str = r#"
+import sys, warnings
+from obspy import read, read_inventory
+from obspy.signal import PPSD
+st = read(sys.argv[1])
+ours = PPSD.load_npz(sys.argv[3])
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    ref = PPSD(st[0].stats, read_inventory(sys.argv[2]))
+    ref.add(st)
+assert ours._times_processed == ref._times_processed
+print(max(abs(float(a) - float(b)) for x, y in zip(ours._binned_psds, ref._binned_psds) for a, b in zip(x, y)))
+"#;
+
+#[test]
+fn ppsd_cli_inventory_gives_obspys_windows_for_iuanmo() {
+    let signal = run_python(
+        "import os, obspy.signal; print(os.path.dirname(obspy.signal.__file__))",
+        &[],
+    );
+    let data = std::path::PathBuf::from(signal.trim()).join("tests/data");
+    let dir = tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = seispool_exit(
+        &[
+            "ppsd",
+            s(&data.join("IUANMO.seed")),
+            "--inventory",
+            s(&data.join("IUANMO.xml")),
+            "--out",
+            s(&out),
+            "--json",
+            "-q",
+        ],
+        0,
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["results"][0]["windows_total"], 47);
+    let check = run_python(
+        INVENTORY_CHECK,
+        &[
+            s(&data.join("IUANMO.seed")),
+            s(&data.join("IUANMO.xml")),
+            s(&out.join("IU.ANMO.00.LHZ.npz")),
+        ],
+    );
+    let worst: f64 = check.trim().parse().unwrap();
+    assert!(worst <= 1e-3, "max dB difference {worst}");
 }
