@@ -50,7 +50,7 @@ class PPSDResult:
 
     def to_obspy(self, metadata: Any = None) -> Any:
         """The ObsPy ``PPSD`` (via ``PPSD.load_npz``; pass ``metadata`` to add more data to it in ObsPy)."""
-        from obspy.signal import PPSD
+        from obspy.signal import PPSD  # type: ignore[import-untyped]
 
         return PPSD.load_npz(io.BytesIO(self._npz), metadata=metadata)
 
@@ -122,7 +122,7 @@ def ppsd(
     )
     results = []
     for channel_id, npz, error, warnings in rows:
-        if error is not None:
+        if error is not None or npz is None:
             raise _seispool.SeispoolError(f"{channel_id}: {error}")
         results.append(PPSDResult(channel_id, npz, warnings))
     return results

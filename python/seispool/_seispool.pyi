@@ -21,6 +21,7 @@ __all__ = [
     "info",
     "parse_time",
     "plan",
+    "ppsd",
     "process",
     "read",
     "write",
