@@ -5,6 +5,7 @@ pub mod job;
 mod lang;
 mod ops;
 pub mod pictures;
+pub mod ppsd;
 pub mod process;
 pub mod responses;
 pub mod runner;
