@@ -192,7 +192,7 @@ fn describe(stream: &Stream, info: &mut FileInfo) {
     let mut sorted = stream.clone();
     sorted.sort();
     for g in sorted.get_gaps() {
-        let duration = g.end.seconds_since(g.start);
+        let duration = g.delta; // ObsPy's gap length: next sample - (last sample + delta)
         info.gaps.push(GapInfo {
             id: g.id,
             kind: if duration < 0.0 { "overlap" } else { "gap" },

@@ -176,6 +176,18 @@ impl Processor {
                 side,
             } => {
                 let kind = taper_type(window).map_err(s)?;
+                // ObsPy warns when every requested half-length exceeds half the trace (also when none is given).
+                let npts = tr.stats.npts as f64;
+                let halves = [
+                    max_percentage.map(|p| (p * npts).trunc()),
+                    max_length.map(|l| (l * df).trunc()),
+                ];
+                if halves.iter().flatten().all(|h| 2.0 * h > npts) {
+                    warnings.push(
+                        "The requested taper is longer than the trace. The taper will be shortened to trace length."
+                            .into(),
+                    );
+                }
                 if tr.stats.npts == 0 {
                     return Ok(());
                 }

@@ -64,7 +64,11 @@ pub(super) fn op_from_call(src: Source, call: &Call) -> Result<Op, PipelineError
         "remove_sensitivity" => super::response::remove_sensitivity_op(src, call),
         _ => match NOT_SUPPORTED.iter().find(|(n, _)| *n == name) {
             Some((_, why)) => Err(src.error(call.pos, format!("{name}() is not supported yet ({why})"))),
-            None => Err(src.error_suggest(call.pos, format!("unknown op '{name}'"), closest(name, OP_NAMES))),
+            None => Err(src.error_suggest(
+                call.pos,
+                format!("unknown op '{name}' (valid: {})", OP_NAMES.join(", ")),
+                closest(name, OP_NAMES),
+            )),
         },
     }
 }
