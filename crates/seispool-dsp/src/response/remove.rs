@@ -326,20 +326,29 @@ impl ResponseRemover {
 
     /// `remove_response` on `data` with a prepared removal; returns the new samples.
     pub fn apply(&mut self, data: &[f64], removal: &Removal) -> Result<Vec<f64>, ResponseError> {
+        let mut out = data.to_vec();
+        self.apply_in_place(&mut out, removal)?;
+        Ok(out)
+    }
+
+    /// [`ResponseRemover::apply`] writing the result over `data` (no new trace-sized allocation).
+    pub fn apply_in_place(&mut self, data: &mut [f64], removal: &Removal) -> Result<(), ResponseError> {
         match removal {
-            Removal::Polynomial(c) => Ok(data
-                .iter()
-                .map(|&x| c.iter().rev().fold(0.0, |y, &ci| y * x + ci))
-                .collect()),
-            Removal::Linear { gain, offset } => Ok(data
-                .iter()
-                .map(|&x| if *offset != 0.0 { x / gain + offset } else { x / gain })
-                .collect()),
+            Removal::Polynomial(c) => {
+                data.iter_mut()
+                    .for_each(|x| *x = c.iter().rev().fold(0.0, |y, &ci| y * *x + ci));
+                Ok(())
+            }
+            Removal::Linear { gain, offset } => {
+                data.iter_mut()
+                    .for_each(|x| *x = if *offset != 0.0 { *x / gain + offset } else { *x / gain });
+                Ok(())
+            }
             Removal::Spectral(m) => self.deconvolve(data, m),
         }
     }
 
-    fn deconvolve(&mut self, data: &[f64], mult: &[Complex64]) -> Result<Vec<f64>, ResponseError> {
+    fn deconvolve(&mut self, data: &mut [f64], mult: &[Complex64]) -> Result<(), ResponseError> {
         let npts = data.len();
         let nfft = npts2nfft(npts);
         if mult.len() != nfft / 2 + 1 {
@@ -368,11 +377,11 @@ impl ResponseRemover {
         inv.process(&mut spec, &mut buf)
             .map_err(|e| ResponseError::new(format!("inverse fft: {e}")))?;
         let norm = 1.0 / nfft as f64;
-        let out = buf[..npts].iter().map(|v| v * norm).collect();
+        data.iter_mut().zip(&buf[..npts]).for_each(|(d, v)| *d = v * norm);
         // Kept for the next trace: no fresh pages to fault in.
         self.buf = buf;
         self.spec = spec;
-        Ok(out)
+        Ok(())
     }
 
     /// Demean and SAC cosine taper, as `remove_response` does before the FFT.
