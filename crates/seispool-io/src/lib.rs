@@ -8,4 +8,6 @@ pub mod sac;
 pub mod sds;
 
 pub use error::{FormatError, IoError};
-pub use format::{Format, ReadOptions, ReadResult, SNIFF_BYTES, WriteSpec, detect, detect_file, encode, read, write};
+pub use format::{
+    Format, ReadOptions, ReadResult, SNIFF_BYTES, WriteSpec, detect, detect_file, encode, read, read_in_pool, write,
+};
