@@ -1,6 +1,7 @@
 //! The table-driven Steim kernel (`decode_steim_into`) against the reference decoder (`decode_steim1`,
 //! `decode_steim2`) on fuzzed frames and on encoded signals, and the parallel record decode against the
 //! serial one: both must be bit-identical, errors included.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 
