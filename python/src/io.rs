@@ -100,8 +100,9 @@ fn read<'py>(
     let opts = read_options(format, starttime, endtime, select, headonly)?;
     let (stream, warnings) = py.detach(|| -> PyResult<(Stream, Vec<String>)> {
         let files = input_files(&paths, opts.starttime, opts.endtime)?;
-        let pool = pool_for(jobs, files.len())?;
-        let parts: Vec<_> = pool.install(|| files.par_iter().map(|f| seispool_io::read(f, &opts)).collect());
+        // All `jobs` threads even for one file: the records of a large file decode in parallel on them.
+        let pool = pool_for(jobs, usize::MAX)?;
+        let parts: Vec<_> = pool.install(|| files.par_iter().map(|f| seispool_io::read_in_pool(f, &opts)).collect());
         drop(pool);
         let mut stream = Stream::default();
         let mut warnings = Vec::new();

@@ -159,7 +159,7 @@ impl<'a> Joiner<'a> {
         });
     }
 
-    /// The traces: one buffer per trace, every record decoded into its slice (in parallel on the current
+    /// The traces: one buffer per trace, every record decoded into its part of it (in parallel on the current
     /// rayon pool when `parallel` and the work is large enough). Returns the decoders' warnings in record
     /// order, or the error of the first record (in file order) that fails to decode.
     pub fn into_traces(self, label: &Path, headonly: bool, parallel: bool) -> Result<(Stream, Vec<String>), IoError> {
@@ -171,7 +171,7 @@ impl<'a> Joiner<'a> {
         }
         let mut buffers: Vec<Option<Samples>> = segments
             .iter()
-            .map(|(_, s)| s.sample_type.map(|t| zeroed(t, s.samplecnt)))
+            .map(|(_, s)| s.sample_type.map(Samples::empty))
             .collect();
         let jobs = segments.iter_mut().map(|(_, s)| std::mem::take(&mut s.jobs));
         let warnings = decode_into_buffers(label, jobs.zip(buffers.iter_mut()).collect(), parallel)?;
@@ -189,15 +189,5 @@ impl<'a> Joiner<'a> {
             traces.push(tr);
         }
         Ok((Stream::new(traces), warnings))
-    }
-}
-
-/// A buffer of `n` zero samples (calloc'd: pages are only touched when the decoder writes them).
-fn zeroed(t: SampleType, n: usize) -> Samples {
-    match t {
-        SampleType::I32 => Samples::I32(vec![0; n]),
-        SampleType::F32 => Samples::F32(vec![0.0; n]),
-        SampleType::F64 => Samples::F64(vec![0.0; n]),
-        SampleType::Text => Samples::Text(vec![0; n]),
     }
 }

@@ -1,10 +1,15 @@
 //! Table-driven Steim-1/Steim-2 decoding straight into a caller's slice (the reader's final buffer).
 //!
 //! Each 32-bit word's control nibble (and, for Steim-2, its two-bit `dnib`) picks one row of a small table:
-//! how many differences the word holds, their width and the shift of the first. Every row is decoded the
-//! same way, without a branch per layout: all 7 (Steim-2) or 4 (Steim-1) lanes are extracted with
-//! wrapping shifts into a frame-local scratch array and the count decides how many are kept. The
-//! integration then runs once over the frame's differences, writing the output slice.
+//! how many differences the word holds and, per lane, the shifts that sign-extend each one. Every row is
+//! decoded the same way, without a branch per layout: all 8 lanes are extracted (left shift by the lane's
+//! amount, arithmetic right shift by 32 − width) into a frame-local scratch array and the count decides
+//! how many are kept. The frame's differences are then integrated in place and handed to the output
+//! (a slice of the trace buffer, or a `Vec` with reserved capacity, which spares zero-filling it).
+//!
+//! The 8-lane extraction is what AVX2's per-lane shifts (`vpsllvd`/`vpsravd`) do in one instruction each,
+//! so the same code is also compiled with AVX2 enabled and chosen at run time when the CPU has it
+//! ([`std::is_x86_feature_detected`]); elsewhere the portable build runs (scalar shifts).
 //!
 //! The result is bit-identical to [`super::decode`]'s reference decoder (`decode_steim1`/`decode_steim2`),
 //! which stays the definition of the semantics: a frame holding an invalid `dnib`, and little-endian
@@ -22,37 +27,38 @@ const SCRATCH: usize = 15 * 7 + 8;
 /// One layout of differences in a word.
 #[derive(Clone, Copy)]
 struct Row {
+    /// Left shift of each lane, bringing its difference to the top of the word (`< 32`).
+    left: [u32; 8],
+    /// Arithmetic right shift that sign-extends a difference: 32 − its width.
+    right: u32,
     /// Differences in the word.
-    count: u8,
-    /// Width of each difference in bits (1..=32).
-    bits: u8,
-    /// Left shift that brings the first difference to the top of the word.
-    base: u8,
+    count: u32,
     /// The (nibble, dnib) pair is invalid.
     invalid: bool,
 }
 
-const fn row(count: u8, bits: u8) -> Row {
+const fn row(count: u32, bits: u32) -> Row {
+    let mut left = [0u32; 8];
+    let mut k = 0;
+    while k < 8 {
+        left[k] = (32 - count * bits + bits * k as u32) % 32;
+        k += 1;
+    }
     Row {
+        left,
+        right: 32 - bits,
         count,
-        bits,
-        base: 32 - count * bits,
         invalid: false,
     }
 }
 
 const NONE: Row = Row {
+    left: [0; 8],
+    right: 0,
     count: 0,
-    bits: 32,
-    base: 0,
     invalid: false,
 };
-const BAD: Row = Row {
-    count: 0,
-    bits: 32,
-    base: 0,
-    invalid: true,
-};
+const BAD: Row = Row { invalid: true, ..NONE };
 
 /// Steim-1 rows, indexed by `nibble << 2 | dnib` (Steim-1 ignores dnib).
 const STEIM1: [Row; 16] = {
@@ -96,6 +102,48 @@ pub enum SteimIntoError {
     Short(usize),
 }
 
+/// Where decoded samples go.
+trait Sink {
+    /// Appends integrated samples.
+    fn put(&mut self, s: &[i32]);
+    /// Replaces everything put so far with the reference decoder's `samples`.
+    fn replace(&mut self, samples: &[i32]);
+}
+
+/// Fills a slice from its start.
+struct SliceSink<'a> {
+    out: &'a mut [i32],
+    n: usize,
+}
+
+impl Sink for SliceSink<'_> {
+    #[inline(always)]
+    fn put(&mut self, s: &[i32]) {
+        self.out[self.n..self.n + s.len()].copy_from_slice(s);
+        self.n += s.len();
+    }
+    fn replace(&mut self, samples: &[i32]) {
+        self.out[..samples.len()].copy_from_slice(samples);
+    }
+}
+
+/// Appends to a `Vec` (within its reserved capacity when the caller reserved it: no zero-filling).
+struct VecSink<'a> {
+    out: &'a mut Vec<i32>,
+    base: usize,
+}
+
+impl Sink for VecSink<'_> {
+    #[inline(always)]
+    fn put(&mut self, s: &[i32]) {
+        self.out.extend_from_slice(s);
+    }
+    fn replace(&mut self, samples: &[i32]) {
+        self.out.truncate(self.base);
+        self.out.extend_from_slice(samples);
+    }
+}
+
 /// Decodes Steim-1 or Steim-2 `frames` into all of `out` (`out.len()` is the record's sample count).
 /// Returns the integrity check, or where the frames are invalid or too few.
 pub fn decode_steim_into(
@@ -104,32 +152,57 @@ pub fn decode_steim_into(
     big_endian: bool,
     out: &mut [i32],
 ) -> Result<SteimCheck, SteimIntoError> {
+    let want = out.len();
+    dispatch(encoding, frames, want, big_endian, &mut SliceSink { out, n: 0 })
+}
+
+/// Decodes `nsamples` Steim-1 or Steim-2 samples of `frames`, appended to `out`; on error `out` is left
+/// with some of them appended.
+pub fn decode_steim_append(
+    encoding: DataEncoding,
+    frames: &[u8],
+    nsamples: usize,
+    big_endian: bool,
+    out: &mut Vec<i32>,
+) -> Result<SteimCheck, SteimIntoError> {
+    let base = out.len();
+    dispatch(encoding, frames, nsamples, big_endian, &mut VecSink { out, base })
+}
+
+fn dispatch<S: Sink>(
+    encoding: DataEncoding,
+    frames: &[u8],
+    want: usize,
+    big_endian: bool,
+    sink: &mut S,
+) -> Result<SteimCheck, SteimIntoError> {
     match (encoding, big_endian) {
-        (DataEncoding::Steim2, true) => table::<true, 2>(frames, out),
-        (DataEncoding::Steim2, false) => table::<false, 2>(frames, out),
-        (DataEncoding::Steim1, true) => table::<true, 1>(frames, out),
-        _ => reference(encoding, frames, big_endian, out),
+        (DataEncoding::Steim2, true) => kernel::<true, 2, S>(frames, want, sink),
+        (DataEncoding::Steim2, false) => kernel::<false, 2, S>(frames, want, sink),
+        (DataEncoding::Steim1, true) => kernel::<true, 1, S>(frames, want, sink),
+        _ => reference(encoding, frames, want, big_endian, sink),
     }
 }
 
-/// The reference decoder, copied into `out`.
-fn reference(
+/// The reference decoder, its samples handed to `sink`.
+fn reference<S: Sink>(
     encoding: DataEncoding,
     frames: &[u8],
+    want: usize,
     big_endian: bool,
-    out: &mut [i32],
+    sink: &mut S,
 ) -> Result<SteimCheck, SteimIntoError> {
     let mut v = Vec::new();
     let check = if encoding == DataEncoding::Steim1 {
-        decode_steim1(frames, out.len(), big_endian, &mut v)
+        decode_steim1(frames, want, big_endian, &mut v)
     } else {
-        decode_steim2(frames, out.len(), big_endian, &mut v)
+        decode_steim2(frames, want, big_endian, &mut v)
     }
     .map_err(SteimIntoError::Steim)?;
-    if v.len() != out.len() {
+    if v.len() != want {
         return Err(SteimIntoError::Short(v.len()));
     }
-    out.copy_from_slice(&v);
+    sink.replace(&v);
     Ok(check)
 }
 
@@ -146,9 +219,12 @@ fn word<const BE: bool>(b: &[u8]) -> u32 {
 /// Unpacks the differences of words `first..16` of one frame into `d`; returns how many, and whether a
 /// word was invalid.
 #[inline(always)]
-fn unpack_frame<const BE: bool, const V: u8>(frame: &[u8], first: usize, d: &mut [i32; SCRATCH]) -> (usize, bool) {
+fn unpack_frame<const BE: bool, const V: u8>(
+    frame: &[u8; FRAME],
+    first: usize,
+    d: &mut [i32; SCRATCH],
+) -> (usize, bool) {
     let rows = if V == 1 { &STEIM1 } else { &STEIM2 };
-    let lanes = if V == 1 { 4 } else { 7 };
     let nibbles = word::<BE>(&frame[..4]);
     let mut m = 0usize;
     let mut bad = false;
@@ -156,43 +232,39 @@ fn unpack_frame<const BE: bool, const V: u8>(frame: &[u8], first: usize, d: &mut
         let raw = &frame[4 * widx..4 * widx + 4];
         let w = word::<BE>(raw);
         let nibble = (nibbles >> (30 - 2 * widx)) & 3;
-        let r = rows[((nibble << 2) | (w >> 30)) as usize];
+        let r = &rows[((nibble << 2) | (w >> 30)) as usize];
         bad |= r.invalid;
         // 8-bit differences are in memory order whatever the byte order.
-        let x = if nibble == 1 {
-            u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]])
-        } else {
-            w
-        };
-        let (bits, base) = (u32::from(r.bits), u32::from(r.base));
-        let dst = &mut d[m..m + lanes];
-        for (k, slot) in dst.iter_mut().enumerate() {
-            *slot = (x.wrapping_shl(base + bits * k as u32) as i32).wrapping_shr(32 - bits);
+        let x = if nibble == 1 { word::<true>(raw) } else { w };
+        if let Some(lanes) = d[m.min(SCRATCH - 8)..].first_chunk_mut::<8>() {
+            for (slot, &l) in lanes.iter_mut().zip(&r.left) {
+                *slot = (x.wrapping_shl(l) as i32).wrapping_shr(r.right);
+            }
         }
-        m += usize::from(r.count);
+        m += r.count as usize;
     }
     (m, bad)
 }
 
-fn table<const BE: bool, const V: u8>(frames: &[u8], out: &mut [i32]) -> Result<SteimCheck, SteimIntoError> {
-    let want = out.len();
+/// Decodes frames until `want` samples are out (see the module doc).
+#[inline(always)]
+fn frames_into<const BE: bool, const V: u8, S: Sink>(
+    frames: &[u8],
+    want: usize,
+    sink: &mut S,
+) -> Result<SteimCheck, Option<usize>> {
     let mut d = [0i32; SCRATCH];
     let mut n = 0usize;
     let mut acc = 0i32;
     let mut xn = 0i32;
-    for (f, frame) in frames.chunks_exact(FRAME).enumerate() {
+    for (f, frame) in frames.as_chunks::<FRAME>().0.iter().enumerate() {
         if n >= want {
             break;
         }
         let first = if f == 0 { 3 } else { 1 };
         let (m, bad) = unpack_frame::<BE, V>(frame, first, &mut d);
         if bad {
-            let encoding = if V == 1 {
-                DataEncoding::Steim1
-            } else {
-                DataEncoding::Steim2
-            };
-            return reference(encoding, frames, BE, out);
+            return Err(None);
         }
         if f == 0 {
             acc = word::<BE>(&frame[4..8]) as i32;
@@ -203,17 +275,68 @@ fn table<const BE: bool, const V: u8>(frames: &[u8], out: &mut [i32]) -> Result<
             d[0] = 0;
         }
         let take = m.min(want - n);
-        for (o, &di) in out[n..n + take].iter_mut().zip(&d[..take]) {
-            acc = acc.wrapping_add(di);
-            *o = acc;
+        for v in &mut d[..take] {
+            acc = acc.wrapping_add(*v);
+            *v = acc;
         }
+        sink.put(&d[..take]);
         n += take;
     }
     if n < want {
-        return Err(SteimIntoError::Short(n));
+        return Err(Some(n));
     }
     Ok(SteimCheck {
         xn,
-        last: out.last().copied(),
+        last: (want > 0).then_some(acc),
     })
+}
+
+/// The AVX2 build of [`frames_into`] (same code; the compiler turns the 8-lane shifts into vector ones).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn frames_into_avx2<const BE: bool, const V: u8, S: Sink>(
+    frames: &[u8],
+    want: usize,
+    sink: &mut S,
+) -> Result<SteimCheck, Option<usize>> {
+    frames_into::<BE, V, S>(frames, want, sink)
+}
+
+/// Runs the AVX2 build when the CPU has AVX2, the portable one otherwise.
+#[inline(always)]
+fn frames_best<const BE: bool, const V: u8, S: Sink>(
+    frames: &[u8],
+    want: usize,
+    sink: &mut S,
+) -> Result<SteimCheck, Option<usize>> {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // The one unsafe call of the crate: `frames_avx2` only needs AVX2, which was just detected; it
+        // is otherwise safe code (no pointers, every access bounds-checked).
+        #[allow(unsafe_code)]
+        // SAFETY: the CPU supports AVX2 (checked above), the only requirement of the target feature.
+        return unsafe { frames_into_avx2::<BE, V, S>(frames, want, sink) };
+    }
+    frames_into::<BE, V, S>(frames, want, sink)
+}
+
+fn kernel<const BE: bool, const V: u8, S: Sink>(
+    frames: &[u8],
+    want: usize,
+    sink: &mut S,
+) -> Result<SteimCheck, SteimIntoError> {
+    match frames_best::<BE, V, S>(frames, want, sink) {
+        Ok(check) => Ok(check),
+        Err(Some(n)) => Err(SteimIntoError::Short(n)),
+        // An invalid word: the reference decides whether it counts (it may lie past the last sample) and
+        // where it is.
+        Err(None) => {
+            let encoding = if V == 1 {
+                DataEncoding::Steim1
+            } else {
+                DataEncoding::Steim2
+            };
+            reference(encoding, frames, want, BE, sink)
+        }
+    }
 }
