@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use seispool_core::{Stream, Time};
 use seispool_io::mseed::DataEncoding;
 use seispool_io::{Format, ReadOptions, WriteSpec};
-use seispool_pipeline::process::{ProcessSpec, coerce_samples, list_inputs, process_unit};
+use seispool_pipeline::process::{ProcessSpec, coerce_samples, list_inputs_matching, process_unit};
 use seispool_pipeline::runner::{
     JoinedPool, RunConfig, RunError, Unit, build_joined_pool, check_out_dir, effective_jobs, run,
 };
@@ -70,9 +70,10 @@ fn read_options(
 }
 
 /// The files under `paths` (`list_inputs` leaves out the runner's own `OUT/.seispool/` bookkeeping, so
-/// an output directory of `process` can be read back as a whole).
-fn input_files(paths: &[PathBuf], starttime: Option<Time>, endtime: Option<Time>) -> PyResult<Vec<PathBuf>> {
-    let files = list_inputs(paths, starttime, endtime).map_err(io_err)?;
+/// an output directory of `process` can be read back as a whole; SDS day files whose names cannot match
+/// the window or `select` are not opened).
+fn input_files(paths: &[PathBuf], opts: &ReadOptions) -> PyResult<Vec<PathBuf>> {
+    let files = list_inputs_matching(paths, opts.starttime, opts.endtime, opts.select.as_deref()).map_err(io_err)?;
     Ok(files.into_iter().map(|f| f.path).collect())
 }
 
@@ -99,7 +100,7 @@ fn read<'py>(
 ) -> PyResult<(Vec<Bound<'py, PyTuple>>, Vec<String>)> {
     let opts = read_options(format, starttime, endtime, select, headonly)?;
     let (stream, warnings) = py.detach(|| -> PyResult<(Stream, Vec<String>)> {
-        let files = input_files(&paths, opts.starttime, opts.endtime)?;
+        let files = input_files(&paths, &opts)?;
         // All `jobs` threads even for one file: the records of a large file decode in parallel on them.
         let pool = pool_for(jobs, usize::MAX)?;
         let parts: Vec<_> = pool.install(|| files.par_iter().map(|f| seispool_io::read_in_pool(f, &opts)).collect());
@@ -285,10 +286,14 @@ fn info(
 ) -> PyResult<String> {
     let opts = read_options(format, starttime, endtime, select, true)?;
     py.detach(|| {
-        let files = input_files(&paths, opts.starttime, opts.endtime)?;
+        let files = input_files(&paths, &opts)?;
         let pool = pool_for(jobs, files.len())?;
-        let infos: Vec<_> = pool.install(|| files.par_iter().map(|f| seispool_cli::file_info(f, &opts)).collect());
+        let mut infos: Vec<_> = pool.install(|| files.par_iter().map(|f| seispool_cli::file_info(f, &opts)).collect());
         drop(pool);
+        if opts.select.is_some() || opts.starttime.is_some() || opts.endtime.is_some() {
+            // As `seispool info`: files holding none of the selection are not listed.
+            infos.retain(|i| i.error.is_some() || !i.traces.is_empty());
+        }
         serde_json::to_string(&infos).map_err(|e| PyRuntimeError::new_err(e.to_string()))
     })
 }

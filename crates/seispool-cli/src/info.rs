@@ -7,7 +7,7 @@ use clap::Args;
 use rayon::prelude::*;
 use seispool_core::Stream;
 use seispool_io::{Format, ReadOptions, read};
-use seispool_pipeline::process::list_inputs;
+use seispool_pipeline::process::list_inputs_matching;
 use seispool_pipeline::runner::{build_pool, effective_jobs};
 use serde::Serialize;
 
@@ -174,7 +174,8 @@ pub fn run(args: InfoArgs) -> i32 {
         return 2;
     }
     let started = Instant::now();
-    let files = match list_inputs(&args.paths, args.selection.start, args.selection.end) {
+    let sel = &args.selection;
+    let files = match list_inputs_matching(&args.paths, sel.start, sel.end, sel.select.as_deref()) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -195,11 +196,16 @@ pub fn run(args: InfoArgs) -> i32 {
             return 2;
         }
     };
-    let infos: Vec<FileInfo> = pool.install(|| files.par_iter().map(|f| file_info(&f.path, &opts)).collect());
+    let mut infos: Vec<FileInfo> = pool.install(|| files.par_iter().map(|f| file_info(&f.path, &opts)).collect());
     drop(pool);
+    let opened = infos.len();
+    if opts.select.is_some() || opts.starttime.is_some() || opts.endtime.is_some() {
+        // Files opened because their names prove nothing, holding none of the selection: not listed.
+        infos.retain(|i| i.error.is_some() || !i.traces.is_empty());
+    }
     let failed = infos.iter().filter(|i| i.error.is_some()).count();
     let inv = Inventory {
-        opened: infos.len(),
+        opened,
         failed,
         files: infos,
         wall_seconds: started.elapsed().as_secs_f64(),

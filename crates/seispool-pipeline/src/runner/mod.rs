@@ -78,6 +78,8 @@ pub struct Summary {
     pub units: usize,
     /// Units processed and written.
     pub ok: usize,
+    /// Units processed that had nothing to write (nothing selected, or every trace empty).
+    pub empty: usize,
     /// Units that failed.
     pub failed: usize,
     /// Units skipped by `--resume`.
@@ -270,7 +272,11 @@ where
     for (unit, outcome) in units.iter().zip(outcomes) {
         match outcome {
             Outcome::Done(o) => {
-                s.ok += 1;
+                if o.bytes.is_some() {
+                    s.ok += 1;
+                } else {
+                    s.empty += 1;
+                }
                 s.samples_in += o.samples_in;
                 s.samples_out += o.samples_out;
                 s.warnings.extend(
@@ -299,9 +305,10 @@ impl Summary {
     /// Human summary: one line of counts and speed, then one line per failure.
     pub fn human(&self) -> String {
         let mut text = format!(
-            "{} units: {} ok, {} failed, {} skipped; {} samples in, {} out; {:.2} s ({:.1} Msamples/s, {} jobs)\n",
+            "{} units: {} ok, {} empty, {} failed, {} skipped; {} samples in, {} out; {:.2} s ({:.1} Msamples/s, {} jobs)\n",
             self.units,
             self.ok,
+            self.empty,
             self.failed,
             self.skipped,
             self.samples_in,
