@@ -229,15 +229,20 @@ where
             return Outcome::Skipped;
         }
         remove_stale_temps(&target);
-        let out = match work(unit) {
+        let mut out = match work(unit) {
             Ok(o) => o,
             Err(e) => return Outcome::Failed(e),
         };
-        if let Some(bytes) = &out.bytes
+        // The bytes go as soon as they are written: outcomes are kept until the end of the run, and
+        // holding every unit's output made memory grow with the archive (issue 20). `Some(empty)` still
+        // tells the summary that the unit wrote output.
+        let wrote = out.bytes.take();
+        if let Some(bytes) = &wrote
             && let Err(e) = write_atomic(&target, bytes)
         {
             return Outcome::Failed(format!("{}: cannot write output: {e}", target.display()));
         }
+        out.bytes = wrote.map(|_| Vec::new());
         if let Some(fp) = &fp {
             // A lost manifest line only means the unit is redone on resume.
             let _ = manifest.record(&rel, fp);
