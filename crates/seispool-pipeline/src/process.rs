@@ -113,7 +113,8 @@ pub fn list_inputs_matching(
     for root in inputs {
         let is_dir = std::fs::metadata(root).map_err(|e| IoError::os(root, e))?.is_dir();
         for input in discover_inputs(std::slice::from_ref(root))? {
-            if !seen.insert(input.path.clone()) {
+            // One root lists each file once; only several roots can repeat one.
+            if inputs.len() > 1 && !seen.insert(input.path.clone()) {
                 continue;
             }
             // A previous run's bookkeeping (OUT/.seispool/manifest.jsonl, temp files) is not waveform data.
