@@ -1,15 +1,23 @@
 //! seispool's data model: nanosecond [`Time`], FDSN [`ChannelId`], [`Trace`] and [`Stream`].
 
+mod fill;
 mod id;
-mod ops;
+pub mod inventory;
+mod masked;
+mod merge;
 mod pytime;
 mod stream;
 mod time;
 mod trace;
+mod trim;
 
+pub use fill::{FillValue, Number};
 pub use id::glob_match;
 pub use id::{ChannelId, IdError};
-pub use ops::{FillValue, MergeMethod, Number, StreamError};
+pub use inventory::{EpochIndex, Inventory, Response};
+pub use masked::StreamError;
+pub use merge::MergeMethod;
+pub use pytime::{utc_cmp, utc_sub};
 pub use stream::{Gap, Stream, round_away};
 pub use time::{Civil, civil_from_days, days_from_civil, is_leap_year};
 pub use time::{Time, TimeError};

@@ -10,7 +10,9 @@ mod integrate;
 mod interpolate;
 mod normalize;
 mod op_error;
+pub mod ppsd;
 mod resample;
+pub mod response;
 mod sosfilt;
 mod taper;
 mod window;
@@ -30,5 +32,7 @@ pub use interpolate::{InterpMethod, InterpolatePlan, interpolate, interpolate_ke
 pub use normalize::{abs_max_value, normalize};
 pub use op_error::OpError;
 pub use resample::{ResamplePlan, Resampler, resample_prepare};
-pub use taper::{Side, TAPER_TYPES, TaperType, cosine_taper, taper};
+/// The former name of [`TaperSide`].
+pub use taper::TaperSide as Side;
+pub use taper::{TAPER_TYPES, TaperSide, TaperType, cosine_taper, cosine_taper_fraction, taper};
 pub use window::Window;

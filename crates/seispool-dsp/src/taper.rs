@@ -70,9 +70,9 @@ impl TaperType {
     }
 }
 
-/// Which end(s) [`taper`] tapers (ObsPy's `side=`).
+/// Which end(s) [`taper`] tapers (ObsPy's `side=`); the pipeline's `taper(side=...)` uses this type too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
+pub enum TaperSide {
     /// Both ends (`"both"`, the default).
     Both,
     /// Only the start (`"left"`).
@@ -81,13 +81,13 @@ pub enum Side {
     Right,
 }
 
-impl Side {
+impl TaperSide {
     /// Parses ObsPy's `side` string (case-insensitive).
-    pub fn from_name(name: &str) -> Result<Side, OpError> {
+    pub fn from_name(name: &str) -> Result<TaperSide, OpError> {
         match name.to_lowercase().as_str() {
-            "both" => Ok(Side::Both),
-            "left" => Ok(Side::Left),
-            "right" => Ok(Side::Right),
+            "both" => Ok(TaperSide::Both),
+            "left" => Ok(TaperSide::Left),
+            "right" => Ok(TaperSide::Right),
             _ => Err(OpError::new(
                 "taper",
                 "'side' has to be one of: ['both', 'left', 'right']",
@@ -113,7 +113,7 @@ pub fn taper(
     max_percentage: Option<f64>,
     kind: &TaperType,
     max_length: Option<f64>,
-    side: Side,
+    side: TaperSide,
 ) -> Result<(), OpError> {
     let npts = data.len();
     if npts == 0 {
@@ -135,10 +135,10 @@ pub fn taper(
         TaperType::Window { window, sym } => window.samples(m, sym)?,
         TaperType::Cosine { halfcosine, sactaper } => cosine_taper(m, halfcosine, sactaper)?,
     };
-    if matches!(side, Side::Both | Side::Left) {
+    if matches!(side, TaperSide::Both | TaperSide::Left) {
         data[..wlen].iter_mut().zip(&sides[..wlen]).for_each(|(d, w)| *d *= w);
     }
-    if matches!(side, Side::Both | Side::Right) {
+    if matches!(side, TaperSide::Both | TaperSide::Right) {
         data[npts - wlen..]
             .iter_mut()
             .zip(&sides[m - wlen..])
@@ -150,8 +150,24 @@ pub fn taper(
 /// `obspy.signal.invsim.cosine_taper(npts, p=1.0, halfcosine, sactaper)` as `Trace.taper` calls it; errs
 /// where numpy cannot broadcast the flank into its slice (tiny windows with `sactaper`).
 pub fn cosine_taper(npts: usize, halfcosine: bool, sactaper: bool) -> Result<Vec<f64>, OpError> {
+    cosine_taper_fraction(npts, 1.0, halfcosine, sactaper)
+}
+
+/// `obspy.signal.invsim.cosine_taper(npts, p, halfcosine, sactaper)` for a taper fraction `p` in
+/// `[0, 1]` (as `remove_response` calls it with `taper_fraction`).
+pub fn cosine_taper_fraction(npts: usize, p: f64, halfcosine: bool, sactaper: bool) -> Result<Vec<f64>, OpError> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(OpError::new(
+            "taper",
+            format!("taper fraction {p} must be between 0 and 1"),
+        ));
+    }
     let n = npts as i64;
-    let frac = n / 2;
+    let frac = if p == 0.0 || p == 1.0 {
+        (npts as f64 * p / 2.0) as i64
+    } else {
+        (npts as f64 * p / 2.0 + 0.5) as i64
+    };
     let (idx1, mut idx2, mut idx3, idx4) = (0i64, frac - 1, n - frac, n - 1);
     if sactaper {
         idx2 += 1;

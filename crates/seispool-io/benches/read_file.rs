@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use seispool_io::mseed::{
     DataEncoding, ReadOptions, RecordReader, decode_steim_into, decode_steim1, decode_steim2, read_bytes,
+    read_bytes_in_pool,
 };
 
 fn main() {
@@ -48,10 +49,6 @@ fn main() {
         }
     };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-    let par = ReadOptions {
-        parallel: true,
-        ..ReadOptions::default()
-    };
     let mut refout = Vec::with_capacity(total + 8);
     let names = [
         "reference kernel",
@@ -72,7 +69,10 @@ fn main() {
                 0 => reference(&mut refout),
                 1 => table(&mut out),
                 2 => drop(read_bytes(label, &file, &ReadOptions::default()).unwrap()),
-                _ => drop(pool.install(|| read_bytes(label, &file, &par)).unwrap()),
+                _ => drop(
+                    pool.install(|| read_bytes_in_pool(label, &file, &ReadOptions::default()))
+                        .unwrap(),
+                ),
             }
             *b = b.min(t.elapsed().as_secs_f64());
         }

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use seispool_core::{ChannelId, Samples, Stream, Time, Trace};
 use seispool_io::mseed::{
     DataEncoding, PARALLEL_MIN_SAMPLES, ReadOptions, SteimIntoError, WriteOptions, decode_steim_into, decode_steim1,
-    decode_steim2, encode_steim1, encode_steim2, read_bytes, write_to,
+    decode_steim2, encode_steim1, encode_steim2, read_bytes, read_bytes_in_pool, write_to,
 };
 
 /// What the reference gives for `nsamples` samples: the samples and the warning, or the error text.
@@ -122,11 +122,9 @@ fn parallel_record_decode_is_bit_identical_to_serial() {
     let label = Path::new("big.mseed");
     let serial = read_bytes(label, &bytes, &ReadOptions::default()).unwrap();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
-    let opts = ReadOptions {
-        parallel: true,
-        ..ReadOptions::default()
-    };
-    let parallel = pool.install(|| read_bytes(label, &bytes, &opts)).unwrap();
+    let parallel = pool
+        .install(|| read_bytes_in_pool(label, &bytes, &ReadOptions::default()))
+        .unwrap();
     assert_eq!(serial.stream.len(), 3);
     assert_eq!(parallel.stream, serial.stream);
     assert_eq!(parallel.warnings, serial.warnings);
@@ -146,12 +144,8 @@ fn parallel_decode_reports_the_first_bad_record_in_file_order() {
         .unwrap_err()
         .to_string();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
-    let opts = ReadOptions {
-        parallel: true,
-        ..ReadOptions::default()
-    };
     let parallel = pool
-        .install(|| read_bytes(label, &bytes, &opts))
+        .install(|| read_bytes_in_pool(label, &bytes, &ReadOptions::default()))
         .unwrap_err()
         .to_string();
     assert!(serial.contains("record 100 at byte 51200"), "{serial}");

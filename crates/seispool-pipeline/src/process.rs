@@ -37,6 +37,8 @@ pub struct ProcessSpec {
     pub select: Option<String>,
     /// Seconds of the neighbouring SDS day files read for context and cut away after processing.
     pub overlap: f64,
+    /// The inventory for `remove_response`/`remove_sensitivity` (shared by the workers, with its cache).
+    pub responses: Option<std::sync::Arc<crate::responses::Responses>>,
 }
 
 impl ProcessSpec {
@@ -52,6 +54,7 @@ impl ProcessSpec {
             endtime: None,
             select: None,
             overlap: 0.0,
+            responses: None,
         }
     }
 
@@ -60,7 +63,7 @@ impl ProcessSpec {
     pub fn config_text(&self) -> String {
         format!(
             "seispool {}\npipeline: {}\nformat: {:?} -> {:?}\nencoding: {:?}\nrecord_length: {}\nbig_endian: {:?}\n\
-             window: {:?} {:?}\nselect: {:?}\noverlap: {}",
+             window: {:?} {:?}\nselect: {:?}\noverlap: {}\ninventory: {}",
             env!("CARGO_PKG_VERSION"),
             self.pipeline.text,
             self.input_format,
@@ -71,7 +74,8 @@ impl ProcessSpec {
             self.starttime,
             self.endtime,
             self.select,
-            self.overlap
+            self.overlap,
+            self.responses.as_ref().map_or("none", |r| r.fingerprint())
         )
     }
 }
@@ -233,8 +237,18 @@ fn day_in_window(day: &ChannelDay, starttime: Option<Time>, endtime: Option<Time
     window_days(&day.id.channel, Time(start), Time(end), &SelectOptions::default()).contains(&(day.year, day.doy))
 }
 
-/// Reads, processes and encodes one unit.
-pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) -> Result<UnitOutput, String> {
+/// What one unit read: its data with the context, the readers' warnings, the output format (the first
+/// input's unless one is asked for), the unit's own day span when context was read, and samples read.
+struct UnitInput {
+    stream: Stream,
+    warnings: Vec<String>,
+    out_format: Option<Format>,
+    span: Option<(Time, Time)>,
+    samples_in: u64,
+}
+
+/// Reads a unit's inputs and, with `overlap`, the context around its day.
+fn read_unit(unit: &Unit, spec: &ProcessSpec) -> Result<UnitInput, String> {
     let opts = ReadOptions {
         format: spec.input_format,
         starttime: spec.starttime,
@@ -273,15 +287,29 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
             stream.traces.extend(r.stream.traces);
         }
     }
-    if spec.starttime.is_some() || spec.endtime.is_some() {
-        // ObsPy's read(starttime=, endtime=) cuts the samples (nearest_sample=True) before any processing:
-        // the pipeline must not see the rest of the records that overlap the window.
-        stream
-            .trim(spec.starttime, spec.endtime, false, true, None)
-            .map_err(|e| e.to_string())?;
-    }
+    Ok(UnitInput {
+        stream,
+        warnings,
+        out_format,
+        span,
+        samples_in,
+    })
+}
+
+/// Reads, processes and encodes one unit.
+pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) -> Result<UnitOutput, String> {
+    let UnitInput {
+        mut stream,
+        mut warnings,
+        out_format,
+        span,
+        samples_in,
+    } = read_unit(unit, spec)?;
+    // ObsPy's read(starttime=, endtime=) cuts the samples before any processing: the pipeline must not see
+    // the rest of the records that overlap the window.
+    cut_to_window(&mut stream, spec.starttime, spec.endtime).map_err(|e| e.to_string())?;
     let op_warnings = processor
-        .apply(&spec.pipeline, &mut stream)
+        .apply_with(&spec.pipeline, spec.responses.as_deref(), &mut stream)
         .map_err(|e| e.to_string())?;
     warnings.extend(op_warnings);
     if let Some((day_start, day_end)) = span {
@@ -290,11 +318,7 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
             .trim(Some(day_start), Some(Time(day_end.ns() - 1)), false, false, None)
             .map_err(|e| e.to_string())?;
     }
-    if spec.starttime.is_some() || spec.endtime.is_some() {
-        stream
-            .trim(spec.starttime, spec.endtime, false, true, None)
-            .map_err(|e| e.to_string())?;
-    }
+    cut_to_window(&mut stream, spec.starttime, spec.endtime).map_err(|e| e.to_string())?;
     let samples_out = stream.total_samples() as u64;
     let bytes = if stream.traces.iter().all(|t| t.stats.npts == 0) {
         None
@@ -324,16 +348,35 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
     })
 }
 
+/// Cuts every trace to `[starttime, endtime]` as `obspy.read(starttime=, endtime=)` does (nearest sample,
+/// no padding); the one way the time window is applied to samples. Nothing happens without a window.
+pub fn cut_to_window(
+    stream: &mut Stream,
+    starttime: Option<Time>,
+    endtime: Option<Time>,
+) -> Result<(), seispool_core::StreamError> {
+    if starttime.is_none() && endtime.is_none() {
+        return Ok(());
+    }
+    stream.trim(starttime, endtime, false, true, None)
+}
+
 /// Plans and runs `process` over `inputs` into `cfg.out` (the caller has set `cfg.config` or leaves it
 /// empty to use [`ProcessSpec::config_text`]).
 pub fn process(inputs: &[PathBuf], cfg: &RunConfig, spec: &ProcessSpec) -> Result<Summary, RunError> {
     crate::runner::check_out_dir(&cfg.out, inputs)?;
     let units = plan(inputs, spec).map_err(|e| RunError::Inputs(e.to_string()))?;
+    run_units(&units, cfg, spec)
+}
+
+/// Runs exactly `units` (e.g. one node's share of a cluster run) into `cfg.out`, with one processor per
+/// worker thread.
+pub fn run_units(units: &[Unit], cfg: &RunConfig, spec: &ProcessSpec) -> Result<Summary, RunError> {
     let mut cfg = cfg.clone();
     if cfg.config.is_empty() {
         cfg.config = spec.config_text();
     }
-    run(&units, &cfg, |unit| {
+    run(units, &cfg, |unit| {
         PROCESSOR.with(|p| process_unit(unit, spec, &mut p.borrow_mut()))
     })
 }
@@ -341,6 +384,18 @@ pub fn process(inputs: &[PathBuf], cfg: &RunConfig, spec: &ProcessSpec) -> Resul
 thread_local! {
     /// One processor (filter designs, FFT plans) per worker thread.
     static PROCESSOR: std::cell::RefCell<Processor> = std::cell::RefCell::new(Processor::new());
+}
+
+/// Writes `stream` to `path` as `spec` says; an explicit MiniSEED encoding first converts the samples to
+/// what it stores (see [`coerce_samples`]).
+pub fn write_stream(path: &Path, stream: &mut Stream, spec: &WriteSpec) -> Result<(), IoError> {
+    if let Some(enc) = spec.encoding.filter(|_| spec.format != Format::Sac) {
+        coerce_samples(stream, enc).map_err(|what| IoError::Unsupported {
+            path: path.to_path_buf(),
+            what,
+        })?;
+    }
+    seispool_io::write(path, stream, spec)
 }
 
 /// Converts samples to what an explicitly requested encoding stores: integers widen to floats, f64

@@ -24,24 +24,8 @@ use super::join::Joiner;
 use super::record::{MIN_RECLEN, RecordHeader, is_mseed2 as sniff};
 use super::records::{Record, RecordReader};
 use super::v3read::{Header3, Record3, is_mseed3};
+pub use crate::ReadOptions;
 use crate::{FormatError, IoError};
-
-/// What to read.
-#[derive(Debug, Clone, Default)]
-pub struct ReadOptions {
-    /// Headers only: traces get `npts` but no samples.
-    pub headonly: bool,
-    /// Skip records that end before this time (ObsPy's `starttime=`; samples are not trimmed).
-    pub starttime: Option<Time>,
-    /// Skip records that start after this time (ObsPy's `endtime=`).
-    pub endtime: Option<Time>,
-    /// Keep only channels whose `NET.STA.LOC.CHA` matches this glob (ObsPy's `sourcename=`).
-    pub select: Option<String>,
-    /// Decode the records of a large file in parallel on the rayon pool the call runs on (no effect
-    /// outside a pool). Off where files are already read in parallel and a waiting worker must not
-    /// pick up more work (the process runner).
-    pub parallel: bool,
-}
 
 /// The traces of one file plus what happened while reading it.
 #[derive(Debug, Clone, Default)]
@@ -62,14 +46,27 @@ pub fn is_mseed2(prefix: &[u8]) -> bool {
     sniff(prefix)
 }
 
-/// Reads a MiniSEED 2 and/or 3 file.
+/// Reads a MiniSEED 2 and/or 3 file (`opts.format` is ignored).
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> {
     let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
     read_bytes(path, &bytes, opts)
 }
 
-/// Reads MiniSEED 2/3 records from any reader (read to its end first).
-pub fn read_from<R: Read>(mut src: R, label: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> {
+/// [`read_file`], decoding the records of a large file in parallel on the rayon pool this runs on (no
+/// effect outside a pool). Not for a pool whose workers each hold a unit of work (the process runner):
+/// a worker waiting for its records may pick up another unit.
+pub fn read_file_in_pool(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> {
+    let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
+    read_bytes_in_pool(path, &bytes, opts)
+}
+
+/// Reads MiniSEED 2/3 records from any reader (read to its end first; `size` is not needed).
+pub fn read_from<R: Read>(
+    mut src: R,
+    label: &Path,
+    _size: Option<u64>,
+    opts: &ReadOptions,
+) -> Result<MseedFile, IoError> {
     let mut bytes = Vec::new();
     src.read_to_end(&mut bytes).map_err(|e| IoError::os(label, e))?;
     read_bytes(label, &bytes, opts)
@@ -77,6 +74,15 @@ pub fn read_from<R: Read>(mut src: R, label: &Path, opts: &ReadOptions) -> Resul
 
 /// Reads MiniSEED 2/3 records held in memory; `label` names them in errors.
 pub fn read_bytes(label: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<MseedFile, IoError> {
+    read_records(label, bytes, opts, false)
+}
+
+/// [`read_bytes`], decoding in parallel as [`read_file_in_pool`] does.
+pub fn read_bytes_in_pool(label: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<MseedFile, IoError> {
+    read_records(label, bytes, opts, true)
+}
+
+fn read_records(label: &Path, bytes: &[u8], opts: &ReadOptions, parallel: bool) -> Result<MseedFile, IoError> {
     let mut reader = RecordReader::new(bytes, label);
     // MiniSEED 3 records may be shorter than 128 bytes and have none of ObsPy's first-record checks.
     let starts_v3 = is_mseed3(&bytes[..bytes.len().min(15)]);
@@ -103,7 +109,7 @@ pub fn read_bytes(label: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Msee
     // A record that cannot be read or decoded ends the header pass; records before it are still decoded
     // first, so that the error reported is that of the first failing record, as when decoding in turn.
     let pending = scan(label, &mut reader, &window, opts, &mut joiner, &mut out).err();
-    let decoded = joiner.into_traces(label, opts.headonly, opts.parallel);
+    let decoded = joiner.into_traces(label, opts.headonly, parallel);
     let (stream, decode_warnings) = match (decoded, pending) {
         (Err(e), _) | (Ok(_), Some(e)) => return Err(e),
         (Ok(d), None) => d,
