@@ -1,6 +1,7 @@
 //! seispool's data model: nanosecond [`Time`], FDSN [`ChannelId`], [`Trace`] and [`Stream`].
 
 mod id;
+pub mod limits;
 mod ops;
 mod pytime;
 mod stream;

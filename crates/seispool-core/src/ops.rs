@@ -53,7 +53,7 @@ pub enum FillValue {
 pub struct StreamError(pub String);
 
 /// Largest gap/pad (in samples) we fill; ObsPy would try to allocate it.
-const MAX_FILL: usize = 1 << 31;
+const MAX_FILL: usize = crate::limits::MAX_SAMPLES;
 
 fn err<T>(msg: String) -> Result<T, StreamError> {
     Err(StreamError(msg))
