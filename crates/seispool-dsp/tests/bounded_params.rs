@@ -10,12 +10,20 @@ use seispool_dsp::{
 
 #[test]
 fn resample_to_1e9_hz_aborted_the_process_on_a_failed_allocation() {
-    let err = resample_prepare(11_947, 40.0, 1e9, true, false).unwrap_err().to_string();
-    assert!(err.starts_with("resample: resampling 11947 samples from 40 Hz to 1000000000 Hz"), "{err}");
+    let err = resample_prepare(11_947, 40.0, 1e9, true, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("resample: resampling 11947 samples from 40 Hz to 1000000000 Hz"),
+        "{err}"
+    );
     assert!(err.contains("more than the limit of 268435456 samples"), "{err}");
     // The FFT step checks the size itself too (callers may skip resample_prepare).
     let data = vec![1.0; 100];
-    let err = Resampler::new().resample(&data, 1.0, 1e12, None).unwrap_err().to_string();
+    let err = Resampler::new()
+        .resample(&data, 1.0, 1e12, None)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("more than the limit"), "{err}");
 }
 
@@ -30,12 +38,21 @@ fn resample_just_under_the_limit_is_still_planned() {
 #[test]
 fn interpolate_to_1e7_hz_aborted_the_process_on_a_failed_allocation() {
     let t0 = 1_199_145_600_000_000_000;
-    let err = interpolate_plan(t0, 40.0, 11_947, 1e7, None, None, 0.0).unwrap_err().to_string();
-    assert!(err.starts_with("interpolate: interpolating to 10000000 Hz would produce"), "{err}");
-    let err = interpolate_plan(t0, 40.0, 11_947, 1.0, None, Some(1 << 40), 0.0).unwrap_err().to_string();
+    let err = interpolate_plan(t0, 40.0, 11_947, 1e7, None, None, 0.0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("interpolate: interpolating to 10000000 Hz would produce"),
+        "{err}"
+    );
+    let err = interpolate_plan(t0, 40.0, 11_947, 1.0, None, Some(1 << 40), 0.0)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("1099511627776 samples"), "{err}");
     // A sane request still plans.
-    let plan = interpolate_plan(t0, 40.0, 11_947, 10.0, None, None, 0.0).unwrap().unwrap();
+    let plan = interpolate_plan(t0, 40.0, 11_947, 10.0, None, None, 0.0)
+        .unwrap()
+        .unwrap();
     assert_eq!(plan.new_npts, 2987);
 }
 
@@ -46,7 +63,10 @@ fn filter_with_1e8_corners_aborted_the_process_on_a_failed_allocation() {
         band: Band::Lowpass(0.1),
         kind: FilterKind::Butterworth,
     };
-    assert_eq!(iirfilter(&spec(100_000_000)), Err(DesignError::OrderTooLarge(100_000_000)));
+    assert_eq!(
+        iirfilter(&spec(100_000_000)),
+        Err(DesignError::OrderTooLarge(100_000_000))
+    );
     let msg = DesignError::OrderTooLarge(100_000_000).to_string();
     assert_eq!(
         msg,

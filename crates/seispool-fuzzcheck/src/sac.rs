@@ -1,0 +1,47 @@
+//! SAC binary files.
+
+use std::path::Path;
+
+use seispool_io::sac::{read_bytes, to_bytes};
+
+use crate::mseed::{same_rate, same_samples};
+use crate::{LABEL, assert_format_error};
+
+/// A SAC file: read it; an error must be a located [`seispool_io::FormatError`]; a trace read holds
+/// exactly the samples the file size allows and writes (both byte orders) and reads back identical.
+pub fn check_sac(data: &[u8]) {
+    let label = Path::new(LABEL);
+    let trace = match read_bytes(label, data, false) {
+        Ok(t) => t,
+        Err(e) => {
+            assert_format_error(&e, data.len());
+            return;
+        }
+    };
+    assert_eq!(
+        632 + 4 * trace.data.len(),
+        data.len(),
+        "npts does not match the file size"
+    );
+    let head = read_bytes(label, data, true).unwrap_or_else(|e| panic!("headers-only read failed: {e}"));
+    assert_eq!(head.stats.npts, trace.data.len(), "headers-only npts differs");
+    for big_endian in [false, true] {
+        let bytes = to_bytes(label, &trace, big_endian).unwrap_or_else(|e| panic!("writing a trace we read: {e}"));
+        let back = read_bytes(label, &bytes, false).unwrap_or_else(|e| panic!("reading back what we wrote: {e}"));
+        assert_eq!(back.stats.id, trace.stats.id, "id changed in the round trip");
+        assert_eq!(
+            back.stats.starttime, trace.stats.starttime,
+            "start time changed in the round trip"
+        );
+        assert!(
+            same_rate(back.stats.sampling_rate, trace.stats.sampling_rate),
+            "rate {} read back as {}",
+            trace.stats.sampling_rate,
+            back.stats.sampling_rate
+        );
+        assert!(
+            same_samples(&back.data, &trace.data),
+            "samples changed in the round trip"
+        );
+    }
+}
