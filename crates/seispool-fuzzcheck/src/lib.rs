@@ -26,8 +26,11 @@ pub use text::{check_pipeline, check_sds_path, check_time};
 /// The label errors must name.
 pub const LABEL: &str = "fuzz.input";
 
+/// A target's check.
+pub type Check = fn(&[u8]);
+
 /// Every target, by the name of its fuzz target and corpus directory.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("mseed", check_mseed),
     ("decoders", check_decoders),
     ("sac", check_sac),
