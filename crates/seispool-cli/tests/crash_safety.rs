@@ -115,7 +115,7 @@ fn sigkill_at_random_points_then_resume_gives_identical_output() {
     // One output directory killed again and again (each time resuming), then finished.
     let out = dir.path().join("out");
     let mut killed_running = 0;
-    for (round, delay) in kill_delays(0x5eed_15, 5).into_iter().enumerate() {
+    for (round, delay) in kill_delays(0x005e_ed15, 5).into_iter().enumerate() {
         let mut args = process_args(input, &out);
         args.push("--resume");
         let mut child = Command::new(env!("CARGO_BIN_EXE_seispool"))
