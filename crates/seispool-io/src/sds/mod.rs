@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use seispool_core::{ChannelId, Time, is_leap_year};
 
-pub use discover::{Discovery, Input, SdsFile, discover, discover_inputs};
+pub use discover::{Discovery, Input, SdsFile, discover, discover_inputs, discover_inputs_with};
 pub use select::{SelectOptions, select_paths, select_paths_with, window_days};
 
 const NS_PER_DAY: i64 = 86_400_000_000_000;

@@ -13,7 +13,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-pub use atomic::{remove_stale_temps, temp_path, write_atomic};
+pub use atomic::{check_output_name, remove_stale_temps, temp_path, write_atomic};
 pub use manifest::{Fingerprint, Manifest, fingerprint};
 pub use pool::{JoinedPool, build_joined_pool, build_pool, effective_jobs};
 
@@ -221,6 +221,9 @@ where
 
     let run_one = |unit: &Unit| -> Outcome {
         let rel = unit.output.display().to_string();
+        if let Err(e) = check_output_name(&unit.output) {
+            return Outcome::Failed(e);
+        }
         let target = cfg.out.join(&unit.output);
         let fp = fingerprint(&unit.inputs, &cfg.config);
         if cfg.resume && target.exists() && fp.as_ref().is_some_and(|fp| manifest.is_done(&rel, fp)) {
