@@ -85,6 +85,13 @@ fn walk_files(dir: &Path) -> Result<Vec<PathBuf>, IoError> {
     walk_files_with(dir, false)
 }
 
+/// A symlink (or other non-regular entry) counts when it leads to a regular file inside `root`
+/// (anywhere when `root` is `None`).
+fn linked_file_allowed(path: &Path, root: Option<&Path>) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        && root.is_none_or(|r| std::fs::canonicalize(path).is_ok_and(|t| t.starts_with(r)))
+}
+
 fn walk_files_with(dir: &Path, follow_outside: bool) -> Result<Vec<PathBuf>, IoError> {
     let root = if follow_outside {
         None
@@ -101,13 +108,7 @@ fn walk_files_with(dir: &Path, follow_outside: bool) -> Result<Vec<PathBuf>, IoE
             let kind = entry.file_type().map_err(|e| IoError::os(&path, e))?;
             if kind.is_dir() {
                 stack.push(path);
-            } else if kind.is_file() {
-                files.push(path);
-            } else if std::fs::metadata(&path).is_ok_and(|m| m.is_file())
-                && root
-                    .as_ref()
-                    .is_none_or(|r| std::fs::canonicalize(&path).is_ok_and(|t| t.starts_with(r)))
-            {
+            } else if kind.is_file() || linked_file_allowed(&path, root.as_deref()) {
                 files.push(path);
             }
         }
