@@ -12,6 +12,7 @@ __all__ = [
     "IoError",
     "PipelineError",
     "SeispoolError",
+    "_panic_for_tests",
     "apply",
     "check_pipeline",
     "cli_main",
