@@ -75,7 +75,11 @@ fn round_trip(trace: &Trace) {
     };
     // MiniSEED 2 pads codes with spaces, so a code with edge spaces (read as ObsPy reads it, e.g.
     // "BJI " from "BJI \xe0") comes back trimmed: compare the codes without edge whitespace.
-    assert_eq!(padded_id(&t.stats.id), padded_id(&trace.stats.id), "id changed in the round trip");
+    assert_eq!(
+        padded_id(&t.stats.id),
+        padded_id(&trace.stats.id),
+        "id changed in the round trip"
+    );
     assert_eq!(
         t.stats.starttime, trace.stats.starttime,
         "start time changed in the round trip"
