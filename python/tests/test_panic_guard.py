@@ -46,3 +46,18 @@ def test_every_extension_function_is_guarded():
     assert "read" in names and "process" in names
     for n in names:
         assert getattr(getattr(_seispool, n), "__seispool_guarded__", False), n
+
+
+def test_absurd_op_parameters_raise_before_allocating():
+    """resample(1e9) on a small trace once aborted the interpreter on a failed allocation."""
+    import os
+
+    import obspy
+
+    path = os.path.join(os.path.dirname(obspy.__file__), "io", "mseed", "tests", "data", "test.mseed")
+    st = seispool.read(path)
+    with pytest.raises(seispool.PipelineError, match="more than the limit of 268435456 samples"):
+        st.copy().resample(1e9)
+    with pytest.raises(seispool.PipelineError, match="above the supported maximum of 1000"):
+        st.copy().filter("lowpass", freq=1.0, corners=100_000_000)
+    assert len(st.copy().resample(20.0)[0].data) > 0
