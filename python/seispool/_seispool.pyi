@@ -92,6 +92,20 @@ def info(
     jobs: int | None = None,
 ) -> str: ...
 def plan(
-    inputs: Sequence[_Path], out: _Path, starttime: int | None = None, endtime: int | None = None, overlap: float = 0.0
+    inputs: Sequence[_Path],
+    out: _Path,
+    starttime: int | None = None,
+    endtime: int | None = None,
+    overlap: float = 0.0,
+    pipeline: str | None = None,
+    jobs: int | None = None,
+    resume: bool = False,
+    format: str | None = None,
+    input_format: str | None = None,
+    encoding: str | None = None,
+    record_length: int | None = None,
+    big_endian: bool | None = None,
+    select: str | None = None,
 ) -> list[_UnitRow]: ...
+def merge_summaries(parts: str, out: str, wall_seconds: float, jobs: int) -> str: ...
 def _panic_for_tests(message: str) -> None: ...

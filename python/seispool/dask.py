@@ -27,9 +27,6 @@ from seispool import _seispool
 from seispool._time import TimeLike, to_ns
 from seispool.core import PathLike, _big_endian
 
-_COUNTS = ("units", "ok", "failed", "skipped", "samples_in", "samples_out")
-
-
 def _run_unit(unit: tuple[list[str], list[str], str], out: str, pipeline: str, inputs: list[str], options: dict[str, Any]) -> dict[str, Any]:
     """One task: run one unit with the Rust runner on this worker."""
     text = _seispool.process(inputs, out, pipeline, units=[unit], **options)
@@ -39,13 +36,7 @@ def _run_unit(unit: tuple[list[str], list[str], str], out: str, pipeline: str, i
 
 def merge_summaries(parts: list[dict[str, Any]], out: str, wall_seconds: float, jobs: int) -> dict[str, Any]:
     """One summary from per-unit summaries (counts summed, failures and warnings in unit order)."""
-    total: dict[str, Any] = {k: sum(p[k] for p in parts) for k in _COUNTS}
-    total["out"] = out
-    total["jobs"] = jobs
-    total["wall_seconds"] = wall_seconds
-    total["msamples_per_s"] = total["samples_in"] / max(wall_seconds, 1e-9) / 1e6
-    total["failures"] = [f for p in parts for f in p["failures"]]
-    total["warnings"] = [w for p in parts for w in p["warnings"]]
+    total: dict[str, Any] = json.loads(_seispool.merge_summaries(json.dumps(parts), out, wall_seconds, jobs))
     return total
 
 
@@ -83,14 +74,8 @@ def process(
     started = time.perf_counter()
     paths = [os.fspath(inputs)] if isinstance(inputs, (str, os.PathLike)) else [os.fspath(p) for p in inputs]
     out_s = os.fspath(out)
-    _seispool.check_pipeline(pipeline)  # fail here, not once per task
     start_ns = None if starttime is None else to_ns(starttime)
     end_ns = None if endtime is None else to_ns(endtime)
-    units = [
-        ([os.fspath(p) for p in i], [os.fspath(p) for p in c], os.fspath(o))
-        for i, c, o in _seispool.plan(paths, out_s, starttime=start_ns, endtime=end_ns, overlap=overlap)
-    ]
-    run = uuid.uuid4().hex[:12]  # task keys unique per call: Dask would hand back a previous call's results
     options = {
         "jobs": jobs,
         "resume": resume,
@@ -104,6 +89,12 @@ def process(
         "select": select,
         "overlap": overlap,
     }
+    # Every option is checked here as in a local run (not once per task), then the same plan is made.
+    units = [
+        ([os.fspath(p) for p in i], [os.fspath(p) for p in c], os.fspath(o))
+        for i, c, o in _seispool.plan(paths, out_s, pipeline=pipeline, **options)
+    ]
+    run = uuid.uuid4().hex[:12]  # task keys unique per call: Dask would hand back a previous call's results
     own = None
     if client is None:
         try:

@@ -37,6 +37,36 @@ pub fn io_err(e: seispool_io::IoError) -> PyErr {
     }
 }
 
+/// Maps an option the library refused: `PipelineError` for the pipeline, `IoError` for missing inputs,
+/// `SeispoolError` for an output directory overlapping an input, `ValueError` for any other value. The
+/// message names options by their neutral names, which are this package's keyword names.
+pub fn job_err(e: seispool_pipeline::JobError) -> PyErr {
+    use seispool_pipeline::Opt;
+    let msg = e.to_string();
+    match e.option {
+        Opt::Pipeline => PipelineError::new_err(msg),
+        Opt::Inputs => IoError::new_err(msg),
+        Opt::Out => SeispoolError::new_err(msg),
+        _ => pyo3::exceptions::PyValueError::new_err(msg),
+    }
+}
+
+/// Maps a failed read: the file's error, or `SeispoolError`.
+pub fn read_err(e: seispool_pipeline::job::ReadError) -> PyErr {
+    match e {
+        seispool_pipeline::job::ReadError::Io(e) => io_err(e),
+        other => SeispoolError::new_err(other.to_string()),
+    }
+}
+
+/// Maps a run that could not start: inputs that cannot be listed are `IoError`, the rest `SeispoolError`.
+pub fn run_err(e: seispool_pipeline::runner::RunError) -> PyErr {
+    match e {
+        seispool_pipeline::runner::RunError::Inputs(m) => IoError::new_err(m),
+        other => SeispoolError::new_err(other.to_string()),
+    }
+}
+
 /// Maps a pipeline parse/apply error to `PipelineError`.
 pub fn pipeline_err(e: impl std::fmt::Display) -> PyErr {
     PipelineError::new_err(e.to_string())

@@ -1,61 +1,41 @@
-//! Arguments shared by the commands that read waveform files.
-
-use std::path::PathBuf;
+//! Arguments shared by the commands that read waveform files, and the flag names of the library's options.
+//! The values are passed to the library as given: it checks them (`seispool_pipeline::job`).
 
 use clap::Args;
 use seispool_core::Time;
-use seispool_io::mseed::DataEncoding;
-use seispool_io::{Format, WriteSpec};
+use seispool_pipeline::{JobError, Opt};
 
 /// Which data to read.
 #[derive(Args, Debug, Clone, Default)]
 pub struct Selection {
-    /// Input format (default: detected per file).
-    #[arg(long = "input-format", value_name = "FORMAT", value_parser = parse_format)]
-    pub input_format: Option<Format>,
+    /// Input format: mseed2, mseed3 or sac (default: detected per file).
+    #[arg(long = "input-format", value_name = "FORMAT")]
+    pub input_format: Option<String>,
     /// Only data from this time on (ISO-8601, e.g. 2024-01-01T06:00:00).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub start: Option<Time>,
     /// Only data up to this time (ISO-8601).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub end: Option<Time>,
-    /// Only channels whose NET.STA.LOC.CHA matches this glob (`*`, `?`, `[...]`), e.g. 'IU.ANMO.*.BH?'.
+    /// Only channels whose NET.STA.LOC.CHA matches this glob (`*`, `?`, `[...]`; `*` also spans dots),
+    /// e.g. 'IU.ANMO.*.BH?' or '*.HHZ'.
     #[arg(long, value_name = "GLOB")]
     pub select: Option<String>,
-}
-
-impl Selection {
-    /// Refuses an empty window.
-    pub fn check(&self) -> Result<(), String> {
-        if let (Some(s), Some(e)) = (self.start, self.end)
-            && e < s
-        {
-            return Err(format!("--end {e} is before --start {s}"));
-        }
-        if let Some(g) = &self.select
-            && g.split('.').count() != 4
-        {
-            return Err(format!(
-                "--select '{g}' is not a NET.STA.LOC.CHA pattern (four dot-separated parts)"
-            ));
-        }
-        Ok(())
-    }
 }
 
 /// How to write outputs.
 #[derive(Args, Debug, Clone)]
 pub struct Output {
-    /// Output format (default: the input's format).
-    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
-    pub format: Option<Format>,
+    /// Output format: mseed2, mseed3 or sac (default: the input's format).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
     /// MiniSEED data encoding: INT16, INT32, FLOAT32, FLOAT64, STEIM1, STEIM2, ASCII
     /// (default: the input's encoding when it can hold the result, else FLOAT64 for processed data).
-    #[arg(long, value_name = "ENCODING", value_parser = parse_encoding)]
-    pub encoding: Option<DataEncoding>,
-    /// MiniSEED record length in bytes (power of two, 256..65536).
-    #[arg(long = "record-length", value_name = "BYTES", default_value_t = 4096)]
-    pub record_length: usize,
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+    /// MiniSEED record length in bytes (power of two, 128..65536; default 4096).
+    #[arg(long = "record-length", value_name = "BYTES")]
+    pub record_length: Option<usize>,
     /// Write little-endian MiniSEED 2 / SAC (default: as ObsPy writes them, MiniSEED 2 big-endian, SAC
     /// little-endian; MiniSEED 3 is little-endian by definition).
     #[arg(long = "little-endian", conflicts_with = "big_endian")]
@@ -66,28 +46,6 @@ pub struct Output {
 }
 
 impl Output {
-    /// The write spec (its format and byte order are placeholders: per unit, the input's format when
-    /// `--format` is not given, and that format's default byte order unless one is asked for).
-    pub fn spec(&self) -> Result<WriteSpec, String> {
-        if !(256..=65536).contains(&self.record_length) || !self.record_length.is_power_of_two() {
-            return Err(format!(
-                "--record-length {} is not a power of two from 256 to 65536",
-                self.record_length
-            ));
-        }
-        if let Some(e) = self.encoding
-            && !e.is_writable()
-        {
-            return Err(format!("--encoding {e} can be read but not written"));
-        }
-        Ok(WriteSpec {
-            format: self.format.unwrap_or(Format::Mseed2),
-            encoding: self.encoding,
-            record_length: self.record_length,
-            big_endian: !self.little_endian,
-        })
-    }
-
     /// The byte order asked for, if any.
     pub fn byte_order(&self) -> Option<bool> {
         match (self.little_endian, self.big_endian) {
@@ -98,25 +56,38 @@ impl Output {
     }
 }
 
-/// Parses a `--format` value.
-pub fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse()
-}
-
 fn parse_time(s: &str) -> Result<Time, String> {
     Time::parse(s).map_err(|e| e.to_string())
 }
 
-fn parse_encoding(s: &str) -> Result<DataEncoding, String> {
-    s.parse::<DataEncoding>().map_err(|e| e.to_string())
+/// The command-line spelling of a library option.
+pub fn flag(option: Opt) -> String {
+    match option {
+        Opt::Inputs => "IN",
+        Opt::Out => "--out",
+        Opt::Pipeline => "--pipeline",
+        Opt::Starttime => "--start",
+        Opt::Endtime => "--end",
+        Opt::Select => "--select",
+        Opt::Overlap => "--overlap",
+        Opt::Format => "--format",
+        Opt::InputFormat => "--input-format",
+        Opt::Encoding => "--encoding",
+        Opt::RecordLength => "--record-length",
+        Opt::ByteOrder => "--big-endian/--little-endian",
+        Opt::Jobs => "--jobs",
+        Opt::Resume => "--resume",
+    }
+    .to_string()
 }
 
-/// Inputs that do not exist are a usage error (exit 2), reported before any work.
-pub fn check_inputs(inputs: &[PathBuf]) -> Result<(), String> {
-    for p in inputs {
-        if !p.exists() {
-            return Err(format!("{}: no such file or directory", p.display()));
-        }
-    }
-    Ok(())
+/// Prints a usage error (an option the library refused, in command-line words); returns exit code 2.
+pub fn usage(e: &JobError) -> i32 {
+    usage_text(&e.render(flag))
+}
+
+/// Prints `error: msg`; returns exit code 2.
+pub fn usage_text(msg: &str) -> i32 {
+    eprintln!("error: {msg}");
+    2
 }

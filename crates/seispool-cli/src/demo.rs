@@ -1,17 +1,18 @@
 //! `seispool demo`: synthesize a small SDS archive and process it with the default pipeline.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use rayon::prelude::*;
+use seispool_core::Time;
 use seispool_io::mseed::{DataEncoding, WriteOptions, write_to};
 use seispool_io::sds::ChannelDay;
-use seispool_io::{ReadOptions, read};
-use seispool_pipeline::parse_pipeline;
-use seispool_pipeline::process::{ProcessSpec, list_inputs, process};
-use seispool_pipeline::runner::{RunConfig, build_pool, effective_jobs, write_atomic};
+use seispool_pipeline::runner::{build_pool, effective_jobs, write_atomic};
 use seispool_pipeline::synth::{SynthSpec, synthesize};
+use seispool_pipeline::{JobBuilder, ReadBuilder, parse_pipeline};
 
+use crate::common::{flag, usage, usage_text};
 use crate::process::{RunArgs, report};
 
 /// The pipeline the demo runs: ObsPy's classic pre-processing of a day of broadband data.
@@ -45,19 +46,8 @@ pub struct DemoArgs {
 
 /// Runs the demo.
 pub fn run(args: DemoArgs) -> i32 {
-    let pipeline = match parse_pipeline(&args.pipeline) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
-    if !(args.sampling_rate.is_finite() && (0.1..=1000.0).contains(&args.sampling_rate)) {
-        eprintln!(
-            "error: --sampling-rate {} must be between 0.1 and 1000 Hz",
-            args.sampling_rate
-        );
-        return 2;
+    if let Err(e) = parse_pipeline(&args.pipeline) {
+        return usage_text(&e.to_string());
     }
     let archive = args.dir.join("archive");
     let processed = args.dir.join("processed");
@@ -67,6 +57,9 @@ pub fn run(args: DemoArgs) -> i32 {
         sampling_rate: args.sampling_rate,
         ..SynthSpec::default()
     };
+    if let Err(problem) = spec.check() {
+        return usage_text(&format!("--sampling-rate {} {problem}", args.sampling_rate));
+    }
     if !args.run.quiet {
         eprintln!(
             "building a synthetic SDS archive: {} stations x 3 channels x {} day(s), {} Hz, Steim2 -> {}",
@@ -77,8 +70,7 @@ pub fn run(args: DemoArgs) -> i32 {
         );
     }
     if let Err(e) = build_archive(&spec, &archive, args.run.jobs) {
-        eprintln!("error: {e}");
-        return 2;
+        return usage_text(&e);
     }
     if args.no_process {
         println!("{}", archive.display());
@@ -87,19 +79,19 @@ pub fn run(args: DemoArgs) -> i32 {
     if !args.run.quiet {
         eprintln!("processing with: {}", args.pipeline);
     }
-    let cfg = RunConfig {
-        out: processed.clone(),
+    let job = JobBuilder {
+        pipeline: Some(args.pipeline.clone()),
         jobs: args.run.jobs,
         resume: args.run.resume,
-        config: String::new(),
         progress: !args.run.quiet,
+        ..JobBuilder::new(vec![archive], processed.clone())
     };
-    let summary = match process(std::slice::from_ref(&archive), &cfg, &ProcessSpec::new(pipeline)) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
+    let summary = match job.build() {
+        Ok(job) => match job.run() {
+            Ok(s) => s,
+            Err(e) => return usage_text(&e.to_string()),
+        },
+        Err(e) => return usage(&e),
     };
     let code = report(&summary, &args.run);
     if !args.run.json {
@@ -133,49 +125,41 @@ pub fn build_archive(spec: &SynthSpec, root: &Path, jobs: Option<usize>) -> Resu
     result
 }
 
-/// `N files, M traces (ids...), first - last, rates, samples` of a directory of outputs.
+/// `N files, M traces (ids...), first - last, rates, samples` of a directory of outputs, from the same
+/// inventory as `seispool info`.
 pub fn one_line_info(dir: &Path) -> String {
-    let files = match list_inputs(&[dir.to_path_buf()], None, None) {
-        Ok(f) => f,
+    let request = ReadBuilder {
+        paths: vec![dir.to_path_buf()],
+        ..ReadBuilder::default()
+    };
+    let report = match request.build() {
+        Ok(job) => job.info().map_err(|e| e.to_string()),
+        Err(e) => Err(e.render(flag)),
+    };
+    let report = match report {
+        Ok(r) => r,
         Err(e) => return format!("info: {e}"),
     };
-    let opts = ReadOptions {
-        headonly: true,
-        ..ReadOptions::default()
-    };
-    let (mut traces, mut samples, mut failed) = (0usize, 0usize, 0usize);
-    let (mut first, mut last) = (None, None);
-    let mut rates = std::collections::BTreeSet::new();
-    let mut channels = std::collections::BTreeSet::new();
-    for f in &files {
-        match read(&f.path, &opts) {
-            Ok(r) => {
-                for t in &r.stream.traces {
-                    traces += 1;
-                    samples += t.stats.npts;
-                    channels.insert(t.id());
-                    rates.insert(format!("{}", t.stats.sampling_rate));
-                    first = first.min(Some(t.stats.starttime)).or(Some(t.stats.starttime));
-                    last = last.max(Some(t.endtime()));
-                }
-            }
-            Err(_) => failed += 1,
-        }
-    }
+    let traces: Vec<_> = report.files.iter().flat_map(|f| &f.traces).collect();
+    let channels: BTreeSet<&str> = traces.iter().map(|t| t.id.as_str()).collect();
+    let rates: BTreeSet<String> = traces.iter().map(|t| format!("{}", t.sampling_rate)).collect();
+    let samples: usize = traces.iter().map(|t| t.npts).sum();
+    let first = traces.iter().map(|t| t.starttime_ns).min();
+    let last = traces.iter().map(|t| t.endtime_ns).max();
     let span = match (first, last) {
-        (Some(a), Some(b)) => format!("{a} - {b}"),
+        (Some(a), Some(b)) => format!("{} - {}", Time(a), Time(b)),
         _ => "no data".into(),
     };
     let rates: Vec<String> = rates.into_iter().collect();
     format!(
         "info: {} files, {} channels, {} traces, {} samples, {} Hz, {span}{}",
-        files.len(),
+        report.opened,
         channels.len(),
-        traces,
+        traces.len(),
         samples,
         rates.join("/"),
-        if failed > 0 {
-            format!(", {failed} unreadable")
+        if report.failed > 0 {
+            format!(", {} unreadable", report.failed)
         } else {
             String::new()
         }

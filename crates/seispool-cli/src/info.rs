@@ -1,17 +1,12 @@
-//! `seispool info`: an inventory of waveform files from their headers (no sample decoding).
+//! `seispool info`: prints the inventory of waveform files (`seispool_pipeline::info`) from their headers.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::Args;
-use rayon::prelude::*;
-use seispool_core::Stream;
-use seispool_io::{Format, ReadOptions, read};
-use seispool_pipeline::process::list_inputs;
-use seispool_pipeline::runner::{build_pool, effective_jobs};
-use serde::Serialize;
+use seispool_pipeline::info::InfoReport;
+use seispool_pipeline::{Opt, ReadBuilder};
 
-use crate::common::{Selection, check_inputs, parse_format};
+use crate::common::{Selection, flag, usage_text};
 
 /// Arguments of `seispool info`.
 #[derive(Args, Debug)]
@@ -22,8 +17,8 @@ pub struct InfoArgs {
     #[command(flatten)]
     pub selection: Selection,
     /// Read every file as this format (same as --input-format; default: detected per file).
-    #[arg(long, value_name = "FORMAT", value_parser = parse_format, conflicts_with = "input_format")]
-    pub format: Option<Format>,
+    #[arg(long, value_name = "FORMAT", conflicts_with = "input_format")]
+    pub format: Option<String>,
     /// Worker threads (default: available cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -32,185 +27,39 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
-/// One trace of a file.
-#[derive(Serialize, Debug)]
-pub struct TraceInfo {
-    /// `NET.STA.LOC.CHA`.
-    pub id: String,
-    /// First sample (ISO-8601).
-    pub starttime: String,
-    /// Last sample (ISO-8601).
-    pub endtime: String,
-    /// First sample, ns since the epoch.
-    pub starttime_ns: i64,
-    /// Last sample, ns since the epoch.
-    pub endtime_ns: i64,
-    /// Hz.
-    pub sampling_rate: f64,
-    /// Samples.
-    pub npts: usize,
-    /// MiniSEED encoding name (None for SAC).
-    pub encoding: Option<String>,
-    /// MiniSEED record length in bytes.
-    pub record_length: Option<u32>,
-    /// MiniSEED records in this trace.
-    pub records: Option<usize>,
-}
-
-/// A gap (positive duration) or overlap (negative) between consecutive traces of a channel.
-#[derive(Serialize, Debug)]
-pub struct GapInfo {
-    /// Channel.
-    pub id: String,
-    /// "gap" or "overlap".
-    pub kind: &'static str,
-    /// Last sample before.
-    pub start: String,
-    /// First sample after.
-    pub end: String,
-    /// Seconds (negative for overlaps).
-    pub duration: f64,
-    /// Missing (or doubled, negative) samples.
-    pub samples: i64,
-}
-
-/// One file's inventory, or why it could not be read.
-#[derive(Serialize, Debug)]
-pub struct FileInfo {
-    /// The file.
-    pub path: String,
-    /// Bytes.
-    pub size: u64,
-    /// Format, when read.
-    pub format: Option<String>,
-    /// Records read (MiniSEED).
-    pub records: usize,
-    /// Traces (contiguous records joined).
-    pub traces: Vec<TraceInfo>,
-    /// Gaps and overlaps within the file.
-    pub gaps: Vec<GapInfo>,
-    /// Non-fatal findings.
-    pub warnings: Vec<String>,
-    /// The error, when the file could not be read.
-    pub error: Option<String>,
-}
-
-/// The whole inventory.
-#[derive(Serialize, Debug)]
-pub struct Inventory {
-    /// Per file, in path order.
-    pub files: Vec<FileInfo>,
-    /// Files opened.
-    pub opened: usize,
-    /// Files that failed.
-    pub failed: usize,
-    /// Wall time in seconds.
-    pub wall_seconds: f64,
-}
-
-/// Reads the headers of one file.
-pub fn file_info(path: &std::path::Path, opts: &ReadOptions) -> FileInfo {
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let mut info = FileInfo {
-        path: path.display().to_string(),
-        size,
-        format: None,
-        records: 0,
-        traces: Vec::new(),
-        gaps: Vec::new(),
-        warnings: Vec::new(),
-        error: None,
-    };
-    match read(path, opts) {
-        Ok(r) => {
-            info.format = Some(r.format.to_string());
-            info.records = r.records;
-            info.warnings = r.warnings;
-            describe(&r.stream, &mut info);
-        }
-        Err(e) => info.error = Some(e.to_string()),
-    }
-    info
-}
-
-fn describe(stream: &Stream, info: &mut FileInfo) {
-    for t in &stream.traces {
-        let m = t.stats.mseed.as_ref();
-        info.traces.push(TraceInfo {
-            id: t.id(),
-            starttime: t.stats.starttime.to_string(),
-            endtime: t.endtime().to_string(),
-            starttime_ns: t.stats.starttime.ns(),
-            endtime_ns: t.endtime().ns(),
-            sampling_rate: t.stats.sampling_rate,
-            npts: t.stats.npts,
-            encoding: m.map(|m| {
-                seispool_io::mseed::DataEncoding::from_code(m.encoding)
-                    .map_or_else(|| format!("code {}", m.encoding), |e| e.name().to_string())
-            }),
-            record_length: m.map(|m| m.record_length),
-            records: m.map(|m| m.number_of_records),
-        });
-    }
-    let mut sorted = stream.clone();
-    sorted.sort();
-    for g in sorted.get_gaps() {
-        let duration = g.end.seconds_since(g.start);
-        info.gaps.push(GapInfo {
-            id: g.id,
-            kind: if duration < 0.0 { "overlap" } else { "gap" },
-            start: g.start.to_string(),
-            end: g.end.to_string(),
-            duration,
-            samples: g.nsamples,
-        });
-    }
-}
-
 /// Runs `info`; exit 1 when a file could not be read.
 pub fn run(args: InfoArgs) -> i32 {
-    if let Err(e) = check_inputs(&args.paths).and_then(|_| args.selection.check()) {
-        eprintln!("error: {e}");
-        return 2;
-    }
-    let started = Instant::now();
-    let files = match list_inputs(&args.paths, args.selection.start, args.selection.end) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
+    // --format and --input-format are one option here.
+    let format_flag = if args.format.is_some() {
+        "--format"
+    } else {
+        "--input-format"
     };
-    let opts = ReadOptions {
+    let request = ReadBuilder {
+        paths: args.paths,
         format: args.format.or(args.selection.input_format),
         starttime: args.selection.start,
         endtime: args.selection.end,
-        select: args.selection.select.clone(),
-        headonly: true,
+        select: args.selection.select,
+        jobs: args.jobs,
     };
-    let pool = match build_pool(effective_jobs(args.jobs)) {
-        Ok(p) => p,
+    let job = match request.build() {
+        Ok(j) => j,
         Err(e) => {
-            eprintln!("error: cannot start worker threads: {e}");
-            return 2;
+            return usage_text(&e.render(|o| match o {
+                Opt::Format => format_flag.to_string(),
+                o => flag(o),
+            }));
         }
     };
-    let infos: Vec<FileInfo> = pool.install(|| files.par_iter().map(|f| file_info(&f.path, &opts)).collect());
-    drop(pool);
-    let failed = infos.iter().filter(|i| i.error.is_some()).count();
-    let inv = Inventory {
-        opened: infos.len(),
-        failed,
-        files: infos,
-        wall_seconds: started.elapsed().as_secs_f64(),
+    let inv = match job.info() {
+        Ok(i) => i,
+        Err(e) => return usage_text(&e.to_string()),
     };
     if args.json {
         match serde_json::to_string_pretty(&inv) {
             Ok(t) => println!("{t}"),
-            Err(e) => {
-                eprintln!("error: cannot encode the inventory as JSON: {e}");
-                return 2;
-            }
+            Err(e) => return usage_text(&format!("cannot encode the inventory as JSON: {e}")),
         }
     } else {
         print!("{}", human(&inv));
@@ -218,11 +67,11 @@ pub fn run(args: InfoArgs) -> i32 {
     for f in inv.files.iter().filter(|f| f.error.is_some()) {
         eprintln!("error: {}", f.error.as_deref().unwrap_or_default());
     }
-    i32::from(failed > 0)
+    i32::from(inv.failed > 0)
 }
 
 /// The human inventory: per file a header line, its traces, its gaps; a total line.
-pub fn human(inv: &Inventory) -> String {
+pub fn human(inv: &InfoReport) -> String {
     let mut s = String::new();
     for f in &inv.files {
         let Some(format) = &f.format else {

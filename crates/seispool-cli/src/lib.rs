@@ -11,7 +11,8 @@ mod doctor;
 mod info;
 mod process;
 
-pub use info::{FileInfo, GapInfo, TraceInfo, file_info};
+/// The inventory moved to `seispool_pipeline::info`; re-exported so the old paths keep working.
+pub use seispool_pipeline::info::{FileInfo, GapInfo, TraceInfo, file_info};
 
 /// Fast, fork-safe processing of seismic waveform archives with ObsPy's numerics.
 #[derive(Parser)]

@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use seispool_pipeline::process::{ProcessSpec, process};
-use seispool_pipeline::runner::{RunConfig, Summary};
-use seispool_pipeline::{Pipeline, parse_pipeline};
+use seispool_pipeline::JobBuilder;
+use seispool_pipeline::runner::Summary;
 
-use crate::common::{Output, Selection, check_inputs};
+use crate::common::{Output, Selection, usage, usage_text};
 
 /// Arguments of `seispool process`.
 #[derive(Args, Debug)]
@@ -77,87 +76,52 @@ pub struct RunArgs {
 
 /// Runs `process`.
 pub fn run_process(args: ProcessArgs) -> i32 {
-    let text = match (&args.pipeline, &args.pipeline_file) {
-        (Some(t), _) => t.clone(),
+    let text = match (args.pipeline, &args.pipeline_file) {
+        (Some(t), _) => t,
         (None, Some(f)) => match std::fs::read_to_string(f) {
             Ok(t) => t,
-            Err(e) => return usage(&format!("{}: cannot read pipeline file: {e}", f.display())),
+            Err(e) => return usage_text(&format!("{}: cannot read pipeline file: {e}", f.display())),
         },
-        (None, None) => return usage("give --pipeline or --pipeline-file"),
+        (None, None) => return usage_text("give --pipeline or --pipeline-file"),
     };
-    let pipeline = match parse_pipeline(&text) {
-        Ok(p) => p,
-        Err(e) => return usage(&e.to_string()),
-    };
-    if !(args.overlap.is_finite() && (0.0..=86_400.0).contains(&args.overlap)) {
-        return usage(&format!(
-            "--overlap {} must be between 0 and 86400 seconds",
-            args.overlap
-        ));
-    }
-    execute(
-        args.inputs,
-        args.out,
-        pipeline,
-        args.run,
-        args.selection,
-        args.output,
-        args.overlap,
-    )
+    let mut job = builder(args.inputs, args.out, &args.run, args.selection, args.output);
+    job.pipeline = Some(text);
+    job.overlap = args.overlap;
+    execute(job, &args.run)
 }
 
 /// Runs `convert`: the same runner with no ops.
 pub fn run_convert(args: ConvertArgs) -> i32 {
-    let nothing = Pipeline {
-        ops: Vec::new(),
-        text: String::new(),
-    };
-    execute(
-        args.inputs,
-        args.out,
-        nothing,
-        args.run,
-        args.selection,
-        args.output,
-        0.0,
-    )
+    let job = builder(args.inputs, args.out, &args.run, args.selection, args.output);
+    execute(job, &args.run)
 }
 
-fn execute(
-    inputs: Vec<PathBuf>,
-    out: PathBuf,
-    pipeline: Pipeline,
-    run: RunArgs,
-    selection: Selection,
-    output: Output,
-    overlap: f64,
-) -> i32 {
-    if let Err(e) = check_inputs(&inputs).and_then(|_| selection.check()) {
-        return usage(&e);
-    }
-    let write = match output.spec() {
-        Ok(w) => w,
-        Err(e) => return usage(&e),
-    };
-    let mut spec = ProcessSpec::new(pipeline);
-    spec.input_format = selection.input_format;
-    spec.output_format = output.format;
-    spec.write = write;
-    spec.big_endian = output.byte_order();
-    spec.starttime = selection.start;
-    spec.endtime = selection.end;
-    spec.select = selection.select;
-    spec.overlap = overlap;
-    let cfg = RunConfig {
-        out,
+/// The library's job options from the parsed arguments (unchecked: the library checks them).
+fn builder(inputs: Vec<PathBuf>, out: PathBuf, run: &RunArgs, selection: Selection, output: Output) -> JobBuilder {
+    JobBuilder {
+        starttime: selection.start,
+        endtime: selection.end,
+        select: selection.select,
+        input_format: selection.input_format,
+        big_endian: output.byte_order(),
+        format: output.format,
+        encoding: output.encoding,
+        record_length: output.record_length,
         jobs: run.jobs,
         resume: run.resume,
-        config: String::new(),
         progress: !run.quiet,
+        ..JobBuilder::new(inputs, out)
+    }
+}
+
+fn execute(job: JobBuilder, run: &RunArgs) -> i32 {
+    let job = match job.build() {
+        Ok(j) => j,
+        Err(e) => return usage(&e),
     };
-    match process(&inputs, &cfg, &spec) {
-        Ok(summary) => report(&summary, &run),
-        Err(e) => usage(&e.to_string()),
+    match job.run() {
+        Ok(summary) => report(&summary, run),
+        Err(e) => usage_text(&e.to_string()),
     }
 }
 
@@ -183,9 +147,4 @@ pub fn report(summary: &Summary, run: &RunArgs) -> i32 {
         }
     }
     i32::from(summary.failed > 0)
-}
-
-fn usage(msg: &str) -> i32 {
-    eprintln!("error: {msg}");
-    2
 }

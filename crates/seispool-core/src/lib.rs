@@ -1,16 +1,21 @@
 //! seispool's data model: nanosecond [`Time`], FDSN [`ChannelId`], [`Trace`] and [`Stream`].
 
+mod fill;
 mod id;
 pub mod limits;
-mod ops;
+mod masked;
+mod merge;
 mod pytime;
 mod stream;
 mod time;
 mod trace;
+mod trim;
 
+pub use fill::{FillValue, Number};
 pub use id::glob_match;
 pub use id::{ChannelId, IdError};
-pub use ops::{FillValue, MergeMethod, Number, StreamError};
+pub use masked::StreamError;
+pub use merge::MergeMethod;
 pub use stream::{Gap, Stream, round_away};
 pub use time::{Civil, civil_from_days, days_from_civil, is_leap_year};
 pub use time::{Time, TimeError};

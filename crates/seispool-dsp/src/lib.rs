@@ -30,5 +30,7 @@ pub use interpolate::{InterpMethod, InterpolatePlan, interpolate, interpolate_ke
 pub use normalize::{abs_max_value, normalize};
 pub use op_error::OpError;
 pub use resample::{ResamplePlan, Resampler, resample_prepare};
-pub use taper::{Side, TAPER_TYPES, TaperType, cosine_taper, taper};
+/// The former name of [`TaperSide`].
+pub use taper::TaperSide as Side;
+pub use taper::{TAPER_TYPES, TaperSide, TaperType, cosine_taper, taper};
 pub use window::Window;

@@ -70,9 +70,9 @@ impl TaperType {
     }
 }
 
-/// Which end(s) [`taper`] tapers (ObsPy's `side=`).
+/// Which end(s) [`taper`] tapers (ObsPy's `side=`); the pipeline's `taper(side=...)` uses this type too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
+pub enum TaperSide {
     /// Both ends (`"both"`, the default).
     Both,
     /// Only the start (`"left"`).
@@ -81,13 +81,13 @@ pub enum Side {
     Right,
 }
 
-impl Side {
+impl TaperSide {
     /// Parses ObsPy's `side` string (case-insensitive).
-    pub fn from_name(name: &str) -> Result<Side, OpError> {
+    pub fn from_name(name: &str) -> Result<TaperSide, OpError> {
         match name.to_lowercase().as_str() {
-            "both" => Ok(Side::Both),
-            "left" => Ok(Side::Left),
-            "right" => Ok(Side::Right),
+            "both" => Ok(TaperSide::Both),
+            "left" => Ok(TaperSide::Left),
+            "right" => Ok(TaperSide::Right),
             _ => Err(OpError::new(
                 "taper",
                 "'side' has to be one of: ['both', 'left', 'right']",
@@ -113,7 +113,7 @@ pub fn taper(
     max_percentage: Option<f64>,
     kind: &TaperType,
     max_length: Option<f64>,
-    side: Side,
+    side: TaperSide,
 ) -> Result<(), OpError> {
     let npts = data.len();
     if npts == 0 {
@@ -135,10 +135,10 @@ pub fn taper(
         TaperType::Window { window, sym } => window.samples(m, sym)?,
         TaperType::Cosine { halfcosine, sactaper } => cosine_taper(m, halfcosine, sactaper)?,
     };
-    if matches!(side, Side::Both | Side::Left) {
+    if matches!(side, TaperSide::Both | TaperSide::Left) {
         data[..wlen].iter_mut().zip(&sides[..wlen]).for_each(|(d, w)| *d *= w);
     }
-    if matches!(side, Side::Both | Side::Right) {
+    if matches!(side, TaperSide::Both | TaperSide::Right) {
         data[npts - wlen..]
             .iter_mut()
             .zip(&sides[m - wlen..])

@@ -42,7 +42,8 @@ fn every_corpus_file_passes_every_target() {
     }
     let mut failures = Vec::new();
     for file in &files {
-        let data = std::fs::read(file).unwrap();
+        // A corpus being minimised by a running fuzzer may lose a file meanwhile.
+        let Ok(data) = std::fs::read(file) else { continue };
         for (name, check) in TARGETS {
             if std::panic::catch_unwind(|| check(&data)).is_err() {
                 failures.push(format!("{name}: {}", file.display()));

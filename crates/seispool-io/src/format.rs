@@ -70,10 +70,10 @@ pub fn detect(prefix: &[u8], file_len: u64) -> Option<Format> {
     }
 }
 
-/// What to read.
+/// What to read: the one set of read options, for [`read`] and for the MiniSEED reader alike.
 #[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
-    /// The format; `None` detects it from the file's first bytes.
+    /// The format; `None` detects it from the file's first bytes (the MiniSEED reader ignores it).
     pub format: Option<Format>,
     /// Keep only data that ends at or after this time (whole records / traces, not cut).
     pub starttime: Option<Time>,
@@ -108,7 +108,7 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<ReadResult, IoError> {
     };
     match format {
         Format::Mseed2 | Format::Mseed3 => {
-            let file = mseed::read_file(path, &mseed_options(opts))?;
+            let file = mseed::read_file(path, opts)?;
             Ok(ReadResult {
                 format,
                 stream: file.stream,
@@ -151,15 +151,6 @@ pub fn detect_file(path: &Path) -> Result<Format, IoError> {
             ),
         ))
     })
-}
-
-fn mseed_options(opts: &ReadOptions) -> mseed::ReadOptions {
-    mseed::ReadOptions {
-        headonly: opts.headonly,
-        starttime: opts.starttime,
-        endtime: opts.endtime,
-        select: opts.select.clone(),
-    }
 }
 
 /// Whether a whole trace passes the id glob and overlaps the time window.

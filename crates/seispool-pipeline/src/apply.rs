@@ -1,14 +1,13 @@
 //! Applying a parsed [`Pipeline`] to a [`Stream`] with the semantics of the same ObsPy `Stream` method
 //! calls: each op runs on every trace in order; processing promotes samples to f64 where ObsPy does.
 
-use seispool_core::{Number as CoreNumber, Samples, Stream, Trace};
+use seispool_core::{Samples, Stream, Trace};
 use seispool_dsp::{
-    DecimateOptions, DesignCache, Detrend, FilterWarning, IirOptions, OpError, Resampler, Side, TaperType, Window,
+    DecimateOptions, DesignCache, Detrend, FilterWarning, IirOptions, OpError, Resampler, TaperType, Window,
 };
 
 use crate::ops::{
-    DetrendKind, DifferentiateMethod, FillValue, FilterSpec, IntegrateMethod, InterpMethod, MergeMethod, Number, Op,
-    Pipeline, Selection, TaperSide, TaperWindow,
+    DetrendKind, DifferentiateMethod, FilterSpec, IntegrateMethod, InterpMethod, Op, Pipeline, Selection, TaperWindow,
 };
 
 /// Per-worker state reused across traces and units: cached filter designs and FFT plans.
@@ -67,20 +66,9 @@ impl Processor {
                 fill_value,
                 interpolation_samples,
                 misalignment_threshold,
-            } => {
-                let method = match method {
-                    MergeMethod::Cleanup => seispool_core::MergeMethod::Cleanup,
-                    MergeMethod::Discard => seispool_core::MergeMethod::Discard,
-                    MergeMethod::Interpolate => seispool_core::MergeMethod::Overwrite,
-                };
-                let fill = fill_value.map(|f| match f {
-                    FillValue::Value(n) => seispool_core::FillValue::Number(core_number(n)),
-                    FillValue::Latest => seispool_core::FillValue::Latest,
-                    FillValue::Interpolate => seispool_core::FillValue::Interpolate,
-                });
-                st.merge_with_threshold(method, fill, *interpolation_samples, *misalignment_threshold)
-                    .map_err(|e| stream_err(&e))
-            }
+            } => st
+                .merge_with_threshold(*method, *fill_value, *interpolation_samples, *misalignment_threshold)
+                .map_err(|e| stream_err(&e)),
             Op::Trim {
                 starttime,
                 endtime,
@@ -92,7 +80,7 @@ impl Processor {
                 if *keep_empty_traces {
                     return Err(stream_err(&"keep_empty_traces=True is not supported"));
                 }
-                st.trim(*starttime, *endtime, *pad, *nearest_sample, fill_value.map(core_number))
+                st.trim(*starttime, *endtime, *pad, *nearest_sample, *fill_value)
                     .map_err(|e| stream_err(&e))
             }
             Op::Slice {
@@ -157,15 +145,10 @@ impl Processor {
                 side,
             } => {
                 let kind = taper_type(window).map_err(s)?;
-                let side = match side {
-                    TaperSide::Both => Side::Both,
-                    TaperSide::Left => Side::Left,
-                    TaperSide::Right => Side::Right,
-                };
                 if tr.stats.npts == 0 {
                     return Ok(());
                 }
-                seispool_dsp::taper(tr.data_f64_mut(), df, *max_percentage, &kind, *max_length, side).map_err(s)
+                seispool_dsp::taper(tr.data_f64_mut(), df, *max_percentage, &kind, *max_length, *side).map_err(s)
             }
             Op::Filter(spec) => self.filter(spec, tr, warnings),
             Op::Decimate {
@@ -310,13 +293,6 @@ impl Processor {
             return Ok(());
         }
         plan.apply(tr.data_f64_mut()).map_err(|e| e.to_string())
-    }
-}
-
-fn core_number(n: Number) -> CoreNumber {
-    match n {
-        Number::Int(i) => CoreNumber::Int(i),
-        Number::Float(f) => CoreNumber::Float(f),
     }
 }
 

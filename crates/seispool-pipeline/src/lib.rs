@@ -1,6 +1,8 @@
 //! The pipeline language (ObsPy method-call syntax), op application and the parallel runner.
 
 mod apply;
+pub mod info;
+pub mod job;
 mod lang;
 mod ops;
 pub mod process;
@@ -9,6 +11,7 @@ mod suggest;
 pub mod synth;
 
 pub use apply::{ApplyError, Processor};
+pub use job::{Job, JobBuilder, JobError, Opt, ReadBuilder, ReadJob};
 pub use lang::PipelineError;
 pub use ops::{
     DetrendKind, DifferentiateMethod, FillValue, FilterSpec, IntegrateMethod, InterpMethod, MergeMethod, Number, Op,

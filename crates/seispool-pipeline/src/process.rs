@@ -242,13 +242,9 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
             stream.traces.extend(r.stream.traces);
         }
     }
-    if spec.starttime.is_some() || spec.endtime.is_some() {
-        // ObsPy's read(starttime=, endtime=) cuts the samples (nearest_sample=True) before any processing:
-        // the pipeline must not see the rest of the records that overlap the window.
-        stream
-            .trim(spec.starttime, spec.endtime, false, true, None)
-            .map_err(|e| e.to_string())?;
-    }
+    // ObsPy's read(starttime=, endtime=) cuts the samples before any processing: the pipeline must not see
+    // the rest of the records that overlap the window.
+    cut_to_window(&mut stream, spec.starttime, spec.endtime).map_err(|e| e.to_string())?;
     let op_warnings = processor
         .apply(&spec.pipeline, &mut stream)
         .map_err(|e| e.to_string())?;
@@ -259,11 +255,7 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
             .trim(Some(day_start), Some(Time(day_end.ns() - 1)), false, false, None)
             .map_err(|e| e.to_string())?;
     }
-    if spec.starttime.is_some() || spec.endtime.is_some() {
-        stream
-            .trim(spec.starttime, spec.endtime, false, true, None)
-            .map_err(|e| e.to_string())?;
-    }
+    cut_to_window(&mut stream, spec.starttime, spec.endtime).map_err(|e| e.to_string())?;
     let samples_out = stream.total_samples() as u64;
     let bytes = if stream.traces.iter().all(|t| t.stats.npts == 0) {
         None
@@ -293,16 +285,35 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
     })
 }
 
+/// Cuts every trace to `[starttime, endtime]` as `obspy.read(starttime=, endtime=)` does (nearest sample,
+/// no padding); the one way the time window is applied to samples. Nothing happens without a window.
+pub fn cut_to_window(
+    stream: &mut Stream,
+    starttime: Option<Time>,
+    endtime: Option<Time>,
+) -> Result<(), seispool_core::StreamError> {
+    if starttime.is_none() && endtime.is_none() {
+        return Ok(());
+    }
+    stream.trim(starttime, endtime, false, true, None)
+}
+
 /// Plans and runs `process` over `inputs` into `cfg.out` (the caller has set `cfg.config` or leaves it
 /// empty to use [`ProcessSpec::config_text`]).
 pub fn process(inputs: &[PathBuf], cfg: &RunConfig, spec: &ProcessSpec) -> Result<Summary, RunError> {
     crate::runner::check_out_dir(&cfg.out, inputs)?;
     let units = plan(inputs, spec).map_err(|e| RunError::Inputs(e.to_string()))?;
+    run_units(&units, cfg, spec)
+}
+
+/// Runs exactly `units` (e.g. one node's share of a cluster run) into `cfg.out`, with one processor per
+/// worker thread.
+pub fn run_units(units: &[Unit], cfg: &RunConfig, spec: &ProcessSpec) -> Result<Summary, RunError> {
     let mut cfg = cfg.clone();
     if cfg.config.is_empty() {
         cfg.config = spec.config_text();
     }
-    run(&units, &cfg, |unit| {
+    run(units, &cfg, |unit| {
         PROCESSOR.with(|p| process_unit(unit, spec, &mut p.borrow_mut()))
     })
 }
@@ -310,6 +321,18 @@ pub fn process(inputs: &[PathBuf], cfg: &RunConfig, spec: &ProcessSpec) -> Resul
 thread_local! {
     /// One processor (filter designs, FFT plans) per worker thread.
     static PROCESSOR: std::cell::RefCell<Processor> = std::cell::RefCell::new(Processor::new());
+}
+
+/// Writes `stream` to `path` as `spec` says; an explicit MiniSEED encoding first converts the samples to
+/// what it stores (see [`coerce_samples`]).
+pub fn write_stream(path: &Path, stream: &mut Stream, spec: &WriteSpec) -> Result<(), IoError> {
+    if let Some(enc) = spec.encoding.filter(|_| spec.format != Format::Sac) {
+        coerce_samples(stream, enc).map_err(|what| IoError::Unsupported {
+            path: path.to_path_buf(),
+            what,
+        })?;
+    }
+    seispool_io::write(path, stream, spec)
 }
 
 /// Converts samples to what an explicitly requested encoding stores: integers widen to floats, f64

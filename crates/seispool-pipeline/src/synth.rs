@@ -58,6 +58,17 @@ impl Default for SynthSpec {
     }
 }
 
+impl SynthSpec {
+    /// Refuses a sampling rate outside 0.1..=1000 Hz (the problem, without the option's name).
+    pub fn check(&self) -> Result<(), String> {
+        if self.sampling_rate.is_finite() && (0.1..=1000.0).contains(&self.sampling_rate) {
+            Ok(())
+        } else {
+            Err("must be between 0.1 and 1000 Hz".into())
+        }
+    }
+}
+
 /// One synthetic channel-day: the traces of one channel that fall on one day.
 #[derive(Clone, Debug)]
 pub struct ChannelDayData {

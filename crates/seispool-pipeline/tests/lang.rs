@@ -60,7 +60,7 @@ fn merge_forms_and_defaults() {
         ],
     );
     let full = Op::Merge {
-        method: MergeMethod::Interpolate,
+        method: MergeMethod::Overwrite,
         fill_value: Some(FillValue::Interpolate),
         interpolation_samples: -1,
         misalignment_threshold: 0.5,
@@ -85,7 +85,7 @@ fn merge_forms_and_defaults() {
     assert!(matches!(
         int_fill,
         Op::Merge {
-            fill_value: Some(FillValue::Value(Number::Int(0))),
+            fill_value: Some(FillValue::Number(Number::Int(0))),
             ..
         }
     ));
@@ -93,7 +93,7 @@ fn merge_forms_and_defaults() {
     assert!(matches!(
         float_fill,
         Op::Merge {
-            fill_value: Some(FillValue::Value(Number::Float(-1.5))),
+            fill_value: Some(FillValue::Number(Number::Float(-1.5))),
             ..
         }
     ));
@@ -941,10 +941,10 @@ fn op() -> impl Strategy<Value = Op> {
     let merge_method = prop_oneof![
         Just(MergeMethod::Cleanup),
         Just(MergeMethod::Discard),
-        Just(MergeMethod::Interpolate)
+        Just(MergeMethod::Overwrite)
     ];
     let fill = opt(prop_oneof![
-        number().prop_map(FillValue::Value),
+        number().prop_map(FillValue::Number),
         Just(FillValue::Latest),
         Just(FillValue::Interpolate)
     ]);

@@ -18,4 +18,6 @@ pub use sid::{id_to_sid, sid_to_id};
 pub use steim_encode::{STEIM_FRAME_BYTES, SteimOverflow, SteimPacked, encode_steim1, encode_steim2, steim2_overflow};
 pub use v3read::{EXTRA_HEADERS_KEY, FIXED_HEADER3, FLAGS_KEY, PUBVERSION_KEY, is_mseed3};
 pub use v3write::{MAX_RECORD_LENGTH3, WriteOptions3, write_file3, write_to3};
-pub use writer::{WriteOptions, sample_rate_factor_multiplier, write_file, write_to};
+pub use writer::{
+    MAX_RECORD_LENGTH, MIN_RECORD_LENGTH, WriteOptions, sample_rate_factor_multiplier, write_file, write_to,
+};

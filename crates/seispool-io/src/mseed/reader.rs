@@ -26,20 +26,8 @@ use super::record::{
     Detected, FIXED_HEADER_LEN, MAX_RECLEN, MIN_RECLEN, RecordHeader, detect_length, is_blank, is_mseed2 as sniff,
 };
 use super::v3read::{FIXED_HEADER3, Header3, is_mseed3, parse_record3, record3_length};
+pub use crate::ReadOptions;
 use crate::{FormatError, IoError};
-
-/// What to read.
-#[derive(Debug, Clone, Default)]
-pub struct ReadOptions {
-    /// Headers only: traces get `npts` but no samples.
-    pub headonly: bool,
-    /// Skip records that end before this time (ObsPy's `starttime=`; samples are not trimmed).
-    pub starttime: Option<Time>,
-    /// Skip records that start after this time (ObsPy's `endtime=`).
-    pub endtime: Option<Time>,
-    /// Keep only channels whose `NET.STA.LOC.CHA` matches this glob (ObsPy's `sourcename=`).
-    pub select: Option<String>,
-}
 
 /// The traces of one file plus what happened while reading it.
 #[derive(Debug, Clone, Default)]

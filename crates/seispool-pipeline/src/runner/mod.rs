@@ -57,7 +57,7 @@ pub struct RunConfig {
 }
 
 /// A unit that failed: which output, from which inputs, why.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
     /// Output path relative to `--out`.
     pub output: String,
@@ -68,7 +68,7 @@ pub struct Failure {
 }
 
 /// The end-of-run summary (`--json` prints it).
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Output directory.
     pub out: String,
@@ -99,7 +99,7 @@ pub struct Summary {
 /// A run that could not start (a usage/config problem: exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// `--out` overlaps an input.
+    /// The output directory overlaps an input.
     #[error("{0}")]
     OutOverlapsInput(String),
     /// Two units would write the same output file.
@@ -155,28 +155,46 @@ fn normalize(path: &Path) -> PathBuf {
     resolved
 }
 
+/// How an output directory and an input overlap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutOverlap {
+    /// The output directory equals or lies inside this input.
+    OutInsideInput(PathBuf),
+    /// This input lies inside the output directory.
+    InputInsideOut(PathBuf),
+}
+
+/// The first input that the output directory equals, lies inside, or contains.
+pub fn find_out_overlap(out: &Path, inputs: &[PathBuf]) -> Option<OutOverlap> {
+    let o = normalize(out);
+    inputs.iter().find_map(|input| {
+        let i = normalize(input);
+        if o == i || o.starts_with(&i) {
+            Some(OutOverlap::OutInsideInput(input.clone()))
+        } else if i.starts_with(&o) {
+            Some(OutOverlap::InputInsideOut(input.clone()))
+        } else {
+            None
+        }
+    })
+}
+
 /// Refuses an output directory that equals, lies inside, or contains one of the inputs:
 /// outputs must never overwrite or mix with inputs.
 pub fn check_out_dir(out: &Path, inputs: &[PathBuf]) -> Result<(), RunError> {
-    let o = normalize(out);
-    for input in inputs {
-        let i = normalize(input);
-        if o == i || o.starts_with(&i) {
-            return Err(RunError::OutOverlapsInput(format!(
-                "--out {} is inside input {}; choose an output directory outside the inputs",
-                out.display(),
-                input.display()
-            )));
-        }
-        if i.starts_with(&o) {
-            return Err(RunError::OutOverlapsInput(format!(
-                "input {} is inside --out {}; choose an output directory that holds no inputs",
-                input.display(),
-                out.display()
-            )));
-        }
+    match find_out_overlap(out, inputs) {
+        None => Ok(()),
+        Some(OutOverlap::OutInsideInput(input)) => Err(RunError::OutOverlapsInput(format!(
+            "output directory {} is inside input {}; choose an output directory outside the inputs",
+            out.display(),
+            input.display()
+        ))),
+        Some(OutOverlap::InputInsideOut(input)) => Err(RunError::OutOverlapsInput(format!(
+            "input {} is inside output directory {}; choose an output directory that holds no inputs",
+            input.display(),
+            out.display()
+        ))),
     }
-    Ok(())
 }
 
 fn progress_bar(total: usize, enabled: bool) -> ProgressBar {
@@ -299,6 +317,29 @@ where
 }
 
 impl Summary {
+    /// One summary of a run done in `parts` (e.g. one per unit on a cluster): counts summed, failures and
+    /// warnings in part order, speed over `wall_seconds`.
+    pub fn fold(parts: &[Summary], out: &str, wall_seconds: f64, jobs: usize) -> Summary {
+        let mut s = Summary {
+            out: out.to_string(),
+            jobs,
+            wall_seconds,
+            ..Summary::default()
+        };
+        for p in parts {
+            s.units += p.units;
+            s.ok += p.ok;
+            s.failed += p.failed;
+            s.skipped += p.skipped;
+            s.samples_in += p.samples_in;
+            s.samples_out += p.samples_out;
+            s.failures.extend(p.failures.iter().cloned());
+            s.warnings.extend(p.warnings.iter().cloned());
+        }
+        s.msamples_per_s = s.samples_in as f64 / wall_seconds.max(1e-9) / 1e6;
+        s
+    }
+
     /// Human summary: one line of counts and speed, then one line per failure.
     pub fn human(&self) -> String {
         let mut text = format!(

@@ -1,0 +1,139 @@
+//! Reading and inventorying many files at once (Python's `seispool.read`/`seispool.info`, `seispool info`):
+//! the options checked once, the files listed, read in parallel on a pool built for the call.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use seispool_core::{Stream, Time};
+use seispool_io::{IoError, ReadOptions};
+
+use super::check;
+use super::error::{JobError, Opt};
+use crate::info::{FileInfo, InfoReport, file_info};
+use crate::process::{cut_to_window, list_inputs};
+use crate::runner::{build_joined_pool, effective_jobs};
+
+/// A read or an inventory as a front end received it (unchecked).
+#[derive(Clone, Debug, Default)]
+pub struct ReadBuilder {
+    /// Files, directories, SDS roots.
+    pub paths: Vec<PathBuf>,
+    /// The format to read (`None`: detected per file).
+    pub format: Option<String>,
+    /// Keep data from this time on.
+    pub starttime: Option<Time>,
+    /// Keep data up to this time.
+    pub endtime: Option<Time>,
+    /// `NET.STA.LOC.CHA` glob.
+    pub select: Option<String>,
+    /// Worker threads (`None`/0: all cores).
+    pub jobs: Option<usize>,
+}
+
+/// A checked read.
+#[derive(Clone, Debug)]
+pub struct ReadJob {
+    paths: Vec<PathBuf>,
+    opts: ReadOptions,
+    jobs: Option<usize>,
+}
+
+/// A read that failed: a file (its name, offset and what was expected) or the worker threads.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A file could not be listed or read.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// The worker threads could not be started.
+    #[error("cannot start worker threads: {0}")]
+    Pool(String),
+    /// The traces could not be cut to the window.
+    #[error("{0}")]
+    Cut(String),
+}
+
+impl ReadBuilder {
+    /// Checks every option.
+    pub fn build(self) -> Result<ReadJob, JobError> {
+        check::inputs(&self.paths)?;
+        check::window(self.starttime, self.endtime)?;
+        if let Some(g) = &self.select {
+            check::select(g)?;
+        }
+        check::jobs(self.jobs)?;
+        let format = check::format(Opt::Format, self.format.as_deref())?;
+        Ok(ReadJob {
+            paths: self.paths,
+            opts: ReadOptions {
+                format,
+                starttime: self.starttime,
+                endtime: self.endtime,
+                select: self.select,
+                headonly: false,
+            },
+            jobs: self.jobs,
+        })
+    }
+}
+
+impl ReadJob {
+    /// The read options (headers and samples).
+    pub fn options(&self) -> &ReadOptions {
+        &self.opts
+    }
+
+    /// The files to read: directories walked, SDS day files outside the window left out, the runner's own
+    /// bookkeeping (`OUT/.seispool/`) skipped so a `process` output directory reads back as a whole.
+    pub fn files(&self) -> Result<Vec<PathBuf>, IoError> {
+        let files = list_inputs(&self.paths, self.opts.starttime, self.opts.endtime)?;
+        Ok(files.into_iter().map(|f| f.path).collect())
+    }
+
+    fn par_map<T: Send>(
+        &self,
+        files: &[PathBuf],
+        f: impl Fn(&PathBuf) -> T + Sync + Send,
+    ) -> Result<Vec<T>, ReadError> {
+        let pool = build_joined_pool(effective_jobs(self.jobs).min(files.len().max(1)))
+            .map_err(|e| ReadError::Pool(e.to_string()))?;
+        let out = pool.install(|| files.par_iter().map(f).collect());
+        drop(pool);
+        Ok(out)
+    }
+
+    /// Reads every file into one stream (in path order) plus the readers' warnings. With a time window,
+    /// only records overlapping it are decoded and the traces are cut to it as `obspy.read(starttime=,
+    /// endtime=)` does (`headonly` keeps whole records).
+    pub fn read(&self, headonly: bool) -> Result<(Stream, Vec<String>), ReadError> {
+        let opts = ReadOptions {
+            headonly,
+            ..self.opts.clone()
+        };
+        let files = self.files()?;
+        let parts = self.par_map(&files, |f| seispool_io::read(f, &opts))?;
+        let mut stream = Stream::default();
+        let mut warnings = Vec::new();
+        for part in parts {
+            let r = part?;
+            stream.traces.extend(r.stream.traces);
+            warnings.extend(r.warnings);
+        }
+        if !headonly {
+            cut_to_window(&mut stream, opts.starttime, opts.endtime).map_err(|e| ReadError::Cut(e.to_string()))?;
+        }
+        Ok((stream, warnings))
+    }
+
+    /// The inventory of every file from its headers; a file that cannot be read is reported in its entry.
+    pub fn info(&self) -> Result<InfoReport, ReadError> {
+        let started = Instant::now();
+        let opts = ReadOptions {
+            headonly: true,
+            ..self.opts.clone()
+        };
+        let files = self.files()?;
+        let infos: Vec<FileInfo> = self.par_map(&files, |f| file_info(f, &opts))?;
+        Ok(InfoReport::new(infos, started.elapsed().as_secs_f64()))
+    }
+}
