@@ -9,11 +9,10 @@ Errors derive from `SeispoolError`: `FormatError` (bad bytes), `PipelineError` (
 `IoError` (OS errors, formats that cannot store the data).
 """
 
-from seispool import _guard  # noqa: F401  (first: wraps the extension so panics become SeispoolError)
 from seispool._api import doctor, info, process
 from seispool._fork import fork_is_safe
+from seispool._guard import InternalError  # importing it wraps the extension: panics become SeispoolError
 from seispool._seispool import FormatError, IoError, PipelineError, SeispoolError, __version__
-from seispool._guard import InternalError
 from seispool._time import UTCTime
 from seispool.core import Stats, Stream, Trace, read
 from seispool.obspy import from_obspy
