@@ -16,13 +16,24 @@ fn resample_interpolate_and_filter_with_absurd_parameters_fail_per_unit_without_
     std::fs::copy(obspy_mseed_data().join("test.mseed"), input.join("a.mseed")).unwrap();
     for (pipeline, reason) in [
         ("resample(1e9)", "more than the limit of 268435456 samples"),
-        ("interpolate(sampling_rate=1e7)", "more than the limit of 268435456 samples"),
-        ("filter(\"lowpass\", freq=1, corners=100000000)", "above the supported maximum of 1000"),
+        (
+            "interpolate(sampling_rate=1e7)",
+            "more than the limit of 268435456 samples",
+        ),
+        (
+            "filter(\"lowpass\", freq=1, corners=100000000)",
+            "above the supported maximum of 1000",
+        ),
     ] {
         let out = dir.path().join("out");
         let o = seispool(&["process", s(&input), "--out", s(&out), "--pipeline", pipeline, "--json"]);
         let stdout = String::from_utf8_lossy(&o.stdout);
-        assert_eq!(o.status.code(), Some(1), "{pipeline}: {stdout}{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{pipeline}: {stdout}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(summary["failed"], 1, "{pipeline}");
         let error = summary["failures"][0]["error"].as_str().unwrap();

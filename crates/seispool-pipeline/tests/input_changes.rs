@@ -114,3 +114,26 @@ fn output_names_leaving_the_output_directory_are_refused() {
     assert!(!escape.exists(), "an output was written outside --out");
     assert!(out.join("ok/fine.mseed").exists());
 }
+
+#[test]
+fn a_unit_that_panics_fails_alone_and_the_run_continues() {
+    // Before, a panic in one unit unwound through the pool and lost every other unit of the run.
+    let dir = tempdir().unwrap();
+    let input = inputs(dir.path());
+    let out = dir.path().join("out");
+    let units = plan(std::slice::from_ref(&input), &spec()).unwrap();
+    let spec = spec();
+    let s = run(&units, &cfg(&out, false), |u| {
+        if u.output == Path::new("b.mseed") {
+            panic!("bug triggered by b");
+        }
+        process_unit(u, &spec, &mut Processor::new())
+    })
+    .unwrap();
+    assert_eq!((s.ok, s.failed), (2, 1), "{:?}", s.failures);
+    assert_eq!(
+        s.failures[0].error,
+        "internal error (a bug in seispool, please report it): bug triggered by b"
+    );
+    assert!(out.join("a.mseed").exists() && out.join("c.mseed").exists());
+}

@@ -20,6 +20,16 @@ pub fn check_output_name(rel: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The failure message of a unit whose processing panicked (a bug: the message says so).
+pub(crate) fn panic_failure(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("internal error (a bug in seispool, please report it): {what}")
+}
+
 /// The temp name used for `path` by this process.
 pub fn temp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();

@@ -248,9 +248,11 @@ where
             return Outcome::Skipped;
         }
         remove_stale_temps(&target);
-        let out = match work(unit) {
-            Ok(o) => o,
-            Err(e) => return Outcome::Failed(e),
+        // A bug that panics costs its unit, not the run (the other units of the batch are kept).
+        let out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(unit))) {
+            Ok(Ok(o)) => o,
+            Ok(Err(e)) => return Outcome::Failed(e),
+            Err(panic) => return Outcome::Failed(atomic::panic_failure(panic.as_ref())),
         };
         if let Some(bytes) = &out.bytes
             && let Err(e) = write_atomic(&target, bytes)
