@@ -20,6 +20,7 @@ __all__ = [
     "format_time",
     "get_gaps",
     "info",
+    "merge_summaries",
     "parse_time",
     "plan",
     "process",

@@ -76,7 +76,7 @@ def process(
     out_s = os.fspath(out)
     start_ns = None if starttime is None else to_ns(starttime)
     end_ns = None if endtime is None else to_ns(endtime)
-    options = {
+    options: dict[str, Any] = {
         "jobs": jobs,
         "resume": resume,
         "format": format,

@@ -2,6 +2,7 @@
 
 mod fill;
 mod id;
+pub mod inventory;
 pub mod limits;
 mod masked;
 mod merge;
@@ -14,6 +15,7 @@ mod trim;
 pub use fill::{FillValue, Number};
 pub use id::glob_match;
 pub use id::{ChannelId, IdError};
+pub use inventory::{EpochIndex, Inventory, Response};
 pub use masked::StreamError;
 pub use merge::MergeMethod;
 pub use stream::{Gap, Stream, round_away};

@@ -50,6 +50,16 @@ impl DoctorOptions {
             verify_remedies: false,
         }
     }
+
+    /// Sets the per-child timeout from seconds; the error is the problem without the option's name (each
+    /// front end names it: `--timeout`, `timeout`).
+    pub fn timeout_seconds(mut self, seconds: f64) -> Result<DoctorOptions, String> {
+        if !(seconds.is_finite() && seconds > 0.0) || Duration::try_from_secs_f64(seconds).is_err() {
+            return Err("must be a positive number of seconds".into());
+        }
+        self.timeout = Duration::from_secs_f64(seconds);
+        Ok(self)
+    }
 }
 
 /// Why the diagnosis could not be made.

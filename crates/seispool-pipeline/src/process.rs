@@ -202,8 +202,18 @@ fn day_in_window(day: &ChannelDay, starttime: Option<Time>, endtime: Option<Time
     window_days(&day.id.channel, Time(start), Time(end), &SelectOptions::default()).contains(&(day.year, day.doy))
 }
 
-/// Reads, processes and encodes one unit.
-pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) -> Result<UnitOutput, String> {
+/// What one unit read: its data with the context, the readers' warnings, the output format (the first
+/// input's unless one is asked for), the unit's own day span when context was read, and samples read.
+struct UnitInput {
+    stream: Stream,
+    warnings: Vec<String>,
+    out_format: Option<Format>,
+    span: Option<(Time, Time)>,
+    samples_in: u64,
+}
+
+/// Reads a unit's inputs and, with `overlap`, the context around its day.
+fn read_unit(unit: &Unit, spec: &ProcessSpec) -> Result<UnitInput, String> {
     let opts = ReadOptions {
         format: spec.input_format,
         starttime: spec.starttime,
@@ -242,6 +252,24 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
             stream.traces.extend(r.stream.traces);
         }
     }
+    Ok(UnitInput {
+        stream,
+        warnings,
+        out_format,
+        span,
+        samples_in,
+    })
+}
+
+/// Reads, processes and encodes one unit.
+pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) -> Result<UnitOutput, String> {
+    let UnitInput {
+        mut stream,
+        mut warnings,
+        out_format,
+        span,
+        samples_in,
+    } = read_unit(unit, spec)?;
     // ObsPy's read(starttime=, endtime=) cuts the samples before any processing: the pipeline must not see
     // the rest of the records that overlap the window.
     cut_to_window(&mut stream, spec.starttime, spec.endtime).map_err(|e| e.to_string())?;

@@ -6,9 +6,11 @@
 //! keyword arguments that ObsPy passes on to a function that silently swallows them (`integrate(foo=1)`)
 //! are rejected: in a pipeline a typo must not be ignored.
 //!
-//! The module holds the op types; [`bind`] binds call arguments to a signature, [`binders`] has one binder
-//! per op and [`print`] the canonical printer (`Display`), which parses back to the same op.
+//! Everything about an op lives in this directory: the op types (this file); [`bind`] binds call
+//! arguments to a signature, [`binders`] has one binder per op, [`print`] the canonical printer (`Display`,
+//! which parses back to the same op) and [`apply`] runs each op on a stream.
 
+pub mod apply;
 mod bind;
 mod binders;
 mod print;
