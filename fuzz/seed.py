@@ -96,6 +96,17 @@ for n in sorted(os.listdir(sac_dir)):
         if len(data) <= MAX:
             put("sac", n, data)
 
+sx_dir = os.path.join(obspy, "io/stationxml/tests/data")
+for n in sorted(os.listdir(sx_dir)):
+    p = os.path.join(sx_dir, n)
+    if n.endswith(".xml") and os.path.getsize(p) <= 64 * 1024:
+        with open(p, "rb") as f:
+            data = f.read()
+        d = os.path.join(here, "seeds", "stationxml")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, n), "wb") as f:
+            f.write(data)
+
 for i, t in enumerate([
     "2024/IU/ANMO/BHZ.D/IU.ANMO..BHZ.D.2024.060",
     "IU.ANMO.00.BHZ.D.2024.366",

@@ -17,10 +17,12 @@ use seispool_io::{FormatError, IoError};
 
 mod mseed;
 mod sac;
+mod stationxml;
 mod text;
 
 pub use mseed::{check_decoders, check_mseed};
 pub use sac::check_sac;
+pub use stationxml::check_stationxml;
 pub use text::{check_pipeline, check_sds_path, check_time};
 
 /// The label errors must name.
@@ -37,6 +39,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("sds_path", check_sds_path),
     ("pipeline", check_pipeline),
     ("time", check_time),
+    ("stationxml", check_stationxml),
 ];
 
 /// Asserts that a read error is a [`FormatError`] naming [`LABEL`] at an offset inside `len` bytes.
