@@ -53,8 +53,7 @@ impl ChannelDay {
     }
 
     /// `NET.STA.LOC.CHAN.TYPE.YEAR.DOY`. Ids may come from untrusted headers: every code is passed
-    /// through [`safe_code`], so the name never holds a path separator, a `.` inside a code or a
-    /// control character.
+    /// through [`safe_code`], so the name never holds a path separator or a control character.
     pub fn file_name(&self) -> String {
         let id = &self.id;
         format!(
@@ -131,13 +130,15 @@ impl ChannelDay {
     }
 }
 
-/// A network/station/location/channel code made safe for a path component: `/`, `\\`, `.` and control
-/// characters become `_`, and an empty code becomes `_` (except the location, which SDS leaves empty).
-/// Codes of real archives (letters, digits, `-`, `_`) are unchanged.
+/// A network/station/location/channel code made safe for a path component: `/`, `\\` and control
+/// characters become `_`, a code that is all dots (`.`, `..`) becomes underscores, and an empty code
+/// becomes `_` (except the location, which SDS leaves empty). Codes of real archives are unchanged.
 pub fn safe_code(code: &str, may_be_empty: bool) -> std::borrow::Cow<'_, str> {
-    let bad = |c: char| matches!(c, '/' | '\\' | '.') || c.is_control();
+    let bad = |c: char| matches!(c, '/' | '\\') || c.is_control();
     if code.is_empty() && !may_be_empty {
         "_".into()
+    } else if !code.is_empty() && code.chars().all(|c| c == '.') {
+        "_".repeat(code.len()).into()
     } else if code.contains(bad) {
         code.chars()
             .map(|c| if bad(c) { '_' } else { c })
@@ -197,6 +198,7 @@ mod tests {
         };
         let rel = day.relative_path();
         assert_eq!(rel, Path::new("2024/__/_etc/_.D/__._etc.a_b._.D.2024.001"));
+        assert_eq!(safe_code(".HID", false), ".HID");
         assert!(rel.components().all(|c| matches!(c, std::path::Component::Normal(_))));
         assert_eq!(safe_code("BHZ", false), "BHZ");
         assert_eq!(safe_code("", true), "");
