@@ -49,6 +49,7 @@ fn clean(day: &ChannelDay) -> bool {
     [&id.network, &id.station, &id.location, &id.channel]
         .iter()
         .all(|c| safe_code(c, true) == c.as_str())
+        && safe_code(&day.data_type.to_string(), false) == day.data_type.to_string()
 }
 
 fn assert_safe_relative(day: &ChannelDay) {
