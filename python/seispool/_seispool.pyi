@@ -13,6 +13,7 @@ __all__ = [
     "IoError",
     "PipelineError",
     "SeispoolError",
+    "_panic_for_tests",
     "apply",
     "apply_with_inventory",
     "check_pipeline",
@@ -160,3 +161,4 @@ def ppsd(
     select: str | None,
     jobs: int | None,
 ) -> list[tuple[str, bytes | None, str | None, list[str]]]: ...
+def _panic_for_tests(message: str) -> None: ...
