@@ -66,3 +66,11 @@ def test_missing_metadata_and_bad_files_raise():
         seispool.inventory.as_inventory(obspy.read_inventory(XML)) and seispool._seispool.inventory_from_bytes(b"<FDSNStationXML>", "x.xml")
     with pytest.raises(TypeError):
         st.remove_response(inventory=42)
+
+
+def test_remove_response_keeps_calib_processing_and_custom_stats():
+    st = seispool.read(MSEED)
+    st[0].stats.back_azimuth = 12.0
+    st.detrend("demean").remove_response(inventory=XML, pre_filt=PRE_FILT)
+    assert st[0].stats.back_azimuth == 12.0 and len(st[0].stats.processing) == 2
+    assert st[0].stats.processing[1].split(": ", 1)[1].startswith("remove_response(")
