@@ -2,23 +2,26 @@
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, final
 
 import numpy as np
 
 __all__ = [
     "__version__",
     "FormatError",
+    "Inventory",
     "IoError",
     "PipelineError",
     "SeispoolError",
     "apply",
+    "apply_with_inventory",
     "check_pipeline",
     "cli_main",
     "doctor",
     "format_time",
     "get_gaps",
     "info",
+    "inventory_from_bytes",
     "merge_summaries",
     "parse_time",
     "plan",
@@ -27,6 +30,7 @@ __all__ = [
     "ppsd",
     "process",
     "read",
+    "read_inventory",
     "write",
 ]
 
@@ -49,6 +53,7 @@ def format_time(ns: int, digits: int = 6) -> str: ...
 def check_pipeline(text: str) -> str: ...
 def apply(pipeline: str, raws: Any) -> tuple[list[_RawTrace], list[str]]: ...
 
+@final
 class Inventory:
     """Station metadata read from StationXML."""
 

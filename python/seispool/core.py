@@ -31,6 +31,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 _GLOB_CHARS = set("*?[")
 _TAG = "__seispool_index"
+_NO_INVENTORY = object()  # `Stream._run` without metadata (``inventory=None`` still means "as ObsPy: none given")
 
 __all__ = ["AttribDict", "PathLike", "Stats", "Stream", "Trace", "expand_paths", "read"]
 
@@ -327,13 +328,13 @@ class Stream(ProcessingOps, StreamMethods):
     def _processed(self, pipeline: str, stacklevel: int = 2) -> Stream:
         return self._run(pipeline, stacklevel + 1)[0]
 
-    def _run(self, pipeline: str, stacklevel: int, inventory: Any = None) -> tuple[Stream, list[int]]:
+    def _run(self, pipeline: str, stacklevel: int, inventory: Any = _NO_INVENTORY) -> tuple[Stream, list[int]]:
         """The processed stream and, per result trace, the index of the input trace it came from (whose
         calib, processing and custom stats it inherits). ``inventory`` (for remove_response and
         remove_sensitivity) is a seispool or ObsPy ``Inventory`` or a StationXML path."""
         tagged = [t._raw(i) for i, t in enumerate(self.traces)]
         with translated():
-            if inventory is None:
+            if inventory is _NO_INVENTORY:
                 raws, warns = _seispool.apply(pipeline, tagged)
             else:
                 from seispool.inventory import as_inventory

@@ -27,26 +27,7 @@ def demo_dir(tmp_path_factory):
         [sys.executable, "-m", "seispool", "demo", "--no-process", "--stations", "1", "--quiet"], cwd=d, capture_output=True, text=True, timeout=300
     )
     assert r.returncode == 0, r.stderr
-    _stationxml(d / "seispool-demo" / "stationxml")
     return d
-
-
-def _stationxml(folder):
-    """A StationXML (one flat-velocity PAZ stage) for the demo's XS.ST01.00.HH? channels, as the README's
-    response example reads it."""
-    from obspy import UTCDateTime
-    from obspy.core.inventory import Channel, Inventory, Network, Response, Station
-
-    resp = Response.from_paz(zeros=[0j, 0j], poles=[-0.037 + 0.037j, -0.037 - 0.037j], stage_gain=6e8, input_units="M/S", output_units="COUNTS")
-    start = UTCDateTime(2020, 1, 1)
-    chans = [
-        Channel(c, "00", 0, 0, 0, 0, azimuth=az, dip=dip, sample_rate=100.0, start_date=start, response=resp)
-        for c, az, dip in [("HHZ", 0, -90), ("HHN", 0, 0), ("HHE", 90, 0)]
-    ]
-    folder.mkdir()
-    Inventory([Network("XS", [Station("ST01", 0, 0, 0, channels=chans, creation_date=start)])], source="seispool tests").write(
-        str(folder / "XS.ST01.xml"), format="STATIONXML"
-    )
 
 
 def test_docs_have_python_blocks():
