@@ -71,3 +71,11 @@ def test_missing_metadata_and_bad_inputs_raise():
         st.remove_response(inventory=42)
     with pytest.raises(seispool.PipelineError, match="expects four frequencies"):
         seispool.read(MSEED).remove_response(inventory=XML, pre_filt=[1, 2])
+
+
+def test_remove_response_keeps_calib_processing_and_custom_stats():
+    st = seispool.read(MSEED)
+    st[0].stats.back_azimuth = 12.0
+    st.detrend("demean").remove_response(inventory=XML, pre_filt=PRE_FILT)
+    assert st[0].stats.back_azimuth == 12.0 and len(st[0].stats.processing) == 2
+    assert st[0].stats.processing[1].split(": ", 1)[1].startswith("remove_response(")
