@@ -19,8 +19,11 @@ __all__ = [
     "format_time",
     "get_gaps",
     "info",
+    "merge_summaries",
     "parse_time",
     "plan",
+    "plot_availability",
+    "plot_stream",
     "ppsd",
     "process",
     "read",
@@ -45,10 +48,18 @@ def parse_time(text: str) -> int: ...
 def format_time(ns: int, digits: int = 6) -> str: ...
 def check_pipeline(text: str) -> str: ...
 def apply(pipeline: str, raws: Any) -> tuple[list[_RawTrace], list[str]]: ...
+
+class Inventory:
+    """Station metadata read from StationXML."""
+
+    def channels(self) -> list[tuple[str, int | None, int | None, bool]]: ...
+    def __len__(self) -> int: ...
+
+def read_inventory(path: _Path) -> Inventory: ...
+def inventory_from_bytes(data: bytes, label: str) -> Inventory: ...
+def apply_with_inventory(pipeline: str, raws: Any, inventory: Inventory) -> tuple[list[_RawTrace], list[str]]: ...
 def get_gaps(raws: Any) -> list[tuple[str, int, int, float, int]]: ...
-def doctor(
-    python: _Path, imports: Sequence[str] = ..., probe: bool = False, timeout: float = 30.0, verify_remedies: bool = False
-) -> str: ...
+def doctor(python: _Path, imports: Sequence[str] = ..., probe: bool = False, timeout: float = 30.0, verify_remedies: bool = False) -> str: ...
 def read(
     paths: Sequence[_Path],
     format: str | None = None,
@@ -91,6 +102,25 @@ def info(
     select: str | None = None,
     jobs: int | None = None,
 ) -> str: ...
+def plot_stream(
+    raws: Sequence[Any],
+    path: _Path,
+    starttime: int | None = None,
+    endtime: int | None = None,
+    interval: float | None = None,
+    width: int = 1000,
+    height: int | None = None,
+) -> None: ...
+def plot_availability(
+    paths: Sequence[_Path],
+    path: _Path,
+    format: str | None = None,
+    starttime: int | None = None,
+    endtime: int | None = None,
+    select: str | None = None,
+    jobs: int | None = None,
+    width: int = 1000,
+) -> list[tuple[str, float, int, int]]: ...
 def plan(
     inputs: Sequence[_Path],
     out: _Path,

@@ -4,10 +4,10 @@
 
 mod convert;
 mod errors;
+mod inventory;
 mod io;
+mod plot;
 mod ppsd;
-
-use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -86,14 +86,12 @@ fn doctor(
     timeout: f64,
     verify_remedies: bool,
 ) -> PyResult<String> {
-    if !(timeout.is_finite() && timeout > 0.0) {
-        return Err(PyValueError::new_err("timeout must be a positive number of seconds"));
-    }
-    let mut opts = seispool_doctor::DoctorOptions::new(python);
+    let mut opts = seispool_doctor::DoctorOptions::new(python)
+        .timeout_seconds(timeout)
+        .map_err(|problem| PyValueError::new_err(format!("timeout {problem}")))?;
     opts.imports = imports;
     opts.probe = probe;
     opts.verify_remedies = verify_remedies;
-    opts.timeout = Duration::from_secs_f64(timeout);
     let report = py
         .detach(|| seispool_doctor::diagnose(&opts))
         .map_err(|e| errors::SeispoolError::new_err(e.to_string()))?;
@@ -114,5 +112,7 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
     m.add_function(wrap_pyfunction!(ppsd::ppsd, m)?)?;
     io::register(m)?;
+    inventory::register(m)?;
+    plot::register(m)?;
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! `seispool doctor`: diagnose the fork/BLAS/OpenMP deadlock hazard of a Python environment.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
 use seispool_doctor::{DoctorOptions, diagnose};
@@ -31,15 +30,16 @@ pub struct DoctorArgs {
 
 /// Runs the diagnosis; exit 0 with a report, 2 when the interpreter cannot be examined.
 pub fn run(args: DoctorArgs) -> i32 {
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        eprintln!("error: --timeout must be a positive number of seconds");
-        return 2;
-    }
-    let mut opts = DoctorOptions::new(args.python);
+    let mut opts = match DoctorOptions::new(args.python).timeout_seconds(args.timeout) {
+        Ok(o) => o,
+        Err(problem) => {
+            eprintln!("error: --timeout {problem}");
+            return 2;
+        }
+    };
     opts.imports = args.imports;
     opts.probe = args.probe;
     opts.verify_remedies = args.verify_remedies;
-    opts.timeout = Duration::from_secs_f64(args.timeout);
     match diagnose(&opts) {
         Ok(report) if args.json => match serde_json::to_string_pretty(&report) {
             Ok(text) => {

@@ -25,6 +25,16 @@ pub struct InfoArgs {
     /// Print the inventory as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// StationXML file, or a directory of them: also list the data channels that have no response for
+    /// their time span (remove_response() would fail on them).
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    pub inventory: Option<PathBuf>,
+    /// Also draw the availability (one row per channel, gaps and overlaps marked) to this PNG.
+    #[arg(long, value_name = "FILE.png")]
+    pub plot: Option<PathBuf>,
+    /// Width of the --plot picture in pixels.
+    #[arg(long = "plot-width", value_name = "PX", default_value_t = 1000, requires = "plot")]
+    pub plot_width: u32,
 }
 
 /// Runs `info`; exit 1 when a file could not be read.
@@ -35,6 +45,12 @@ pub fn run(args: InfoArgs) -> i32 {
     } else {
         "--input-format"
     };
+    if let Some(out) = &args.plot
+        && let Err(e) = seispool_pipeline::pictures::check_out_file(out, &args.paths)
+    {
+        return usage_text(&format!("--plot {e}"));
+    }
+    let (start, end) = (args.selection.start, args.selection.end);
     let request = ReadBuilder {
         paths: args.paths,
         format: args.format.or(args.selection.input_format),
@@ -42,6 +58,7 @@ pub fn run(args: InfoArgs) -> i32 {
         endtime: args.selection.end,
         select: args.selection.select,
         jobs: args.jobs,
+        inventory: args.inventory,
     };
     let job = match request.build() {
         Ok(j) => j,
@@ -66,6 +83,11 @@ pub fn run(args: InfoArgs) -> i32 {
     }
     for f in inv.files.iter().filter(|f| f.error.is_some()) {
         eprintln!("error: {}", f.error.as_deref().unwrap_or_default());
+    }
+    if let Some(out) = &args.plot
+        && let Err(e) = seispool_pipeline::pictures::availability_png(&inv.files, start, end, args.plot_width, out)
+    {
+        return usage_text(&format!("--plot {e}"));
     }
     i32::from(inv.failed > 0)
 }
@@ -97,6 +119,17 @@ pub fn human(inv: &InfoReport) -> String {
         }
         for w in &f.warnings {
             s.push_str(&format!("  warning: {w}\n"));
+        }
+    }
+    if let Some(missing) = &inv.missing_responses {
+        if missing.is_empty() {
+            s.push_str("every trace has a response in the inventory\n");
+        }
+        for m in missing {
+            s.push_str(&format!(
+                "no response: {} | {} - {} | {}\n",
+                m.id, m.starttime, m.endtime, m.reason
+            ));
         }
     }
     let traces: usize = inv.files.iter().map(|f| f.traces.len()).sum();

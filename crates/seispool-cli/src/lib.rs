@@ -9,6 +9,7 @@ mod common;
 mod demo;
 mod doctor;
 mod info;
+mod plot;
 mod ppsd;
 mod process;
 
@@ -37,6 +38,8 @@ enum Command {
     Info(info::InfoArgs),
     /// Convert waveform files between formats, encodings and record lengths (traces kept as read).
     Convert(process::ConvertArgs),
+    /// Draw one channel as a day plot (one line per 15 or 60 minutes) or, for short spans, a waveform PNG.
+    Plot(plot::PlotArgs),
     /// Build a small synthetic SDS archive and process it with the default pipeline.
     Demo(demo::DemoArgs),
     /// Probabilistic power spectral densities (ObsPy's PPSD) of every channel: npz + PNG per channel.
@@ -59,6 +62,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Process(args) => process::run_process(args),
         Command::Info(args) => info::run(args),
         Command::Convert(args) => process::run_convert(args),
+        Command::Plot(args) => plot::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Ppsd(args) => ppsd::run(args),

@@ -71,69 +71,12 @@ fn add(
     };
     let delta = round_away(utc_sub(rt.start(), lt.endtime()) * sr) as i64 - 1;
     let delta_endtime = utc_sub(lt.endtime(), rt.endtime());
-    let not_implemented = || {
-        err(format!(
-            "{id}: merge method/interpolation_samples not implemented for overlaps"
-        ))
-    };
     let pieces: Pieces = if delta < 0 && delta_endtime < 0.0 {
-        // overlap
         let d = delta.unsigned_abs() as usize;
-        let eq = compare(&lt, ll.saturating_sub(d)..ll, &rt, 0..d.min(rl))?;
-        // np.all over a masked comparison ignores masked entries, but is falsy when all are masked.
-        let all_masked = !eq.is_empty() && eq.iter().all(Option::is_none);
-        let same = !all_masked && eq.iter().all(|e| *e != Some(false));
-        if same {
-            vec![lt.piece(0..ll.saturating_sub(d)), rt.piece(0..rl)]
-        } else if method == MergeMethod::Discard {
-            vec![lt.piece(0..ll.saturating_sub(d)), lt.chunk(d, fill)?, rt.piece(d..rl)]
-        } else if method == MergeMethod::Overwrite && interpolation_samples >= -1 {
-            let ls = if d < ll { ll - d - 1 } else { 0 };
-            let is = if interpolation_samples == -1 || interpolation_samples as usize > d {
-                d
-            } else {
-                interpolation_samples as usize
-            };
-            if is >= rl {
-                vec![lt.piece(0..ll)]
-            } else {
-                let interp =
-                    linspace_interior(&lt.data, ls, &rt.data, is, is).map_err(|e| StreamError(format!("{id}: {e}")))?;
-                // np.linspace from a masked sample yields masked samples
-                let masked = (lt.masked(ls) || rt.masked(is)).then(|| vec![true; is]);
-                vec![lt.piece(0..ll.saturating_sub(d)), (interp, masked), rt.piece(is..rl)]
-            }
-        } else {
-            return not_implemented();
-        }
+        let how = (method, fill, interpolation_samples);
+        overlap_pieces(&lt, &rt, d, how, &id)?
     } else if delta < 0 {
-        // contained trace
-        let d = delta.unsigned_abs() as usize;
-        let t1 = ll.saturating_sub(d);
-        let t2 = t1 + rl;
-        let eq = compare(&lt, t1..t2.min(ll), &rt, 0..rl)?;
-        if eq.iter().all(|e| *e != Some(false)) {
-            if lt.mask.is_some() && t2 <= ll {
-                // fill lt's masked samples from rt (np.choose on the masks)
-                let mut mid = lt.piece(t1..t2);
-                let mut mid_mask = vec![false; rl];
-                for (k, m) in mid_mask.iter_mut().enumerate() {
-                    if lt.masked(t1 + k) {
-                        copy_elem(&mut mid.0, k, &rt.data, k);
-                        *m = rt.masked(k);
-                    }
-                }
-                vec![lt.piece(0..t1), (mid.0, Some(mid_mask)), lt.piece(t2..ll)]
-            } else {
-                vec![lt.piece(0..ll)]
-            }
-        } else if method == MergeMethod::Discard {
-            vec![lt.piece(0..t1), lt.chunk(rl, fill)?, lt.piece(t2..ll)]
-        } else if method == MergeMethod::Overwrite {
-            vec![lt.piece(0..ll)]
-        } else {
-            return not_implemented();
-        }
+        contained_pieces(&lt, &rt, delta.unsigned_abs() as usize, method, fill, &id)?
     } else if delta == 0 {
         vec![lt.piece(0..ll), rt.piece(0..rl)]
     } else {
@@ -146,6 +89,89 @@ fn add(
     };
     out.set_pieces(pieces);
     Ok(out)
+}
+
+fn not_implemented<T>(id: &ChannelId) -> Result<T, StreamError> {
+    err(format!(
+        "{id}: merge method/interpolation_samples not implemented for overlaps"
+    ))
+}
+
+/// `__add__`'s overlap case: `rt` starts `d` samples before `lt` ends and ends after it. `how` is
+/// `(method, fill, interpolation_samples)`.
+fn overlap_pieces(
+    lt: &MaskedTrace,
+    rt: &MaskedTrace,
+    d: usize,
+    how: (MergeMethod, Chunk, i64),
+    id: &ChannelId,
+) -> Result<Pieces, StreamError> {
+    let (method, fill, interpolation_samples) = how;
+    let (ll, rl) = (lt.len(), rt.len());
+    let eq = compare(lt, ll.saturating_sub(d)..ll, rt, 0..d.min(rl))?;
+    // np.all over a masked comparison ignores masked entries, but is falsy when all are masked.
+    let all_masked = !eq.is_empty() && eq.iter().all(Option::is_none);
+    let same = !all_masked && eq.iter().all(|e| *e != Some(false));
+    Ok(if same {
+        vec![lt.piece(0..ll.saturating_sub(d)), rt.piece(0..rl)]
+    } else if method == MergeMethod::Discard {
+        vec![lt.piece(0..ll.saturating_sub(d)), lt.chunk(d, fill)?, rt.piece(d..rl)]
+    } else if method == MergeMethod::Overwrite && interpolation_samples >= -1 {
+        let ls = if d < ll { ll - d - 1 } else { 0 };
+        let is = if interpolation_samples == -1 || interpolation_samples as usize > d {
+            d
+        } else {
+            interpolation_samples as usize
+        };
+        if is >= rl {
+            vec![lt.piece(0..ll)]
+        } else {
+            let interp =
+                linspace_interior(&lt.data, ls, &rt.data, is, is).map_err(|e| StreamError(format!("{id}: {e}")))?;
+            // np.linspace from a masked sample yields masked samples
+            let masked = (lt.masked(ls) || rt.masked(is)).then(|| vec![true; is]);
+            vec![lt.piece(0..ll.saturating_sub(d)), (interp, masked), rt.piece(is..rl)]
+        }
+    } else {
+        return not_implemented(id);
+    })
+}
+
+/// `__add__`'s contained case: `rt` lies within `lt`, starting `d` samples before `lt` ends.
+fn contained_pieces(
+    lt: &MaskedTrace,
+    rt: &MaskedTrace,
+    d: usize,
+    method: MergeMethod,
+    fill: Chunk,
+    id: &ChannelId,
+) -> Result<Pieces, StreamError> {
+    let (ll, rl) = (lt.len(), rt.len());
+    let t1 = ll.saturating_sub(d);
+    let t2 = t1 + rl;
+    let eq = compare(lt, t1..t2.min(ll), rt, 0..rl)?;
+    Ok(if eq.iter().all(|e| *e != Some(false)) {
+        if lt.mask.is_some() && t2 <= ll {
+            // fill lt's masked samples from rt (np.choose on the masks)
+            let mut mid = lt.piece(t1..t2);
+            let mut mid_mask = vec![false; rl];
+            for (k, m) in mid_mask.iter_mut().enumerate() {
+                if lt.masked(t1 + k) {
+                    copy_elem(&mut mid.0, k, &rt.data, k);
+                    *m = rt.masked(k);
+                }
+            }
+            vec![lt.piece(0..t1), (mid.0, Some(mid_mask)), lt.piece(t2..ll)]
+        } else {
+            vec![lt.piece(0..ll)]
+        }
+    } else if method == MergeMethod::Discard {
+        vec![lt.piece(0..t1), lt.chunk(rl, fill)?, lt.piece(t2..ll)]
+    } else if method == MergeMethod::Overwrite {
+        vec![lt.piece(0..ll)]
+    } else {
+        return not_implemented(id);
+    })
 }
 
 fn copy_elem(dst: &mut Samples, i: usize, src: &Samples, j: usize) {

@@ -37,6 +37,8 @@ pub struct ProcessSpec {
     pub select: Option<String>,
     /// Seconds of the neighbouring SDS day files read for context and cut away after processing.
     pub overlap: f64,
+    /// The inventory for `remove_response`/`remove_sensitivity` (shared by the workers, with its cache).
+    pub responses: Option<std::sync::Arc<crate::responses::Responses>>,
 }
 
 impl ProcessSpec {
@@ -52,6 +54,7 @@ impl ProcessSpec {
             endtime: None,
             select: None,
             overlap: 0.0,
+            responses: None,
         }
     }
 
@@ -60,7 +63,7 @@ impl ProcessSpec {
     pub fn config_text(&self) -> String {
         format!(
             "seispool {}\npipeline: {}\nformat: {:?} -> {:?}\nencoding: {:?}\nrecord_length: {}\nbig_endian: {:?}\n\
-             window: {:?} {:?}\nselect: {:?}\noverlap: {}",
+             window: {:?} {:?}\nselect: {:?}\noverlap: {}\ninventory: {}",
             env!("CARGO_PKG_VERSION"),
             self.pipeline.text,
             self.input_format,
@@ -71,7 +74,8 @@ impl ProcessSpec {
             self.starttime,
             self.endtime,
             self.select,
-            self.overlap
+            self.overlap,
+            self.responses.as_ref().map_or("none", |r| r.fingerprint())
         )
     }
 }
@@ -202,8 +206,18 @@ fn day_in_window(day: &ChannelDay, starttime: Option<Time>, endtime: Option<Time
     window_days(&day.id.channel, Time(start), Time(end), &SelectOptions::default()).contains(&(day.year, day.doy))
 }
 
-/// Reads, processes and encodes one unit.
-pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) -> Result<UnitOutput, String> {
+/// What one unit read: its data with the context, the readers' warnings, the output format (the first
+/// input's unless one is asked for), the unit's own day span when context was read, and samples read.
+struct UnitInput {
+    stream: Stream,
+    warnings: Vec<String>,
+    out_format: Option<Format>,
+    span: Option<(Time, Time)>,
+    samples_in: u64,
+}
+
+/// Reads a unit's inputs and, with `overlap`, the context around its day.
+fn read_unit(unit: &Unit, spec: &ProcessSpec) -> Result<UnitInput, String> {
     let opts = ReadOptions {
         format: spec.input_format,
         starttime: spec.starttime,
@@ -242,11 +256,29 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
             stream.traces.extend(r.stream.traces);
         }
     }
+    Ok(UnitInput {
+        stream,
+        warnings,
+        out_format,
+        span,
+        samples_in,
+    })
+}
+
+/// Reads, processes and encodes one unit.
+pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) -> Result<UnitOutput, String> {
+    let UnitInput {
+        mut stream,
+        mut warnings,
+        out_format,
+        span,
+        samples_in,
+    } = read_unit(unit, spec)?;
     // ObsPy's read(starttime=, endtime=) cuts the samples before any processing: the pipeline must not see
     // the rest of the records that overlap the window.
     cut_to_window(&mut stream, spec.starttime, spec.endtime).map_err(|e| e.to_string())?;
     let op_warnings = processor
-        .apply(&spec.pipeline, &mut stream)
+        .apply_with(&spec.pipeline, spec.responses.as_deref(), &mut stream)
         .map_err(|e| e.to_string())?;
     warnings.extend(op_warnings);
     if let Some((day_start, day_end)) = span {

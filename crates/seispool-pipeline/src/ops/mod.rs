@@ -6,12 +6,15 @@
 //! keyword arguments that ObsPy passes on to a function that silently swallows them (`integrate(foo=1)`)
 //! are rejected: in a pipeline a typo must not be ignored.
 //!
-//! The module holds the op types; [`bind`] binds call arguments to a signature, [`binders`] has one binder
-//! per op and [`print`] the canonical printer (`Display`), which parses back to the same op.
+//! Everything about an op lives in this directory: the op types (this file); [`bind`] binds call
+//! arguments to a signature, [`binders`] has one binder per op, [`print`] the canonical printer (`Display`,
+//! which parses back to the same op) and [`apply`] runs each op on a stream.
 
+pub mod apply;
 mod bind;
 mod binders;
 mod print;
+mod response;
 
 use std::fmt;
 
@@ -184,6 +187,11 @@ pub enum Op {
     Select(Selection),
     /// `split()`: split traces at gaps (masked samples).
     Split,
+    /// `remove_response(output="VEL", water_level=60, pre_filt=None, zero_mean=True, taper=True,
+    /// taper_fraction=0.05)` with the run's inventory.
+    RemoveResponse(seispool_dsp::response::RemoveOptions),
+    /// `remove_sensitivity()` with the run's inventory.
+    RemoveSensitivity,
 }
 
 /// `detrend`'s type with its options.

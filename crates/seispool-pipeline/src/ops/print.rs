@@ -69,25 +69,7 @@ impl fmt::Display for Op {
                 fill_value,
                 interpolation_samples,
                 misalignment_threshold,
-            } => {
-                let method = match method {
-                    MergeMethod::Cleanup => -1,
-                    MergeMethod::Discard => 0,
-                    MergeMethod::Overwrite => 1,
-                };
-                let fill = Lit::opt(fill_value, |v| match v {
-                    FillValue::Number(n) => Lit::number(n),
-                    FillValue::Latest => Lit::Str("latest"),
-                    FillValue::Interpolate => Lit::Str("interpolate"),
-                });
-                let args = [
-                    ("method", Lit::Int(method)),
-                    ("fill_value", fill),
-                    ("interpolation_samples", Lit::Int(*interpolation_samples)),
-                    ("misalignment_threshold", Lit::Float(*misalignment_threshold)),
-                ];
-                write_call(f, "merge", &args)
-            }
+            } => fmt_merge(f, *method, *fill_value, *interpolation_samples, *misalignment_threshold),
             Op::Detrend(kind) => fmt_detrend(f, kind),
             Op::Taper {
                 max_percentage,
@@ -146,15 +128,8 @@ impl fmt::Display for Op {
                 nearest_sample,
                 fill_value,
             } => {
-                let args = [
-                    ("starttime", Lit::opt(starttime, |t| Lit::Time(*t))),
-                    ("endtime", Lit::opt(endtime, |t| Lit::Time(*t))),
-                    ("pad", Lit::Bool(*pad)),
-                    ("keep_empty_traces", Lit::Bool(*keep_empty_traces)),
-                    ("nearest_sample", Lit::Bool(*nearest_sample)),
-                    ("fill_value", Lit::opt(fill_value, Lit::number)),
-                ];
-                write_call(f, "trim", &args)
+                let flags = (*pad, *keep_empty_traces, *nearest_sample);
+                fmt_trim(f, *starttime, *endtime, flags, *fill_value)
             }
             Op::Slice {
                 starttime,
@@ -172,8 +147,57 @@ impl fmt::Display for Op {
             }
             Op::Select(sel) => fmt_select(f, sel),
             Op::Split => f.write_str("split()"),
+            Op::RemoveResponse(o) => super::response::fmt_remove_response(f, o),
+            Op::RemoveSensitivity => f.write_str("remove_sensitivity()"),
         }
     }
+}
+
+fn fmt_merge(
+    f: &mut fmt::Formatter<'_>,
+    method: MergeMethod,
+    fill_value: Option<FillValue>,
+    interpolation_samples: i64,
+    misalignment_threshold: f64,
+) -> fmt::Result {
+    let method = match method {
+        MergeMethod::Cleanup => -1,
+        MergeMethod::Discard => 0,
+        MergeMethod::Overwrite => 1,
+    };
+    let fill = match fill_value {
+        None => Lit::None,
+        Some(FillValue::Number(n)) => Lit::number(&n),
+        Some(FillValue::Latest) => Lit::Str("latest"),
+        Some(FillValue::Interpolate) => Lit::Str("interpolate"),
+    };
+    let args = [
+        ("method", Lit::Int(method)),
+        ("fill_value", fill),
+        ("interpolation_samples", Lit::Int(interpolation_samples)),
+        ("misalignment_threshold", Lit::Float(misalignment_threshold)),
+    ];
+    write_call(f, "merge", &args)
+}
+
+/// `trim(...)`; `flags` are `(pad, keep_empty_traces, nearest_sample)`.
+fn fmt_trim(
+    f: &mut fmt::Formatter<'_>,
+    starttime: Option<Time>,
+    endtime: Option<Time>,
+    flags: (bool, bool, bool),
+    fill_value: Option<Number>,
+) -> fmt::Result {
+    let (pad, keep_empty_traces, nearest_sample) = flags;
+    let args = [
+        ("starttime", starttime.map_or(Lit::None, Lit::Time)),
+        ("endtime", endtime.map_or(Lit::None, Lit::Time)),
+        ("pad", Lit::Bool(pad)),
+        ("keep_empty_traces", Lit::Bool(keep_empty_traces)),
+        ("nearest_sample", Lit::Bool(nearest_sample)),
+        ("fill_value", fill_value.map_or(Lit::None, |n| Lit::number(&n))),
+    ];
+    write_call(f, "trim", &args)
 }
 
 fn fmt_detrend(f: &mut fmt::Formatter<'_>, kind: &DetrendKind) -> fmt::Result {

@@ -60,6 +60,7 @@ impl PpsdJob {
             endtime: self.endtime,
             select: self.select.clone(),
             jobs: self.jobs,
+            inventory: None,
         }
         .build()
         .map(|_| ())

@@ -15,6 +15,7 @@ use crate::ops::{
 pub struct Processor {
     designs: DesignCache,
     resampler: Resampler,
+    removers: super::response::Removers,
 }
 
 /// An op that failed on some trace: which op (1-based, as written), on which trace, why.
@@ -39,6 +40,17 @@ impl Processor {
 
     /// Applies every op of `pipeline` to `stream` in order; returns ObsPy's warnings (deduplicated).
     pub fn apply(&mut self, pipeline: &Pipeline, stream: &mut Stream) -> Result<Vec<String>, ApplyError> {
+        self.apply_with(pipeline, None, stream)
+    }
+
+    /// [`Processor::apply`] with the run's instrument responses (needed by `remove_response` and
+    /// `remove_sensitivity`).
+    pub fn apply_with(
+        &mut self,
+        pipeline: &Pipeline,
+        responses: Option<&crate::responses::Responses>,
+        stream: &mut Stream,
+    ) -> Result<Vec<String>, ApplyError> {
         let mut warnings = Vec::new();
         for (i, op) in pipeline.ops.iter().enumerate() {
             let err = |trace: &str, what: String| ApplyError {
@@ -51,14 +63,20 @@ impl Processor {
                 },
                 what,
             };
-            self.apply_op(op, stream, &mut warnings)
+            self.apply_op(op, responses, stream, &mut warnings)
                 .map_err(|(trace, what)| err(&trace, what))?;
         }
         warnings.dedup();
         Ok(warnings)
     }
 
-    fn apply_op(&mut self, op: &Op, st: &mut Stream, warnings: &mut Vec<String>) -> Result<(), (String, String)> {
+    fn apply_op(
+        &mut self,
+        op: &Op,
+        responses: Option<&crate::responses::Responses>,
+        st: &mut Stream,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), (String, String)> {
         let stream_err = |e: &dyn std::fmt::Display| (String::new(), e.to_string());
         match op {
             Op::Merge {
@@ -103,6 +121,19 @@ impl Processor {
             }
             // Our traces are never masked: ObsPy's split() of unmasked traces leaves them as they are.
             Op::Split => Ok(()),
+            Op::RemoveResponse(_) | Op::RemoveSensitivity => {
+                let opts = match op {
+                    Op::RemoveResponse(o) => Some(o),
+                    _ => None,
+                };
+                for tr in &mut st.traces {
+                    if tr.data.sample_type() == seispool_core::SampleType::Text {
+                        return Err((tr.id(), "text (ASCII) samples cannot be processed numerically".into()));
+                    }
+                    super::response::apply(&mut self.removers, responses, opts, tr).map_err(|what| (tr.id(), what))?;
+                }
+                Ok(())
+            }
             _ => {
                 for tr in &mut st.traces {
                     let keeps_text = matches!(op, Op::Decimate { no_filter: true, .. });
@@ -145,6 +176,18 @@ impl Processor {
                 side,
             } => {
                 let kind = taper_type(window).map_err(s)?;
+                // ObsPy warns when every requested half-length exceeds half the trace (also when none is given).
+                let npts = tr.stats.npts as f64;
+                let halves = [
+                    max_percentage.map(|p| (p * npts).trunc()),
+                    max_length.map(|l| (l * df).trunc()),
+                ];
+                if halves.iter().flatten().all(|h| 2.0 * h > npts) {
+                    warnings.push(
+                        "The requested taper is longer than the trace. The taper will be shortened to trace length."
+                            .into(),
+                    );
+                }
                 if tr.stats.npts == 0 {
                     return Ok(());
                 }
@@ -155,79 +198,20 @@ impl Processor {
                 factor,
                 no_filter,
                 strict_length,
-            } => {
-                let opts = DecimateOptions {
-                    no_filter: *no_filter,
-                    strict_length: *strict_length,
-                };
-                let factor = *factor as usize;
-                let new_rate = if *no_filter && tr.data.sample_type() != seispool_core::SampleType::F64 {
-                    // ObsPy keeps the sample type when it does not filter.
-                    seispool_dsp::check_decimate(tr.stats.npts, factor, opts).map_err(|e| e.to_string())?;
-                    decimate_any(&mut tr.data, factor).map_err(|e| e.to_string())?;
-                    df / factor as f64
-                } else {
-                    seispool_dsp::decimate(tr.data_f64_mut(), df, factor, opts, &mut self.designs)
-                        .map_err(|e| e.to_string())?
-                };
-                tr.stats.sampling_rate = new_rate;
-                tr.stats.npts = tr.data.len();
-                Ok(())
-            }
+            } => self.decimate(tr, *factor, *no_filter, *strict_length),
             Op::Resample {
                 sampling_rate,
                 window,
                 no_filter,
                 strict_length,
-            } => {
-                let plan =
-                    seispool_dsp::resample_prepare(tr.stats.npts, df, *sampling_rate, *no_filter, *strict_length)
-                        .map_err(s)?;
-                if tr.stats.npts == 0 {
-                    return Ok(());
-                }
-                if let Some(freq) = plan.lowpass_freq {
-                    let design = seispool_dsp::design_lowpass_cheby_2(freq, df, 12, &mut self.designs)
-                        .map_err(|e| e.to_string())?;
-                    design.plan.apply(tr.data_f64_mut()).map_err(|e| e.to_string())?;
-                }
-                let window = match window {
-                    Some(name) => Some(Window::from_get_window(name, &[]).map_err(s)?),
-                    None => None,
-                };
-                let out = self
-                    .resampler
-                    .resample(tr.data_f64_mut(), df, *sampling_rate, window.as_ref())
-                    .map_err(s)?;
-                tr.set_data(Samples::F64(out));
-                tr.stats.sampling_rate = *sampling_rate;
-                Ok(())
-            }
+            } => self.resample(tr, *sampling_rate, window.as_deref(), *no_filter, *strict_length),
             Op::Interpolate {
                 sampling_rate,
                 method,
                 starttime,
                 npts,
                 time_shift,
-            } => {
-                let new_npts = npts.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
-                let plan = seispool_dsp::interpolate_plan(
-                    tr.stats.starttime.ns(),
-                    df,
-                    tr.stats.npts,
-                    *sampling_rate,
-                    starttime.map(|t| t.ns()),
-                    new_npts,
-                    *time_shift,
-                )
-                .map_err(s)?;
-                let Some(plan) = plan else { return Ok(()) };
-                let out = seispool_dsp::interpolate(tr.data_f64_mut(), &plan, interp_method(method)).map_err(s)?;
-                tr.set_data(Samples::F64(out));
-                tr.stats.starttime = seispool_core::Time(plan.new_starttime_ns);
-                tr.stats.sampling_rate = plan.new_sampling_rate;
-                Ok(())
-            }
+            } => interpolate(tr, *sampling_rate, method, *starttime, *npts, *time_shift),
             Op::Integrate(method) => {
                 if tr.stats.npts == 0 {
                     return Ok(());
@@ -249,8 +233,68 @@ impl Processor {
                 seispool_dsp::differentiate_gradient(tr.data_f64_mut(), delta).map_err(s)
             }
             Op::Normalize { norm } => seispool_dsp::normalize(tr.data_f64_mut(), *norm).map_err(s),
-            Op::Merge { .. } | Op::Trim { .. } | Op::Slice { .. } | Op::Select(_) | Op::Split => Ok(()),
+            Op::Merge { .. }
+            | Op::Trim { .. }
+            | Op::Slice { .. }
+            | Op::Select(_)
+            | Op::Split
+            | Op::RemoveResponse(_)
+            | Op::RemoveSensitivity => Ok(()),
         }
+    }
+
+    /// `decimate(factor, no_filter, strict_length)`; without the filter the sample type is kept, as ObsPy.
+    fn decimate(&mut self, tr: &mut Trace, factor: u32, no_filter: bool, strict_length: bool) -> Result<(), String> {
+        let df = tr.stats.sampling_rate;
+        let opts = DecimateOptions {
+            no_filter,
+            strict_length,
+        };
+        let factor = factor as usize;
+        let new_rate = if no_filter && tr.data.sample_type() != seispool_core::SampleType::F64 {
+            seispool_dsp::check_decimate(tr.stats.npts, factor, opts).map_err(|e| e.to_string())?;
+            decimate_any(&mut tr.data, factor).map_err(|e| e.to_string())?;
+            df / factor as f64
+        } else {
+            seispool_dsp::decimate(tr.data_f64_mut(), df, factor, opts, &mut self.designs).map_err(|e| e.to_string())?
+        };
+        tr.stats.sampling_rate = new_rate;
+        tr.stats.npts = tr.data.len();
+        Ok(())
+    }
+
+    /// `resample(sampling_rate, window, no_filter, strict_length)`.
+    fn resample(
+        &mut self,
+        tr: &mut Trace,
+        sampling_rate: f64,
+        window: Option<&str>,
+        no_filter: bool,
+        strict_length: bool,
+    ) -> Result<(), String> {
+        let df = tr.stats.sampling_rate;
+        let s = |e: OpError| e.to_string();
+        let plan =
+            seispool_dsp::resample_prepare(tr.stats.npts, df, sampling_rate, no_filter, strict_length).map_err(s)?;
+        if tr.stats.npts == 0 {
+            return Ok(());
+        }
+        if let Some(freq) = plan.lowpass_freq {
+            let design =
+                seispool_dsp::design_lowpass_cheby_2(freq, df, 12, &mut self.designs).map_err(|e| e.to_string())?;
+            design.plan.apply(tr.data_f64_mut()).map_err(|e| e.to_string())?;
+        }
+        let window = match window {
+            Some(name) => Some(Window::from_get_window(name, &[]).map_err(s)?),
+            None => None,
+        };
+        let out = self
+            .resampler
+            .resample(tr.data_f64_mut(), df, sampling_rate, window.as_ref())
+            .map_err(s)?;
+        tr.set_data(Samples::F64(out));
+        tr.stats.sampling_rate = sampling_rate;
+        Ok(())
     }
 
     fn filter(&mut self, spec: &FilterSpec, tr: &mut Trace, warnings: &mut Vec<String>) -> Result<(), String> {
@@ -294,6 +338,35 @@ impl Processor {
         }
         plan.apply(tr.data_f64_mut()).map_err(|e| e.to_string())
     }
+}
+
+/// `interpolate(sampling_rate, method, starttime, npts, time_shift)`.
+fn interpolate(
+    tr: &mut Trace,
+    sampling_rate: f64,
+    method: &InterpMethod,
+    starttime: Option<seispool_core::Time>,
+    npts: Option<u64>,
+    time_shift: f64,
+) -> Result<(), String> {
+    let s = |e: OpError| e.to_string();
+    let new_npts = npts.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    let plan = seispool_dsp::interpolate_plan(
+        tr.stats.starttime.ns(),
+        tr.stats.sampling_rate,
+        tr.stats.npts,
+        sampling_rate,
+        starttime.map(|t| t.ns()),
+        new_npts,
+        time_shift,
+    )
+    .map_err(s)?;
+    let Some(plan) = plan else { return Ok(()) };
+    let out = seispool_dsp::interpolate(tr.data_f64_mut(), &plan, interp_method(method)).map_err(s)?;
+    tr.set_data(Samples::F64(out));
+    tr.stats.starttime = seispool_core::Time(plan.new_starttime_ns);
+    tr.stats.sampling_rate = plan.new_sampling_rate;
+    Ok(())
 }
 
 fn decimate_any(data: &mut Samples, factor: usize) -> Result<(), seispool_dsp::FilterError> {
