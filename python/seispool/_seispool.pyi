@@ -146,6 +146,7 @@ def plan(
 def merge_summaries(parts: str, out: str, wall_seconds: float, jobs: int) -> str: ...
 def ppsd(
     paths: Sequence[_Path],
+    inventory_path: _Path | None,
     paz_json: str | None,
     sensitivity: float | None,
     ppsd_length: float,
