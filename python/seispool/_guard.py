@@ -27,9 +27,7 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except BaseException as exc:
             if _is_panic(exc):
-                raise InternalError(
-                    f"internal error in seispool.{fn.__name__}: {exc} (a bug in seispool: please report it)"
-                ) from exc
+                raise InternalError(f"internal error in seispool.{fn.__name__}: {exc} (a bug in seispool: please report it)") from exc
             raise
 
     call.__seispool_guarded__ = True
