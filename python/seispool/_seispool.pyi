@@ -24,6 +24,7 @@ __all__ = [
     "plan",
     "plot_availability",
     "plot_stream",
+    "ppsd",
     "process",
     "read",
     "write",
@@ -47,10 +48,18 @@ def parse_time(text: str) -> int: ...
 def format_time(ns: int, digits: int = 6) -> str: ...
 def check_pipeline(text: str) -> str: ...
 def apply(pipeline: str, raws: Any) -> tuple[list[_RawTrace], list[str]]: ...
+
+class Inventory:
+    """Station metadata read from StationXML."""
+
+    def channels(self) -> list[tuple[str, int | None, int | None, bool]]: ...
+    def __len__(self) -> int: ...
+
+def read_inventory(path: _Path) -> Inventory: ...
+def inventory_from_bytes(data: bytes, label: str) -> Inventory: ...
+def apply_with_inventory(pipeline: str, raws: Any, inventory: Inventory) -> tuple[list[_RawTrace], list[str]]: ...
 def get_gaps(raws: Any) -> list[tuple[str, int, int, float, int]]: ...
-def doctor(
-    python: _Path, imports: Sequence[str] = ..., probe: bool = False, timeout: float = 30.0, verify_remedies: bool = False
-) -> str: ...
+def doctor(python: _Path, imports: Sequence[str] = ..., probe: bool = False, timeout: float = 30.0, verify_remedies: bool = False) -> str: ...
 def read(
     paths: Sequence[_Path],
     format: str | None = None,
@@ -129,3 +138,20 @@ def plan(
     select: str | None = None,
 ) -> list[_UnitRow]: ...
 def merge_summaries(parts: str, out: str, wall_seconds: float, jobs: int) -> str: ...
+def ppsd(
+    paths: Sequence[_Path],
+    paz_json: str | None,
+    sensitivity: float | None,
+    ppsd_length: float,
+    overlap: float,
+    period_smoothing_width_octaves: float,
+    period_step_octaves: float,
+    period_limits: tuple[float, float] | None,
+    db_bins: tuple[float, float, float],
+    skip_on_gaps: bool,
+    special_handling: str | None,
+    starttime: int | None,
+    endtime: int | None,
+    select: str | None,
+    jobs: int | None,
+) -> list[tuple[str, bytes | None, str | None, list[str]]]: ...

@@ -4,8 +4,10 @@
 
 mod convert;
 mod errors;
+mod inventory;
 mod io;
 mod plot;
+mod ppsd;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -108,7 +110,9 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_gaps, m)?)?;
     m.add_function(wrap_pyfunction!(apply, m)?)?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
+    m.add_function(wrap_pyfunction!(ppsd::ppsd, m)?)?;
     io::register(m)?;
+    inventory::register(m)?;
     plot::register(m)?;
     Ok(())
 }

@@ -53,6 +53,7 @@ pub fn run(args: PlotArgs) -> i32 {
         endtime: args.selection.end,
         select: args.selection.select,
         jobs: None,
+        inventory: None,
     };
     let job = match request.build() {
         Ok(j) => j,
