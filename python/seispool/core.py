@@ -495,7 +495,15 @@ class Stream(ProcessingOps, StreamMethods):
                 big_endian=_big_endian(byteorder),
             )
 
-    def plot(self, path: PathLike, starttime: TimeLike | None = None, endtime: TimeLike | None = None, interval: float | None = None, width: int = 1000, height: int | None = None) -> str:
+    def plot(
+        self,
+        path: PathLike,
+        starttime: TimeLike | None = None,
+        endtime: TimeLike | None = None,
+        interval: float | None = None,
+        width: int = 1000,
+        height: int | None = None,
+    ) -> str:
         """Draws one channel to the PNG ``path`` (no matplotlib) and returns ``path``.
 
         Up to an hour of data is one waveform panel; longer spans are a day plot (ObsPy's
