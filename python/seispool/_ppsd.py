@@ -62,9 +62,7 @@ def _paz_json(paz: Mapping[str, Any]) -> str:
     missing = [k for k in ("poles", "zeros", "gain", "sensitivity") if k not in paz]
     if missing:
         raise ValueError(f"PAZ dict lacks {', '.join(missing)} (ObsPy's keys: poles, zeros, gain, sensitivity)")
-    return json.dumps(
-        {"poles": pairs("poles"), "zeros": pairs("zeros"), "gain": float(paz["gain"]), "sensitivity": float(paz["sensitivity"])}
-    )
+    return json.dumps({"poles": pairs("poles"), "zeros": pairs("zeros"), "gain": float(paz["gain"]), "sensitivity": float(paz["sensitivity"])})
 
 
 def ppsd(

@@ -70,12 +70,9 @@ def test_ppsd_matches_obspy_and_to_obspy_plots(tmp_path):
 
 def test_ppsd_ringlaser_and_options(tmp_path):
     path, st = archive(tmp_path)
-    res = seispool.ppsd(
-        path, {"sensitivity": 2.5e9}, special_handling="ringlaser", ppsd_length=600.0, select="XX.PP..HHZ"
-    )
+    res = seispool.ppsd(path, {"sensitivity": 2.5e9}, special_handling="ringlaser", ppsd_length=600.0, select="XX.PP..HHZ")
     assert len(res) == 1
-    ref = obspy_ppsd(st, "XX.PP..HHZ", {"poles": [], "zeros": [], "gain": 1.0, "sensitivity": 2.5e9},
-                     special_handling="ringlaser", ppsd_length=600.0)
+    ref = obspy_ppsd(st, "XX.PP..HHZ", {"poles": [], "zeros": [], "gain": 1.0, "sensitivity": 2.5e9}, special_handling="ringlaser", ppsd_length=600.0)
     assert np.abs(res[0].binned_psds - np.array(ref._binned_psds)).max() <= 1e-3
     res = seispool.ppsd(path, PAZ, ppsd_length=600.0, skip_on_gaps=True, select="XX.PP..HHN")
     ref = obspy_ppsd(st, "XX.PP..HHN", PAZ, ppsd_length=600.0, skip_on_gaps=True)

@@ -11,6 +11,7 @@ pub mod responses;
 pub mod runner;
 mod suggest;
 pub mod synth;
+pub mod synth_inventory;
 
 pub use job::{Job, JobBuilder, JobError, Opt, ReadBuilder, ReadJob};
 pub use lang::PipelineError;
