@@ -37,6 +37,16 @@ def tree(root):
     return sorted(f for f in files if not f.startswith(".seispool"))
 
 
+@pytest.fixture(autouse=True)
+def _restore_environ():
+    """distributed's LocalCluster writes OMP_NUM_THREADS=1 (and MKL/OpenBLAS) into this process's os.environ
+    for its workers and leaves it there; later tests' subprocesses would inherit it."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def test_local_cluster_matches_local_run(tmp_path):
     src = str(tmp_path / "in")
     archive(src)

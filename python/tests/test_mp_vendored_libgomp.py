@@ -75,7 +75,10 @@ def run(pykdtree_dir, tmp_path, pool, limit):
     """Runs the script in its own process group; returns its output, or None when it hung (group killed)."""
     script = tmp_path / "use_pykdtree.py"
     script.write_text(SCRIPT)
-    env = dict(os.environ, PYTHONPATH=str(pykdtree_dir))
+    # Thread limits left in the environment (e.g. by distributed's LocalCluster) would hide the hazard.
+    limits = ("OMP_", "GOMP_", "KMP_", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(limits)}
+    env["PYTHONPATH"] = str(pykdtree_dir)
     proc = subprocess.Popen([sys.executable, str(script), pool], stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=limit)
