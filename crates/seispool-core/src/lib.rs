@@ -2,6 +2,7 @@
 
 mod fill;
 mod id;
+pub mod inventory;
 mod masked;
 mod merge;
 mod pytime;
@@ -13,6 +14,7 @@ mod trim;
 pub use fill::{FillValue, Number};
 pub use id::glob_match;
 pub use id::{ChannelId, IdError};
+pub use inventory::{EpochIndex, Inventory, Response};
 pub use masked::StreamError;
 pub use merge::MergeMethod;
 pub use stream::{Gap, Stream, round_away};

@@ -11,6 +11,7 @@ mod interpolate;
 mod normalize;
 mod op_error;
 mod resample;
+pub mod response;
 mod sosfilt;
 mod taper;
 mod window;
@@ -32,5 +33,5 @@ pub use op_error::OpError;
 pub use resample::{ResamplePlan, Resampler, resample_prepare};
 /// The former name of [`TaperSide`].
 pub use taper::TaperSide as Side;
-pub use taper::{TAPER_TYPES, TaperSide, TaperType, cosine_taper, taper};
+pub use taper::{TAPER_TYPES, TaperSide, TaperType, cosine_taper, cosine_taper_fraction, taper};
 pub use window::Window;

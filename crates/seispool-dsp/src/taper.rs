@@ -150,8 +150,24 @@ pub fn taper(
 /// `obspy.signal.invsim.cosine_taper(npts, p=1.0, halfcosine, sactaper)` as `Trace.taper` calls it; errs
 /// where numpy cannot broadcast the flank into its slice (tiny windows with `sactaper`).
 pub fn cosine_taper(npts: usize, halfcosine: bool, sactaper: bool) -> Result<Vec<f64>, OpError> {
+    cosine_taper_fraction(npts, 1.0, halfcosine, sactaper)
+}
+
+/// `obspy.signal.invsim.cosine_taper(npts, p, halfcosine, sactaper)` for a taper fraction `p` in
+/// `[0, 1]` (as `remove_response` calls it with `taper_fraction`).
+pub fn cosine_taper_fraction(npts: usize, p: f64, halfcosine: bool, sactaper: bool) -> Result<Vec<f64>, OpError> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(OpError::new(
+            "taper",
+            format!("taper fraction {p} must be between 0 and 1"),
+        ));
+    }
     let n = npts as i64;
-    let frac = n / 2;
+    let frac = if p == 0.0 || p == 1.0 {
+        (npts as f64 * p / 2.0) as i64
+    } else {
+        (npts as f64 * p / 2.0 + 0.5) as i64
+    };
     let (idx1, mut idx2, mut idx3, idx4) = (0i64, frac - 1, n - frac, n - 1);
     if sactaper {
         idx2 += 1;

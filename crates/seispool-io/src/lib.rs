@@ -6,6 +6,8 @@ mod format;
 pub mod mseed;
 pub mod sac;
 pub mod sds;
+pub mod stationxml;
 
 pub use error::{FormatError, IoError};
 pub use format::{Format, ReadOptions, ReadResult, SNIFF_BYTES, WriteSpec, detect, detect_file, encode, read, write};
+pub use stationxml::{parse_stationxml, read_inventory};
