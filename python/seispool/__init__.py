@@ -6,20 +6,27 @@
 >>> seispool.process("archive/", "out/", 'detrend("linear"); decimate(4)', jobs=2)  # doctest: +SKIP
 
 Errors derive from `SeispoolError`: `FormatError` (bad bytes), `PipelineError` (bad pipeline/op),
-`IoError` (OS errors, formats that cannot store the data).
+`IoError` (OS errors, formats that cannot store the data; `NotFoundError` is also a `FileNotFoundError`),
+`OptionError` (a bad argument value; also a `ValueError`).
 """
 
+from seispool import mp
 from seispool._api import doctor, info, process
+from seispool._errors import NotFoundError, OptionError
 from seispool._fork import fork_is_safe
 from seispool._seispool import FormatError, IoError, PipelineError, SeispoolError, __version__
 from seispool._time import UTCTime
-from seispool.core import Stats, Stream, Trace, read
+from seispool.core import AttribDict, Stats, Stream, Trace, read
+from seispool.inventory import Inventory, read_inventory
 from seispool.obspy import from_obspy
-from seispool import mp
 
 __all__ = [
+    "AttribDict",
     "FormatError",
+    "Inventory",
     "IoError",
+    "NotFoundError",
+    "OptionError",
     "PipelineError",
     "SeispoolError",
     "Stats",
@@ -34,4 +41,5 @@ __all__ = [
     "mp",
     "process",
     "read",
+    "read_inventory",
 ]

@@ -1,4 +1,5 @@
 """`seispool` console entry point: runs the Rust command line in-process."""
+
 import sys
 
 

@@ -10,13 +10,19 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from seispool import _seispool
+from seispool._errors import non_negative_int, translated
 from seispool._fork import _thread_count, fork_is_safe
+from seispool._raw import encoding_name
 from seispool._time import TimeLike, to_ns
 from seispool.core import PathLike, _big_endian, expand_paths
 
 
 def _paths(inputs: PathLike | Iterable[PathLike]) -> list[str]:
-    items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    if isinstance(inputs, (str, os.PathLike)):
+        return [os.fspath(inputs)]
+    items = list(inputs) if isinstance(inputs, Iterable) else None
+    if items is None or not all(isinstance(p, (str, os.PathLike)) for p in items):
+        raise TypeError(f"inputs: expected a path or a list of paths, got {type(inputs).__name__} {inputs!r}")
     return [os.fspath(p) for p in items]
 
 
@@ -52,24 +58,44 @@ def process(
     >>> s = seispool.process("archive/", "out/", 'detrend("linear"); filter("lowpass", freq=5)', jobs=2)  # doctest: +SKIP
     >>> s["ok"], s["failed"]  # doctest: +SKIP
     """
-    text = _seispool.process(
+    with translated():
+        text = _process_call(inputs, out, pipeline, jobs, resume, format, encoding, record_length, byteorder, starttime, endtime, select, input_format, overlap)
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+def _process_call(
+    inputs: Any,
+    out: Any,
+    pipeline: str,
+    jobs: Any,
+    resume: bool,
+    format: Any,
+    encoding: Any,
+    record_length: Any,
+    byteorder: Any,
+    starttime: Any,
+    endtime: Any,
+    select: Any,
+    input_format: Any,
+    overlap: float,
+) -> str:
+    return _seispool.process(  # type: ignore[no-any-return]
         _paths(inputs),
         os.fspath(out),
         pipeline,
-        jobs=jobs,
+        jobs=non_negative_int("jobs", jobs),
         resume=resume,
         format=format,
         input_format=input_format,
-        encoding=encoding,
-        record_length=record_length,
+        encoding=encoding_name(encoding),
+        record_length=non_negative_int("record_length", record_length),
         big_endian=_big_endian(byteorder),
         starttime=None if starttime is None else to_ns(starttime),
         endtime=None if endtime is None else to_ns(endtime),
         select=select,
         overlap=overlap,
     )
-    result: dict[str, Any] = json.loads(text)
-    return result
 
 
 def info(
@@ -91,14 +117,15 @@ def info(
     >>> [(t["id"], t["npts"]) for f in seispool.info("day.mseed") for t in f["traces"]]  # doctest: +SKIP
     [('XX.STA..HHZ', 8640000)]
     """
-    text = _seispool.info(
-        expand_paths(paths),
-        format=format,
-        starttime=None if starttime is None else to_ns(starttime),
-        endtime=None if endtime is None else to_ns(endtime),
-        select=select,
-        jobs=jobs,
-    )
+    with translated():
+        text = _seispool.info(
+            expand_paths(paths),
+            format=format,
+            starttime=None if starttime is None else to_ns(starttime),
+            endtime=None if endtime is None else to_ns(endtime),
+            select=select,
+            jobs=non_negative_int("jobs", jobs),
+        )
     result: list[dict[str, Any]] = json.loads(text)
     return result
 

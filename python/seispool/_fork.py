@@ -16,6 +16,7 @@ its threads before returning, and nothing of a pool lives in process-global stat
   call's workers (fork copies only the calling thread) and builds its own pool on its first call;
 * `Pool` below avoids fork when threads are alive on 3.12+, so it never triggers the warning.
 """
+
 from __future__ import annotations
 
 import logging

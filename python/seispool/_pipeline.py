@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import numbers
 from typing import Any
 
@@ -22,11 +23,14 @@ def literal(value: Any, *, time: bool = False) -> str:
     if isinstance(value, bool):
         return "True" if value else "False"
     if time or isinstance(value, (UTCTime, _dt.datetime, _dt.date)) or hasattr(value, "ns"):
-        return repr(UTCTime.from_ns(to_ns(value)).isoformat(9))
+        return repr(UTCTime.from_ns(to_ns(value))._iso(9))
     if isinstance(value, numbers.Integral):
         return str(int(value))
     if isinstance(value, numbers.Real):
-        return repr(float(value))
+        f = float(value)
+        if not math.isfinite(f):
+            raise ValueError(f"{f} is not a finite number")
+        return repr(f)
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, (list, tuple)):
@@ -43,6 +47,46 @@ def call(name: str, *args: Any, **kwargs: Any) -> str:
     >>> call("filter", "bandpass", freqmin=1, freqmax=5.0)
     "filter('bandpass', freqmin=1, freqmax=5.0)"
     """
-    parts = [literal(a) for a in args]
-    parts += [f"{k}={literal(v, time=k in _TIME_ARGS and v is not None)}" for k, v in kwargs.items()]
+    from seispool._errors import OptionError
+
+    parts = []
+    for i, a in enumerate(args):
+        try:
+            parts.append(literal(a))
+        except (TypeError, ValueError) as e:
+            raise OptionError(f"{name}(): argument {i + 1} = {a!r}: {e}") from None
+    for k, v in kwargs.items():
+        try:
+            parts.append(f"{k}={literal(v, time=k in _TIME_ARGS and v is not None)}")
+        except (TypeError, ValueError) as e:
+            raise OptionError(f"{name}(): {k}={v!r}: {e}") from None
     return f"{name}({', '.join(parts)})"
+
+
+def split_calls(canonical: str) -> list[str]:
+    """The calls of a canonical pipeline text (``a(...); b(...)``), split outside brackets and strings.
+
+    >>> split_calls("select(id='a;b'); detrend(type='linear')")
+    ["select(id='a;b')", "detrend(type='linear')"]
+    """
+    calls, depth, quote, start = [], 0, "", 0
+    escaped = False
+    for i, c in enumerate(canonical):
+        if quote:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == ";" and depth == 0:
+            calls.append(canonical[start:i].strip())
+            start = i + 1
+    tail = canonical[start:].strip()
+    return calls + [tail] if tail else calls

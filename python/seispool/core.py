@@ -1,14 +1,16 @@
 """`Stats`, `Trace`, `Stream` and `read`: ObsPy's names, seispool's Rust engine underneath.
 
-Every processing method builds pipeline text (DESIGN.md §4) and runs it through the Rust processor, so a
-method call and the same line in ``seispool process --pipeline`` give identical results. Methods change the
-object in place and return it, as ObsPy's do (``slice`` and ``select`` return new objects, as in ObsPy).
+Every processing method builds pipeline text (the ``seispool process --pipeline`` language) and runs it
+through the Rust processor, so a method call and the same line in ``seispool process`` give identical
+results. Methods change the object in place and return it, as ObsPy's do (``slice``, ``select`` and
+``split`` return new objects, as in ObsPy). The shared op methods live in `seispool._ops`, the
+everyday conveniences in `seispool._everyday`.
 """
 
 from __future__ import annotations
 
-import copy as _copy
 import glob as _glob
+import math
 import os
 import warnings
 from collections.abc import Iterable, Iterator
@@ -17,12 +19,20 @@ from typing import Any, Union, overload
 import numpy as np
 
 from seispool import _seispool
-from seispool._pipeline import call
+from seispool._errors import NotFoundError, OptionError, non_negative_int, translated
+from seispool._everyday import StreamMethods, TraceMethods
+from seispool._ops import ProcessingOps
+from seispool._pipeline import call, split_calls
+from seispool._raw import RawTrace, encoding_name, mseed_from_obspy, mseed_to_obspy
+from seispool._stats import AttribDict, Stats
 from seispool._time import TimeLike, UTCTime, to_ns
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 _GLOB_CHARS = set("*?[")
+_TAG = "__seispool_index"
+
+__all__ = ["AttribDict", "PathLike", "Stats", "Stream", "Trace", "expand_paths", "read"]
 
 
 def _warn_all(messages: Iterable[str], stacklevel: int = 3) -> None:
@@ -30,139 +40,16 @@ def _warn_all(messages: Iterable[str], stacklevel: int = 3) -> None:
         warnings.warn(m, UserWarning, stacklevel=stacklevel + 1)
 
 
-class Stats:
-    """Header of a `Trace` (ObsPy's `Stats`): id codes, start time, rate, npts; endtime/delta derived.
-
-    Times are `UTCTime` objects; ``starttime_ns``/``endtime_ns`` give the integer nanoseconds. Assigning
-    ``starttime`` accepts any time-like value (ISO string, ``datetime``, ObsPy ``UTCDateTime``, ns ``int``).
-
-    >>> s = Stats(network="XX", station="STA", channel="HHZ", sampling_rate=100.0, npts=101,
-    ...           starttime="2024-01-01")
-    >>> s.id, str(s.endtime), s.delta
-    ('XX.STA..HHZ', '2024-01-01T00:00:01.000000Z', 0.01)
-    """
-
-    __slots__ = ("network", "station", "location", "channel", "starttime_ns", "sampling_rate", "npts", "mseed", "headers")
-
-    def __init__(
-        self,
-        network: str = "",
-        station: str = "",
-        location: str = "",
-        channel: str = "",
-        starttime: TimeLike = 0,
-        sampling_rate: float = 1.0,
-        npts: int = 0,
-        mseed: dict[str, Any] | None = None,
-        headers: dict[str, Any] | None = None,
-        delta: float | None = None,
-    ) -> None:
-        self.network = network
-        self.station = station
-        self.location = location
-        self.channel = channel
-        self.starttime_ns = to_ns(starttime)
-        self.sampling_rate = float(sampling_rate)
-        if delta is not None:
-            self.delta = delta
-        self.npts = int(npts)
-        self.mseed = mseed
-        self.headers = dict(headers or {})
-
-    @property
-    def id(self) -> str:
-        """``NET.STA.LOC.CHA``."""
-        return f"{self.network}.{self.station}.{self.location}.{self.channel}"
-
-    @id.setter
-    def id(self, value: str) -> None:
-        parts = value.split(".")
-        if len(parts) != 4:
-            raise ValueError(f"id {value!r}: expected NET.STA.LOC.CHA")
-        self.network, self.station, self.location, self.channel = parts
-
-    @property
-    def starttime(self) -> UTCTime:
-        """Time of the first sample."""
-        return UTCTime.from_ns(self.starttime_ns)
-
-    @starttime.setter
-    def starttime(self, value: TimeLike) -> None:
-        self.starttime_ns = to_ns(value)
-
-    @property
-    def delta(self) -> float:
-        """Sample interval in seconds (0 when the rate is 0)."""
-        return 0.0 if self.sampling_rate == 0 else 1.0 / self.sampling_rate
-
-    @delta.setter
-    def delta(self, value: float) -> None:
-        self.sampling_rate = 0.0 if value == 0 else 1.0 / float(value)
-
-    @property
-    def endtime_ns(self) -> int:
-        """Nanoseconds of the last sample: ``starttime + (npts - 1) * delta`` rounded like ObsPy."""
-        if self.npts == 0:
-            return self.starttime_ns
-        return self.starttime_ns + round((self.npts - 1) * self.delta * 1e9)
-
-    @property
-    def endtime(self) -> UTCTime:
-        """Time of the last sample."""
-        return UTCTime.from_ns(self.endtime_ns)
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        setattr(self, key, value)
-
-    _KEYS = ("network", "station", "location", "channel", "starttime", "endtime", "sampling_rate", "delta", "npts")
-
-    def __contains__(self, key: object) -> bool:
-        if key == "mseed":
-            return self.mseed is not None
-        return key in self._KEYS or key in ("id", "starttime_ns", "endtime_ns", "headers")
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The value of ``key`` (``stats.get("mseed")``), or ``default`` when absent."""
-        return getattr(self, key) if key in self else default
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Stats):
-            return NotImplemented
-        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
-
-    def copy(self) -> Stats:
-        """A deep copy."""
-        return _copy.deepcopy(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Stats:
-        new = Stats.__new__(Stats)
-        for k in self.__slots__:
-            setattr(new, k, _copy.deepcopy(getattr(self, k), memo))
-        return new
-
-    def __repr__(self) -> str:
-        rows = [
-            ("network", self.network),
-            ("station", self.station),
-            ("location", self.location),
-            ("channel", self.channel),
-            ("starttime", self.starttime),
-            ("endtime", self.endtime),
-            ("sampling_rate", self.sampling_rate),
-            ("delta", self.delta),
-            ("npts", self.npts),
-        ]
-        if self.mseed is not None:
-            rows.append(("mseed", self.mseed))
-        if self.headers:
-            rows.append(("headers", self.headers))
-        return "\n".join(f"{k:>15}: {v}" for k, v in rows)
+def _round_away(x: float) -> int:
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
-class Trace:
+def _diff(a_ns: int, b_ns: int) -> float:
+    """``a - b`` in seconds as ObsPy's UTCDateTime difference (rounded to microseconds)."""
+    return round((a_ns - b_ns) / 1e9, 6)
+
+
+class Trace(ProcessingOps, TraceMethods):
     """One contiguous, evenly sampled time series: `stats` and `data` (a 1-D numpy array).
 
     >>> import numpy as np
@@ -174,10 +61,7 @@ class Trace:
     __slots__ = ("stats", "_data")
 
     def __init__(self, data: Any = None, header: dict[str, Any] | Stats | None = None) -> None:
-        if isinstance(header, Stats):
-            self.stats = header
-        else:
-            self.stats = Stats(**(header or {}))
+        self.stats = header if isinstance(header, Stats) else Stats(**(header or {}))
         self._data: np.ndarray = np.zeros(0, dtype=np.float64)
         if data is not None:
             self.data = data
@@ -203,10 +87,6 @@ class Trace:
     def __len__(self) -> int:
         return len(self._data)
 
-    def times(self) -> np.ndarray:
-        """Seconds of each sample relative to the start time (ObsPy's ``Trace.times()``)."""
-        return np.arange(self.stats.npts) * self.stats.delta
-
     def copy(self) -> Trace:
         """A deep copy (data copied)."""
         return Trace(self._data.copy(), self.stats.copy())
@@ -214,19 +94,28 @@ class Trace:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Trace):
             return NotImplemented
-        return (
-            self.stats == other.stats
-            and self._data.dtype == other._data.dtype
-            and np.array_equal(self._data, other._data)
-        )
+        return self.stats == other.stats and self._data.dtype == other._data.dtype and np.array_equal(self._data, other._data)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        s = self.stats
-        return f"{s.id} | {s.starttime} - {s.endtime} | {s.sampling_rate:.1f} Hz, {s.npts} samples"
+        return self.__str__()
 
-    # -- raw tuples shared with the Rust module ------------------------------------------------------
+    def __add__(self, trace: Trace) -> Trace:
+        """The two traces merged into a new one (``method=0``, as ObsPy's ``tr1 + tr2``); a gap between them
+        raises, since seispool traces hold no masked samples (use `Stream.merge` with a ``fill_value``)."""
+        if not isinstance(trace, Trace):
+            return NotImplemented
+        if trace.id != self.id:
+            raise TypeError(f"cannot add traces with different ids: {self.id} and {trace.id}")
+        merged = Stream([self.copy(), trace.copy()]).merge(method=0)
+        if len(merged) != 1:
+            raise ValueError(f"{self.id}: the traces leave a gap; merge them with Stream.merge(fill_value=...) instead (seispool has no masked traces)")
+        return merged.traces[0]
 
-    def _raw(self) -> tuple[Any, ...]:
+    # -- raw records shared with the Rust module --------------------------------------------------------
+
+    def _raw(self, tag: int | None = None) -> RawTrace:
         s, d = self.stats, self._data
         text = d.dtype.kind == "S"
         if text:
@@ -235,15 +124,25 @@ class Trace:
             d = d.astype(d.dtype.newbyteorder("="))
         if not text and d.dtype not in (np.int32, np.float32, np.float64):
             d = _native(d)
-        return (s.network, s.station, s.location, s.channel, s.starttime_ns, s.sampling_rate, s.npts, d, text, s.mseed, s.headers)
+        mseed = None if s.mseed is None else mseed_from_obspy(s.mseed)
+        headers = dict(s.sac)
+        if tag is not None:
+            headers[_TAG] = tag
+        return RawTrace(s.network, s.station, s.location, s.channel, s.starttime_ns, s.sampling_rate, s.npts, d, text, mseed, headers)
 
     @classmethod
     def _from_raw(cls, raw: tuple[Any, ...]) -> Trace:
-        net, sta, loc, cha, start, rate, npts, data, text, mseed, headers = raw
+        r = RawTrace._make(raw)
         tr = cls.__new__(cls)
-        tr.stats = Stats(net, sta, loc, cha, start, rate, npts, mseed, headers)
-        tr._data = data.view("S1") if text else data
+        mseed = None if r.mseed is None else mseed_to_obspy(r.mseed)
+        if mseed is not None and r.mseed is not None and r.mseed.get("version", 2) != 2:
+            mseed["version"] = r.mseed["version"]
+        tr.stats = Stats(r.network, r.station, r.location, r.channel, UTCTime.from_ns(r.starttime_ns), r.sampling_rate, r.npts, mseed, r.headers)
+        tr._data = r.data.view("S1") if r.is_text else r.data
         return tr
+
+    def _stream(self, traces: list[Trace]) -> Stream:
+        return Stream(traces)
 
     def _assign(self, other: Trace) -> None:
         self.stats = other.stats
@@ -259,75 +158,71 @@ class Trace:
         >>> tr.process('detrend("demean"); taper(0.05)')  # doctest: +SKIP
         """
         result = Stream([self])._processed(pipeline, stacklevel=3)
-        if len(result) == 0 and pipeline.startswith(("trim(", "slice(")):
-            # The window holds no sample: ObsPy's Trace.trim leaves an empty trace.
-            self.data = self._data[:0].copy()
-            return self
         if len(result) != 1:
             raise _seispool.PipelineError(f"{pipeline!r} turned one trace into {len(result)}; use Stream.process")
         self._assign(result.traces[0])
         return self
 
-    def detrend(self, type: str = "simple", **options: Any) -> Trace:
-        """``detrend(type, **options)``: simple, linear, constant/demean, polynomial(order), spline(order, dspline)."""
-        return self.process(call("detrend", type, **options))
+    def remove_response(self, inventory: Any = None, output: str = "VEL", water_level: float | None = 60, pre_filt: Any = None, zero_mean: bool = True, taper: bool = True, taper_fraction: float = 0.05, **kwargs: Any) -> Trace:
+        """ObsPy's ``remove_response`` with ``inventory`` (seispool/ObsPy ``Inventory`` or StationXML path)."""
+        result = Stream([self])._with_inventory(call("remove_response", output=output, water_level=water_level, pre_filt=pre_filt, zero_mean=zero_mean, taper=taper, taper_fraction=taper_fraction, **kwargs), inventory)
+        self._assign(result.traces[0])
+        return self
 
-    def taper(self, max_percentage: float | None, type: str = "hann", max_length: float | None = None, side: str = "both", **kwargs: Any) -> Trace:
-        """``taper(max_percentage, type="hann", max_length=None, side="both", **window_options)``."""
-        return self.process(call("taper", max_percentage, type=type, max_length=max_length, side=side, **kwargs))
-
-    def filter(self, type: str, **options: Any) -> Trace:
-        """``filter(type, **options)``: bandpass, bandstop, lowpass, highpass, lowpass_cheby_2 (ObsPy's options)."""
-        return self.process(call("filter", type, **options))
-
-    def decimate(self, factor: int, no_filter: bool = False, strict_length: bool = False) -> Trace:
-        """``decimate(factor, no_filter=False, strict_length=False)`` with ObsPy's anti-alias filter."""
-        return self.process(call("decimate", factor, no_filter=no_filter, strict_length=strict_length))
-
-    def resample(self, sampling_rate: float, **options: Any) -> Trace:
-        """``resample(sampling_rate, window="hann", no_filter=True, strict_length=False)`` (FFT method)."""
-        return self.process(call("resample", sampling_rate, **options))
-
-    def interpolate(self, sampling_rate: float, method: str = "weighted_average_slopes", starttime: TimeLike | None = None, **options: Any) -> Trace:
-        """``interpolate(sampling_rate, method, starttime=None, npts=None, time_shift=0.0)``."""
-        kw = dict(options)
-        if starttime is not None:
-            kw["starttime"] = starttime
-        return self.process(call("interpolate", sampling_rate, method=method, **kw))
-
-    def integrate(self, method: str = "cumtrapz", **options: Any) -> Trace:
-        """``integrate(method="cumtrapz")``."""
-        return self.process(call("integrate", method=method, **options))
-
-    def differentiate(self, method: str = "gradient") -> Trace:
-        """``differentiate(method="gradient")``."""
-        return self.process(call("differentiate", method=method))
+    def remove_sensitivity(self, inventory: Any = None) -> Trace:
+        """ObsPy's ``remove_sensitivity``: divide by the overall sensitivity of the matching channel epoch."""
+        self._assign(Stream([self])._with_inventory("remove_sensitivity()", inventory).traces[0])
+        return self
 
     def normalize(self, norm: float | None = None) -> Trace:
         """``normalize(norm=None)``: divide by ``|norm|`` or by the absolute maximum."""
         return self.process(call("normalize", norm=norm))
 
-    def trim(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, pad: bool = False, nearest_sample: bool = True, fill_value: float | None = None) -> Trace:
-        """``trim(starttime, endtime, pad=False, nearest_sample=True, fill_value=None)``; the trace may become empty."""
-        return self.process(call("trim", starttime=starttime, endtime=endtime, pad=pad, nearest_sample=nearest_sample, fill_value=fill_value))
+    def trim(
+        self,
+        starttime: TimeLike | None = None,
+        endtime: TimeLike | None = None,
+        pad: bool = False,
+        nearest_sample: bool = True,
+        fill_value: float | None = None,
+    ) -> Trace:
+        """``trim(starttime, endtime, pad=False, nearest_sample=True, fill_value=None)``; the trace may become
+        empty (its start time then set as ObsPy sets it)."""
+        st = Stream([self]).trim(starttime, endtime, pad=pad, keep_empty_traces=True, nearest_sample=nearest_sample, fill_value=fill_value)
+        self._assign(_one(st, "trim"))
+        return self
 
     def slice(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, nearest_sample: bool = True) -> Trace:
         """A new trace cut to the window (``slice``); this trace is unchanged."""
-        return self.copy().process(call("slice", starttime=starttime, endtime=endtime, nearest_sample=nearest_sample))
+        return _one(Stream([self]).slice(starttime, endtime, keep_empty_traces=True, nearest_sample=nearest_sample), "slice")
 
-    def write(self, path: PathLike, format: str = "MSEED", encoding: str | None = None, record_length: int | None = None, byteorder: str | None = None) -> None:
+    def write(
+        self,
+        path: PathLike,
+        format: str = "MSEED",
+        encoding: str | int | None = None,
+        record_length: int | None = None,
+        byteorder: str | int | None = None,
+        reclen: int | None = None,
+    ) -> None:
         """Writes this trace (see `Stream.write`)."""
-        Stream([self]).write(path, format=format, encoding=encoding, record_length=record_length, byteorder=byteorder)
+        Stream([self]).write(path, format=format, encoding=encoding, record_length=record_length, byteorder=byteorder, reclen=reclen)
 
 
-def _big_endian(byteorder: str | None) -> bool | None:
+def _one(st: Stream, op: str) -> Trace:
+    if len(st) != 1:
+        raise _seispool.PipelineError(f"{op} turned one trace into {len(st)} (a gap without fill_value splits it); use Stream.{op}")
+    return st.traces[0]
+
+
+def _big_endian(byteorder: str | int | None) -> bool | None:
     if byteorder is None:
         return None
-    if byteorder in (">", "big"):
+    if byteorder in (">", "big", 1):
         return True
-    if byteorder in ("<", "little"):
+    if byteorder in ("<", "little", 0):
         return False
-    raise ValueError(f"byteorder {byteorder!r}: expected '>' or '<'")
+    raise OptionError(f"byteorder={byteorder!r}: expected '>' (or 1, big-endian) or '<' (or 0, little-endian)")
 
 
 def _native(d: np.ndarray) -> np.ndarray:
@@ -341,7 +236,26 @@ def _native(d: np.ndarray) -> np.ndarray:
     return d.astype(np.float64)
 
 
-class Stream:
+def _empty_start(tr: Trace, starttime: int | None, endtime: int | None, nearest: bool) -> int:
+    """Where ObsPy's ``Trace.trim`` leaves the start time of a trace it empties."""
+    s = tr.stats
+    t0, sr, dt = s.starttime_ns, s.sampling_rate, s.delta
+    if starttime is not None and starttime > s.endtime_ns:
+        if nearest:
+            k = _round_away(_diff(starttime, t0) * sr)
+        else:
+            k = -math.floor(round(_diff(t0, starttime) * sr, 7))
+        return int(t0 + round(k * dt * 1e9))
+    if endtime is not None:
+        if nearest:
+            k = _round_away(_diff(endtime, t0) * sr) - s.npts + 1
+        else:
+            k = math.floor(round(_diff(endtime, s.endtime_ns) * sr, 7))
+        return int(s.endtime_ns + round(k * dt * 1e9))
+    return int(t0)
+
+
+class Stream(ProcessingOps, StreamMethods):
     """An ordered list of traces with ObsPy's stream methods, processed by seispool's Rust engine.
 
     >>> st = read("data/*.mseed")  # doctest: +SKIP
@@ -398,48 +312,49 @@ class Stream:
             return NotImplemented
         return self.traces == other.traces
 
+    __hash__ = None  # type: ignore[assignment]
+
     def append(self, trace: Trace) -> Stream:
         """Adds a trace at the end."""
+        if not isinstance(trace, Trace):
+            raise TypeError(f"append: expected a Trace, got {type(trace).__name__}")
         self.traces.append(trace)
-        return self
-
-    def extend(self, traces: Iterable[Trace]) -> Stream:
-        """Adds traces at the end."""
-        self.traces.extend(traces)
         return self
 
     def copy(self) -> Stream:
         """A deep copy (data copied)."""
         return Stream([t.copy() for t in self.traces])
 
-    def __str__(self) -> str:
-        lines = [f"{len(self)} Trace(s) in Stream:"] + [repr(t) for t in self.traces]
-        return "\n".join(lines)
-
     def __repr__(self) -> str:
         return f"<seispool.Stream of {len(self)} traces>"
-
-    def sort(self) -> Stream:
-        """Sorts by network, station, location, channel, starttime, endtime (ObsPy's default)."""
-        self.traces.sort(key=lambda t: (t.stats.network, t.stats.station, t.stats.location, t.stats.channel, t.stats.starttime_ns, t.stats.endtime_ns))
-        return self
-
-    def get_gaps(self) -> list[tuple[str, UTCTime, UTCTime, float, int]]:
-        """Gaps (and overlaps, negative) as ``(id, last sample before, first after, seconds, samples)``."""
-        return [
-            (i, UTCTime.from_ns(a), UTCTime.from_ns(b), d, n)
-            for i, a, b, d, n in _seispool.get_gaps([t._raw() for t in self.traces])
-        ]
 
     # -- processing ------------------------------------------------------------------------------------
 
     def _processed(self, pipeline: str, stacklevel: int = 2) -> Stream:
-        raws, warns = _seispool.apply(pipeline, [t._raw() for t in self.traces])
+        return self._run(pipeline, stacklevel + 1)[0]
+
+    def _run(self, pipeline: str, stacklevel: int) -> tuple[Stream, list[int]]:
+        """The processed stream and, per result trace, the index of the input trace it came from (whose
+        calib, processing and custom stats it inherits)."""
+        with translated():
+            raws, warns = _seispool.apply(pipeline, [t._raw(i) for i, t in enumerate(self.traces)])
+            calls = split_calls(_seispool.check_pipeline(pipeline))
         _warn_all(warns, stacklevel)
-        return Stream(Trace._from_raw(r) for r in raws)
+        notes = [f"seispool {_seispool.__version__}: {c}" for c in calls]
+        out, origins = [], []
+        for raw in raws:
+            tr = Trace._from_raw(raw)
+            index = tr.stats.sac.pop(_TAG)
+            for k, v in self.traces[index].stats._extras().items():
+                setattr(tr.stats, k, list(v) if k == "processing" else v)
+            tr.stats.processing.extend(notes)
+            out.append(tr)
+            origins.append(index)
+        return Stream(out), origins
 
     def process(self, pipeline: str) -> Stream:
-        """Applies a pipeline (ObsPy method-call syntax, DESIGN.md §4) in place; returns self.
+        """Applies a pipeline (ObsPy method-call syntax, as ``seispool process --pipeline``) in place; returns
+        self. Each op is recorded in the traces' ``stats.processing``.
 
         The GIL is released while the Rust engine works.
 
@@ -453,107 +368,157 @@ class Stream:
         return self.process(call("merge", method=method, fill_value=fill_value, interpolation_samples=interpolation_samples, **kwargs))
 
     def split(self) -> Stream:
-        """``split()``: traces with masked gaps become contiguous pieces (seispool's traces never hold
-        masked samples, so this only matters for streams built from ObsPy data)."""
-        return self.process("split()")
+        """A new stream of contiguous traces, as ObsPy's ``split()`` (this stream is unchanged; seispool's
+        traces never hold masked samples, so the traces are copies)."""
+        return self.copy()
 
-    def detrend(self, type: str = "simple", **options: Any) -> Stream:
-        """``detrend(type, **options)`` on every trace."""
-        return self.process(call("detrend", type, **options))
+    def normalize(self, global_max: bool = False, *, norm: float | None = None) -> Stream:  # type: ignore[override]
+        """Divides each trace by its absolute maximum, or all by the stream's with ``global_max=True``
+        (ObsPy's ``Stream.normalize``); ``norm=`` (seispool's, the pipeline op's) divides all by ``|norm|``."""
+        if norm is not None:
+            return self.process(call("normalize", norm=norm))
+        return StreamMethods.normalize(self, global_max=global_max)
 
-    def taper(self, max_percentage: float | None, type: str = "hann", max_length: float | None = None, side: str = "both", **kwargs: Any) -> Stream:
-        """``taper(max_percentage, type="hann", max_length=None, side="both", **window_options)``."""
-        return self.process(call("taper", max_percentage, type=type, max_length=max_length, side=side, **kwargs))
+    def _window(self, op: str, starttime: TimeLike | None, endtime: TimeLike | None, keep_empty_traces: bool, nearest_sample: bool, **kw: Any) -> Stream:
+        start = None if starttime is None else to_ns(starttime)
+        end = None if endtime is None else to_ns(endtime)
+        if start is not None and end is not None and start > end:
+            raise OptionError(f"{op}: starttime {UTCTime.from_ns(start)} is after endtime {UTCTime.from_ns(end)}")
+        text = call(op, starttime=starttime, endtime=endtime, nearest_sample=nearest_sample, **kw)
+        result, origins = self._run(text, stacklevel=4)
+        if not keep_empty_traces:
+            return result
+        # ObsPy keeps the traces the window empties, with no samples and a start time moved as it moves it.
+        kept = dict(zip(origins, result.traces))
+        out = []
+        for i, tr in enumerate(self.traces):
+            if i in kept:
+                out.append(kept[i])
+                continue
+            empty = Trace(tr._data[:0].copy(), tr.stats.copy())
+            empty.stats.starttime = UTCTime.from_ns(_empty_start(tr, start, end, nearest_sample))
+            out.append(empty)
+        return Stream(out)
 
-    def filter(self, type: str, **options: Any) -> Stream:
-        """``filter(type, **options)`` on every trace."""
-        return self.process(call("filter", type, **options))
+    def trim(
+        self,
+        starttime: TimeLike | None = None,
+        endtime: TimeLike | None = None,
+        pad: bool = False,
+        keep_empty_traces: bool = False,
+        nearest_sample: bool = True,
+        fill_value: float | None = None,
+    ) -> Stream:
+        """``trim(starttime, endtime, pad=False, keep_empty_traces=False, nearest_sample=True, fill_value=None)``
+        in place; with ``keep_empty_traces`` traces outside the window stay, empty."""
+        self.traces = self._window("trim", starttime, endtime, keep_empty_traces, nearest_sample, pad=pad, fill_value=fill_value).traces
+        return self
 
-    def decimate(self, factor: int, no_filter: bool = False, strict_length: bool = False) -> Stream:
-        """``decimate(factor, no_filter=False, strict_length=False)``."""
-        return self.process(call("decimate", factor, no_filter=no_filter, strict_length=strict_length))
+    def remove_response(self, inventory: Any = None, output: str = "VEL", water_level: float | None = 60, pre_filt: Any = None, zero_mean: bool = True, taper: bool = True, taper_fraction: float = 0.05, **kwargs: Any) -> Stream:
+        """ObsPy's ``remove_response`` per trace; each trace's channel epoch is matched by id and start time."""
+        text = call("remove_response", output=output, water_level=water_level, pre_filt=pre_filt, zero_mean=zero_mean, taper=taper, taper_fraction=taper_fraction, **kwargs)
+        self.traces = self._with_inventory(text, inventory).traces
+        return self
 
-    def resample(self, sampling_rate: float, **options: Any) -> Stream:
-        """``resample(sampling_rate, window="hann", no_filter=True, strict_length=False)``."""
-        return self.process(call("resample", sampling_rate, **options))
+    def remove_sensitivity(self, inventory: Any = None) -> Stream:
+        """ObsPy's ``remove_sensitivity`` per trace."""
+        self.traces = self._with_inventory("remove_sensitivity()", inventory).traces
+        return self
 
-    def interpolate(self, sampling_rate: float, method: str = "weighted_average_slopes", starttime: TimeLike | None = None, **options: Any) -> Stream:
-        """``interpolate(sampling_rate, method, starttime=None, npts=None, time_shift=0.0)``."""
-        kw = dict(options)
-        if starttime is not None:
-            kw["starttime"] = starttime
-        return self.process(call("interpolate", sampling_rate, method=method, **kw))
+    def _with_inventory(self, pipeline: str, inventory: Any, stacklevel: int = 3) -> Stream:
+        from seispool.inventory import as_inventory
 
-    def integrate(self, method: str = "cumtrapz", **options: Any) -> Stream:
-        """``integrate(method="cumtrapz")``."""
-        return self.process(call("integrate", method=method, **options))
+        raws, warns = _seispool.apply_with_inventory(pipeline, [t._raw() for t in self.traces], as_inventory(inventory))
+        _warn_all(warns, stacklevel)
+        return Stream(Trace._from_raw(r) for r in raws)
 
-    def differentiate(self, method: str = "gradient") -> Stream:
-        """``differentiate(method="gradient")``."""
-        return self.process(call("differentiate", method=method))
-
-    def normalize(self, norm: float | None = None) -> Stream:
-        """``normalize(norm=None)`` per trace."""
-        return self.process(call("normalize", norm=norm))
-
-    def trim(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, pad: bool = False, keep_empty_traces: bool = False, nearest_sample: bool = True, fill_value: float | None = None) -> Stream:
-        """``trim(starttime, endtime, pad=False, keep_empty_traces=False, nearest_sample=True, fill_value=None)``."""
-        return self.process(
-            call("trim", starttime=starttime, endtime=endtime, pad=pad, keep_empty_traces=keep_empty_traces, nearest_sample=nearest_sample, fill_value=fill_value)
-        )
 
     def slice(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, keep_empty_traces: bool = False, nearest_sample: bool = True) -> Stream:
         """A new stream cut to the window; this stream is unchanged."""
-        text = call("slice", starttime=starttime, endtime=endtime, keep_empty_traces=keep_empty_traces, nearest_sample=nearest_sample)
-        return self._processed(text, stacklevel=3)
+        return self._window("slice", starttime, endtime, keep_empty_traces, nearest_sample)
 
-    def select(self, network: str | None = None, station: str | None = None, location: str | None = None, channel: str | None = None, sampling_rate: float | None = None, npts: int | None = None, component: str | None = None, id: str | None = None) -> Stream:
+    def select(
+        self,
+        network: str | None = None,
+        station: str | None = None,
+        location: str | None = None,
+        channel: str | None = None,
+        sampling_rate: float | None = None,
+        npts: int | None = None,
+        component: str | None = None,
+        id: str | None = None,
+    ) -> Stream:
         """A new stream of the (same, not copied) traces matching every given criterion (globs, as ObsPy)."""
-        text = call("select", network=network, station=station, location=location, channel=channel, sampling_rate=sampling_rate, npts=npts, component=component, id=id)
+        text = call(
+            "select", network=network, station=station, location=location, channel=channel, sampling_rate=sampling_rate, npts=npts, component=component, id=id
+        )
         # Run the op on header-only stand-ins tagged with their index, then keep the original objects.
         stubs = []
         for i, t in enumerate(self.traces):
             s = t.stats
-            stubs.append((s.network, s.station, s.location, s.channel, s.starttime_ns, s.sampling_rate, s.npts, np.zeros(0, np.float64), False, None, {"_index": i}))
-        raws, _ = _seispool.apply(text, stubs)
-        return Stream(self.traces[r[10]["_index"]] for r in raws)
+            stubs.append(
+                RawTrace(s.network, s.station, s.location, s.channel, s.starttime_ns, s.sampling_rate, s.npts, np.zeros(0, np.float64), False, None, {_TAG: i})
+            )
+        with translated():
+            raws, _ = _seispool.apply(text, stubs)
+        return Stream(self.traces[RawTrace._make(r).headers[_TAG]] for r in raws)
 
-    def write(self, path: PathLike, format: str = "MSEED", encoding: str | None = None, record_length: int | None = None, byteorder: str | None = None) -> None:
+    def write(
+        self,
+        path: PathLike,
+        format: str = "MSEED",
+        encoding: str | int | None = None,
+        record_length: int | None = None,
+        byteorder: str | int | None = None,
+        reclen: int | None = None,
+    ) -> None:
         """Writes the stream: ``format`` MSEED (2.4), MSEED3 or SAC (one trace); ``encoding`` STEIM1, STEIM2,
-        INT16, INT32, FLOAT32, FLOAT64 or ASCII; ``record_length`` in bytes; ``byteorder`` ``">"`` or ``"<"``.
+        INT16, INT32, FLOAT32, FLOAT64 or ASCII, or ObsPy's integer code (11 = STEIM2); ``record_length``
+        (or ObsPy's ``reclen``) in bytes; ``byteorder`` ``">"``/``"<"`` (or 1/0).
 
         Without ``encoding`` each trace keeps its MiniSEED encoding when it fits, else ObsPy's default for the
         dtype. An explicit encoding converts the samples to what it stores (ints widen to floats, float64
-        narrows to float32). Encoding and writing run with the GIL released.
+        narrows to float32); floats are never rounded to integers: STEIM1/STEIM2/INT* on float data raise,
+        as in ObsPy. Encoding and writing run with the GIL released.
 
         >>> st.write("out.mseed", format="MSEED", encoding="STEIM2", record_length=512)  # doctest: +SKIP
         """
-        _seispool.write(
-            os.fspath(path),
-            [t._raw() for t in self.traces],
-            format=format,
-            encoding=encoding,
-            record_length=record_length,
-            big_endian=_big_endian(byteorder),
-        )
+        if reclen is not None and record_length is not None and reclen != record_length:
+            raise OptionError(f"reclen={reclen} and record_length={record_length} disagree; give one")
+        with translated():
+            _seispool.write(
+                os.fspath(path),
+                [t._raw() for t in self.traces],
+                format=format,
+                encoding=encoding_name(encoding),
+                record_length=non_negative_int("record_length", record_length if reclen is None else reclen),
+                big_endian=_big_endian(byteorder),
+            )
 
     def to_obspy(self) -> Any:
         """An ``obspy.Stream`` with equal data (shared arrays), dtypes and stats (see `seispool.obspy`)."""
-        from seispool.obspy import to_obspy
+        from seispool._to_obspy import to_obspy
 
         return to_obspy(self)
 
 
 def expand_paths(path_or_glob: PathLike | Iterable[PathLike]) -> list[str]:
     """Files named by a path, a glob pattern, or a list of them (each pattern sorted, duplicates dropped)."""
-    items = [path_or_glob] if isinstance(path_or_glob, (str, os.PathLike)) else list(path_or_glob)
+    if isinstance(path_or_glob, (str, os.PathLike)):
+        items: list[Any] = [path_or_glob]
+    elif isinstance(path_or_glob, Iterable) and not isinstance(path_or_glob, bytes):
+        items = list(path_or_glob)
+    else:
+        raise TypeError(f"paths: expected a path, a glob pattern or a list of them, got {type(path_or_glob).__name__} {path_or_glob!r}")
     out: list[str] = []
     seen: set[str] = set()
     for item in items:
+        if not isinstance(item, (str, os.PathLike)):
+            raise TypeError(f"paths: expected str or os.PathLike items, got {type(item).__name__} {item!r}")
         p = os.fspath(item)
         matches = sorted(_glob.glob(p, recursive=True)) if _GLOB_CHARS & set(p) else [p]
         if not matches:
-            raise _seispool.IoError(f"{p}: no file matches this pattern")
+            raise NotFoundError(f"{p}: no file matches this pattern", p)
         for m in matches:
             if m not in seen:
                 seen.add(m)
@@ -575,20 +540,18 @@ def read(
     ``path_or_glob`` is a file, a directory or SDS archive root (walked; with a time window, day files that
     cannot hold data of it are not opened), a glob (``"archive/2024/**/*.D.*"``, ``**`` recursive) or a
     list of them. Files are decoded in parallel on ``jobs`` threads (default: all cores) with the GIL released.
-    ``starttime``/``endtime`` keep only records overlapping the window; ``select`` is an id glob
-    (``"XX.STA*..HH?"``); ``headonly`` reads headers only (``data`` empty, ``stats.npts`` from the file).
+    ``starttime``/``endtime`` keep only data in the window, cut as ObsPy's ``read`` cuts; ``select`` is an
+    id glob (``"XX.STA*..HH?"``); ``headonly`` reads headers only (``data`` empty, ``stats.npts`` from the file).
+    A missing file raises `NotFoundError` (a ``FileNotFoundError``).
 
     >>> st = read("day/*.mseed", starttime="2024-01-01T01:00:00", select="*.HHZ")  # doctest: +SKIP
     """
     paths = expand_paths(path_or_glob)
-    raws, warns = _seispool.read(
-        paths,
-        format=format,
-        starttime=None if starttime is None else to_ns(starttime),
-        endtime=None if endtime is None else to_ns(endtime),
-        select=select,
-        headonly=headonly,
-        jobs=jobs,
-    )
+    start = None if starttime is None else to_ns(starttime)
+    end = None if endtime is None else to_ns(endtime)
+    if start is not None and end is not None and start > end:
+        raise OptionError(f"read: starttime {UTCTime.from_ns(start)} is after endtime {UTCTime.from_ns(end)}")
+    with translated():
+        raws, warns = _seispool.read(paths, format=format, starttime=start, endtime=end, select=select, headonly=headonly, jobs=non_negative_int("jobs", jobs))
     _warn_all(warns, 2)
     return Stream(Trace._from_raw(r) for r in raws)

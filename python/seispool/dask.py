@@ -24,8 +24,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from seispool import _seispool
+from seispool._errors import non_negative_int, translated
+from seispool._raw import encoding_name
 from seispool._time import TimeLike, to_ns
 from seispool.core import PathLike, _big_endian
+
 
 def _run_unit(unit: tuple[list[str], list[str], str], out: str, pipeline: str, inputs: list[str], options: dict[str, Any]) -> dict[str, Any]:
     """One task: run one unit with the Rust runner on this worker."""
@@ -77,12 +80,12 @@ def process(
     start_ns = None if starttime is None else to_ns(starttime)
     end_ns = None if endtime is None else to_ns(endtime)
     options: dict[str, Any] = {
-        "jobs": jobs,
+        "jobs": non_negative_int("jobs", jobs),
         "resume": resume,
         "format": format,
         "input_format": input_format,
-        "encoding": encoding,
-        "record_length": record_length,
+        "encoding": encoding_name(encoding),
+        "record_length": non_negative_int("record_length", record_length),
         "big_endian": _big_endian(byteorder),
         "starttime": start_ns,
         "endtime": end_ns,
@@ -90,10 +93,9 @@ def process(
         "overlap": overlap,
     }
     # Every option is checked here as in a local run (not once per task), then the same plan is made.
-    units = [
-        ([os.fspath(p) for p in i], [os.fspath(p) for p in c], os.fspath(o))
-        for i, c, o in _seispool.plan(paths, out_s, pipeline=pipeline, **options)
-    ]
+    with translated():
+        planned = _seispool.plan(paths, out_s, pipeline=pipeline, **options)
+    units = [([os.fspath(p) for p in i], [os.fspath(p) for p in c], os.fspath(o)) for i, c, o in planned]
     run = uuid.uuid4().hex[:12]  # task keys unique per call: Dask would hand back a previous call's results
     own = None
     if client is None:

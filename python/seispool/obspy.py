@@ -6,13 +6,12 @@ call ``.copy()`` first if both sides will be modified. Mapped fields:
 * ids, ``starttime`` (exact nanoseconds both ways), ``sampling_rate``, ``npts``, ``data`` and its dtype
   (int32, float32, float64; MiniSEED text as ``S1``);
 * ``stats.mseed`` (``encoding`` name, ``record_length``, ``byteorder``, ``dataquality``,
-  ``number_of_records``) ⇄ seispool's ``stats.mseed`` dict;
-* ``stats.sac`` ⇄ seispool's ``stats.headers`` (SAC header names as ObsPy spells them).
+  ``number_of_records``) and ``stats.sac`` (SAC header names as ObsPy spells them), same names both sides;
+* ``calib``, ``processing`` and custom stats attributes (``back_azimuth``, ``response``, ...).
 
 Data of other dtypes coming from ObsPy is kept as it is; it becomes int32 (when every value fits, else
 float64) only when handed to the Rust engine. Masked arrays with masked samples are refused (call
-``st.split()`` first, which is also what seispool does with gaps). ``stats.calib``, ``response`` and
-other ObsPy-only fields are not carried.
+``st.split()`` first, which is also what seispool does with gaps).
 
 >>> import obspy, seispool  # doctest: +SKIP
 >>> st = seispool.from_obspy(obspy.read())  # doctest: +SKIP
@@ -25,52 +24,20 @@ from typing import Any
 
 import numpy as np
 
+from seispool._raw import mseed_from_obspy, mseed_to_obspy
+from seispool._stats import AttribDict
+from seispool._time import UTCTime
+from seispool._to_obspy import to_obspy
 from seispool.core import Stats, Stream, Trace
 
+__all__ = ["from_obspy", "to_obspy"]
 
-def _encodings() -> dict[int, str]:
-    from obspy.io.mseed.headers import ENCODINGS  # type: ignore[import-untyped]
-
-    return {code: value[0] for code, value in ENCODINGS.items()}
+_OBSPY_FIELDS = {"network", "station", "location", "channel", "starttime", "endtime", "sampling_rate", "delta", "npts", "calib", "mseed", "sac", "_format"}
 
 
-def to_obspy(stream: Stream | Trace) -> Any:
-    """An ``obspy.Stream`` (or ``obspy.Trace`` for a `Trace`) equal to ``stream`` in data, dtype and stats."""
-    import obspy  # type: ignore[import-untyped]
-    from obspy.core.util import AttribDict  # type: ignore[import-untyped]
-
-    names = _encodings()
-
-    def one(tr: Trace) -> Any:
-        s = tr.stats
-        header: dict[str, Any] = {
-            "network": s.network,
-            "station": s.station,
-            "location": s.location,
-            "channel": s.channel,
-            "sampling_rate": s.sampling_rate,
-            "starttime": obspy.UTCDateTime(ns=s.starttime_ns),
-        }
-        out = obspy.Trace(data=tr.data, header=header)
-        out.stats.npts = s.npts  # header-only traces keep their npts
-        if s.mseed is not None:
-            m = s.mseed
-            out.stats.mseed = AttribDict(
-                {
-                    "dataquality": m.get("dataquality", "D"),
-                    "number_of_records": m.get("number_of_records", 0),
-                    "encoding": names.get(m.get("encoding", -1), str(m.get("encoding"))),
-                    "byteorder": ">" if m.get("big_endian", True) else "<",
-                    "record_length": m.get("record_length", 0),
-                }
-            )
-        if s.headers:
-            out.stats.sac = AttribDict(dict(s.headers))
-        return out
-
-    if isinstance(stream, Trace):
-        return one(stream)
-    return obspy.Stream([one(t) for t in stream])
+def _mseed_stats(m: Any) -> dict[str, Any]:
+    """ObsPy's ``stats.mseed`` as seispool's (same names; an encoding seispool does not know becomes STEIM2)."""
+    return mseed_to_obspy(mseed_from_obspy(m))
 
 
 def _data_from_obspy(data: Any) -> np.ndarray:
@@ -87,37 +54,26 @@ def _data_from_obspy(data: Any) -> np.ndarray:
 def from_obspy(st: Any) -> Stream:
     """A seispool `Stream` from an ``obspy.Stream`` (or a `Trace`'s stream from an ``obspy.Trace``)."""
     traces = [st] if hasattr(st, "stats") else list(st)
-    codes = {name: code for code, name in _encodings().items()}
     out = []
     for tr in traces:
         s = tr.stats
-        mseed = None
-        if "mseed" in s:
-            m = s.mseed
-            enc = m.get("encoding")
-            mseed = {
-                "encoding": codes.get(enc, enc if isinstance(enc, int) else 11),
-                "record_length": int(m.get("record_length", 4096)),
-                "big_endian": m.get("byteorder", ">") == ">",
-                "dataquality": str(m.get("dataquality", "D")),
-                "number_of_records": int(m.get("number_of_records", 0)),
-                "version": 2,
-            }
-        headers = {}
-        if "sac" in s:
-            for k, v in s.sac.items():
-                headers[k] = v.item() if isinstance(v, np.generic) else v
         stats = Stats(
             s.network,
             s.station,
             s.location,
             s.channel,
-            int(s.starttime.ns),
+            UTCTime.from_ns(int(s.starttime.ns)),
             float(s.sampling_rate),
             int(s.npts),
-            mseed,
-            headers,
+            calib=float(s.get("calib", 1.0)),
         )
+        if "mseed" in s:
+            stats.mseed = AttribDict(_mseed_stats(s.mseed))
+        if "sac" in s:
+            stats.sac = AttribDict({k: v.item() if isinstance(v, np.generic) else v for k, v in s.sac.items()})
+        for k, v in s.items():
+            if k not in _OBSPY_FIELDS:
+                setattr(stats, k, list(v) if k == "processing" else v)
         t = Trace(header=stats)
         data = _data_from_obspy(tr.data)
         if len(data) or not s.npts:

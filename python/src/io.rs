@@ -30,6 +30,7 @@ fn read_job(
         endtime: endtime.map(Time),
         select,
         jobs,
+        inventory: None,
     }
     .build()
     .map_err(job_err)

@@ -4,6 +4,7 @@
 
 mod convert;
 mod errors;
+mod inventory;
 mod io;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -108,5 +109,6 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(apply, m)?)?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
     io::register(m)?;
+    inventory::register(m)?;
     Ok(())
 }

@@ -1,4 +1,5 @@
 """The pip-installed `seispool` console script runs the Rust command line in-process."""
+
 import os
 import subprocess
 import sys

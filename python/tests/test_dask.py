@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+
 import seispool
 import seispool.dask
 
@@ -19,8 +20,7 @@ def archive(root, stations=3):
         for doy in (1, 2):
             tr = seispool.Trace(
                 rng.integers(-2000, 2000, 8000).astype(np.int32),
-                {"network": "XX", "station": f"S{i}", "channel": "HHZ", "sampling_rate": 20.0,
-                 "starttime": f"2024-{doy:03d}T00:00:00"},
+                {"network": "XX", "station": f"S{i}", "channel": "HHZ", "sampling_rate": 20.0, "starttime": f"2024-{doy:03d}T00:00:00"},
             )
             d = os.path.join(root, "2024", "XX", f"S{i}", "HHZ.D")
             os.makedirs(d, exist_ok=True)

@@ -22,8 +22,22 @@ def test_public_api_is_documented():
         if callable(obj):
             assert obj.__doc__, name
     for cls in (seispool.Stream, seispool.Trace):
-        for meth in ("process", "detrend", "taper", "filter", "decimate", "resample", "interpolate", "integrate",
-                     "differentiate", "normalize", "trim", "slice", "write", "copy"):
+        for meth in (
+            "process",
+            "detrend",
+            "taper",
+            "filter",
+            "decimate",
+            "resample",
+            "interpolate",
+            "integrate",
+            "differentiate",
+            "normalize",
+            "trim",
+            "slice",
+            "write",
+            "copy",
+        ):
             assert getattr(cls, meth).__doc__, (cls, meth)
     for meth in ("merge", "select", "to_obspy", "get_gaps"):
         assert getattr(seispool.Stream, meth).__doc__, meth

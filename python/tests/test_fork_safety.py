@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+
 import seispool
 
 PIPELINE = 'detrend("linear"); taper(0.05); filter("bandpass", freqmin=1.0, freqmax=10.0, zerophase=True); decimate(2)'

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+
 import seispool
 
 PIPELINE = 'detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=8.0, corners=4, zerophase=True); resample(40.0)'
@@ -92,6 +93,8 @@ def test_two_threads_process_concurrently():
     assert results[0] == results[1] == serial[0] == serial[1]
     overlap = min(spans[0][1], spans[1][1]) - max(spans[0][0], spans[1][0])
     shorter = min(e - s for s, e in spans)
-    print(f"two calls: serial {t_serial:.3f} s, two threads {t_conc:.3f} s (x{t_serial / t_conc:.2f}), "
-          f"spans overlap {overlap / shorter:.0%} on {os.cpu_count()} cores")
+    print(
+        f"two calls: serial {t_serial:.3f} s, two threads {t_conc:.3f} s (x{t_serial / t_conc:.2f}), "
+        f"spans overlap {overlap / shorter:.0%} on {os.cpu_count()} cores"
+    )
     assert overlap > 0.5 * shorter, (spans, overlap, shorter)

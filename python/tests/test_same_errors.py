@@ -37,7 +37,7 @@ def cli_error(args):
     assert r.returncode == 2, (args, r.returncode, r.stderr)
     lines = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
     assert len(lines) == 1, r.stderr
-    message = lines[0][len("error: "):]
+    message = lines[0][len("error: ") :]
     for flag in sorted(FLAGS, key=len, reverse=True):
         message = message.replace(flag, FLAGS[flag])
     return message
@@ -119,7 +119,12 @@ def test_info_and_read_refuse_the_same_select_and_window(archive):
 
 def test_both_accept_128_byte_records_and_short_select_globs_with_identical_output(archive, tmp_path):
     args = ["--record-length", "128", "--select", "*.EHZ", "--encoding", "STEIM2", "--quiet"]
-    r = subprocess.run([CLI, "process", str(archive), "--out", str(tmp_path / "cli"), "--pipeline", "decimate(2, no_filter=True)", *args], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [CLI, "process", str(archive), "--out", str(tmp_path / "cli"), "--pipeline", "decimate(2, no_filter=True)", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     s = seispool.process(archive, tmp_path / "py", "decimate(2, no_filter=True)", record_length=128, select="*.EHZ", encoding="STEIM2")
     assert (s["ok"], s["failed"]) == (1, 0)

@@ -77,6 +77,7 @@ pub fn flag(option: Opt) -> String {
         Opt::ByteOrder => "--big-endian/--little-endian",
         Opt::Jobs => "--jobs",
         Opt::Resume => "--resume",
+        Opt::Inventory => "--inventory",
     }
     .to_string()
 }

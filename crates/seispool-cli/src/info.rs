@@ -25,6 +25,10 @@ pub struct InfoArgs {
     /// Print the inventory as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// StationXML file, or a directory of them: also list the data channels that have no response for
+    /// their time span (remove_response() would fail on them).
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    pub inventory: Option<PathBuf>,
 }
 
 /// Runs `info`; exit 1 when a file could not be read.
@@ -42,6 +46,7 @@ pub fn run(args: InfoArgs) -> i32 {
         endtime: args.selection.end,
         select: args.selection.select,
         jobs: args.jobs,
+        inventory: args.inventory,
     };
     let job = match request.build() {
         Ok(j) => j,
@@ -97,6 +102,17 @@ pub fn human(inv: &InfoReport) -> String {
         }
         for w in &f.warnings {
             s.push_str(&format!("  warning: {w}\n"));
+        }
+    }
+    if let Some(missing) = &inv.missing_responses {
+        if missing.is_empty() {
+            s.push_str("every trace has a response in the inventory\n");
+        }
+        for m in missing {
+            s.push_str(&format!(
+                "no response: {} | {} - {} | {}\n",
+                m.id, m.starttime, m.endtime, m.reason
+            ));
         }
     }
     let traces: usize = inv.files.iter().map(|f| f.traces.len()).sum();

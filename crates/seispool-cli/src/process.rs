@@ -38,6 +38,9 @@ pub struct ProcessArgs {
     /// and cut away after processing.
     #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
     pub overlap: f64,
+    /// StationXML file, or a directory of them, for remove_response() and remove_sensitivity().
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    pub inventory: Option<PathBuf>,
 }
 
 /// Arguments of `seispool convert`.
@@ -87,6 +90,7 @@ pub fn run_process(args: ProcessArgs) -> i32 {
     let mut job = builder(args.inputs, args.out, &args.run, args.selection, args.output);
     job.pipeline = Some(text);
     job.overlap = args.overlap;
+    job.inventory = args.inventory;
     execute(job, &args.run)
 }
 

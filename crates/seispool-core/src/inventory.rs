@@ -72,10 +72,13 @@ pub struct EpochIndex {
 impl Inventory {
     /// The first channel epoch with a response for `id` covering `t`, as ObsPy's
     /// `Inventory.get_response(seed_id, datetime)` picks it (document order, station epochs ignored).
-    pub fn find_response<'a>(&'a self, id: &'a ChannelId, t: Time) -> Option<(EpochIndex, &'a Channel, &'a Response)> {
-        self.channel_epochs(id)
-            .filter(|(_, c)| c.covers(t))
-            .find_map(|(ix, c)| c.response.as_ref().map(move |r| (ix, c, r)))
+    pub fn find_response(&self, id: &ChannelId, t: Time) -> Option<(EpochIndex, &Channel, &Response)> {
+        let ix = self
+            .channel_epochs(id)
+            .find(|(_, c)| c.covers(t) && c.response.is_some())
+            .map(|(ix, _)| ix)?;
+        let c = self.epoch(ix)?;
+        Some((ix, c, c.response.as_ref()?))
     }
 
     /// Every channel epoch for `id` in document order, with or without a response.

@@ -3,7 +3,7 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,8 @@ pub(crate) struct Finished {
     pub stderr: String,
     /// Wall time from spawn to reaping.
     pub elapsed: Duration,
+    /// Why the watcher ended it early, when it did.
+    pub stalled: Option<String>,
 }
 
 /// Most output kept per stream; a chatty child cannot exhaust memory.
@@ -36,6 +38,8 @@ const MAX_CAPTURE: u64 = 8 << 20;
 /// How long to wait for the pipes to close once the group is dead.
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(20);
+/// The watcher looks at the output every this many polls (0.25 s).
+const WATCH_EVERY: u32 = 12;
 
 /// Without process groups and `fork` there is nothing to diagnose safely.
 #[cfg(not(unix))]
@@ -46,10 +50,31 @@ pub(crate) fn run(_cmd: Command, _timeout: Duration) -> std::io::Result<Finished
     ))
 }
 
+/// Without process groups and `fork` there is nothing to diagnose safely.
+#[cfg(not(unix))]
+pub(crate) fn run_watched(
+    cmd: Command,
+    timeout: Duration,
+    _watch: &dyn Fn(&str) -> Option<String>,
+) -> std::io::Result<Finished> {
+    run(cmd, timeout)
+}
+
 /// Spawns `cmd` (stdin closed, stdout/stderr captured) as leader of a new process group and waits at
 /// most `timeout` for it.
 #[cfg(unix)]
-pub(crate) fn run(mut cmd: Command, timeout: Duration) -> std::io::Result<Finished> {
+pub(crate) fn run(cmd: Command, timeout: Duration) -> std::io::Result<Finished> {
+    run_watched(cmd, timeout, &|_| None)
+}
+
+/// As `run`, and also ends the child early (as `TimedOut`, with `stalled` set) as soon as `watch`, shown
+/// the standard output so far, names a reason.
+#[cfg(unix)]
+pub(crate) fn run_watched(
+    mut cmd: Command,
+    timeout: Duration,
+    watch: &dyn Fn(&str) -> Option<String>,
+) -> std::io::Result<Finished> {
     use std::os::unix::process::CommandExt;
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -60,12 +85,21 @@ pub(crate) fn run(mut cmd: Command, timeout: Duration) -> std::io::Result<Finish
     let stdout = capture(child.stdout.take());
     let stderr = capture(child.stderr.take());
     let pid = child.id();
+    let mut stalled = None;
+    let mut polls = 0u32;
     let timed_out = loop {
         if exited_unreaped(pid)? {
             break false;
         }
         if start.elapsed() >= timeout {
             break true;
+        }
+        polls += 1;
+        if polls.is_multiple_of(WATCH_EVERY) {
+            stalled = watch(&stdout.so_far());
+            if stalled.is_some() {
+                break true;
+            }
         }
         thread::sleep(POLL);
     };
@@ -76,9 +110,10 @@ pub(crate) fn run(mut cmd: Command, timeout: Duration) -> std::io::Result<Finish
     let elapsed = start.elapsed();
     Ok(Finished {
         ending,
-        stdout: drained(stdout),
-        stderr: drained(stderr),
+        stdout: stdout.drained(),
+        stderr: stderr.drained(),
         elapsed,
+        stalled,
     })
 }
 
@@ -92,27 +127,53 @@ fn ending_of(status: std::process::ExitStatus) -> Ending {
     }
 }
 
+/// A pipe read on its own thread into a shared buffer (at most `MAX_CAPTURE` kept).
 #[cfg(unix)]
-fn capture<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    if let Some(pipe) = pipe {
-        thread::spawn(move || {
-            let mut buf = Vec::new();
-            let mut pipe = pipe;
-            // Read past the cap without keeping it, so the writer never blocks on a full pipe.
-            let _ = pipe.by_ref().take(MAX_CAPTURE).read_to_end(&mut buf);
-            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
-            let _ = tx.send(buf);
-        });
-    }
-    rx
+struct Capture {
+    buf: Arc<Mutex<Vec<u8>>>,
+    done: mpsc::Receiver<()>,
 }
 
-/// The captured text, or what arrived so far if a process outside the group still holds the pipe.
 #[cfg(unix)]
-fn drained(rx: mpsc::Receiver<Vec<u8>>) -> String {
-    let bytes = rx.recv_timeout(DRAIN_GRACE).unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
+fn capture<R: Read + Send + 'static>(pipe: Option<R>) -> Capture {
+    let (tx, done) = mpsc::channel();
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    if let Some(mut pipe) = pipe {
+        let buf = Arc::clone(&buf);
+        thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        // Read past the cap without keeping it, so the writer never blocks on a full pipe.
+                        let mut b = buf.lock().unwrap_or_else(|e| e.into_inner());
+                        let room = usize::try_from(MAX_CAPTURE)
+                            .unwrap_or(usize::MAX)
+                            .saturating_sub(b.len());
+                        b.extend_from_slice(&chunk[..n.min(room)]);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            let _ = tx.send(());
+        });
+    }
+    Capture { buf, done }
+}
+
+#[cfg(unix)]
+impl Capture {
+    fn so_far(&self) -> String {
+        String::from_utf8_lossy(&self.buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+
+    /// The captured text, or what arrived so far if a process outside the group still holds the pipe.
+    fn drained(self) -> String {
+        let _ = self.done.recv_timeout(DRAIN_GRACE);
+        self.so_far()
+    }
 }
 
 /// True once `pid` has exited, leaving it unreaped (`WNOWAIT`) so its process group id stays reserved.

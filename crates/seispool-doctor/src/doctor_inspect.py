@@ -159,6 +159,45 @@ def numpy_blas_name():
         return None
 
 
+def owners(paths):
+    """The installed distribution that ships each of `paths` (per its RECORD), e.g. a wheel's vendored libgomp."""
+    wanted = {}
+    for p in paths:
+        wanted.setdefault(os.path.basename(p), []).append(os.path.realpath(p))
+    found = {}
+    try:
+        from importlib import metadata
+        dists = list(metadata.distributions())
+    except Exception:
+        return found
+    for dist in dists:
+        try:
+            files = dist.files or []
+            name = dist.metadata["Name"]
+        except Exception:
+            continue
+        for f in files:
+            base = os.path.basename(str(f))
+            if base not in wanted:
+                continue
+            try:
+                real = os.path.realpath(str(dist.locate_file(f)))
+            except Exception:
+                continue
+            for p in paths:
+                if os.path.realpath(p) == real:
+                    found.setdefault(p, name)
+    return found
+
+
+def seispool_importable():
+    try:
+        import importlib.util
+        return importlib.util.find_spec("seispool") is not None
+    except Exception:
+        return False
+
+
 def site_dirs():
     dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
     if site.ENABLE_USER_SITE:
@@ -191,6 +230,8 @@ def main():
         "threadpoolctl": tpc,
         "numpy_blas": numpy_blas_name(),
         "site_packages": site_dirs(),
+        "owners": owners(list(runtimes)),
+        "seispool": seispool_importable(),
     }
     sys.stdout.write("\n" + json.dumps(report) + "\n")
     sys.stdout.flush()

@@ -1,10 +1,13 @@
 """seispool doctor: the fork-after-threads probe, run inside the target interpreter.
 
 argv[1] is a JSON object: {"imports": [...], "start_method": null | "forkserver" | ..., "threadpool_limit":
-null | int, "workers": int, "tasks": int, "size": int}. The parent first exercises every thread runtime it
-loaded (numpy and scipy BLAS by a matrix product, ObsPy's linear detrend when obspy is imported, each
-imported module's `_doctor_probe()` when it has one), then maps the same work over a multiprocessing.Pool. Progress goes to stdout as lines starting with
-"@@seispool-doctor " followed by JSON, written with one os.write so concurrent workers never interleave.
+null | int, "pool": "multiprocessing" | "seispool", "workers": int, "tasks": int, "size": int}. The parent
+first exercises every thread runtime it loaded: each library found in /proc/self/maps through its own entry
+points (seispool_doctor_drive.py, written beside this file), then numpy and scipy BLAS by a matrix product,
+ObsPy's linear detrend when obspy is imported, and each imported module's `_doctor_probe()` when it has one.
+Then it maps the same work over a multiprocessing.Pool (or `seispool.mp.Pool`). Progress goes to stdout as
+lines starting with "@@seispool-doctor " followed by JSON, written with one os.write so concurrent workers
+never interleave.
 """
 import faulthandler
 import importlib
@@ -13,6 +16,9 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import sys
+import time
+
+import seispool_doctor_drive
 
 TAG = "@@seispool-doctor "
 CONFIG = {}
@@ -22,19 +28,25 @@ WORKERS = []
 WORKER_DIED = 70
 
 
-class RecordingPool(multiprocessing.pool.Pool):
-    """A Pool that keeps every worker process it starts, so that a worker killed by a signal is seen."""
+def record_workers():
+    """Makes every Pool (ours or seispool's) keep the worker processes it starts, so that a worker killed
+    by a signal is seen even after the pool's maintenance thread has replaced it."""
+    if sys.version_info < (3, 8):
+        return  # Pool.Process became the hook in 3.8
+    start = multiprocessing.pool.Pool.Process
 
-    @staticmethod
-    def Process(ctx, *args, **kwds):  # the Pool hook since Python 3.8
-        process = ctx.Process(*args, **kwds)
-        WORKERS.append(process)
-        return process
+    def process(ctx, *args, **kwds):
+        proc = start(ctx, *args, **kwds)
+        WORKERS.append(proc)
+        return proc
+
+    multiprocessing.pool.Pool.Process = staticmethod(process)
 
 
 def event(name, **fields):
     fields["event"] = name
     fields["pid"] = os.getpid()
+    fields["t"] = time.time()
     os.write(1, (TAG + json.dumps(fields) + "\n").encode())
 
 
@@ -54,7 +66,7 @@ def load(config):
 
 def work(task):
     """Runs every thread pool once; returns the names of what ran."""
-    ran = []
+    ran = seispool_doctor_drive.drive_all(CONFIG, event, first=task < 0)
     size = CONFIG["size"]
     for mod in MODULES:
         if mod.__name__ == "numpy":
@@ -92,11 +104,24 @@ def wait_for(result):
     """The map's results; exits at once when a worker died of a signal instead of waiting forever."""
     while not result.ready():
         result.wait(0.1)
-        signals = [-p.exitcode for p in WORKERS if p.exitcode is not None and p.exitcode < 0]
-        if signals:
-            event("worker_died", signal=signals[0])
+        dead = [p for p in WORKERS if p.exitcode is not None and p.exitcode < 0]
+        if dead:
+            event("worker_died", signal=-dead[0].exitcode, worker=dead[0].pid)
             os._exit(WORKER_DIED)
     return result.get()
+
+
+def make_pool(config):
+    """The pool under test; reports the start method it really uses."""
+    if config.get("pool") == "seispool":
+        from seispool import mp as seispool_mp  # "run it through seispool": its Pool picks the start method
+        pool = seispool_mp.Pool(config["workers"], worker_init, (config,))
+    else:
+        ctx = multiprocessing.get_context(config["start_method"])
+        pool = ctx.Pool(config["workers"], initializer=worker_init, initargs=(config,))
+    ctx = getattr(pool, "_ctx", None)
+    event("pool", start_method=ctx.get_start_method() if ctx is not None else None)
+    return pool
 
 
 def main():
@@ -104,6 +129,7 @@ def main():
     config = json.loads(sys.argv[1])
     sys.path.insert(1, os.getcwd())  # as `python -c` (the inspection) sees it; workers inherit sys.path
     load(config)
+    record_workers()
     event("parent_start", start_method=config["start_method"] or multiprocessing.get_start_method())
     ran = work(-1)
     event("parent_ready", ran=ran)
@@ -111,11 +137,7 @@ def main():
     if config["threadpool_limit"] is not None:
         from threadpoolctl import threadpool_limits
         limiter = threadpool_limits(limits=config["threadpool_limit"])
-    ctx = multiprocessing.get_context(config["start_method"])
-    if sys.version_info >= (3, 8):
-        pool = RecordingPool(config["workers"], worker_init, (config,), context=ctx)
-    else:
-        pool = ctx.Pool(config["workers"], initializer=worker_init, initargs=(config,))
+    pool = make_pool(config)
     try:
         done = wait_for(pool.map_async(worker_task, range(config["tasks"]), chunksize=1))
     finally:

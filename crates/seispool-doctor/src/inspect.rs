@@ -37,6 +37,8 @@ pub struct Interpreter {
     pub numpy_blas: Option<String>,
     /// threadpoolctl version, when it is importable.
     pub threadpoolctl: Option<String>,
+    /// `seispool` is importable, so `seispool.mp.Pool` can be tried.
+    pub seispool: bool,
     /// Each module imported: numpy, scipy, scipy.linalg, then the user's.
     pub imports: Vec<Import>,
 }
@@ -80,6 +82,10 @@ struct Raw {
     threadpoolctl: Option<RawThreadpoolctl>,
     numpy_blas: Option<String>,
     site_packages: Vec<PathBuf>,
+    #[serde(default)]
+    owners: BTreeMap<PathBuf, String>,
+    #[serde(default)]
+    seispool: bool,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +103,8 @@ pub(crate) struct Inspection {
     pub facts: BTreeMap<PathBuf, LibraryFacts>,
     /// The interpreter's site-packages folders.
     pub site_packages: Vec<PathBuf>,
+    /// The installed distribution that ships each runtime library, per its RECORD.
+    pub owners: BTreeMap<PathBuf, String>,
 }
 
 /// Runs the inspection script under `opts.timeout`.
@@ -170,6 +178,7 @@ fn into_inspection(python: PathBuf, raw: Raw) -> Inspection {
         env: raw.env,
         numpy_blas: raw.numpy_blas,
         threadpoolctl: raw.threadpoolctl.and_then(|t| t.version),
+        seispool: raw.seispool,
         imports: raw.imports,
     };
     Inspection {
@@ -177,5 +186,6 @@ fn into_inspection(python: PathBuf, raw: Raw) -> Inspection {
         libraries: raw.libraries,
         facts: raw.runtime_facts,
         site_packages: raw.site_packages,
+        owners: raw.owners,
     }
 }

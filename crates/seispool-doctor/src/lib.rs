@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod child;
+mod drive;
 pub mod elf;
 mod inspect;
 mod probe;
@@ -14,6 +15,7 @@ mod report;
 mod runtime;
 mod vendored;
 
+pub use drive::{DriveOutcome, RuntimeDrive};
 pub use inspect::{Import, Interpreter};
 pub use probe::{Outcome, ProbeResult};
 pub use remedy::{Fix, Remedy, RemedyStatus};
@@ -126,7 +128,7 @@ pub enum DoctorError {
 /// and verifies the fitting remedies when it fails.
 pub fn diagnose(opts: &DoctorOptions) -> Result<Report, DoctorError> {
     let insp = inspect::inspect(opts)?;
-    let runtimes = runtime::classify(&insp.libraries, &insp.facts);
+    let mut runtimes = runtime::classify(&insp.libraries, &insp.facts);
     let modules: Vec<(String, PathBuf)> = insp
         .interpreter
         .imports
@@ -151,7 +153,19 @@ pub fn diagnose(opts: &DoctorOptions) -> Result<Report, DoctorError> {
     if predicted == Safety::Safe && !problem && !opts.verify_remedies {
         remedies.clear(); // nothing to fix
     }
-    let verdict = report::decide(&insp.interpreter, &runtimes, probe.as_ref());
+    if let Some(p) = &probe {
+        // A runtime loaded only while the probe worked (a lazy dlopen) still counts.
+        let late: Vec<PathBuf> = p
+            .runtimes
+            .iter()
+            .map(|d| d.path.clone())
+            .filter(|path| !runtimes.iter().any(|r| &r.path == path))
+            .collect();
+        runtimes.extend(runtime::classify(&late, &Default::default()));
+    }
+    drive::annotate(&mut runtimes, &insp.owners, &vendored, probe.as_ref(), &remedies);
+    runtimes.sort_by(|a, b| b.fork_safety.cmp(&a.fork_safety).then(a.kind.cmp(&b.kind)));
+    let verdict = report::decide(&insp.interpreter, &runtimes, probe.as_ref(), &remedies);
     Ok(Report {
         interpreter: insp.interpreter,
         runtimes,
@@ -186,6 +200,8 @@ impl ProbeScript {
             path: path.clone(),
         };
         std::fs::write(&path, probe::SCRIPT).map_err(err)?;
+        let drive = script.dir.join("seispool_doctor_drive.py");
+        std::fs::write(&drive, probe::DRIVE_SCRIPT).map_err(|source| DoctorError::Script { path: drive, source })?;
         Ok(script)
     }
 }

@@ -30,6 +30,8 @@ pub enum Fix {
         /// Thread limit.
         limit: u32,
     },
+    /// Run it through seispool: `seispool.mp.Pool` forks only when the live process is fork-safe.
+    SeispoolPool,
 }
 
 impl Fix {
@@ -46,6 +48,7 @@ impl Fix {
             Fix::Env { name, value } => format!("{name}={value}"),
             Fix::StartMethod { method } => format!("start method {method}"),
             Fix::ThreadpoolLimits { limit } => format!("threadpoolctl.threadpool_limits({limit})"),
+            Fix::SeispoolPool => "seispool.mp.Pool".into(),
         }
     }
 
@@ -61,6 +64,10 @@ impl Fix {
             },
             Fix::ThreadpoolLimits { limit } => Variant {
                 threadpool_limit: Some(*limit),
+                ..Variant::default()
+            },
+            Fix::SeispoolPool => Variant {
+                seispool_pool: true,
                 ..Variant::default()
             },
         }
@@ -128,7 +135,11 @@ pub(crate) fn candidates(interp: &Interpreter, runtimes: &[Runtime]) -> Vec<Reme
     for rt in runtimes.iter().filter(|r| r.fork_safety != Safety::Safe) {
         push(governing_env(rt));
     }
-    if runtimes.iter().any(|r| r.kind == RuntimeKind::OpenBlas) {
+    // The wiki's advice is checked wherever it might be taken: OpenBLAS is loaded, or something is at risk.
+    if runtimes
+        .iter()
+        .any(|r| r.kind == RuntimeKind::OpenBlas || r.fork_safety != Safety::Safe)
+    {
         push(Remedy::new(
             Fix::env("OPENBLAS_NUM_THREADS", "1"),
             "the ObsPy wiki's advice: makes OpenBLAS single-threaded, leaves other runtimes as they are",
@@ -141,6 +152,15 @@ pub(crate) fn candidates(interp: &Interpreter, runtimes: &[Runtime]) -> Vec<Reme
             },
             "workers fork from a clean server process that never started a thread pool",
         ));
+        let mut seispool = Remedy::new(
+            Fix::SeispoolPool,
+            "run it through seispool: its Pool forks only when no unsafe runtime has live threads, else forkserver",
+        );
+        if !interp.seispool {
+            seispool.status = RemedyStatus::Unavailable;
+            seispool.why = "seispool is not installed in this interpreter (pip install seispool)".into();
+        }
+        push(seispool);
     }
     let mut limits = Remedy::new(
         Fix::ThreadpoolLimits { limit: 1 },
@@ -199,11 +219,11 @@ pub(crate) fn verify(opts: &DoctorOptions, script: &Path, remedies: &mut [Remedy
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    fn interpreter(start_method: &str, threadpoolctl: Option<&str>) -> Interpreter {
+    pub(crate) fn interpreter(start_method: &str, threadpoolctl: Option<&str>) -> Interpreter {
         Interpreter {
             python: PathBuf::from("python3"),
             executable: PathBuf::from("/usr/bin/python3"),
@@ -216,15 +236,19 @@ mod tests {
             env: Default::default(),
             numpy_blas: None,
             threadpoolctl: threadpoolctl.map(str::to_string),
+            seispool: false,
             imports: Vec::new(),
         }
     }
 
-    fn rt(kind: RuntimeKind, threading: Option<&str>, fork_safety: Safety) -> Runtime {
+    pub(crate) fn rt(kind: RuntimeKind, threading: Option<&str>, fork_safety: Safety) -> Runtime {
         Runtime {
             kind,
             path: PathBuf::from("/lib/x.so"),
             package: None,
+            owner: None,
+            probe: None,
+            remedies: Vec::new(),
             version: None,
             threading: threading.map(str::to_string),
             num_threads: Some(4),
@@ -247,12 +271,15 @@ mod tests {
         let want = [
             "MKL_NUM_THREADS=1",
             "OMP_NUM_THREADS=1",
+            "OPENBLAS_NUM_THREADS=1",
             "start method forkserver",
+            "seispool.mp.Pool",
             "threadpoolctl.threadpool_limits(1)",
         ];
         assert_eq!(titles(&r), want);
-        assert_eq!(r[3].status, RemedyStatus::Unavailable);
-        assert!(r[..3].iter().all(|x| x.status == RemedyStatus::NotRun));
+        assert_eq!(r[4].status, RemedyStatus::Unavailable);
+        assert_eq!(r[5].status, RemedyStatus::Unavailable);
+        assert!(r[..4].iter().all(|x| x.status == RemedyStatus::NotRun));
     }
 
     #[test]

@@ -4,9 +4,10 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::drive::DriveOutcome;
 use crate::inspect::Interpreter;
 use crate::probe::{Outcome, ProbeResult};
-use crate::remedy::{Remedy, RemedyStatus};
+use crate::remedy::{Fix, Remedy, RemedyStatus};
 use crate::runtime::{Runtime, Safety};
 use crate::vendored::VendoredRuntime;
 
@@ -36,21 +37,36 @@ pub struct Verdict {
     pub predicted: Safety,
     /// What the probe observed, when it ran.
     pub observed: Option<Outcome>,
+    /// The runtime(s) to blame, with the package that brought each: those the probe caught hanging or
+    /// crashing, else those predicted least safe.
+    pub runtime: Option<String>,
+    /// The verified remedy to use, when one was verified.
+    pub remedy: Option<String>,
     /// One sentence.
     pub summary: String,
 }
 
-/// Decides the verdict from the runtimes, the default start method and the probe.
-pub(crate) fn decide(interp: &Interpreter, runtimes: &[Runtime], probe: Option<&ProbeResult>) -> Verdict {
+/// Decides the verdict from the runtimes, the default start method, the probe and the remedies verified.
+pub(crate) fn decide(
+    interp: &Interpreter,
+    runtimes: &[Runtime],
+    probe: Option<&ProbeResult>,
+    remedies: &[Remedy],
+) -> Verdict {
     let predicted = runtimes.iter().map(|r| r.fork_safety).max().unwrap_or(Safety::Safe);
     let observed = probe.map(|p| p.outcome);
-    let mut guilty: Vec<&str> = runtimes
-        .iter()
-        .filter(|r| r.fork_safety == predicted && predicted != Safety::Safe)
-        .map(|r| r.kind.name())
-        .collect();
-    guilty.dedup();
-    let guilty = guilty.join(", ");
+    let caught = |r: &&Runtime| matches!(r.probe, Some(DriveOutcome::Hang | DriveOutcome::Crash));
+    let problem = observed.is_some_and(Outcome::is_problem);
+    let suspects: Vec<&Runtime> = if problem && runtimes.iter().any(|r| caught(&r)) {
+        runtimes.iter().filter(caught).collect()
+    } else {
+        let worst = |r: &&Runtime| r.fork_safety == predicted && predicted != Safety::Safe;
+        runtimes.iter().filter(worst).collect()
+    };
+    let mut names: Vec<String> = suspects.iter().map(|r| label(r)).collect();
+    names.dedup();
+    let guilty = names.join(", ");
+    let remedy = best_remedy(remedies);
     let forks = interp.start_method == "fork";
     let (level, summary) = match observed {
         Some(o) if o.is_problem() => {
@@ -60,9 +76,10 @@ pub(crate) fn decide(interp: &Interpreter, runtimes: &[Runtime], probe: Option<&
             } else {
                 format!("fork after using {guilty}")
             };
+            let fix = remedy.as_deref().map(|r| format!("; fix: {r}")).unwrap_or_default();
             (
                 Safety::Unsafe,
-                format!("multiprocessing {what} here: {cause} (probe: {})", o.label()),
+                format!("multiprocessing {what} here: {cause} (probe: {}){fix}", o.label()),
             )
         }
         _ if !forks => (
@@ -87,7 +104,36 @@ pub(crate) fn decide(interp: &Interpreter, runtimes: &[Runtime], probe: Option<&
         level,
         predicted,
         observed,
+        runtime: (!guilty.is_empty()).then_some(guilty),
+        remedy,
         summary,
+    }
+}
+
+/// "GNU OpenMP (libgomp) from pykdtree".
+fn label(r: &Runtime) -> String {
+    match &r.owner {
+        Some(owner) => format!("{} from {owner}", r.kind.name()),
+        None => r.kind.name().to_string(),
+    }
+}
+
+/// The verified fixes worth naming first: an environment variable, and a pool that avoids fork
+/// (seispool's before a bare forkserver) or threadpoolctl.
+fn best_remedy(remedies: &[Remedy]) -> Option<String> {
+    let verified = |f: fn(&Fix) -> bool| {
+        remedies
+            .iter()
+            .find(|r| r.status == RemedyStatus::Verified && f(&r.fix))
+            .map(|r| r.fix.title())
+    };
+    let env = verified(|f| matches!(f, Fix::Env { .. }));
+    let pool = verified(|f| matches!(f, Fix::SeispoolPool))
+        .or_else(|| verified(|f| matches!(f, Fix::StartMethod { .. })))
+        .or_else(|| verified(|f| matches!(f, Fix::ThreadpoolLimits { .. })));
+    match (env, pool) {
+        (Some(e), Some(p)) => Some(format!("{e}, or {p}")),
+        (e, p) => e.or(p),
     }
 }
 
@@ -195,8 +241,11 @@ impl Report {
             if let Some(n) = r.num_threads {
                 what = format!("{what}, {n} threads");
             }
-            if let Some(p) = &r.package {
+            if let Some(p) = r.owner.as_ref().or(r.package.as_ref()) {
                 what = format!("{what}, from {p}");
+            }
+            if let Some(p) = r.probe {
+                what = format!("{what} [probe {}]", p.label());
             }
             writeln!(f, "  {:<8} {what}: {}", r.fork_safety.label(), r.path.display())?;
             writeln!(f, "           {}", r.reason)?;
@@ -253,4 +302,81 @@ fn probe_line(p: &ProbeResult) -> String {
         p.tasks_done,
         p.tasks_total
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remedy::tests::{interpreter, rt};
+    use crate::runtime::RuntimeKind;
+
+    fn probe(outcome: Outcome) -> ProbeResult {
+        ProbeResult {
+            outcome,
+            start_method: "fork".into(),
+            exercised: Vec::new(),
+            stage: "workers".into(),
+            workers_started: 2,
+            tasks_done: 0,
+            tasks_total: 4,
+            elapsed_s: 1.0,
+            detail: None,
+            runtimes: Vec::new(),
+        }
+    }
+
+    fn remedy(fix: Fix, status: RemedyStatus) -> Remedy {
+        Remedy {
+            fix,
+            why: String::new(),
+            status,
+            probe: None,
+        }
+    }
+
+    #[test]
+    fn verdict_blames_the_runtime_the_probe_caught_and_names_its_owner_and_fix() {
+        let mut gomp = rt(RuntimeKind::GnuOpenMp, None, Safety::Unsafe);
+        gomp.owner = Some("somepkg".into());
+        gomp.probe = Some(DriveOutcome::Hang);
+        let mut iomp = rt(RuntimeKind::IntelOpenMp, None, Safety::Unsafe);
+        iomp.probe = Some(DriveOutcome::NotReached);
+        let env = |name: &str| Fix::Env {
+            name: name.into(),
+            value: "1".into(),
+        };
+        let forkserver = Fix::StartMethod {
+            method: "forkserver".into(),
+        };
+        let remedies = [
+            remedy(env("OPENBLAS_NUM_THREADS"), RemedyStatus::Failed),
+            remedy(env("OMP_NUM_THREADS"), RemedyStatus::Verified),
+            remedy(forkserver.clone(), RemedyStatus::Verified),
+            remedy(Fix::SeispoolPool, RemedyStatus::Verified),
+        ];
+        let v = decide(
+            &interpreter("fork", None),
+            &[gomp.clone(), iomp],
+            Some(&probe(Outcome::Hang)),
+            &remedies,
+        );
+        assert_eq!(v.level, Safety::Unsafe);
+        assert_eq!(v.runtime.as_deref(), Some("GNU OpenMP (libgomp) from somepkg"));
+        assert_eq!(
+            v.summary,
+            "multiprocessing hangs here: fork after using GNU OpenMP (libgomp) from somepkg (probe: HANG); \
+             fix: OMP_NUM_THREADS=1, or seispool.mp.Pool"
+        );
+        // Without seispool, forkserver is the pool fix; with nothing verified, no fix is named.
+        let only_forkserver = [remedy(forkserver, RemedyStatus::Verified)];
+        let v = decide(
+            &interpreter("fork", None),
+            &[gomp.clone()],
+            Some(&probe(Outcome::Hang)),
+            &only_forkserver,
+        );
+        assert_eq!(v.remedy.as_deref(), Some("start method forkserver"));
+        let v = decide(&interpreter("fork", None), &[gomp], Some(&probe(Outcome::Hang)), &[]);
+        assert_eq!((v.remedy, v.summary.contains("fix:")), (None, false), "{}", v.summary);
+    }
 }

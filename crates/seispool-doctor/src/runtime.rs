@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::drive::DriveOutcome;
+use crate::probe::Outcome;
+
 /// A BLAS library or OpenMP runtime that may keep a thread pool alive across `fork()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -105,6 +108,13 @@ pub struct Runtime {
     pub path: PathBuf,
     /// The site-packages entry that ships it (`numpy.libs` → `numpy`), when it comes from one.
     pub package: Option<String>,
+    /// Who brought it: the installed distribution whose RECORD lists it (a wheel's vendored copy), else
+    /// the imported package whose extension links it (a system library), else `package`.
+    pub owner: Option<String>,
+    /// How driving it through its own entry points went in the probe, when the probe ran.
+    pub probe: Option<DriveOutcome>,
+    /// Each remedy tried, and how driving this runtime went with it applied.
+    pub remedies: Vec<RuntimeRemedy>,
     /// Version the library reports (OpenBLAS, MKL, BLIS).
     pub version: Option<String>,
     /// Threading layer: `pthreads`, `openmp`, `sequential`, `gnu`, `intel`, `tbb`.
@@ -115,6 +125,17 @@ pub struct Runtime {
     pub fork_safety: Safety,
     /// One line: why that verdict.
     pub reason: String,
+}
+
+/// One remedy as seen by one runtime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuntimeRemedy {
+    /// The remedy's title (`OMP_NUM_THREADS=1`, `start method forkserver`, …).
+    pub fix: String,
+    /// How the whole probe ended with it.
+    pub probe: Outcome,
+    /// How driving this runtime went with it; None when that run never loaded it.
+    pub outcome: Option<DriveOutcome>,
 }
 
 /// What the inspection script learned about one library through ctypes.
@@ -203,6 +224,9 @@ fn describe(kind: RuntimeKind, path: &Path, f: &LibraryFacts, libs: &[PathBuf], 
         kind,
         path: path.to_path_buf(),
         package: package_of(path),
+        owner: None,
+        probe: None,
+        remedies: Vec::new(),
         version,
         threading,
         num_threads,

@@ -104,7 +104,18 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<ReadResult, IoError> {
         Some(f) => f,
         // Not recognised from its first bytes (full SEED volumes, odd first records): the MiniSEED reader
         // searches for data records itself, like ObsPy's, and errors clearly when there are none.
-        None => detect_file(path).unwrap_or(Format::Mseed2),
+        None => match detect_file(path) {
+            Ok(f) => f,
+            Err(_) => match looks_like(path)? {
+                // A SAC header whose sizes disagree: the SAC reader names what is wrong.
+                Some(Other::Sac) => Format::Sac,
+                Some(Other::Named(what)) => {
+                    let what = format!("not MiniSEED or SAC: looks like {what}");
+                    return Err(IoError::Format(FormatError::new(path, None, 0, what)));
+                }
+                None => Format::Mseed2,
+            },
+        },
     };
     match format {
         Format::Mseed2 | Format::Mseed3 => {
@@ -151,6 +162,75 @@ pub fn detect_file(path: &Path) -> Result<Format, IoError> {
             ),
         ))
     })
+}
+
+/// What a file that is neither MiniSEED nor a well-formed SAC file resembles.
+enum Other {
+    /// A SAC header (valid version word) whose sizes do not match the file.
+    Sac,
+    /// Some other kind of file, by name ("XML", "text", ...).
+    Named(&'static str),
+}
+
+/// Names what an unrecognised file resembles from its first bytes, so that an XML, text or archive
+/// file is not reported as a damaged MiniSEED record; `None` when it resembles nothing we know (such
+/// files go to the MiniSEED reader, which searches for data records as ObsPy's does).
+fn looks_like(path: &Path) -> Result<Option<Other>, IoError> {
+    let mut file = std::fs::File::open(path).map_err(|e| IoError::os(path, e))?;
+    let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+    file.by_ref()
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut prefix)
+        .map_err(|e| IoError::os(path, e))?;
+    Ok(classify(&prefix))
+}
+
+fn classify(prefix: &[u8]) -> Option<Other> {
+    let magic: [(&[u8], usize, &'static str); 7] = [
+        (b"PK\x03\x04", 0, "a zip archive"),
+        (b"\x1f\x8b", 0, "gzip-compressed data"),
+        (b"BZh", 0, "bzip2-compressed data"),
+        (b"\xfd7zXZ", 0, "xz-compressed data"),
+        (b"\x89HDF", 0, "an HDF5 file"),
+        (b"ustar", 257, "a tar archive"),
+        (b"%PDF", 0, "a PDF document"),
+    ];
+    for (m, at, name) in magic {
+        if prefix.get(at..at + m.len()) == Some(m) {
+            return Some(Other::Named(name));
+        }
+    }
+    let nvhdr = prefix.get(sac::header::NVHDR_OFFSET..sac::header::NVHDR_OFFSET + 4);
+    if prefix.len() >= SNIFF_BYTES
+        && let Some(w) = nvhdr.and_then(|w| <[u8; 4]>::try_from(w).ok())
+        && [i32::from_le_bytes(w), i32::from_be_bytes(w)]
+            .iter()
+            .any(|v| (1..20).contains(v))
+        && prefix[440..SNIFF_BYTES]
+            .iter()
+            .all(|b| b.is_ascii_graphic() || *b == b' ' || *b == 0)
+    {
+        return Some(Other::Sac);
+    }
+    let text = prefix.trim_ascii_start();
+    if text.starts_with(b"<?xml")
+        || text.starts_with(b"<") && text.iter().all(|b| !b.is_ascii_control() || b.is_ascii_whitespace())
+    {
+        return Some(Other::Named("XML"));
+    }
+    // SEED records (volumes with control headers) start with a 6-digit sequence number and a type letter;
+    // they are ASCII, and the MiniSEED reader looks past them for data records.
+    let seed = prefix.len() >= 7
+        && prefix[..6].iter().all(|b| b.is_ascii_digit() || *b == b' ')
+        && prefix[6].is_ascii_uppercase();
+    let printable = |b: &u8| b.is_ascii_graphic() || b.is_ascii_whitespace();
+    if !seed
+        && !prefix.is_empty()
+        && std::str::from_utf8(prefix).is_ok_and(|t| t.bytes().filter(printable).count() * 10 >= t.len() * 9)
+    {
+        return Some(Other::Named("text"));
+    }
+    None
 }
 
 /// Whether a whole trace passes the id glob and overlaps the time window.
@@ -251,5 +331,28 @@ mod tests {
     fn garbage_is_no_format() {
         assert_eq!(detect(&[0u8; 64], 64), None);
         assert_eq!(detect(b"hello", 5), None);
+    }
+
+    #[test]
+    fn format_detection_messages_mislead() {
+        let name = |p: &[u8]| match classify(p) {
+            Some(Other::Named(n)) => n,
+            Some(Other::Sac) => "sac",
+            None => "none",
+        };
+        assert_eq!(name(b"<?xml version=\"1.0\"?><FDSNStationXML>"), "XML");
+        assert_eq!(name(b"  <FDSNStationXML>\n</FDSNStationXML>"), "XML");
+        assert_eq!(name(b"time,value\n1,2\n"), "text");
+        assert_eq!(name(b"PK\x03\x04rest"), "a zip archive");
+        let mut tar = vec![0u8; 600];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(name(&tar), "a tar archive");
+        let mut sac = vec![0u8; SNIFF_BYTES];
+        sac[sac::header::NVHDR_OFFSET..sac::header::NVHDR_OFFSET + 4].copy_from_slice(&6i32.to_le_bytes());
+        sac[440..].fill(b' ');
+        assert_eq!(name(&sac), "sac");
+        // A MiniSEED-like binary prefix resembles none of these: the MiniSEED reader decides.
+        assert_eq!(name(b"000001D \x00\x01\xff\xfe"), "none");
+        assert_eq!(name(b"000001V 010009402.3121992,001,00:00:00.0000~"), "none");
     }
 }

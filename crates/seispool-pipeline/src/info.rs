@@ -81,6 +81,22 @@ pub struct InfoReport {
     pub failed: usize,
     /// Wall time in seconds.
     pub wall_seconds: f64,
+    /// With an inventory: the traces whose time span no channel epoch with a response covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_responses: Option<Vec<MissingResponse>>,
+}
+
+/// A trace that `remove_response` could not process (`seispool info --inventory`).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct MissingResponse {
+    /// `NET.STA.LOC.CHA`.
+    pub id: String,
+    /// First sample (ISO-8601).
+    pub starttime: String,
+    /// Last sample (ISO-8601).
+    pub endtime: String,
+    /// Why: no response at the start, or the epochs with responses leave part of the span uncovered.
+    pub reason: String,
 }
 
 impl InfoReport {
@@ -91,7 +107,41 @@ impl InfoReport {
             failed: files.iter().filter(|f| f.error.is_some()).count(),
             files,
             wall_seconds,
+            missing_responses: None,
         }
+    }
+
+    /// Lists the traces without a response for their whole span in `inv` (one entry per id and span).
+    pub fn check_responses(&mut self, inv: &seispool_core::Inventory) {
+        let mut missing: Vec<MissingResponse> = Vec::new();
+        for t in self.files.iter().flat_map(|f| &f.traces) {
+            let Ok(id) = seispool_core::ChannelId::parse(&t.id) else {
+                continue;
+            };
+            let (start, end) = (seispool_core::Time(t.starttime_ns), seispool_core::Time(t.endtime_ns));
+            if inv.has_response_for_span(&id, start, end) {
+                continue;
+            }
+            let reason = if inv.find_response(&id, start).is_none() {
+                if inv.channel_epochs(&id).next().is_none() {
+                    "channel not in the inventory"
+                } else {
+                    "no channel epoch with a response at the start time"
+                }
+            } else {
+                "the response epochs end inside the span"
+            };
+            let m = MissingResponse {
+                id: t.id.clone(),
+                starttime: t.starttime.clone(),
+                endtime: t.endtime.clone(),
+                reason: reason.to_string(),
+            };
+            if !missing.contains(&m) {
+                missing.push(m);
+            }
+        }
+        self.missing_responses = Some(missing);
     }
 }
 
@@ -142,7 +192,7 @@ fn describe(stream: &Stream, info: &mut FileInfo) {
     let mut sorted = stream.clone();
     sorted.sort();
     for g in sorted.get_gaps() {
-        let duration = g.end.seconds_since(g.start);
+        let duration = g.delta; // ObsPy's gap length: next sample - (last sample + delta)
         info.gaps.push(GapInfo {
             id: g.id,
             kind: if duration < 0.0 { "overlap" } else { "gap" },

@@ -223,6 +223,10 @@ impl Tok {
 }
 
 /// Splits the text into tokens with their byte offsets.
+/// Deepest bracket nesting accepted: the parser recurses per level, so unbounded nesting would
+/// exhaust the stack (a crash, not an error) long before any real pipeline needs it.
+const MAX_DEPTH: usize = 64;
+
 struct Lexer<'a> {
     src: Source<'a>,
     text: &'a str,
@@ -282,6 +286,10 @@ impl<'a> Lexer<'a> {
             '(' | '[' | ')' | ']' | ',' | '=' | '.' | '-' | '+' => {
                 self.bump();
                 match c {
+                    '(' | '[' if self.depth >= MAX_DEPTH => {
+                        let what = format!("brackets nested deeper than {MAX_DEPTH} levels");
+                        return Err(self.src.error(start, what));
+                    }
                     '(' | '[' => self.depth += 1,
                     ')' | ']' => self.depth = self.depth.saturating_sub(1),
                     _ => {}
@@ -613,5 +621,16 @@ mod tests {
                 Value::Str("g\\qh".into())
             ]
         );
+    }
+
+    #[test]
+    fn deeply_nested_pipeline_text_crashes_the_process() {
+        for open in ["(", "["] {
+            let deep = format!("f({}1", open.repeat(100_000));
+            let err = parse_calls(&deep).expect_err("nesting beyond the limit must be refused");
+            assert!(err.to_string().contains("nested deeper than 64"), "{err}");
+        }
+        let ok = format!("f({}1{})", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        assert!(parse_calls(&ok).is_ok());
     }
 }

@@ -5,6 +5,7 @@ pub mod job;
 mod lang;
 mod ops;
 pub mod process;
+pub mod responses;
 pub mod runner;
 mod suggest;
 pub mod synth;

@@ -37,6 +37,8 @@ pub struct ProcessSpec {
     pub select: Option<String>,
     /// Seconds of the neighbouring SDS day files read for context and cut away after processing.
     pub overlap: f64,
+    /// The inventory for `remove_response`/`remove_sensitivity` (shared by the workers, with its cache).
+    pub responses: Option<std::sync::Arc<crate::responses::Responses>>,
 }
 
 impl ProcessSpec {
@@ -52,6 +54,7 @@ impl ProcessSpec {
             endtime: None,
             select: None,
             overlap: 0.0,
+            responses: None,
         }
     }
 
@@ -60,7 +63,7 @@ impl ProcessSpec {
     pub fn config_text(&self) -> String {
         format!(
             "seispool {}\npipeline: {}\nformat: {:?} -> {:?}\nencoding: {:?}\nrecord_length: {}\nbig_endian: {:?}\n\
-             window: {:?} {:?}\nselect: {:?}\noverlap: {}",
+             window: {:?} {:?}\nselect: {:?}\noverlap: {}\ninventory: {}",
             env!("CARGO_PKG_VERSION"),
             self.pipeline.text,
             self.input_format,
@@ -71,7 +74,8 @@ impl ProcessSpec {
             self.starttime,
             self.endtime,
             self.select,
-            self.overlap
+            self.overlap,
+            self.responses.as_ref().map_or("none", |r| r.fingerprint())
         )
     }
 }
@@ -274,7 +278,7 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
     // the rest of the records that overlap the window.
     cut_to_window(&mut stream, spec.starttime, spec.endtime).map_err(|e| e.to_string())?;
     let op_warnings = processor
-        .apply(&spec.pipeline, &mut stream)
+        .apply_with(&spec.pipeline, spec.responses.as_deref(), &mut stream)
         .map_err(|e| e.to_string())?;
     warnings.extend(op_warnings);
     if let Some((day_start, day_end)) = span {

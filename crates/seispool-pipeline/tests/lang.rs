@@ -483,7 +483,7 @@ fn error_messages_point_at_the_column() {
         let f10 = "filter('lowpass', freq=True)";
         let f11 = "resample(-20)";
         let f12 = "detrend('linear', order=2)";
-        let f13 = "remove_response(output='VEL')";
+        let f13 = "remove_response(output='VELO')";
         let f14 = "split(1)";
         let f15 = "filter('lowpass', freq=1, rs=40)";
         vec![
@@ -504,7 +504,8 @@ fn error_messages_point_at_the_column() {
             (
                 f3,
                 format!(
-                    "unknown op 'fitler' at column {}; did you mean 'filter'?",
+                    "unknown op 'fitler' (valid: merge, detrend, taper, filter, decimate, resample, interpolate, \
+                     integrate, differentiate, normalize, trim, slice, select, split) at column {}; did you mean 'filter'?",
                     col(f3, "fitler")
                 ),
             ),
@@ -570,7 +571,7 @@ fn error_messages_point_at_the_column() {
             ),
             (
                 f13,
-                "remove_response() is not supported yet (it needs an inventory) at column 1".to_string(),
+                "unknown output 'VELO' at column 24; did you mean 'vel'?".to_string(),
             ),
             (
                 f14,
@@ -1339,7 +1340,6 @@ const STRICTER: &[&str] = &[
     "merge(2)",
     "merge(fill_value='mean')",
     "select(inventory=None)",
-    "remove_response()",
 ];
 
 /// ObsPy's verdicts on `AGREE` then `STRICTER`, from one Python process (ObsPy's plugin lookup is slow to start).

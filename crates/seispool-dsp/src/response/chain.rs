@@ -163,7 +163,39 @@ fn fix_stage_one_units(resp: &Response, stages: &mut [Stage]) {
 fn stage(resp: &Response, st: &Stage, freqs: &[f64]) -> Result<EStage, ResponseError> {
     let n = st.number;
     let mut gains = Vec::new();
-    let filt = match &st.filter {
+    let filt = main_filter(st, freqs, &mut gains)?;
+    let mut deci = st.decimation.map(|d| (d.input_sample_rate, d.correction));
+    let gain_truthy = st.gain.is_some_and(|g| g.value != 0.0);
+    if matches!(st.filter, Filter::PolesZeros(_)) && gain_truthy && deci.is_none() {
+        // ObsPy gives pole-zero stages a unit decimation at the stage's input rate (or 1 Hz).
+        deci = Some((pz_input_rate(resp, n)?.unwrap_or(1.0), 0.0));
+    }
+    if deci.is_some() && filt.is_none() && gains.is_empty() {
+        return Err(err(format!(
+            "check_channel: stage {n}: decimation blockette with no associated filter"
+        )));
+    }
+    let deci = deci.map(|(rate, corr)| (if rate == 0.0 { 0.0 } else { 1.0 / rate }, corr));
+    if let Some(g) = st.gain {
+        gains.push(Gain {
+            gain: g.value,
+            freq: g.frequency,
+        });
+    }
+    Ok(EStage {
+        seq: n,
+        input: unit_code(st.input_units.as_deref()),
+        output: unit_code(st.output_units.as_deref()),
+        filt,
+        deci,
+        gains,
+    })
+}
+
+/// The stage's filter blockette; a polynomial stage becomes a gain (pushed to `gains`) as in ObsPy.
+fn main_filter(st: &Stage, freqs: &[f64], gains: &mut Vec<Gain>) -> Result<Option<Filt>, ResponseError> {
+    let n = st.number;
+    Ok(match &st.filter {
         Filter::PolesZeros(pz) => {
             let zeros = pz.zeros.iter().map(|r| C::new(r.re, r.im)).collect();
             let poles = pz.poles.iter().map(|r| C::new(r.re, r.im)).collect();
@@ -239,32 +271,6 @@ fn stage(resp: &Response, st: &Stage, freqs: &[f64]) -> Result<EStage, ResponseE
             }
             None
         }
-    };
-    let mut deci = st.decimation.map(|d| (d.input_sample_rate, d.correction));
-    let gain_truthy = st.gain.is_some_and(|g| g.value != 0.0);
-    if matches!(st.filter, Filter::PolesZeros(_)) && gain_truthy && deci.is_none() {
-        // ObsPy gives pole-zero stages a unit decimation at the stage's input rate (or 1 Hz).
-        deci = Some((pz_input_rate(resp, n)?.unwrap_or(1.0), 0.0));
-    }
-    if deci.is_some() && filt.is_none() && gains.is_empty() {
-        return Err(err(format!(
-            "check_channel: stage {n}: decimation blockette with no associated filter"
-        )));
-    }
-    let deci = deci.map(|(rate, corr)| (if rate == 0.0 { 0.0 } else { 1.0 / rate }, corr));
-    if let Some(g) = st.gain {
-        gains.push(Gain {
-            gain: g.value,
-            freq: g.frequency,
-        });
-    }
-    Ok(EStage {
-        seq: n,
-        input: unit_code(st.input_units.as_deref()),
-        output: unit_code(st.output_units.as_deref()),
-        filt,
-        deci,
-        gains,
     })
 }
 
@@ -481,21 +487,21 @@ fn renormalise(filt: Option<&mut Filt>, sint: f64, g: &mut Gain, f: f64) -> Resu
         }
         Filt::IirPz { a0, zeros, poles, .. } => {
             *a0 = 1.0;
-            let df = one(|o| kernels::iir_pz(zeros, poles, 1.0, &[TWO_PI * g.freq * sint], o));
-            let of = one(|o| kernels::iir_pz(zeros, poles, 1.0, &[TWO_PI * f * sint], o));
+            let df = one(|o| kernels::iir_pz(zeros, poles, 1.0, &kernels::Angles::exact(&[TWO_PI * g.freq * sint]), o));
+            let of = one(|o| kernels::iir_pz(zeros, poles, 1.0, &kernels::Angles::exact(&[TWO_PI * f * sint]), o));
             (df, of)
         }
         Filt::FirSym1 { h0, c } | Filt::FirSym2 { h0, c } | Filt::FirAsym { h0, c } if !c.is_empty() => {
             *h0 = 1.0;
             let kind = filt_kind(filt);
-            let df = one(|o| eval_fir(kind, filt, &[TWO_PI * g.freq * sint], o));
-            let of = one(|o| eval_fir(kind, filt, &[TWO_PI * f * sint], o));
+            let df = one(|o| eval_fir(kind, filt, &kernels::Angles::exact(&[TWO_PI * g.freq * sint]), o));
+            let of = one(|o| eval_fir(kind, filt, &kernels::Angles::exact(&[TWO_PI * f * sint]), o));
             (df, of)
         }
         Filt::IirCoeffs { h0, num, den } => {
             *h0 = 1.0;
-            let df = one(|o| kernels::iir_coeffs(num, den, 1.0, &[TWO_PI * g.freq * sint], o));
-            let of = one(|o| kernels::iir_coeffs(num, den, 1.0, &[TWO_PI * f * sint], o));
+            let df = one(|o| kernels::iir_coeffs(num, den, 1.0, &kernels::Angles::exact(&[TWO_PI * g.freq * sint]), o));
+            let of = one(|o| kernels::iir_coeffs(num, den, 1.0, &kernels::Angles::exact(&[TWO_PI * f * sint]), o));
             (df, of)
         }
         _ => return Ok(()),
@@ -538,12 +544,12 @@ fn filt_kind(f: &Filt) -> FirKind {
     }
 }
 
-fn eval_fir(kind: FirKind, f: &Filt, wsint: &[f64], out: &mut [C]) {
+fn eval_fir(kind: FirKind, f: &Filt, ang: &kernels::Angles, out: &mut [C]) {
     if let Filt::FirSym1 { h0, c } | Filt::FirSym2 { h0, c } | Filt::FirAsym { h0, c } = f {
         match kind {
-            FirKind::Sym1 => kernels::fir_sym1(c, *h0, wsint, out),
-            FirKind::Sym2 => kernels::fir_sym2(c, *h0, wsint, out),
-            FirKind::Asym => kernels::fir_asym(c, *h0, wsint, out),
+            FirKind::Sym1 => kernels::fir_sym1(c, *h0, ang, out),
+            FirKind::Sym2 => kernels::fir_sym2(c, *h0, ang, out),
+            FirKind::Asym => kernels::fir_asym(c, *h0, ang, out),
         }
     }
 }

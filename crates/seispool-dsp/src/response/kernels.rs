@@ -12,22 +12,104 @@ use num_complex::Complex64 as C;
 /// Frequencies per block: small enough that the block's work arrays stay in L1.
 pub(crate) const BLOCK: usize = 256;
 
-/// `Σ c[m]·cos(mθ)` and `Σ c[m]·sin(mθ)` for each `θ` in `theta` (Reinsch's recurrence).
-pub(crate) fn trig_sums(c: &[f64], theta: &[f64], cos_sum: &mut [f64], sin_sum: &mut [f64]) {
-    let n = theta.len();
-    debug_assert!(n <= BLOCK && cos_sum.len() >= n && sin_sum.len() >= n);
+/// `cos(θ/2)` and `sin(θ/2)` for a block of angles: everything the kernels need (`cos θ`, `sin θ`,
+/// Reinsch's `λ`) follows without cancellation near 0 and π.
+pub(crate) struct Angles {
+    ch: [f64; BLOCK],
+    sh: [f64; BLOCK],
+    n: usize,
+}
+
+/// Half-angle `cos`/`sin` of `m·δ` for `m < BLOCK`: built once per stage, so a block of a uniform
+/// frequency grid costs one `sin_cos` instead of one per frequency.
+pub(crate) struct GridTable {
+    h: f64,
+    t: Vec<(f64, f64)>,
+}
+
+impl GridTable {
+    /// The table for angle step `delta`.
+    pub(crate) fn new(delta: f64) -> GridTable {
+        let h = 0.5 * delta;
+        let t = (0..BLOCK)
+            .map(|m| {
+                let (s, c) = (m as f64 * h).sin_cos();
+                (c, s)
+            })
+            .collect();
+        GridTable { h, t }
+    }
+}
+
+impl Angles {
+    /// The half-angle sines and cosines of each `θ`.
+    pub(crate) fn exact(theta: &[f64]) -> Angles {
+        let n = theta.len();
+        let mut a = Angles {
+            ch: [0.0; BLOCK],
+            sh: [0.0; BLOCK],
+            n,
+        };
+        for (i, th) in theta.iter().enumerate() {
+            let (s, c) = (0.5 * th).sin_cos();
+            a.ch[i] = c;
+            a.sh[i] = s;
+        }
+        a
+    }
+
+    /// `θ_j = j·delta` for `j` in `j0..j0 + n` (`n ≤ BLOCK`).
+    #[cfg(test)]
+    pub(crate) fn grid(j0: usize, n: usize, delta: f64) -> Angles {
+        Angles::from_table(j0, n, &GridTable::new(delta))
+    }
+
+    /// `θ_j = j·delta` for `j` in `j0..j0 + n` (`n ≤ BLOCK`) with `table` made for `delta`: one exact
+    /// `sin`/`cos` at `j0`, then one angle addition per point (error 2 ulp, not accumulating).
+    pub(crate) fn from_table(j0: usize, n: usize, table: &GridTable) -> Angles {
+        let mut a = Angles {
+            ch: [0.0; BLOCK],
+            sh: [0.0; BLOCK],
+            n,
+        };
+        let (sb, cb) = (j0 as f64 * table.h).sin_cos();
+        for (m, &(cm, sm)) in table.t.iter().enumerate().take(n) {
+            a.ch[m] = cb * cm - sb * sm;
+            a.sh[m] = sb * cm + cb * sm;
+        }
+        a
+    }
+
+    /// `cos θ` of element `i`.
+    #[inline]
+    pub(crate) fn cos(&self, i: usize) -> f64 {
+        (self.ch[i] - self.sh[i]) * (self.ch[i] + self.sh[i])
+    }
+
+    /// `sin θ` of element `i`.
+    #[inline]
+    pub(crate) fn sin(&self, i: usize) -> f64 {
+        2.0 * self.sh[i] * self.ch[i]
+    }
+
+    /// Number of angles.
+    pub(crate) fn len(&self) -> usize {
+        self.n
+    }
+}
+
+/// `Σ c[m]·cos(mθ)` and `Σ c[m]·sin(mθ)` for each angle (Reinsch's recurrence).
+pub(crate) fn trig_sums(c: &[f64], a: &Angles, cos_sum: &mut [f64], sin_sum: &mut [f64]) {
+    let n = a.len();
     let mut lam = [0.0; BLOCK];
-    let mut pos = [false; BLOCK];
+    let mut sgn = [0.0; BLOCK];
     for i in 0..n {
-        let half = 0.5 * theta[i];
-        let cs = theta[i].cos();
-        pos[i] = cs > 0.0;
-        lam[i] = if pos[i] {
-            let s = half.sin();
-            -4.0 * s * s
+        let pos = a.cos(i) > 0.0;
+        sgn[i] = if pos { 1.0 } else { -1.0 };
+        lam[i] = if pos {
+            -4.0 * a.sh[i] * a.sh[i]
         } else {
-            let c = half.cos();
-            4.0 * c * c
+            4.0 * a.ch[i] * a.ch[i]
         };
     }
     // b_k = d_k ± b_{k+1}, d_k = c_k + λ b_{k+1} ± d_{k+1}: sign + where cos θ > 0, − elsewhere.
@@ -39,16 +121,14 @@ pub(crate) fn trig_sums(c: &[f64], theta: &[f64], cos_sum: &mut [f64], sin_sum: 
             b1[..n].copy_from_slice(&b[..n]);
         }
         for i in 0..n {
-            let sgn = if pos[i] { 1.0 } else { -1.0 };
-            d[i] = ck + lam[i] * b[i] + sgn * d[i];
-            b[i] = d[i] + sgn * b[i];
+            d[i] = ck + lam[i] * b[i] + sgn[i] * d[i];
+            b[i] = d[i] + sgn[i] * b[i];
         }
     }
     for i in 0..n {
         // cos sum = b_0 − cosθ·b_1 = d_0 − (λ/2)·b_1 in both branches; sin sum = b_1·sinθ.
-        let bb1 = if c.is_empty() { 0.0 } else { b1[i] };
-        cos_sum[i] = d[i] - 0.5 * lam[i] * bb1;
-        sin_sum[i] = bb1 * theta[i].sin();
+        cos_sum[i] = d[i] - 0.5 * lam[i] * b1[i];
+        sin_sum[i] = b1[i] * a.sin(i);
     }
 }
 
@@ -79,9 +159,9 @@ pub(crate) fn analog(zeros: &[C], poles: &[C], h0: f64, omega: &[f64], out: &mut
 }
 
 /// evalresp `iir_pz_trans`: digital poles and zeros on `z = e^{iωΔt}`, through modulus and phase.
-pub(crate) fn iir_pz(zeros: &[C], poles: &[C], h0: f64, wsint: &[f64], out: &mut [C]) {
-    for (o, &ws) in out.iter_mut().zip(wsint) {
-        let (c, s) = (ws.cos(), ws.sin());
+pub(crate) fn iir_pz(zeros: &[C], poles: &[C], h0: f64, a: &Angles, out: &mut [C]) {
+    for (i, o) in out.iter_mut().enumerate().take(a.len()) {
+        let (c, s) = (a.cos(i), a.sin(i));
         let mut modulus = 1.0;
         let mut pha = 0.0;
         for z in zeros {
@@ -102,63 +182,50 @@ pub(crate) fn iir_pz(zeros: &[C], poles: &[C], h0: f64, wsint: &[f64], out: &mut
     }
 }
 
-/// evalresp `fir_asym_trans`: `h0 · Σ a[k] e^{-ikθ}` (the all-equal "boxcar" case is a Dirichlet kernel
-/// without `h0`, as evalresp has it).
-pub(crate) fn fir_asym(a: &[f64], h0: f64, wsint: &[f64], out: &mut [C]) {
-    let n = wsint.len();
-    if !a.is_empty() && a.iter().all(|&v| v == a[0]) {
-        let na = a.len() as f64;
-        for (o, &ws) in out.iter_mut().zip(wsint) {
-            let re = if ws == 0.0 {
-                1.0
-            } else {
-                ((ws / 2.0) * na).sin() / (ws / 2.0).sin() * a[0]
-            };
-            *o = C::new(re, 0.0);
-        }
-        return;
-    }
+/// evalresp `fir_asym_trans`: `h0 · Σ a[k] e^{-ikθ}`. (Its all-equal "boxcar" shortcut never runs
+/// under ObsPy: `check_sym` has already turned every constant, hence palindromic, FIR symmetric.)
+pub(crate) fn fir_asym(a: &[f64], h0: f64, ang: &Angles, out: &mut [C]) {
+    let n = ang.len();
     let (mut cs, mut sn) = ([0.0; BLOCK], [0.0; BLOCK]);
-    trig_sums(a, wsint, &mut cs, &mut sn);
+    trig_sums(a, ang, &mut cs, &mut sn);
     for i in 0..n {
         out[i] = C::new(cs[i] * h0, -sn[i] * h0);
     }
 }
 
 /// evalresp `fir_sym_trans`, odd length: `h0 · (a[n-1] + 2 Σ_{k<n-1} a[k] cos((n-1-k)θ))`.
-pub(crate) fn fir_sym1(a: &[f64], h0: f64, wsint: &[f64], out: &mut [C]) {
-    let n = wsint.len();
+pub(crate) fn fir_sym1(a: &[f64], h0: f64, ang: &Angles, out: &mut [C]) {
+    let n = ang.len();
     let na = a.len();
     let series: Vec<f64> = (0..na)
         .map(|m| if m == 0 { a[na - 1] } else { 2.0 * a[na - 1 - m] })
         .collect();
     let (mut cs, mut sn) = ([0.0; BLOCK], [0.0; BLOCK]);
-    trig_sums(&series, wsint, &mut cs, &mut sn);
+    trig_sums(&series, ang, &mut cs, &mut sn);
     for i in 0..n {
         out[i] = C::new(cs[i] * h0, 0.0);
     }
 }
 
 /// evalresp `fir_sym_trans`, even length: `h0 · 2 Σ a[k] cos((n-1-k+½)θ)`.
-pub(crate) fn fir_sym2(a: &[f64], h0: f64, wsint: &[f64], out: &mut [C]) {
-    let n = wsint.len();
+pub(crate) fn fir_sym2(a: &[f64], h0: f64, ang: &Angles, out: &mut [C]) {
+    let n = ang.len();
     let series: Vec<f64> = a.iter().rev().copied().collect();
     let (mut cs, mut sn) = ([0.0; BLOCK], [0.0; BLOCK]);
-    trig_sums(&series, wsint, &mut cs, &mut sn);
+    trig_sums(&series, ang, &mut cs, &mut sn);
     for i in 0..n {
-        let half = 0.5 * wsint[i];
-        let r = half.cos() * cs[i] - half.sin() * sn[i];
+        let r = ang.ch[i] * cs[i] - ang.sh[i] * sn[i];
         out[i] = C::new(2.0 * r * h0, 0.0);
     }
 }
 
 /// evalresp `iir_trans`: `h0 · N(e^{-iθ}) / D(e^{-iθ})` through modulus and phase.
-pub(crate) fn iir_coeffs(num: &[f64], den: &[f64], h0: f64, wsint: &[f64], out: &mut [C]) {
-    let n = wsint.len();
+pub(crate) fn iir_coeffs(num: &[f64], den: &[f64], h0: f64, ang: &Angles, out: &mut [C]) {
+    let n = ang.len();
     let (mut nc, mut ns) = ([0.0; BLOCK], [0.0; BLOCK]);
     let (mut dc, mut ds) = ([0.0; BLOCK], [0.0; BLOCK]);
-    trig_sums(num, wsint, &mut nc, &mut ns);
-    trig_sums(den, wsint, &mut dc, &mut ds);
+    trig_sums(num, ang, &mut nc, &mut ns);
+    trig_sums(den, ang, &mut dc, &mut ds);
     for i in 0..n {
         let (xre, xim) = (nc[i], -ns[i]);
         let (yre, yim) = (dc[i], -ds[i]);
@@ -200,7 +267,7 @@ mod tests {
             6.0,
         ];
         let (mut cs, mut sn) = ([0.0; BLOCK], [0.0; BLOCK]);
-        trig_sums(&c, &theta, &mut cs, &mut sn);
+        trig_sums(&c, &Angles::exact(&theta), &mut cs, &mut sn);
         for (i, &th) in theta.iter().enumerate() {
             let (dc, ds) = direct(&c, th);
             assert!((cs[i] - dc).abs() < 1e-13, "cos sum at {th}: {} vs {dc}", cs[i]);
@@ -209,9 +276,26 @@ mod tests {
     }
 
     #[test]
+    fn grid_angles_match_exact_angles() {
+        let delta = 2.0 * std::f64::consts::PI * 0.0123;
+        let g = Angles::grid(1000, BLOCK, delta);
+        let theta: Vec<f64> = (1000..1000 + BLOCK).map(|j| j as f64 * delta).collect();
+        let e = Angles::exact(&theta);
+        for (i, th) in theta.iter().enumerate() {
+            // Both differ from the true angle by the rounding of j·δ (a few ulp of θ).
+            let tol = 8.0 * f64::EPSILON * th.max(1.0);
+            assert!(
+                (g.ch[i] - e.ch[i]).abs() < tol && (g.sh[i] - e.sh[i]).abs() < tol,
+                "{i}"
+            );
+            assert!((g.cos(i) - th.cos()).abs() < 2.0 * tol && (g.sin(i) - th.sin()).abs() < 2.0 * tol);
+        }
+    }
+
+    #[test]
     fn trig_sums_of_no_coefficients_are_zero() {
         let (mut cs, mut sn) = ([1.0; BLOCK], [1.0; BLOCK]);
-        trig_sums(&[], &[0.5, 2.0], &mut cs, &mut sn);
+        trig_sums(&[], &Angles::exact(&[0.5, 2.0]), &mut cs, &mut sn);
         assert_eq!((cs[0], sn[0], cs[1], sn[1]), (0.0, 0.0, 0.0, 0.0));
     }
 }

@@ -21,9 +21,13 @@ use num_complex::Complex64;
 use seispool_core::inventory::Response;
 
 pub use remove::{
-    PreFilt, RemoveOptions, ResponseRemover, cosine_sac_taper, invert_spectrum, npts2nfft, remove_sensitivity,
+    PreFilt, Removal, RemoveOptions, ResponseRemover, cosine_sac_taper, invert_spectrum, npts2nfft, remove_sensitivity,
 };
 use units::Unit;
+
+/// Largest angle (rad) evaluated by table on a uniform grid, see [`grid_tables`]: the table's angles
+/// and evalresp's `ω·dt` then differ by a few ulp of 1e4, ~1e-12 relative.
+const MAX_GRID_ANGLE: f64 = 1e4;
 
 /// The largest FFT length accepted (2^31 points): bigger is a mistake, not a trace.
 pub const MAX_NFFT: usize = 1 << 31;
@@ -107,7 +111,9 @@ pub fn evaluate(resp: &Response, t_samp: f64, nfft: usize, output: Output) -> Re
             "nfft {nfft} exceeds the limit of {MAX_NFFT}"
         )));
     }
-    evaluate_at(resp, &frequencies(t_samp, nfft), output)
+    let freqs = frequencies(t_samp, nfft);
+    let step = if freqs.len() > 1 { freqs[1] } else { 0.0 };
+    evaluate_impl(resp, &freqs, Some(step), output)
 }
 
 /// ObsPy `Response.get_evalresp_response_for_frequencies(freqs, output)`.
@@ -115,11 +121,23 @@ pub fn evaluate_at(resp: &Response, freqs: &[f64], output: Output) -> Result<Vec
     if freqs.iter().any(|f| !f.is_finite()) {
         return Err(ResponseError::new("frequencies must be finite"));
     }
+    evaluate_impl(resp, freqs, None, output)
+}
+
+/// Evaluation on `freqs`; `grid = Some(step)` when `freqs[j] = j·step` (angles by table, see
+/// [`kernels::Angles::grid`]).
+fn evaluate_impl(
+    resp: &Response,
+    freqs: &[f64],
+    grid: Option<f64>,
+    output: Output,
+) -> Result<Vec<Complex64>, ResponseError> {
     let chain = chain::build(resp, freqs)?;
+    let tables = grid_tables(&chain, grid, freqs.len());
     let mut out = vec![Complex64::new(0.0, 0.0); freqs.len()];
     let mut start = 0;
     for (fb, ob) in freqs.chunks(kernels::BLOCK).zip(out.chunks_mut(kernels::BLOCK)) {
-        eval_block(&chain, fb, start, ob);
+        eval_block(&chain, fb, start, &tables, ob);
         for (o, &f) in ob.iter_mut().zip(fb) {
             let v = Complex64::new(o.re * chain.calc_sensit, o.im * chain.calc_sensit);
             let v = convert_to_units(chain.input_unit, output, v, 2.0 * PI * f);
@@ -130,24 +148,49 @@ pub fn evaluate_at(resp: &Response, freqs: &[f64], output: Output) -> Result<Vec
     Ok(out)
 }
 
-/// The product of all stage responses (evalresp `calc_resp` without the gain) for one block.
-fn eval_block(chain: &chain::Chain, f: &[f64], start: usize, out: &mut [Complex64]) {
+/// Angle tables per stage for (sample interval, delay correction) on a uniform grid of `step`, while
+/// the angles stay moderate (real stages have θ ≤ π, delay corrections a few hundred rad). Beyond that evalresp's own rounding of
+/// `ω·dt` decides the result, so the angles are formed exactly as it forms them.
+type StageTables = Vec<(Option<kernels::GridTable>, Option<kernels::GridTable>)>;
+
+fn grid_tables(chain: &chain::Chain, grid: Option<f64>, nfreq: usize) -> StageTables {
+    let table = |dt: f64| {
+        let step = grid?;
+        let delta = 2.0 * PI * step * dt;
+        ((delta * nfreq as f64).abs() <= MAX_GRID_ANGLE).then(|| kernels::GridTable::new(delta))
+    };
+    chain
+        .stages
+        .iter()
+        .map(|st| match st.deci {
+            Some((sint, corr)) if st.filt.is_some() => (table(sint), table(corr)),
+            _ => (None, None),
+        })
+        .collect()
+}
+
+/// The product of all stage responses (evalresp `calc_resp` without the gain) for one block starting
+/// at frequency index `start`.
+fn eval_block(chain: &chain::Chain, f: &[f64], start: usize, tables: &StageTables, out: &mut [Complex64]) {
     use chain::Filt;
+    use kernels::Angles;
     let n = f.len();
     let mut w = [0.0; kernels::BLOCK];
-    let mut ws = [0.0; kernels::BLOCK];
     let mut tmp = [Complex64::new(0.0, 0.0); kernels::BLOCK];
     for i in 0..n {
         w[i] = 2.0 * PI * f[i];
         out[i] = Complex64::new(1.0, 0.0);
     }
-    for st in &chain.stages {
+    let w = &w[..n];
+    // Angles `θ = ω·dt`: by table on the grid, else as evalresp forms them.
+    let angles = |table: &Option<kernels::GridTable>, dt: f64| match table {
+        Some(t) => Angles::from_table(start, n, t),
+        None => Angles::exact(&w.iter().map(|w| w * dt).collect::<Vec<f64>>()),
+    };
+    for (st, (sint_table, corr_table)) in chain.stages.iter().zip(tables) {
         let Some(filt) = &st.filt else { continue };
         let sint = st.deci.map_or(0.0, |d| d.0);
-        for i in 0..n {
-            ws[i] = w[i] * sint;
-        }
-        let (w, ws, t) = (&w[..n], &ws[..n], &mut tmp[..n]);
+        let t = &mut tmp[..n];
         let evaluated = match filt {
             Filt::Analog {
                 hz, a0, zeros, poles, ..
@@ -156,23 +199,23 @@ fn eval_block(chain: &chain::Chain, f: &[f64], start: usize, out: &mut [Complex6
                 true
             }
             Filt::IirPz { a0, zeros, poles, .. } if !(zeros.is_empty() && poles.is_empty()) => {
-                kernels::iir_pz(zeros, poles, *a0, ws, t);
+                kernels::iir_pz(zeros, poles, *a0, &angles(sint_table, sint), t);
                 true
             }
             Filt::FirSym1 { h0, c } if !c.is_empty() => {
-                kernels::fir_sym1(c, *h0, ws, t);
+                kernels::fir_sym1(c, *h0, &angles(sint_table, sint), t);
                 true
             }
             Filt::FirSym2 { h0, c } if !c.is_empty() => {
-                kernels::fir_sym2(c, *h0, ws, t);
+                kernels::fir_sym2(c, *h0, &angles(sint_table, sint), t);
                 true
             }
             Filt::FirAsym { h0, c } if !c.is_empty() => {
-                kernels::fir_asym(c, *h0, ws, t);
+                kernels::fir_asym(c, *h0, &angles(sint_table, sint), t);
                 true
             }
             Filt::IirCoeffs { h0, num, den } => {
-                kernels::iir_coeffs(num, den, *h0, ws, t);
+                kernels::iir_coeffs(num, den, *h0, &angles(sint_table, sint), t);
                 true
             }
             Filt::List { amp, phase } => {
@@ -193,9 +236,9 @@ fn eval_block(chain: &chain::Chain, f: &[f64], start: usize, out: &mut [Complex6
             && !c.is_empty()
         {
             // evalresp's calc_time_shift with the applied correction (asymmetric FIRs only).
-            for i in 0..n {
-                let shift = Complex64::new((w[i] * corr).cos(), (w[i] * corr).sin());
-                out[i] = kernels::zmul(out[i], shift);
+            let shift = angles(corr_table, corr);
+            for (i, o) in out.iter_mut().enumerate().take(n) {
+                *o = kernels::zmul(*o, Complex64::new(shift.cos(i), shift.sin(i)));
             }
         }
     }

@@ -249,6 +249,9 @@ pub struct ResponseRemover {
     opts: RemoveOptions,
     planner: RealFftPlanner<f64>,
     plans: Option<FftPlans>,
+    buf: Vec<f64>,
+    spec: Vec<Complex64>,
+    taper: Option<Vec<f64>>,
 }
 
 impl std::fmt::Debug for ResponseRemover {
@@ -265,6 +268,9 @@ impl ResponseRemover {
             opts,
             planner: RealFftPlanner::new(),
             plans: None,
+            buf: Vec::new(),
+            spec: Vec::new(),
+            taper: None,
         })
     }
 
@@ -342,11 +348,14 @@ impl ResponseRemover {
                 nfft / 2 + 1
             )));
         }
-        let mut buf = vec![0.0; nfft];
-        buf[..npts].copy_from_slice(data);
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        buf.extend_from_slice(data);
+        buf.resize(nfft, 0.0);
         self.preprocess(&mut buf[..npts])?;
         let (fwd, inv) = self.plans(nfft);
-        let mut spec = fwd.make_output_vec();
+        let mut spec = std::mem::take(&mut self.spec);
+        spec.resize(nfft / 2 + 1, Complex64::new(0.0, 0.0));
         fwd.process(&mut buf, &mut spec)
             .map_err(|e| ResponseError::new(format!("forward fft: {e}")))?;
         for (s, m) in spec.iter_mut().zip(mult) {
@@ -358,22 +367,29 @@ impl ResponseRemover {
         inv.process(&mut spec, &mut buf)
             .map_err(|e| ResponseError::new(format!("inverse fft: {e}")))?;
         let norm = 1.0 / nfft as f64;
-        buf.truncate(npts);
-        buf.iter_mut().for_each(|v| *v *= norm);
-        Ok(buf)
+        let out = buf[..npts].iter().map(|v| v * norm).collect();
+        // Kept for the next trace: no fresh pages to fault in.
+        self.buf = buf;
+        self.spec = spec;
+        Ok(out)
     }
 
     /// Demean and SAC cosine taper, as `remove_response` does before the FFT.
-    fn preprocess(&self, data: &mut [f64]) -> Result<(), ResponseError> {
+    fn preprocess(&mut self, data: &mut [f64]) -> Result<(), ResponseError> {
         let npts = data.len();
         if self.opts.zero_mean && npts > 0 {
             let mean = crate::detrend::pairwise_sum(data) / npts as f64;
             data.iter_mut().for_each(|v| *v -= mean);
         }
         if self.opts.taper {
-            let w = crate::taper::cosine_taper_fraction(npts, self.opts.taper_fraction, false, true)
-                .map_err(|e| ResponseError::new(e.msg))?;
-            data.iter_mut().zip(&w).for_each(|(v, w)| *v *= w);
+            if self.taper.as_ref().is_none_or(|w| w.len() != npts) {
+                let w = crate::taper::cosine_taper_fraction(npts, self.opts.taper_fraction, false, true)
+                    .map_err(|e| ResponseError::new(e.msg))?;
+                self.taper = Some(w);
+            }
+            if let Some(w) = &self.taper {
+                data.iter_mut().zip(w).for_each(|(v, w)| *v *= w);
+            }
         }
         Ok(())
     }

@@ -41,8 +41,9 @@ const POLY_CHILDREN: &[&str] = &[
     "Coefficient",
 ];
 
-/// The largest number of stages, poles, zeros or coefficients accepted in one element.
-const MAX_ITEMS: usize = 1 << 20;
+/// The most poles, zeros, coefficients or list entries accepted in one element (real FIRs have a few
+/// thousand; evaluation cost grows with the count times the number of frequencies).
+const MAX_ITEMS: usize = 1 << 16;
 
 impl<'a, 'input: 'a> Cx<'a, 'input> {
     /// `<Response>` of a channel.

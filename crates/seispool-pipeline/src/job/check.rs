@@ -136,6 +136,36 @@ pub fn jobs(jobs: Option<usize>) -> Result<(), JobError> {
     }
 }
 
+/// The run's responses: loaded from `inventory` (or given), required when the pipeline removes responses.
+pub(crate) fn responses(
+    pipeline: &crate::Pipeline,
+    inventory: Option<&std::path::Path>,
+    given: Option<std::sync::Arc<crate::responses::Responses>>,
+) -> Result<Option<std::sync::Arc<crate::responses::Responses>>, JobError> {
+    if given.is_some() {
+        return Ok(given);
+    }
+    if let Some(path) = inventory {
+        let r = crate::responses::Responses::load(path).map_err(|e| JobError::plain(Opt::Inventory, e.to_string()))?;
+        return Ok(Some(std::sync::Arc::new(r)));
+    }
+    let needs = pipeline
+        .ops
+        .iter()
+        .find(|o| matches!(o, crate::Op::RemoveResponse(_) | crate::Op::RemoveSensitivity));
+    match needs {
+        Some(op) => {
+            let name = op.to_string();
+            let name = name.split('(').next().unwrap_or("remove_response");
+            Err(JobError::of(Opt::Inventory)
+                .text(format!("{name}() needs station metadata: give "))
+                .name(Opt::Inventory)
+                .text(" (a StationXML file or a directory of them)"))
+        }
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,11 +37,13 @@ pub enum Opt {
     Jobs,
     /// Skip outputs finished by an earlier run.
     Resume,
+    /// The StationXML file or directory for `remove_response`/`remove_sensitivity`.
+    Inventory,
 }
 
 impl Opt {
     /// Every option.
-    pub const ALL: [Opt; 14] = [
+    pub const ALL: [Opt; 15] = [
         Opt::Inputs,
         Opt::Out,
         Opt::Pipeline,
@@ -56,6 +58,7 @@ impl Opt {
         Opt::ByteOrder,
         Opt::Jobs,
         Opt::Resume,
+        Opt::Inventory,
     ];
 
     /// The neutral name (snake_case; Python's keyword names are these).
@@ -75,6 +78,7 @@ impl Opt {
             Opt::ByteOrder => "byteorder",
             Opt::Jobs => "jobs",
             Opt::Resume => "resume",
+            Opt::Inventory => "inventory",
         }
     }
 }

@@ -56,6 +56,10 @@ pub struct JobBuilder {
     pub resume: bool,
     /// Draw a progress bar on stderr (when it is a terminal).
     pub progress: bool,
+    /// StationXML file or directory for `remove_response`/`remove_sensitivity`.
+    pub inventory: Option<PathBuf>,
+    /// Responses already loaded (e.g. an inventory object handed over by Python); wins over `inventory`.
+    pub responses: Option<std::sync::Arc<crate::responses::Responses>>,
 }
 
 /// A checked processing run.
@@ -76,7 +80,7 @@ impl JobBuilder {
         }
     }
 
-    /// Checks every option (pipeline, inputs, window, select, overlap, output format, encoding, record
+    /// Checks every option (pipeline, inventory, inputs, window, select, overlap, output format, encoding, record
     /// length, jobs, output directory — in this order) and returns the job.
     pub fn build(self) -> Result<Job, JobError> {
         let pipeline = match &self.pipeline {
@@ -86,6 +90,7 @@ impl JobBuilder {
                 text: String::new(),
             },
         };
+        let responses = check::responses(&pipeline, self.inventory.as_deref(), self.responses.clone())?;
         check::inputs(&self.inputs)?;
         check::window(self.starttime, self.endtime)?;
         if let Some(g) = &self.select {
@@ -113,6 +118,7 @@ impl JobBuilder {
             endtime: self.endtime,
             select: self.select,
             overlap: self.overlap,
+            responses,
         };
         let cfg = RunConfig {
             out: self.out,

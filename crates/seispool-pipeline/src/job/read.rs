@@ -29,6 +29,8 @@ pub struct ReadBuilder {
     pub select: Option<String>,
     /// Worker threads (`None`/0: all cores).
     pub jobs: Option<usize>,
+    /// StationXML file or directory: the inventory then lists data channels without a response.
+    pub inventory: Option<PathBuf>,
 }
 
 /// A checked read.
@@ -37,6 +39,7 @@ pub struct ReadJob {
     paths: Vec<PathBuf>,
     opts: ReadOptions,
     jobs: Option<usize>,
+    responses: Option<std::sync::Arc<crate::responses::Responses>>,
 }
 
 /// A read that failed: a file (its name, offset and what was expected) or the worker threads.
@@ -63,7 +66,13 @@ impl ReadBuilder {
         }
         check::jobs(self.jobs)?;
         let format = check::format(Opt::Format, self.format.as_deref())?;
+        let no_ops = crate::Pipeline {
+            ops: Vec::new(),
+            text: String::new(),
+        };
+        let responses = check::responses(&no_ops, self.inventory.as_deref(), None)?;
         Ok(ReadJob {
+            responses,
             paths: self.paths,
             opts: ReadOptions {
                 format,
@@ -134,6 +143,10 @@ impl ReadJob {
         };
         let files = self.files()?;
         let infos: Vec<FileInfo> = self.par_map(&files, |f| file_info(f, &opts))?;
-        Ok(InfoReport::new(infos, started.elapsed().as_secs_f64()))
+        let mut report = InfoReport::new(infos, started.elapsed().as_secs_f64());
+        if let Some(r) = &self.responses {
+            report.check_responses(r.inventory());
+        }
+        Ok(report)
     }
 }

@@ -15,6 +15,7 @@ use crate::ops::{
 pub struct Processor {
     designs: DesignCache,
     resampler: Resampler,
+    removers: super::response::Removers,
 }
 
 /// An op that failed on some trace: which op (1-based, as written), on which trace, why.
@@ -39,6 +40,17 @@ impl Processor {
 
     /// Applies every op of `pipeline` to `stream` in order; returns ObsPy's warnings (deduplicated).
     pub fn apply(&mut self, pipeline: &Pipeline, stream: &mut Stream) -> Result<Vec<String>, ApplyError> {
+        self.apply_with(pipeline, None, stream)
+    }
+
+    /// [`Processor::apply`] with the run's instrument responses (needed by `remove_response` and
+    /// `remove_sensitivity`).
+    pub fn apply_with(
+        &mut self,
+        pipeline: &Pipeline,
+        responses: Option<&crate::responses::Responses>,
+        stream: &mut Stream,
+    ) -> Result<Vec<String>, ApplyError> {
         let mut warnings = Vec::new();
         for (i, op) in pipeline.ops.iter().enumerate() {
             let err = |trace: &str, what: String| ApplyError {
@@ -51,14 +63,20 @@ impl Processor {
                 },
                 what,
             };
-            self.apply_op(op, stream, &mut warnings)
+            self.apply_op(op, responses, stream, &mut warnings)
                 .map_err(|(trace, what)| err(&trace, what))?;
         }
         warnings.dedup();
         Ok(warnings)
     }
 
-    fn apply_op(&mut self, op: &Op, st: &mut Stream, warnings: &mut Vec<String>) -> Result<(), (String, String)> {
+    fn apply_op(
+        &mut self,
+        op: &Op,
+        responses: Option<&crate::responses::Responses>,
+        st: &mut Stream,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), (String, String)> {
         let stream_err = |e: &dyn std::fmt::Display| (String::new(), e.to_string());
         match op {
             Op::Merge {
@@ -103,6 +121,19 @@ impl Processor {
             }
             // Our traces are never masked: ObsPy's split() of unmasked traces leaves them as they are.
             Op::Split => Ok(()),
+            Op::RemoveResponse(_) | Op::RemoveSensitivity => {
+                let opts = match op {
+                    Op::RemoveResponse(o) => Some(o),
+                    _ => None,
+                };
+                for tr in &mut st.traces {
+                    if tr.data.sample_type() == seispool_core::SampleType::Text {
+                        return Err((tr.id(), "text (ASCII) samples cannot be processed numerically".into()));
+                    }
+                    super::response::apply(&mut self.removers, responses, opts, tr).map_err(|what| (tr.id(), what))?;
+                }
+                Ok(())
+            }
             _ => {
                 for tr in &mut st.traces {
                     let keeps_text = matches!(op, Op::Decimate { no_filter: true, .. });
@@ -145,6 +176,18 @@ impl Processor {
                 side,
             } => {
                 let kind = taper_type(window).map_err(s)?;
+                // ObsPy warns when every requested half-length exceeds half the trace (also when none is given).
+                let npts = tr.stats.npts as f64;
+                let halves = [
+                    max_percentage.map(|p| (p * npts).trunc()),
+                    max_length.map(|l| (l * df).trunc()),
+                ];
+                if halves.iter().flatten().all(|h| 2.0 * h > npts) {
+                    warnings.push(
+                        "The requested taper is longer than the trace. The taper will be shortened to trace length."
+                            .into(),
+                    );
+                }
                 if tr.stats.npts == 0 {
                     return Ok(());
                 }
@@ -190,7 +233,13 @@ impl Processor {
                 seispool_dsp::differentiate_gradient(tr.data_f64_mut(), delta).map_err(s)
             }
             Op::Normalize { norm } => seispool_dsp::normalize(tr.data_f64_mut(), *norm).map_err(s),
-            Op::Merge { .. } | Op::Trim { .. } | Op::Slice { .. } | Op::Select(_) | Op::Split => Ok(()),
+            Op::Merge { .. }
+            | Op::Trim { .. }
+            | Op::Slice { .. }
+            | Op::Select(_)
+            | Op::Split
+            | Op::RemoveResponse(_)
+            | Op::RemoveSensitivity => Ok(()),
         }
     }
 

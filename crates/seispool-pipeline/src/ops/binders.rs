@@ -14,8 +14,6 @@ use crate::suggest::closest;
 
 /// Names ObsPy has that seispool cannot run yet, with the reason.
 const NOT_SUPPORTED: &[(&str, &str)] = &[
-    ("remove_response", "it needs an inventory"),
-    ("remove_sensitivity", "it needs an inventory"),
     ("attach_response", "it needs an inventory"),
     ("simulate", "it needs an instrument response"),
     ("rotate", "it needs several components and an inventory"),
@@ -41,6 +39,8 @@ const OP_NAMES: &[&str] = &[
     "slice",
     "select",
     "split",
+    "remove_response",
+    "remove_sensitivity",
 ];
 
 pub(super) fn op_from_call(src: Source, call: &Call) -> Result<Op, PipelineError> {
@@ -60,9 +60,15 @@ pub(super) fn op_from_call(src: Source, call: &Call) -> Result<Op, PipelineError
         "slice" => slice(src, call),
         "select" => select(src, call),
         "split" => Sig::new("split", &[], 0).bind(src, call).map(|_| Op::Split),
+        "remove_response" => super::response::remove_response(src, call),
+        "remove_sensitivity" => super::response::remove_sensitivity_op(src, call),
         _ => match NOT_SUPPORTED.iter().find(|(n, _)| *n == name) {
             Some((_, why)) => Err(src.error(call.pos, format!("{name}() is not supported yet ({why})"))),
-            None => Err(src.error_suggest(call.pos, format!("unknown op '{name}'"), closest(name, OP_NAMES))),
+            None => Err(src.error_suggest(
+                call.pos,
+                format!("unknown op '{name}' (valid: {})", OP_NAMES.join(", ")),
+                closest(name, OP_NAMES),
+            )),
         },
     }
 }

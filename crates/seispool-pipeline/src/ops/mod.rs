@@ -14,6 +14,7 @@ pub mod apply;
 mod bind;
 mod binders;
 mod print;
+mod response;
 
 use std::fmt;
 
@@ -186,6 +187,11 @@ pub enum Op {
     Select(Selection),
     /// `split()`: split traces at gaps (masked samples).
     Split,
+    /// `remove_response(output="VEL", water_level=60, pre_filt=None, zero_mean=True, taper=True,
+    /// taper_fraction=0.05)` with the run's inventory.
+    RemoveResponse(seispool_dsp::response::RemoveOptions),
+    /// `remove_sensitivity()` with the run's inventory.
+    RemoveSensitivity,
 }
 
 /// `detrend`'s type with its options.

@@ -147,6 +147,8 @@ impl fmt::Display for Op {
             }
             Op::Select(sel) => fmt_select(f, sel),
             Op::Split => f.write_str("split()"),
+            Op::RemoveResponse(o) => super::response::fmt_remove_response(f, o),
+            Op::RemoveSensitivity => f.write_str("remove_sensitivity()"),
         }
     }
 }

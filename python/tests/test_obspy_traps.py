@@ -1,0 +1,264 @@
+"""Regression tests for the traps an ObsPy user met (issue 18), each named after the defect."""
+
+import datetime
+import io
+import pydoc
+import subprocess
+import sys
+import tarfile
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+
+import seispool
+from conftest import example
+from seispool import UTCTime
+
+obspy = pytest.importorskip("obspy")
+from obspy import UTCDateTime  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def mseed(tmp_path_factory):
+    path = tmp_path_factory.mktemp("traps") / "x.mseed"
+    example(np.int32).write(str(path), format="MSEED", encoding="STEIM2", reclen=512)
+    return path
+
+
+# 1. Wrong answers with no error when ObsPy's UTCDateTime is on the left
+
+
+def test_utcdatetime_on_the_left_gives_wrong_answers():
+    assert UTCDateTime("2025-01-01") > UTCTime("2024-01-01T05:30")
+    assert not UTCDateTime("2025-01-01") < UTCTime("2024-01-01T05:30")
+    for x in ["2024-01-01T05:30:00.123456", "1969-12-31T23:59:59.5", "2262-01-01"]:
+        a, b = UTCDateTime(x), UTCTime(x)
+        assert a == b and b == a and a >= b and a <= b and not a != b and not a < b and not a > b
+        assert b >= a and b <= a
+    later = UTCTime("2024-01-01T05:30:00.000001")
+    assert UTCDateTime("2024-01-01T05:30") < later and later > UTCDateTime("2024-01-01T05:30")
+
+
+def test_utcdatetime_of_utctime_fails():
+    for ns in [1_704_087_000_123_456_789, -1, 0, 1, 9_223_372_036_854_775_807, -9_223_372_036_854_775_808]:
+        t = UTCTime.from_ns(ns)
+        assert UTCDateTime(t).ns == ns  # exact: no float rounding
+        assert UTCTime(UTCDateTime(ns=ns)).ns == ns
+    assert UTCDateTime(UTCTime.from_ns(1_704_087_000_123_456_789)) == UTCDateTime(ns=1_704_087_000_123_456_789)
+
+
+def test_utcdatetime_minus_utctime_raises_a_confusing_typeerror():
+    a, b = UTCDateTime("2024-01-01T00:00:10"), UTCTime("2024-01-01T00:00:00.5")
+    assert b - a == -9.5 and UTCTime(a) - b == 9.5 and a - UTCDateTime(b) == 9.5
+    # ObsPy's UTCDateTime.__sub__ takes no other time type; the error says what to write instead.
+    with pytest.raises(TypeError, match=r"UTCTime\(utcdatetime\) - t"):
+        a - b  # noqa: B018
+    with pytest.raises(TypeError):
+        float(b)  # `t.timestamp` is the float; no silent loss of nanoseconds
+    assert b.timestamp == UTCDateTime(b).timestamp
+
+
+# 2. Plain integers silently taken as nanoseconds
+
+
+def test_plain_integers_are_silently_nanoseconds(mseed):
+    assert UTCTime(1704087000) == UTCDateTime(1704087000) and str(UTCTime(1704087000)) == "2024-01-01T05:30:00.000000Z"
+    assert UTCTime(1704087000.25).ns == UTCDateTime(1704087000.25).ns
+    assert UTCTime(np.int64(1704087000)).ns == UTCDateTime(np.int64(1704087000)).ns
+    assert UTCTime.from_ns(1704087000) == UTCTime("1970-01-01T00:00:01.704087Z")
+    with pytest.raises(TypeError):
+        UTCTime.from_ns(1.5)
+    t0 = example()[0].stats.starttime.timestamp  # 1250 million seconds: ObsPy's example
+    st = seispool.read(mseed).trim(int(t0) + 1, int(t0) + 5)
+    o = obspy.read(str(mseed)).trim(UTCDateTime(int(t0) + 1), UTCDateTime(int(t0) + 5))
+    assert [t.stats.npts for t in st] == [t.stats.npts for t in o] == [401] * 3
+    assert seispool.read(mseed, starttime=int(t0) + 1, endtime=t0 + 5.0)[0].stats.npts == 401
+
+
+# 4. Deeply nested pipeline text crashes the process
+
+
+def test_deeply_nested_pipeline_text_crashes_the_process(tmp_path, mseed):
+    deep = "filter(" + "[" * 20000 + "1"
+    st = seispool.read(mseed)
+    with pytest.raises(seispool.PipelineError, match="nested deeper than 64"):
+        st.process(deep)
+    text = tmp_path / "deep.txt"
+    text.write_text(deep)
+    out = tmp_path / "out"
+    for args in (["--pipeline", deep], ["--pipeline-file", str(text)]):
+        r = subprocess.run([sys.executable, "-m", "seispool", "process", str(mseed), "--out", str(out), *args], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and "nested deeper than 64" in r.stderr, (r.returncode, r.stderr[-300:])
+
+
+# 5. Errors that mislead
+
+
+def _damaged(tmp_path):
+    files = {}
+    files["XML"] = tmp_path / "station.xml"
+    files["XML"].write_text('<?xml version="1.0"?>\n<FDSNStationXML>' + " " * 800 + "</FDSNStationXML>\n")
+    files["text"] = tmp_path / "notes.txt"
+    files["text"].write_text("time,value\n" + "1,2\n" * 300)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.txt", "x" * 1000)
+    files["a zip archive"] = tmp_path / "a.zip"
+    files["a zip archive"].write_bytes(buf.getvalue())
+    files["a tar archive"] = tmp_path / "a.tar"
+    with tarfile.open(files["a tar archive"], "w") as t:
+        t.add(files["text"], arcname="notes.txt")
+    return files
+
+
+def test_format_detection_reports_julday_out_of_bounds(tmp_path):
+    for what, path in _damaged(tmp_path).items():
+        with pytest.raises(seispool.FormatError, match=f"not MiniSEED or SAC: looks like {what}") as e:
+            seispool.read(path)
+        assert str(path) in str(e.value) and "julday" not in str(e.value)
+    sac = tmp_path / "x.sac"
+    example()[0].write(str(sac), format="SAC")
+    cut = tmp_path / "cut.sac"
+    cut.write_bytes(sac.read_bytes()[:-400])  # a SAC file with a bad size: the SAC reason
+    with pytest.raises(seispool.FormatError, match="(?i)npts|size|length|truncated") as e:
+        seispool.read(cut)
+    assert "julday" not in str(e.value) and "looks like" not in str(e.value)
+    info = seispool.info(tmp_path / "station.xml")
+    assert "looks like XML" in info[0]["error"]
+
+
+def test_ioerror_for_a_missing_file_is_not_a_filenotfounderror(tmp_path):
+    for call in (lambda: seispool.read(tmp_path / "nope.mseed"), lambda: seispool.read(str(tmp_path / "nope*.mseed"))):
+        with pytest.raises(FileNotFoundError) as e:
+            call()
+        assert isinstance(e.value, seispool.IoError) and isinstance(e.value, OSError) and "nope" in str(e.value)
+
+
+def test_unknown_format_or_encoding_raises_a_plain_valueerror(tmp_path, mseed):
+    st = seispool.read(mseed)
+    with pytest.raises(seispool.SeispoolError, match="segy"):
+        seispool.read(mseed, format="segy")
+    with pytest.raises(seispool.SeispoolError, match="STEIM9"):
+        st.write(tmp_path / "o.mseed", encoding="STEIM9")
+    with pytest.raises(ValueError):  # still a ValueError too, for code written for ObsPy
+        st.write(tmp_path / "o.mseed", format="segy")
+
+
+def test_bad_arguments_do_not_name_the_argument(mseed):
+    with pytest.raises(seispool.OptionError, match="jobs=-1"):
+        seispool.read(mseed, jobs=-1)
+    with pytest.raises(seispool.OptionError, match="jobs=-3"):
+        seispool.info(mseed, jobs=-3)
+    with pytest.raises(seispool.OptionError, match="jobs=2.5"):
+        seispool.process(mseed, "out", "detrend()", jobs=2.5)
+    assert len(seispool.read(mseed, jobs=0)) == 3  # 0 = all cores, as --jobs 0
+    with pytest.raises(TypeError, match="paths: expected a path"):
+        seispool.read(123)
+    with pytest.raises(TypeError, match="inputs: expected a path"):
+        seispool.process(123, "out", "detrend()")
+    st = seispool.read(mseed)
+    with pytest.raises(seispool.OptionError, match=r"filter\(\): freq=nan: nan is not a finite number"):
+        st.filter("lowpass", freq=float("nan"))
+    with pytest.raises(seispool.OptionError, match="argument 1"):
+        st.taper(float("inf"))
+
+
+def test_unknown_op_does_not_list_the_valid_ops(mseed):
+    with pytest.raises(seispool.PipelineError, match=r"unknown op 'fliter' \(valid: merge, detrend, .*split\)"):
+        seispool.read(mseed).process("fliter('lowpass', freq=1)")
+
+
+def test_help_points_to_a_design_md_not_in_the_package():
+    for obj in (seispool.Stream.process, seispool.Trace.process, seispool.core, seispool.Stream):
+        assert "DESIGN.md" not in pydoc.render_doc(obj)
+
+
+# 6. keep_empty_traces in the signature but always failing
+
+
+def test_keep_empty_traces_always_fails(mseed):
+    t0 = UTCDateTime(example()[0].stats.starttime)
+    for start, end in [(t0 + 100, t0 + 200), (t0 - 200, t0 - 100), (t0 + 29.996, t0 + 40), (t0 - 5, t0 - 0.004)]:
+        for nearest in (True, False):
+            o = obspy.read(str(mseed)).trim(start, end, keep_empty_traces=True, nearest_sample=nearest)
+            s = seispool.read(mseed).trim(start, end, keep_empty_traces=True, nearest_sample=nearest)
+            assert [(t.id, t.stats.starttime.ns, t.stats.npts) for t in s] == [(t.id, t.stats.starttime.ns, t.stats.npts) for t in o], (start, end, nearest)
+            o = obspy.read(str(mseed)).slice(start, end, keep_empty_traces=True, nearest_sample=nearest)
+            s = seispool.read(mseed).slice(start, end, keep_empty_traces=True, nearest_sample=nearest)
+            assert [(t.stats.starttime.ns, t.stats.npts) for t in s] == [(t.stats.starttime.ns, t.stats.npts) for t in o]
+    assert len(seispool.read(mseed).trim(t0 + 100, t0 + 200)) == len(obspy.read(str(mseed)).trim(t0 + 100, t0 + 200)) == 0
+
+
+# 7. Quiet differences
+
+
+def test_trace_trimmed_to_empty_keeps_its_old_start_time(mseed):
+    t0 = UTCDateTime(example()[0].stats.starttime)
+    for start, end in [(t0 + 100, t0 + 200), (t0 - 200, t0 - 100), (t0 + 50.123, None), (None, t0 - 3.337)]:
+        o = obspy.read(str(mseed))[0].trim(start, end)
+        s = seispool.read(mseed)[0].trim(start, end)
+        assert (s.stats.npts, s.stats.starttime.ns) == (o.stats.npts, o.stats.starttime.ns) and s.stats.npts == 0
+        assert len(s.data) == 0 and s.data.dtype == o.data.dtype
+
+
+def test_stream_split_mutates_in_place(mseed):
+    st = seispool.read(mseed)
+    parts = st.split()
+    assert parts is not st and parts == st and parts[0] is not st[0]
+    o = obspy.read(str(mseed))
+    assert o.split() is not o
+
+
+def test_taper_over_half_passes_silently(mseed):
+    o = obspy.read(str(mseed))
+    s = seispool.read(mseed)
+    with pytest.warns(UserWarning, match="taper is longer than the trace") as wo:
+        o.taper(0.6)
+    with pytest.warns(UserWarning, match="taper is longer than the trace") as ws:
+        s.taper(0.6)
+    assert str(wo[0].message) == str(ws[0].message)
+    for a, b in zip(o, s):
+        np.testing.assert_allclose(b.data, a.data, rtol=0, atol=1e-9 * np.abs(a.data).max())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seispool.read(mseed).taper(0.5)  # exactly half: no warning, as in ObsPy
+        obspy.read(str(mseed)).taper(0.5)
+
+
+def test_read_with_start_after_end_passes_silently(mseed):
+    t0 = example()[0].stats.starttime
+    # ObsPy's read returns an empty stream here; seispool refuses the window (a deliberate difference).
+    with pytest.raises(seispool.OptionError, match="starttime .* is after endtime"):
+        seispool.read(mseed, starttime=t0 + 10, endtime=t0)
+    with pytest.raises(ValueError):
+        obspy.read(str(mseed)).trim(t0 + 10, t0)
+    with pytest.raises(ValueError, match="after endtime"):
+        seispool.read(mseed).trim(t0 + 10, t0)
+
+
+def test_info_reports_a_90_s_gap_as_90_02_s(tmp_path):
+    tr = example()[0]
+    t0 = tr.stats.starttime
+    gappy = obspy.Stream([tr.slice(t0, t0 + 5).copy(), tr.slice(t0 + 5.01 + 0.5, t0 + 20).copy()])
+    gappy[1].stats.starttime = gappy[0].stats.endtime + 90.01  # 90.0 s of missing data at 100 Hz
+    path = tmp_path / "gap.mseed"
+    gappy.write(str(path), format="MSEED", encoding="FLOAT64")
+    expected = obspy.read(str(path)).get_gaps()
+    got = seispool.info(path)[0]["gaps"]
+    assert [g["duration"] for g in got] == [row[6] for row in expected]
+    assert got[0]["duration"] == pytest.approx(90.0, abs=1e-9) and got[0]["samples"] == expected[0][7] == 9000
+    assert seispool.read(path).get_gaps() == expected
+
+
+def test_stats_mseed_encoding_is_a_number(mseed):
+    s, o = seispool.read(mseed)[0].stats, obspy.read(str(mseed))[0].stats
+    assert s.mseed.encoding == o.mseed.encoding == "STEIM2" and s.mseed.byteorder == o.mseed.byteorder
+
+
+def test_datetime_and_timedelta_interop():
+    t = UTCTime("2024-01-01T00:00:00.5")
+    assert t + datetime.timedelta(seconds=1) == UTCDateTime("2024-01-01T00:00:01.5")
+    assert datetime.datetime(2024, 1, 1, 0, 0, 1) - t == 0.5
+    assert UTCTime(2024, 1, 1, 12) == UTCDateTime(2024, 1, 1, 12) and UTCTime(year=2024, julday=32) == UTCDateTime(year=2024, julday=32)

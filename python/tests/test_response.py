@@ -1,0 +1,68 @@
+"""``read_inventory`` and ``Stream``/``Trace.remove_response``/``remove_sensitivity`` against ObsPy on the
+IU.ULN LH1 record with its StationXML, with a seispool inventory, a path and an ObsPy ``Inventory``."""
+
+import os
+
+import numpy as np
+import pytest
+
+import seispool
+
+obspy = pytest.importorskip("obspy")
+
+DATA = os.path.join(os.path.dirname(obspy.__file__), "core", "tests", "data")
+MSEED = os.path.join(DATA, "IU_ULN_00_LH1_2015-07-18T02.mseed")
+XML = os.path.join(DATA, "IU_ULN_00_LH1.xml")
+PRE_FILT = [0.001, 0.002, 0.3, 0.45]
+
+
+def rel_err(ours, theirs):
+    return np.abs(np.asarray(ours, dtype=np.float64) - theirs).max() / np.abs(theirs).max()
+
+
+@pytest.mark.parametrize("output", ["DISP", "VEL", "ACC"])
+@pytest.mark.parametrize("water_level", [60, None])
+def test_stream_remove_response_matches_obspy(output, water_level):
+    want = obspy.read(MSEED)
+    want.remove_response(inventory=obspy.read_inventory(XML), output=output, pre_filt=PRE_FILT, water_level=water_level)
+    st = seispool.read(MSEED)
+    assert st.remove_response(inventory=seispool.read_inventory(XML), output=output, pre_filt=PRE_FILT, water_level=water_level) is st
+    assert rel_err(st[0].data, want[0].data) <= 1e-8
+
+
+def test_obspy_inventory_and_path_are_accepted_for_traces():
+    want = obspy.read(MSEED)[0]
+    want.remove_response(inventory=obspy.read_inventory(XML))
+    a = seispool.read(MSEED)[0].remove_response(inventory=obspy.read_inventory(XML))
+    b = seispool.read(MSEED)[0].remove_response(inventory=XML)
+    assert rel_err(a.data, want.data) <= 1e-8
+    assert rel_err(b.data, want.data) <= 1e-8
+
+
+def test_remove_sensitivity_matches_obspy():
+    want = obspy.read(MSEED)[0]
+    want.remove_sensitivity(inventory=obspy.read_inventory(XML))
+    got = seispool.read(MSEED)[0].remove_sensitivity(inventory=seispool.read_inventory(XML))
+    assert rel_err(got.data, want.data) <= 1e-12
+
+
+def test_inventory_lists_channel_epochs():
+    inv = seispool.read_inventory(XML)
+    assert "1 networks" in repr(inv)
+    ids = {c[0] for c in inv.channels()}
+    assert "IU.ULN.00.LH1" in ids
+
+
+def test_missing_metadata_and_bad_files_raise():
+    st = seispool.read(MSEED)
+    with pytest.raises(ValueError, match="No response information"):
+        st.remove_response()
+    st[0].stats.network = "XX"
+    with pytest.raises(seispool.PipelineError, match="no response in the inventory for XX.ULN.00.LH1 at 2015-07-18"):
+        st.remove_response(inventory=XML)
+    with pytest.raises(seispool.IoError):
+        seispool.read_inventory("/nonexistent/inventory.xml")
+    with pytest.raises(seispool.FormatError, match="malformed XML"):
+        seispool.inventory.as_inventory(obspy.read_inventory(XML)) and seispool._seispool.inventory_from_bytes(b"<FDSNStationXML>", "x.xml")
+    with pytest.raises(TypeError):
+        st.remove_response(inventory=42)
