@@ -11,7 +11,7 @@ Errors derive from `SeispoolError`: `FormatError` (bad bytes), `PipelineError` (
 """
 
 from seispool import mp
-from seispool._api import doctor, info, process
+from seispool._api import doctor, info, plot_availability, process
 from seispool._errors import NotFoundError, OptionError
 from seispool._fork import fork_is_safe
 from seispool._seispool import FormatError, IoError, PipelineError, SeispoolError, __version__
@@ -39,6 +39,7 @@ __all__ = [
     "from_obspy",
     "info",
     "mp",
+    "plot_availability",
     "process",
     "read",
     "read_inventory",

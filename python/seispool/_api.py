@@ -130,6 +130,39 @@ def info(
     return result
 
 
+def plot_availability(
+    paths: PathLike | Iterable[PathLike],
+    path: PathLike,
+    format: str | None = None,
+    starttime: TimeLike | None = None,
+    endtime: TimeLike | None = None,
+    select: str | None = None,
+    jobs: int | None = None,
+    width: int = 1000,
+) -> str:
+    """``seispool info --plot``: availability of files, directories and SDS roots as the PNG ``path``.
+
+    One row per channel with the percentage of the time covered, data as bars, gaps in red and overlaps in
+    orange (``obspy-scan``'s rules), from the headers only, read in parallel with the GIL released. With
+    ``starttime``/``endtime`` the axis spans that window and missing data at its edges counts as gaps.
+    Returns ``path``.
+
+    >>> seispool.plot_availability("archive/", "avail.png", starttime="2024-01-01", endtime="2024-02-01")  # doctest: +SKIP
+    'avail.png'
+    """
+    _seispool.plot_availability(
+        expand_paths(paths),
+        os.fspath(path),
+        format=format,
+        starttime=None if starttime is None else to_ns(starttime),
+        endtime=None if endtime is None else to_ns(endtime),
+        select=select,
+        jobs=jobs,
+        width=width,
+    )
+    return os.fspath(path)
+
+
 def doctor(imports: Sequence[str] = (), probe: bool = False, timeout: float = 30.0, verify_remedies: bool = False) -> dict[str, Any]:
     """``seispool doctor`` for this interpreter: thread runtimes, fork verdict, optional probe and remedies.
 

@@ -22,6 +22,8 @@ __all__ = [
     "merge_summaries",
     "parse_time",
     "plan",
+    "plot_availability",
+    "plot_stream",
     "process",
     "read",
     "write",
@@ -99,6 +101,25 @@ def info(
     select: str | None = None,
     jobs: int | None = None,
 ) -> str: ...
+def plot_stream(
+    raws: Sequence[Any],
+    path: _Path,
+    starttime: int | None = None,
+    endtime: int | None = None,
+    interval: float | None = None,
+    width: int = 1000,
+    height: int | None = None,
+) -> None: ...
+def plot_availability(
+    paths: Sequence[_Path],
+    path: _Path,
+    format: str | None = None,
+    starttime: int | None = None,
+    endtime: int | None = None,
+    select: str | None = None,
+    jobs: int | None = None,
+    width: int = 1000,
+) -> list[tuple[str, float, int, int]]: ...
 def plan(
     inputs: Sequence[_Path],
     out: _Path,

@@ -495,6 +495,28 @@ class Stream(ProcessingOps, StreamMethods):
                 big_endian=_big_endian(byteorder),
             )
 
+    def plot(self, path: PathLike, starttime: TimeLike | None = None, endtime: TimeLike | None = None, interval: float | None = None, width: int = 1000, height: int | None = None) -> str:
+        """Draws one channel to the PNG ``path`` (no matplotlib) and returns ``path``.
+
+        Up to an hour of data is one waveform panel; longer spans are a day plot (ObsPy's
+        ``type="dayplot"`` look), 15-minute lines up to 6 h and 60-minute lines beyond, or ``interval``
+        minutes per line (``interval=0``: always one waveform panel). Min/max per pixel column, so no peak is
+        lost; gaps stay blank. Same drawing as ``seispool plot``.
+
+        >>> seispool.read("day.mseed").plot("day.png")  # doctest: +SKIP
+        'day.png'
+        """
+        _seispool.plot_stream(
+            [t._raw() for t in self.traces],
+            os.fspath(path),
+            starttime=None if starttime is None else to_ns(starttime),
+            endtime=None if endtime is None else to_ns(endtime),
+            interval=interval,
+            width=width,
+            height=height,
+        )
+        return os.fspath(path)
+
     def to_obspy(self) -> Any:
         """An ``obspy.Stream`` with equal data (shared arrays), dtypes and stats (see `seispool.obspy`)."""
         from seispool._to_obspy import to_obspy

@@ -15,7 +15,7 @@ use seispool_pipeline::{JobBuilder, ReadBuilder, ReadJob};
 use crate::convert::{stream_from_py, stream_to_py};
 use crate::errors::{io_err, job_err, read_err, run_err};
 
-fn read_job(
+pub(crate) fn read_job(
     paths: Vec<PathBuf>,
     format: Option<&str>,
     starttime: Option<i64>,

@@ -6,6 +6,7 @@ mod convert;
 mod errors;
 mod inventory;
 mod io;
+mod plot;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -110,5 +111,6 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
     io::register(m)?;
     inventory::register(m)?;
+    plot::register(m)?;
     Ok(())
 }

@@ -29,6 +29,12 @@ pub struct InfoArgs {
     /// their time span (remove_response() would fail on them).
     #[arg(long, value_name = "FILE_OR_DIR")]
     pub inventory: Option<PathBuf>,
+    /// Also draw the availability (one row per channel, gaps and overlaps marked) to this PNG.
+    #[arg(long, value_name = "FILE.png")]
+    pub plot: Option<PathBuf>,
+    /// Width of the --plot picture in pixels.
+    #[arg(long = "plot-width", value_name = "PX", default_value_t = 1000, requires = "plot")]
+    pub plot_width: u32,
 }
 
 /// Runs `info`; exit 1 when a file could not be read.
@@ -39,6 +45,12 @@ pub fn run(args: InfoArgs) -> i32 {
     } else {
         "--input-format"
     };
+    if let Some(out) = &args.plot
+        && let Err(e) = seispool_pipeline::pictures::check_out_file(out, &args.paths)
+    {
+        return usage_text(&format!("--plot {e}"));
+    }
+    let (start, end) = (args.selection.start, args.selection.end);
     let request = ReadBuilder {
         paths: args.paths,
         format: args.format.or(args.selection.input_format),
@@ -71,6 +83,11 @@ pub fn run(args: InfoArgs) -> i32 {
     }
     for f in inv.files.iter().filter(|f| f.error.is_some()) {
         eprintln!("error: {}", f.error.as_deref().unwrap_or_default());
+    }
+    if let Some(out) = &args.plot
+        && let Err(e) = seispool_pipeline::pictures::availability_png(&inv.files, start, end, args.plot_width, out)
+    {
+        return usage_text(&format!("--plot {e}"));
     }
     i32::from(inv.failed > 0)
 }

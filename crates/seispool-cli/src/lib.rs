@@ -9,6 +9,7 @@ mod common;
 mod demo;
 mod doctor;
 mod info;
+mod plot;
 mod process;
 
 /// The inventory moved to `seispool_pipeline::info`; re-exported so the old paths keep working.
@@ -36,6 +37,8 @@ enum Command {
     Info(info::InfoArgs),
     /// Convert waveform files between formats, encodings and record lengths (traces kept as read).
     Convert(process::ConvertArgs),
+    /// Draw one channel as a day plot (one line per 15 or 60 minutes) or, for short spans, a waveform PNG.
+    Plot(plot::PlotArgs),
     /// Build a small synthetic SDS archive and process it with the default pipeline.
     Demo(demo::DemoArgs),
     /// Diagnose the fork/BLAS/OpenMP deadlock hazard of a Python environment (and verify fixes).
@@ -56,6 +59,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Process(args) => process::run_process(args),
         Command::Info(args) => info::run(args),
         Command::Convert(args) => process::run_convert(args),
+        Command::Plot(args) => plot::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Doctor(args) => doctor::run(args),
     }

@@ -4,6 +4,7 @@ pub mod info;
 pub mod job;
 mod lang;
 mod ops;
+pub mod pictures;
 pub mod process;
 pub mod responses;
 pub mod runner;

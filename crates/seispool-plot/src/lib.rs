@@ -2,7 +2,14 @@
 //!
 //! Contract shared by the PPSD job (`seispool-pipeline`) and the quick-look pictures: see [`ppsd`].
 
+pub mod availability;
+pub mod canvas;
+pub mod dayplot;
 pub mod ppsd;
+pub mod ticks;
+mod viridis;
+
+pub use viridis::{VIRIDIS, viridis};
 
 use std::path::PathBuf;
 

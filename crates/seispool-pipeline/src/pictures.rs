@@ -1,0 +1,166 @@
+//! Pictures of what the engine reads: the availability of an inventory (`seispool info --plot`,
+//! `seispool.plot_availability`) and one channel as a day plot or waveform (`seispool plot`, `Stream.plot`).
+//! This module gathers the arrays; `seispool-plot` draws them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use seispool_core::{Samples, Stream, Time};
+use seispool_plot::availability::{AvailabilityPicture, ChannelAvailability, ChannelSpans, Span};
+use seispool_plot::dayplot::{Kind, Segment, WaveformPicture};
+
+use crate::info::FileInfo;
+
+pub use seispool_plot::dayplot::Kind as PlotKind;
+
+/// What to draw of a stream.
+#[derive(Clone, Debug)]
+pub struct StreamPlot {
+    pub start: Option<Time>,
+    pub end: Option<Time>,
+    pub kind: Kind,
+    pub width: u32,
+    pub height: Option<u32>,
+    /// Shown in the title when the data was processed.
+    pub pipeline: Option<String>,
+}
+
+/// Refuses an output path that is a directory, lies in a missing directory, or is one of the inputs.
+pub fn check_out_file(out: &Path, inputs: &[PathBuf]) -> Result<(), String> {
+    if out.is_dir() {
+        return Err(format!(
+            "{}: is a directory; --out names the PNG file to write",
+            out.display()
+        ));
+    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(format!(
+            "{}: directory {} does not exist",
+            out.display(),
+            parent.display()
+        ));
+    }
+    if let Ok(o) = out.canonicalize() {
+        for i in inputs {
+            if i.canonicalize().is_ok_and(|i| i == o || o.starts_with(&i)) {
+                return Err(format!("{}: would overwrite or write inside an input", out.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Draws one channel of `stream` (a day plot or waveform) to `out`.
+pub fn draw_stream_png(stream: &Stream, how: &StreamPlot, out: &Path) -> Result<(), String> {
+    let mut ids: Vec<String> = stream.traces.iter().map(|t| t.id()).collect();
+    ids.sort();
+    ids.dedup();
+    match ids.len() {
+        0 => return Err("no data to plot (nothing matched the selection?)".into()),
+        1 => {}
+        n => {
+            let shown: Vec<&str> = ids.iter().take(6).map(String::as_str).collect();
+            return Err(format!(
+                "{n} channels to plot ({}{}); a picture shows one: select one channel",
+                shown.join(", "),
+                if n > 6 { ", ..." } else { "" }
+            ));
+        }
+    }
+    let mut traces: Vec<_> = stream.traces.iter().collect();
+    traces.sort_by_key(|t| t.stats.starttime);
+    let mut data = Vec::with_capacity(traces.len());
+    for t in &traces {
+        if matches!(t.data, Samples::Text(_)) {
+            return Err(format!("{}: ASCII (text) records cannot be plotted", t.id()));
+        }
+        data.push(t.data.to_f64());
+    }
+    let segments: Vec<Segment<'_>> = traces
+        .iter()
+        .zip(&data)
+        .map(|(t, d)| Segment {
+            start: t.stats.starttime,
+            sampling_rate: t.stats.sampling_rate,
+            data: d,
+        })
+        .collect();
+    let (first, last) = (
+        traces.iter().map(|t| t.stats.starttime).min().unwrap_or(Time(0)),
+        traces.iter().map(|t| t.endtime()).max().unwrap_or(Time(0)),
+    );
+    let rates: Vec<String> = {
+        let mut r: Vec<String> = traces.iter().map(|t| format!("{} Hz", t.stats.sampling_rate)).collect();
+        r.dedup();
+        r
+    };
+    let mut title = format!(
+        "{}   {} – {}   {}",
+        ids[0],
+        how.start
+            .unwrap_or(first)
+            .format_iso(0)
+            .trim_end_matches('Z')
+            .replace('T', " "),
+        how.end
+            .unwrap_or(last)
+            .format_iso(0)
+            .trim_end_matches('Z')
+            .replace('T', " "),
+        rates.join(", ")
+    );
+    if let Some(p) = &how.pipeline {
+        title.push_str(&format!("   after {p}"));
+    }
+    let pic = WaveformPicture {
+        title: &title,
+        segments: &segments,
+        start: how.start,
+        end: how.end,
+        kind: how.kind,
+        width: how.width,
+        height: how.height,
+    };
+    seispool_plot::dayplot::write_waveform_png(&pic, out).map_err(|e| e.to_string())
+}
+
+/// Groups the traces of an inventory by channel and draws the availability picture to `out`.
+pub fn availability_png(
+    files: &[FileInfo],
+    start: Option<Time>,
+    end: Option<Time>,
+    width: u32,
+    out: &Path,
+) -> Result<Vec<ChannelAvailability>, String> {
+    let mut by_id: BTreeMap<&str, Vec<Span>> = BTreeMap::new();
+    for t in files.iter().flat_map(|f| f.traces.iter()) {
+        let delta_ns = if t.sampling_rate.is_finite() && t.sampling_rate > 0.0 {
+            (1e9 / t.sampling_rate).round().min(i64::MAX as f64) as i64
+        } else {
+            0
+        };
+        by_id.entry(&t.id).or_default().push(Span {
+            start_ns: t.starttime_ns,
+            end_ns: t.endtime_ns.saturating_add(delta_ns),
+            delta_ns,
+        });
+    }
+    let channels: Vec<ChannelSpans> = by_id
+        .into_iter()
+        .map(|(id, spans)| ChannelSpans {
+            id: id.to_string(),
+            spans,
+        })
+        .collect();
+    let pic = AvailabilityPicture {
+        channels: &channels,
+        start,
+        end,
+        width,
+    };
+    seispool_plot::availability::write_availability_png(&pic, out).map_err(|e| e.to_string())
+}
