@@ -14,6 +14,7 @@ from seispool import mp
 from seispool._api import doctor, info, plot_availability, process
 from seispool._errors import NotFoundError, OptionError
 from seispool._fork import fork_is_safe
+from seispool._ppsd import PPSDResult, ppsd
 from seispool._seispool import FormatError, IoError, PipelineError, SeispoolError, __version__
 from seispool._time import UTCTime
 from seispool.core import AttribDict, Stats, Stream, Trace, read
@@ -27,6 +28,7 @@ __all__ = [
     "IoError",
     "NotFoundError",
     "OptionError",
+    "PPSDResult",
     "PipelineError",
     "SeispoolError",
     "Stats",
@@ -40,6 +42,7 @@ __all__ = [
     "info",
     "mp",
     "plot_availability",
+    "ppsd",
     "process",
     "read",
     "read_inventory",

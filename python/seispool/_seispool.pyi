@@ -24,6 +24,7 @@ __all__ = [
     "plan",
     "plot_availability",
     "plot_stream",
+    "ppsd",
     "process",
     "read",
     "write",
@@ -137,3 +138,20 @@ def plan(
     select: str | None = None,
 ) -> list[_UnitRow]: ...
 def merge_summaries(parts: str, out: str, wall_seconds: float, jobs: int) -> str: ...
+def ppsd(
+    paths: Sequence[_Path],
+    paz_json: str | None,
+    sensitivity: float | None,
+    ppsd_length: float,
+    overlap: float,
+    period_smoothing_width_octaves: float,
+    period_step_octaves: float,
+    period_limits: tuple[float, float] | None,
+    db_bins: tuple[float, float, float],
+    skip_on_gaps: bool,
+    special_handling: str | None,
+    starttime: int | None,
+    endtime: int | None,
+    select: str | None,
+    jobs: int | None,
+) -> list[tuple[str, bytes | None, str | None, list[str]]]: ...

@@ -163,9 +163,31 @@ class Trace(ProcessingOps, TraceMethods):
         self._assign(result.traces[0])
         return self
 
-    def remove_response(self, inventory: Any = None, output: str = "VEL", water_level: float | None = 60, pre_filt: Any = None, zero_mean: bool = True, taper: bool = True, taper_fraction: float = 0.05, **kwargs: Any) -> Trace:
+    def remove_response(
+        self,
+        inventory: Any = None,
+        output: str = "VEL",
+        water_level: float | None = 60,
+        pre_filt: Any = None,
+        zero_mean: bool = True,
+        taper: bool = True,
+        taper_fraction: float = 0.05,
+        **kwargs: Any,
+    ) -> Trace:
         """ObsPy's ``remove_response`` with ``inventory`` (seispool/ObsPy ``Inventory`` or StationXML path)."""
-        result = Stream([self])._with_inventory(call("remove_response", output=output, water_level=water_level, pre_filt=pre_filt, zero_mean=zero_mean, taper=taper, taper_fraction=taper_fraction, **kwargs), inventory)
+        result = Stream([self])._with_inventory(
+            call(
+                "remove_response",
+                output=output,
+                water_level=water_level,
+                pre_filt=pre_filt,
+                zero_mean=zero_mean,
+                taper=taper,
+                taper_fraction=taper_fraction,
+                **kwargs,
+            ),
+            inventory,
+        )
         self._assign(result.traces[0])
         return self
 
@@ -414,9 +436,28 @@ class Stream(ProcessingOps, StreamMethods):
         self.traces = self._window("trim", starttime, endtime, keep_empty_traces, nearest_sample, pad=pad, fill_value=fill_value).traces
         return self
 
-    def remove_response(self, inventory: Any = None, output: str = "VEL", water_level: float | None = 60, pre_filt: Any = None, zero_mean: bool = True, taper: bool = True, taper_fraction: float = 0.05, **kwargs: Any) -> Stream:
+    def remove_response(
+        self,
+        inventory: Any = None,
+        output: str = "VEL",
+        water_level: float | None = 60,
+        pre_filt: Any = None,
+        zero_mean: bool = True,
+        taper: bool = True,
+        taper_fraction: float = 0.05,
+        **kwargs: Any,
+    ) -> Stream:
         """ObsPy's ``remove_response`` per trace; each trace's channel epoch is matched by id and start time."""
-        text = call("remove_response", output=output, water_level=water_level, pre_filt=pre_filt, zero_mean=zero_mean, taper=taper, taper_fraction=taper_fraction, **kwargs)
+        text = call(
+            "remove_response",
+            output=output,
+            water_level=water_level,
+            pre_filt=pre_filt,
+            zero_mean=zero_mean,
+            taper=taper,
+            taper_fraction=taper_fraction,
+            **kwargs,
+        )
         self.traces = self._with_inventory(text, inventory).traces
         return self
 
@@ -431,7 +472,6 @@ class Stream(ProcessingOps, StreamMethods):
         raws, warns = _seispool.apply_with_inventory(pipeline, [t._raw() for t in self.traces], as_inventory(inventory))
         _warn_all(warns, stacklevel)
         return Stream(Trace._from_raw(r) for r in raws)
-
 
     def slice(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, keep_empty_traces: bool = False, nearest_sample: bool = True) -> Stream:
         """A new stream cut to the window; this stream is unchanged."""
@@ -495,7 +535,15 @@ class Stream(ProcessingOps, StreamMethods):
                 big_endian=_big_endian(byteorder),
             )
 
-    def plot(self, path: PathLike, starttime: TimeLike | None = None, endtime: TimeLike | None = None, interval: float | None = None, width: int = 1000, height: int | None = None) -> str:
+    def plot(
+        self,
+        path: PathLike,
+        starttime: TimeLike | None = None,
+        endtime: TimeLike | None = None,
+        interval: float | None = None,
+        width: int = 1000,
+        height: int | None = None,
+    ) -> str:
         """Draws one channel to the PNG ``path`` (no matplotlib) and returns ``path``.
 
         Up to an hour of data is one waveform panel; longer spans are a day plot (ObsPy's

@@ -7,6 +7,7 @@ mod errors;
 mod inventory;
 mod io;
 mod plot;
+mod ppsd;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -109,6 +110,7 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_gaps, m)?)?;
     m.add_function(wrap_pyfunction!(apply, m)?)?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
+    m.add_function(wrap_pyfunction!(ppsd::ppsd, m)?)?;
     io::register(m)?;
     inventory::register(m)?;
     plot::register(m)?;

@@ -76,9 +76,7 @@ def run(pykdtree_dir, tmp_path, pool, limit):
     script = tmp_path / "use_pykdtree.py"
     script.write_text(SCRIPT)
     env = dict(os.environ, PYTHONPATH=str(pykdtree_dir))
-    proc = subprocess.Popen(
-        [sys.executable, str(script), pool], stdout=subprocess.PIPE, text=True, env=env, start_new_session=True
-    )
+    proc = subprocess.Popen([sys.executable, str(script), pool], stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired:

@@ -6,6 +6,7 @@ import zlib
 
 import numpy as np
 import pytest
+
 import seispool
 from conftest import gappy
 

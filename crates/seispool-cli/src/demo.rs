@@ -72,6 +72,13 @@ pub fn run(args: DemoArgs) -> i32 {
     if let Err(e) = build_archive(&spec, &archive, args.run.jobs) {
         return usage_text(&e);
     }
+    let stations = args.dir.join("stations.xml");
+    if let Err(e) = write_atomic(
+        &stations,
+        seispool_pipeline::synth_inventory::stationxml(&spec).as_bytes(),
+    ) {
+        return usage_text(&format!("{}: {e}", stations.display()));
+    }
     if args.no_process {
         println!("{}", archive.display());
         return 0;

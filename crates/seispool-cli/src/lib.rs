@@ -10,6 +10,7 @@ mod demo;
 mod doctor;
 mod info;
 mod plot;
+mod ppsd;
 mod process;
 
 /// The inventory moved to `seispool_pipeline::info`; re-exported so the old paths keep working.
@@ -41,6 +42,8 @@ enum Command {
     Plot(plot::PlotArgs),
     /// Build a small synthetic SDS archive and process it with the default pipeline.
     Demo(demo::DemoArgs),
+    /// Probabilistic power spectral densities (ObsPy's PPSD) of every channel: npz + PNG per channel.
+    Ppsd(ppsd::PpsdArgs),
     /// Diagnose the fork/BLAS/OpenMP deadlock hazard of a Python environment (and verify fixes).
     Doctor(doctor::DoctorArgs),
 }
@@ -62,5 +65,6 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Plot(args) => plot::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Ppsd(args) => ppsd::run(args),
     }
 }

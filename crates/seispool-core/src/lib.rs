@@ -17,6 +17,7 @@ pub use id::{ChannelId, IdError};
 pub use inventory::{EpochIndex, Inventory, Response};
 pub use masked::StreamError;
 pub use merge::MergeMethod;
+pub use pytime::{utc_cmp, utc_sub};
 pub use stream::{Gap, Stream, round_away};
 pub use time::{Civil, civil_from_days, days_from_civil, is_leap_year};
 pub use time::{Time, TimeError};

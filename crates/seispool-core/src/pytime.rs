@@ -20,7 +20,7 @@ pub(crate) fn micros(t: Time) -> i64 {
 }
 
 /// ObsPy's rich comparison of two `UTCDateTime`s (precision 6: rounded to microseconds).
-pub(crate) fn utc_cmp(a: Time, b: Time) -> Ordering {
+pub fn utc_cmp(a: Time, b: Time) -> Ordering {
     micros(a).cmp(&micros(b))
 }
 
@@ -30,7 +30,7 @@ pub(crate) fn utc_lt(a: Time, b: Time) -> bool {
 }
 
 /// `a - b` in seconds as ObsPy computes it: `round((a.ns - b.ns) / 1e9, 6)`.
-pub(crate) fn utc_sub(a: Time, b: Time) -> f64 {
+pub fn utc_sub(a: Time, b: Time) -> f64 {
     py_round((i128::from(a.0) - i128::from(b.0)) as f64 / 1e9, 6)
 }
 

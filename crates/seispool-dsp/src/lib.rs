@@ -10,6 +10,7 @@ mod integrate;
 mod interpolate;
 mod normalize;
 mod op_error;
+pub mod ppsd;
 mod resample;
 pub mod response;
 mod sosfilt;

@@ -4,6 +4,7 @@
 mod error;
 mod format;
 pub mod mseed;
+pub mod npz;
 pub mod sac;
 pub mod sds;
 pub mod stationxml;

@@ -5,11 +5,13 @@ pub mod job;
 mod lang;
 mod ops;
 pub mod pictures;
+pub mod ppsd;
 pub mod process;
 pub mod responses;
 pub mod runner;
 mod suggest;
 pub mod synth;
+pub mod synth_inventory;
 
 pub use job::{Job, JobBuilder, JobError, Opt, ReadBuilder, ReadJob};
 pub use lang::PipelineError;

@@ -78,7 +78,7 @@ pub struct ChannelDayData {
     pub stream: Stream,
 }
 
-const CHANNELS: [&str; 3] = ["HHZ", "HHN", "HHE"];
+pub(crate) const CHANNELS: [&str; 3] = ["HHZ", "HHN", "HHE"];
 
 /// Event origin times (seconds into the day) and peak amplitudes (counts) of the synthetic quakes.
 const EVENTS: [(f64, f64); 3] = [

@@ -1,0 +1,251 @@
+//! One channel's PPSD, accumulated exactly as ObsPy's `PPSD.add(stream)`: data and gap times recorded,
+//! the stream merged (gaps filled with zeros, or only cleaned up with `skip_on_gaps`), windows started at
+//! each trace's start and advanced by `ppsd_length * (1 - overlap)`, windows already covered skipped
+//! (`__check_time_present`), each window's response picked by its start time, PSDs computed in parallel.
+
+use std::cmp::Ordering;
+
+use rayon::prelude::*;
+use seispool_core::{FillValue, MergeMethod, Number, Stream, Time, round_away, utc_cmp, utc_sub};
+use seispool_dsp::ppsd::{PpsdSetup, ResponseTerm, WelchPsd, binned_psd};
+
+/// A channel epoch's response term, valid from `start` to `end` (ObsPy: inclusive on both ends).
+#[derive(Clone, Debug)]
+pub struct EpochTerm {
+    /// Epoch start (ObsPy's `UTCDATETIME_OPEN_START` when open).
+    pub start: Time,
+    /// Epoch end (ObsPy's `UTCDATETIME_OPEN_END` when open).
+    pub end: Time,
+    /// What removes the response in this epoch.
+    pub term: ResponseTerm,
+}
+
+/// The accumulated PPSD of one channel (ObsPy's lists, ns times).
+#[derive(Clone, Debug)]
+pub struct ChannelPpsd {
+    /// Derived setup.
+    pub setup: PpsdSetup,
+    /// `NET.STA.LOC.CHA`.
+    pub id: String,
+    /// `_times_data`.
+    pub times_data: Vec<[i64; 2]>,
+    /// `_times_gaps`.
+    pub times_gaps: Vec<[i64; 2]>,
+    /// `_times_processed`, ascending.
+    pub times_processed: Vec<i64>,
+    /// `_binned_psds`, aligned with `times_processed`.
+    pub binned_psds: Vec<Vec<f32>>,
+}
+
+struct Job {
+    t: i64,
+    trace: usize,
+    range: std::ops::Range<usize>,
+    term: usize,
+}
+
+/// `Trace.slice(t1, t2)` (nearest sample, no padding: `_ltrim` then `_rtrim`) of a trace starting at
+/// `start` with `npts` samples, as the slice's start time and sample range (no samples copied).
+fn slice_range(start: Time, sr: f64, npts: usize, t1: Time, t2: Time) -> (Time, std::ops::Range<usize>) {
+    let delta = 1.0 / sr;
+    let end_of = |s: Time, n: usize| {
+        if n == 0 {
+            s
+        } else {
+            s.add_seconds((n - 1) as f64 * delta)
+        }
+    };
+    // _ltrim
+    let d = round_away(utc_sub(t1, start) * sr) as i64;
+    let (mut s, mut a, mut len) = (start, 0usize, npts);
+    if d > 0 {
+        s = start.add_seconds(d as f64 * delta);
+        if utc_cmp(t1, end_of(s, npts)) == Ordering::Greater {
+            len = 0;
+        } else {
+            a = (d as usize).min(npts);
+            len = npts - a;
+        }
+    }
+    // _rtrim
+    let d = round_away(utc_sub(t2, s) * sr) as i64 - len as i64 + 1;
+    if d < 0 {
+        if utc_cmp(t2, s) == Ordering::Less {
+            len = 0;
+        } else {
+            let n = len as i64;
+            let mut total = n - d.abs();
+            if utc_cmp(t2, s) == Ordering::Equal {
+                total = 1;
+            }
+            len = if total >= 0 { total.min(n) } else { (n + total).max(0) } as usize;
+        }
+    }
+    (s, a..a + len)
+}
+
+impl ChannelPpsd {
+    /// An empty PPSD.
+    pub fn new(id: &str, setup: PpsdSetup) -> ChannelPpsd {
+        ChannelPpsd {
+            setup,
+            id: id.to_string(),
+            times_data: Vec::new(),
+            times_gaps: Vec::new(),
+            times_processed: Vec::new(),
+            binned_psds: Vec::new(),
+        }
+    }
+
+    /// `PPSD.__check_time_present`: would a window starting at `t` overlap the windows present by more
+    /// than the configured overlap (or start exactly at one of them)?
+    pub fn time_present(&self, t: i64) -> bool {
+        let times = &self.times_processed;
+        let (Some(&first), Some(&last)) = (times.first(), times.last()) else {
+            return false;
+        };
+        let len = self.setup.params.ppsd_length;
+        let overlap = self.setup.params.overlap;
+        let ov = |a: i64, b: i64| ((a as f64 + len * 1e9) - b as f64) / 1e9;
+        match (t.cmp(&first), t.cmp(&last)) {
+            (Ordering::Less, _) => ov(t, first) / len > overlap,
+            (Ordering::Equal, _) | (_, Ordering::Equal) => true,
+            (_, Ordering::Greater) => ov(last, t) / len > overlap,
+            _ => {
+                let i1 = times.partition_point(|&x| x < t);
+                let i2 = times.partition_point(|&x| x <= t);
+                if i1 != i2 {
+                    return true;
+                }
+                let left = ov(times[i1 - 1], t);
+                let right = ov(t, times[i1]);
+                left.max(right) / len > overlap
+            }
+        }
+    }
+
+    /// `PPSD.add(stream)` for traces of this channel; `terms` are the channel epochs (or one open epoch
+    /// for `ringlaser`). Returns ObsPy's warnings in order. Work runs on the caller's rayon pool.
+    pub fn add(&mut self, stream: Stream, terms: &[EpochTerm]) -> Result<Vec<String>, String> {
+        let mut warnings = Vec::new();
+        let fs = self.setup.sampling_rate;
+        let (keep, other): (Vec<_>, Vec<_>) = stream.traces.into_iter().partition(|t| t.stats.sampling_rate == fs);
+        if !other.is_empty() {
+            warnings.push(format!(
+                "{}: {} trace(s) with a sampling rate other than {fs} Hz left out",
+                self.id,
+                other.len()
+            ));
+        }
+        if keep.is_empty() {
+            warnings.push(format!("{}: no traces with matching sampling rate", self.id));
+            return Ok(warnings);
+        }
+        let mut stream = Stream::new(keep);
+        self.times_data
+            .extend(stream.traces.iter().map(|t| [t.stats.starttime.ns(), t.endtime().ns()]));
+        self.times_gaps
+            .extend(stream.get_gaps().iter().map(|g| [g.start.ns(), g.end.ns()]));
+        let method = if self.setup.params.skip_on_gaps {
+            MergeMethod::Cleanup
+        } else {
+            MergeMethod::Discard
+        };
+        stream
+            .merge(method, Some(FillValue::Number(Number::Int(0))), 0)
+            .map_err(|e| format!("{}: merge: {e}", self.id))?;
+        let jobs = self.plan(&stream, terms, &mut warnings)?;
+        // One float64 copy of each merged trace; windows are ranges into it.
+        let data: Vec<Vec<f64>> = stream.traces.iter().map(|t| t.data.to_f64()).collect();
+        drop(stream);
+        let setup = &self.setup;
+        let results: Vec<(i64, Vec<f32>)> = jobs
+            .into_par_iter()
+            .map_init(
+                || (WelchPsd::new(setup.nfft, setup.nlap, setup.sampling_rate), Vec::new()),
+                |(welch, psd), job| {
+                    let mut out = Vec::new();
+                    if let Ok(w) = welch {
+                        w.psd(&data[job.trace][job.range.clone()], psd);
+                        binned_psd(setup, psd, &terms[job.term].term, &mut out);
+                    }
+                    (job.t, out)
+                },
+            )
+            .collect();
+        let mut all: Vec<(i64, Vec<f32>)> = std::mem::take(&mut self.times_processed)
+            .into_iter()
+            .zip(std::mem::take(&mut self.binned_psds))
+            .collect();
+        // Planning kept this channel's times sorted without duplicates; put the new PSDs with them.
+        let new_times: std::collections::HashSet<i64> = results.iter().map(|r| r.0).collect();
+        all.retain(|(t, _)| !new_times.contains(t));
+        all.extend(results);
+        all.sort_by_key(|r| r.0);
+        (self.times_processed, self.binned_psds) = all.into_iter().unzip();
+        Ok(warnings)
+    }
+
+    /// The windows to process, decided in ObsPy's order (each accepted window counts as present for the
+    /// next ones); their start times are inserted into `times_processed` as placeholders.
+    fn plan(&mut self, stream: &Stream, terms: &[EpochTerm], warnings: &mut Vec<String>) -> Result<Vec<Job>, String> {
+        let p = self.setup.params.clone();
+        let step = self.setup.step();
+        let mut jobs = Vec::new();
+        for (index, tr) in stream.traces.iter().enumerate() {
+            let delta = tr.stats.delta();
+            let t2 = tr.endtime();
+            let last_of = |t1: Time| t1.add_seconds(p.ppsd_length).add_seconds(-delta);
+            let mut t1 = tr.stats.starttime;
+            if utc_cmp(last_of(t1), t2) == Ordering::Greater {
+                warnings.push(format!(
+                    "{}: trace {} - {} is shorter than ppsd_length ({} s), skipped",
+                    self.id, tr.stats.starttime, t2, p.ppsd_length
+                ));
+                continue;
+            }
+            while utc_cmp(last_of(t1), t2) != Ordering::Greater {
+                if self.time_present(t1.ns()) {
+                    warnings.push(format!("{}: already covered time span at {t1}, skipped", self.id));
+                } else {
+                    let (start, mut range) = slice_range(
+                        tr.stats.starttime,
+                        tr.stats.sampling_rate,
+                        tr.data.len(),
+                        t1,
+                        last_of(t1),
+                    );
+                    if range.len() == self.setup.len + 1 {
+                        range.end -= 1;
+                    }
+                    let term = terms.iter().position(|e| {
+                        utc_cmp(e.start, start) != Ordering::Greater && utc_cmp(start, e.end) != Ordering::Greater
+                    });
+                    if range.len() != self.setup.len {
+                        warnings.push(format!(
+                            "{}: window at {t1} has {} samples, expected {}, skipped",
+                            self.id,
+                            range.len(),
+                            self.setup.len
+                        ));
+                    } else if let Some(term) = term {
+                        let t = t1.ns();
+                        let at = self.times_processed.partition_point(|&x| x <= t);
+                        self.times_processed.insert(at, t);
+                        self.binned_psds.insert(at, Vec::new());
+                        jobs.push(Job {
+                            t,
+                            trace: index,
+                            range,
+                            term,
+                        });
+                    } else {
+                        warnings.push(format!("{}: no response for the window at {start}, skipped", self.id));
+                    }
+                }
+                t1 = t1.add_seconds(step);
+            }
+        }
+        Ok(jobs)
+    }
+}

@@ -1,0 +1,403 @@
+//! `seispool ppsd`: ObsPy's probabilistic PSDs for every channel of an archive. Channels are found from
+//! SDS names (or file headers), each channel's files read and added as one `PPSD.add(stream)`, windows
+//! computed in parallel on a per-run pool; per channel an npz in `PPSD.save_npz` format and a PNG.
+//! `--resume` loads an existing npz and adds only windows not yet covered (ObsPy's `add_npz`/`add`).
+
+mod channel;
+mod output;
+mod response;
+
+pub use channel::{ChannelPpsd, EpochTerm};
+pub use output::{npz_of, picture_png, state_from_npz};
+pub use response::{EpochResponse, OPEN_END, OPEN_START, Paz, ResponseSource};
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use seispool_core::{Stream, Time};
+use seispool_dsp::ppsd::{PpsdParams, PpsdSetup, ResponseTerm, SpecialHandling};
+use seispool_io::{ReadOptions, read};
+
+use crate::process::list_inputs;
+use crate::runner::{RunError, build_pool, check_out_dir, effective_jobs, write_atomic};
+
+/// A PPSD run over an archive.
+#[derive(Clone, Debug)]
+pub struct PpsdJob {
+    /// Files and directories to read.
+    pub inputs: Vec<PathBuf>,
+    /// Output directory.
+    pub out: PathBuf,
+    /// PPSD parameters.
+    pub params: PpsdParams,
+    /// Only data from this time on (traces trimmed as `Trace.trim`).
+    pub starttime: Option<Time>,
+    /// Only data up to this time.
+    pub endtime: Option<Time>,
+    /// `NET.STA.LOC.CHA` glob.
+    pub select: Option<String>,
+    /// Worker threads (None: all cores).
+    pub jobs: Option<usize>,
+    /// Add to existing npz files instead of replacing them.
+    pub resume: bool,
+    /// Draw a progress bar on stderr (when it is a terminal).
+    pub progress: bool,
+    /// `metadata["sensitivity"]` for `special_handling="ringlaser"`.
+    pub sensitivity: Option<f64>,
+}
+
+impl PpsdJob {
+    /// Checks the reading options as every job does (inputs exist, window, select glob, jobs), so the
+    /// front ends refuse them with the same words; the PPSD parameters are checked by [`PpsdParams::check`].
+    pub fn check(&self) -> Result<(), crate::JobError> {
+        crate::ReadBuilder {
+            paths: self.inputs.clone(),
+            format: None,
+            starttime: self.starttime,
+            endtime: self.endtime,
+            select: self.select.clone(),
+            jobs: self.jobs,
+            inventory: None,
+        }
+        .build()
+        .map(|_| ())
+    }
+}
+
+/// What one channel produced.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ChannelSummary {
+    /// `NET.STA.LOC.CHA`.
+    pub id: String,
+    /// npz path relative to `--out`.
+    pub npz: String,
+    /// PNG path relative to `--out`, when drawn.
+    pub png: Option<String>,
+    /// Windows added in this run.
+    pub windows_added: usize,
+    /// Windows in the file.
+    pub windows_total: usize,
+}
+
+/// A channel that failed.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ChannelFailure {
+    /// `NET.STA.LOC.CHA`.
+    pub id: String,
+    /// Why.
+    pub error: String,
+}
+
+/// The end-of-run summary (`--json` prints it).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct PpsdSummary {
+    /// Output directory.
+    pub out: String,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Channels found.
+    pub channels: usize,
+    /// Channels written.
+    pub ok: usize,
+    /// Channels failed.
+    pub failed: usize,
+    /// Windows added over all channels.
+    pub windows_added: usize,
+    /// Wall-clock seconds.
+    pub wall_seconds: f64,
+    /// Per channel results, by id.
+    pub results: Vec<ChannelSummary>,
+    /// Failed channels, by id.
+    pub failures: Vec<ChannelFailure>,
+    /// Warnings, each prefixed by its channel id.
+    pub warnings: Vec<String>,
+}
+
+/// Channel id → its files, from SDS names where the files have them, else from their headers.
+pub fn plan_channels(
+    inputs: &[PathBuf],
+    starttime: Option<Time>,
+    endtime: Option<Time>,
+    select: Option<&str>,
+) -> Result<BTreeMap<String, Vec<PathBuf>>, RunError> {
+    let files = list_inputs(inputs, starttime, endtime).map_err(|e| RunError::Inputs(e.to_string()))?;
+    let mut channels: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for f in files {
+        let ids = match &f.sds {
+            Some(day) => vec![day.id.to_string()],
+            None => {
+                let opts = ReadOptions {
+                    headonly: true,
+                    starttime,
+                    endtime,
+                    select: select.map(str::to_string),
+                    ..Default::default()
+                };
+                let got = read(&f.path, &opts).map_err(|e| RunError::Inputs(e.to_string()))?;
+                let mut ids: Vec<String> = got.stream.traces.iter().map(|t| t.id()).collect();
+                ids.sort();
+                ids.dedup();
+                ids
+            }
+        };
+        for id in ids {
+            if select.is_none_or(|g| seispool_core::glob_match(g, &id)) {
+                channels.entry(id).or_default().push(f.path.clone());
+            }
+        }
+    }
+    Ok(channels)
+}
+
+/// Reads `id`'s traces from `files` (in order), trimmed to the time window.
+pub fn read_channel(
+    id: &str,
+    files: &[PathBuf],
+    starttime: Option<Time>,
+    endtime: Option<Time>,
+) -> Result<(Stream, Vec<String>), String> {
+    let mut traces = Vec::new();
+    let mut warnings = Vec::new();
+    let opts = ReadOptions {
+        starttime,
+        endtime,
+        select: Some(id.to_string()),
+        ..Default::default()
+    };
+    for f in files {
+        let got = read(f, &opts).map_err(|e| e.to_string())?;
+        warnings.extend(got.warnings.into_iter().map(|w| format!("{}: {w}", f.display())));
+        for mut tr in got.stream.traces.into_iter().filter(|t| t.id() == id) {
+            if starttime.is_some() || endtime.is_some() {
+                tr.trim(starttime, endtime, false, true, None)
+                    .map_err(|e| e.to_string())?;
+            }
+            if tr.stats.npts > 0 {
+                traces.push(tr);
+            }
+        }
+    }
+    Ok((Stream::new(traces), warnings))
+}
+
+/// The response terms of `id`'s epochs for `setup` (warnings for epochs that cannot be evaluated).
+pub fn epoch_terms(
+    id: &str,
+    setup: &PpsdSetup,
+    source: &dyn ResponseSource,
+    sensitivity: Option<f64>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<EpochTerm>, String> {
+    if setup.params.special_handling == Some(SpecialHandling::Ringlaser) {
+        let s = sensitivity.ok_or("special_handling ringlaser needs the overall sensitivity (--sensitivity)")?;
+        return Ok(vec![EpochTerm {
+            start: OPEN_START,
+            end: OPEN_END,
+            term: ResponseTerm::Sensitivity(s),
+        }]);
+    }
+    let mut terms = Vec::new();
+    for e in source.epochs(id, setup.nfft, setup.delta()) {
+        let term = e.response.and_then(|r| {
+            ResponseTerm::from_response(setup, &r, setup.params.special_handling).map_err(|x| x.to_string())
+        });
+        match term {
+            Ok(term) => terms.push(EpochTerm {
+                start: e.start.unwrap_or(OPEN_START),
+                end: e.end.unwrap_or(OPEN_END),
+                term,
+            }),
+            Err(msg) => warnings.push(format!(
+                "could not get response for {id} - {}: {msg}",
+                e.start.map_or("open start".into(), |t| t.to_string())
+            )),
+        }
+    }
+    if terms.is_empty() {
+        return Err(format!("no response for {id} in the inventory"));
+    }
+    Ok(terms)
+}
+
+/// One channel's PPSD: `existing` (a loaded npz, for `--resume`) plus the windows of `stream`.
+pub fn compute_channel(
+    id: &str,
+    stream: Stream,
+    params: &PpsdParams,
+    source: &dyn ResponseSource,
+    sensitivity: Option<f64>,
+    existing: Option<&seispool_io::npz::PpsdNpz>,
+) -> Result<(ChannelPpsd, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let fs = match existing {
+        Some(n) => n.sampling_rate,
+        None => stream
+            .traces
+            .iter()
+            .min_by_key(|t| t.stats.starttime)
+            .map(|t| t.stats.sampling_rate)
+            .ok_or_else(|| format!("{id}: no data"))?,
+    };
+    let setup = PpsdSetup::new(fs, params).map_err(|e| e.to_string())?;
+    let mut ppsd = match existing {
+        Some(n) => state_from_npz(n, id, setup)?,
+        None => ChannelPpsd::new(id, setup),
+    };
+    let terms = epoch_terms(id, &ppsd.setup, source, sensitivity, &mut warnings)?;
+    warnings.extend(ppsd.add(stream, &terms)?);
+    Ok((ppsd, warnings))
+}
+
+fn run_channel(
+    job: &PpsdJob,
+    id: &str,
+    files: &[PathBuf],
+    source: &dyn ResponseSource,
+) -> Result<(ChannelSummary, Vec<String>), String> {
+    let npz_name = format!("{id}.npz");
+    let npz_path = job.out.join(&npz_name);
+    let existing = if job.resume && npz_path.exists() {
+        Some(seispool_io::npz::PpsdNpz::read(&npz_path).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    let (stream, mut warnings) = read_channel(id, files, job.starttime, job.endtime)?;
+    if stream.traces.is_empty() && existing.is_none() {
+        return Err(format!("no data for {id} in the time window"));
+    }
+    let before = existing.as_ref().map_or(0, |n| n.times_processed.len());
+    let (ppsd, w) = compute_channel(id, stream, &job.params, source, job.sensitivity, existing.as_ref())?;
+    warnings.extend(w);
+    let bytes = npz_of(&ppsd).to_bytes().map_err(|e| e.to_string())?;
+    write_atomic(&npz_path, &bytes).map_err(|e| format!("{}: {e}", npz_path.display()))?;
+    let png_name = format!("{id}.png");
+    let png = match picture_png(&ppsd, &job.out.join(&png_name)) {
+        Ok(()) => Some(png_name),
+        Err(e) => {
+            warnings.push(format!("picture not drawn: {e}"));
+            None
+        }
+    };
+    Ok((
+        ChannelSummary {
+            id: id.to_string(),
+            npz: npz_name,
+            png,
+            windows_added: ppsd.times_processed.len() - before,
+            windows_total: ppsd.times_processed.len(),
+        },
+        warnings,
+    ))
+}
+
+/// Runs the PPSD job: every channel in parallel (and its windows), results identical for any `jobs`.
+pub fn run_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<PpsdSummary, RunError> {
+    let t0 = Instant::now();
+    job.params.check().map_err(|e| RunError::Inputs(e.to_string()))?;
+    check_out_dir(&job.out, &job.inputs)?;
+    let channels = plan_channels(&job.inputs, job.starttime, job.endtime, job.select.as_deref())?;
+    std::fs::create_dir_all(&job.out).map_err(|source| RunError::OutDir {
+        path: job.out.clone(),
+        source,
+    })?;
+    let jobs = effective_jobs(job.jobs);
+    let pool = build_pool(jobs).map_err(|e| RunError::Pool(e.to_string()))?;
+    let bar = progress_bar(job.progress, channels.len());
+    let done = AtomicUsize::new(0);
+    let list: Vec<(&String, &Vec<PathBuf>)> = channels.iter().collect();
+    let results: Vec<_> = pool.install(|| {
+        list.par_iter()
+            .map(|(id, files)| {
+                let r = run_channel(job, id, files, source);
+                done.fetch_add(1, Ordering::Relaxed);
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+                (id.to_string(), r)
+            })
+            .collect()
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mut summary = PpsdSummary {
+        out: job.out.display().to_string(),
+        jobs,
+        channels: channels.len(),
+        ..Default::default()
+    };
+    for (id, r) in results {
+        match r {
+            Ok((s, w)) => {
+                summary.ok += 1;
+                summary.windows_added += s.windows_added;
+                summary.warnings.extend(w.into_iter().map(|w| format!("{id}: {w}")));
+                summary.results.push(s);
+            }
+            Err(error) => {
+                summary.failed += 1;
+                summary.failures.push(ChannelFailure { id, error });
+            }
+        }
+    }
+    summary.wall_seconds = t0.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn progress_bar(show: bool, n: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !show || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(n as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} channels {elapsed}") {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// Relative path of a channel's npz under `--out`.
+pub fn npz_path(out: &Path, id: &str) -> PathBuf {
+    out.join(format!("{id}.npz"))
+}
+
+/// One channel's result in memory (the Python API): its PPSD (or why it failed) and its warnings.
+#[derive(Debug)]
+pub struct ChannelOutcome {
+    /// `NET.STA.LOC.CHA`.
+    pub id: String,
+    /// The accumulated PPSD.
+    pub ppsd: Result<ChannelPpsd, String>,
+    /// Warnings in ObsPy's order.
+    pub warnings: Vec<String>,
+}
+
+/// Every channel's PPSD without writing files (`job.out` and `job.resume` are not used), channels and
+/// windows in parallel on a pool of `job.jobs` threads, results by id.
+pub fn compute_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<Vec<ChannelOutcome>, RunError> {
+    job.params.check().map_err(|e| RunError::Inputs(e.to_string()))?;
+    let channels = plan_channels(&job.inputs, job.starttime, job.endtime, job.select.as_deref())?;
+    let pool = build_pool(effective_jobs(job.jobs)).map_err(|e| RunError::Pool(e.to_string()))?;
+    let list: Vec<(&String, &Vec<PathBuf>)> = channels.iter().collect();
+    Ok(pool.install(|| {
+        list.par_iter()
+            .map(|(id, files)| {
+                let mut warnings = Vec::new();
+                let ppsd = read_channel(id, files, job.starttime, job.endtime).and_then(|(stream, w)| {
+                    warnings.extend(w);
+                    let (p, w) = compute_channel(id, stream, &job.params, source, job.sensitivity, None)?;
+                    warnings.extend(w);
+                    Ok(p)
+                });
+                ChannelOutcome {
+                    id: id.to_string(),
+                    ppsd,
+                    warnings,
+                }
+            })
+            .collect()
+    }))
+}
