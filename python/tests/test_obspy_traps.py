@@ -166,7 +166,7 @@ def test_bad_arguments_do_not_name_the_argument(mseed):
 
 
 def test_unknown_op_does_not_list_the_valid_ops(mseed):
-    with pytest.raises(seispool.PipelineError, match=r"unknown op 'fliter' \(valid: merge, detrend, .*split\)"):
+    with pytest.raises(seispool.PipelineError, match=r"unknown op 'fliter' \(valid: merge, detrend, .*remove_sensitivity\)"):
         seispool.read(mseed).process("fliter('lowpass', freq=1)")
 
 

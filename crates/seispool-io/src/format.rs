@@ -100,6 +100,18 @@ pub struct ReadResult {
 
 /// Reads `path`, detecting the format unless `opts.format` names it.
 pub fn read(path: &Path, opts: &ReadOptions) -> Result<ReadResult, IoError> {
+    read_with(path, opts, false)
+}
+
+/// [`read`], decoding the MiniSEED records of a large file in parallel on the rayon pool this runs on
+/// (for a caller that reads few files on a pool of its own, e.g. Python's `seispool.read`). Not for
+/// callers whose pool workers each hold a unit of work: a worker waiting for its records may pick up
+/// another unit.
+pub fn read_in_pool(path: &Path, opts: &ReadOptions) -> Result<ReadResult, IoError> {
+    read_with(path, opts, true)
+}
+
+fn read_with(path: &Path, opts: &ReadOptions, parallel: bool) -> Result<ReadResult, IoError> {
     let format = match opts.format {
         Some(f) => f,
         // Not recognised from its first bytes (full SEED volumes, odd first records): the MiniSEED reader
@@ -119,7 +131,11 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<ReadResult, IoError> {
     };
     match format {
         Format::Mseed2 | Format::Mseed3 => {
-            let file = mseed::read_file(path, opts)?;
+            let file = if parallel {
+                mseed::read_file_in_pool(path, opts)?
+            } else {
+                mseed::read_file(path, opts)?
+            };
             Ok(ReadResult {
                 format,
                 stream: file.stream,

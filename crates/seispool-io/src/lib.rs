@@ -10,5 +10,7 @@ pub mod sds;
 pub mod stationxml;
 
 pub use error::{FormatError, IoError};
-pub use format::{Format, ReadOptions, ReadResult, SNIFF_BYTES, WriteSpec, detect, detect_file, encode, read, write};
+pub use format::{
+    Format, ReadOptions, ReadResult, SNIFF_BYTES, WriteSpec, detect, detect_file, encode, read, read_in_pool, write,
+};
 pub use stationxml::{parse_stationxml, read_inventory};

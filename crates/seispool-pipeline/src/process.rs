@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use seispool_core::{Stream, Time};
+use seispool_core::{Stream, Time, glob_match};
 use seispool_io::mseed::DataEncoding;
 use seispool_io::sds::{ChannelDay, SelectOptions, discover_inputs, window_days};
 use seispool_io::{Format, IoError, ReadOptions, WriteSpec};
@@ -98,12 +98,27 @@ pub fn list_inputs(
     starttime: Option<Time>,
     endtime: Option<Time>,
 ) -> Result<Vec<InputFile>, IoError> {
+    list_inputs_matching(inputs, starttime, endtime, None)
+}
+
+/// [`list_inputs`], also leaving out, unopened, the SDS day files whose names cannot match `select`
+/// (a `NET.STA.LOC.CHA` glob, as the readers apply it to each record). A name is trusted only at its
+/// SDS place (`…/YEAR/NET/STA/CHA.TYPE/NET.STA.LOC.CHA.TYPE.YEAR.DOY`, directories agreeing with the
+/// name, as ObsPy's SDS client relies on): every other file, whatever its name, is opened and its
+/// records are selected one by one.
+pub fn list_inputs_matching(
+    inputs: &[PathBuf],
+    starttime: Option<Time>,
+    endtime: Option<Time>,
+    select: Option<&str>,
+) -> Result<Vec<InputFile>, IoError> {
     let mut files = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for root in inputs {
         let is_dir = std::fs::metadata(root).map_err(|e| IoError::os(root, e))?.is_dir();
         for input in discover_inputs(std::slice::from_ref(root))? {
-            if !seen.insert(input.path.clone()) {
+            // One root lists each file once; only several roots can repeat one.
+            if inputs.len() > 1 && !seen.insert(input.path.clone()) {
                 continue;
             }
             // A previous run's bookkeeping (OUT/.seispool/manifest.jsonl, temp files) is not waveform data.
@@ -120,6 +135,11 @@ pub fn list_inputs(
                 .sds
                 .as_ref()
                 .is_some_and(|d| !day_in_window(d, starttime, endtime))
+            {
+                continue;
+            }
+            if let Some(glob) = select
+                && sds_place(&input.path).is_some_and(|d| !glob_match(glob, &d.id.to_string()))
             {
                 continue;
             }
@@ -146,12 +166,23 @@ pub fn list_inputs(
     Ok(files)
 }
 
+/// The channel-day of a file at its SDS place: its last five path components are
+/// `YEAR/NET/STA/CHA.TYPE/NET.STA.LOC.CHA.TYPE.YEAR.DOY` and agree with each other.
+fn sds_place(path: &Path) -> Option<ChannelDay> {
+    let parts: Vec<_> = path.components().rev().take(5).collect();
+    if parts.len() < 5 {
+        return None;
+    }
+    let rel: PathBuf = parts.into_iter().rev().collect();
+    ChannelDay::from_relative_path(&rel)
+}
+
 /// One unit per input file, sorted by output path. Outputs mirror each file's path relative to the
 /// directory it was found under (or its file name when given directly). With `overlap > 0`, the
 /// previous and next day files of the same SDS channel found among the inputs are context.
 /// With a time window, SDS day files that cannot hold data of the window are left out.
 pub fn plan(inputs: &[PathBuf], spec: &ProcessSpec) -> Result<Vec<Unit>, IoError> {
-    let files = list_inputs(inputs, spec.starttime, spec.endtime)?;
+    let files = list_inputs_matching(inputs, spec.starttime, spec.endtime, spec.select.as_deref())?;
     let days: BTreeMap<(String, char, i64), PathBuf> = files
         .iter()
         .filter_map(|f| f.sds.as_ref().map(|d| (day_key(d, 0), f.path.clone())))

@@ -505,7 +505,7 @@ fn error_messages_point_at_the_column() {
                 f3,
                 format!(
                     "unknown op 'fitler' (valid: merge, detrend, taper, filter, decimate, resample, interpolate, \
-                     integrate, differentiate, normalize, trim, slice, select, split) at column {}; did you mean 'filter'?",
+                     integrate, differentiate, normalize, trim, slice, select, split, remove_response, remove_sensitivity) at column {}; did you mean 'filter'?",
                     col(f3, "fitler")
                 ),
             ),

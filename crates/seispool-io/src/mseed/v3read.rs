@@ -235,7 +235,7 @@ impl Record3<'_> {
     }
 
     /// Steim frames are big-endian, every other payload little-endian.
-    fn big_endian_data(&self) -> bool {
+    pub fn big_endian_data(&self) -> bool {
         matches!(self.encoding, 10 | 11)
     }
 

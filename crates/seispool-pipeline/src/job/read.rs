@@ -11,7 +11,7 @@ use seispool_io::{IoError, ReadOptions};
 use super::check;
 use super::error::{JobError, Opt};
 use crate::info::{FileInfo, InfoReport, file_info};
-use crate::process::{cut_to_window, list_inputs};
+use crate::process::{cut_to_window, list_inputs_matching};
 use crate::runner::{build_joined_pool, effective_jobs};
 
 /// A read or an inventory as a front end received it (unchecked).
@@ -92,19 +92,23 @@ impl ReadJob {
         &self.opts
     }
 
-    /// The files to read: directories walked, SDS day files outside the window left out, the runner's own
-    /// bookkeeping (`OUT/.seispool/`) skipped so a `process` output directory reads back as a whole.
+    /// The files to read: directories walked, SDS day files whose names cannot match the window or the
+    /// selection left out unopened (names trusted only at their SDS place), the runner's own bookkeeping
+    /// (`OUT/.seispool/`) skipped so a `process` output directory reads back as a whole.
     pub fn files(&self) -> Result<Vec<PathBuf>, IoError> {
-        let files = list_inputs(&self.paths, self.opts.starttime, self.opts.endtime)?;
+        let o = &self.opts;
+        let files = list_inputs_matching(&self.paths, o.starttime, o.endtime, o.select.as_deref())?;
         Ok(files.into_iter().map(|f| f.path).collect())
     }
 
+    /// `f` over `files` on a pool of `threads` threads (the job's `jobs` at most).
     fn par_map<T: Send>(
         &self,
         files: &[PathBuf],
+        threads: usize,
         f: impl Fn(&PathBuf) -> T + Sync + Send,
     ) -> Result<Vec<T>, ReadError> {
-        let pool = build_joined_pool(effective_jobs(self.jobs).min(files.len().max(1)))
+        let pool = build_joined_pool(effective_jobs(self.jobs).min(threads.max(1)))
             .map_err(|e| ReadError::Pool(e.to_string()))?;
         let out = pool.install(|| files.par_iter().map(f).collect());
         drop(pool);
@@ -120,7 +124,12 @@ impl ReadJob {
             ..self.opts.clone()
         };
         let files = self.files()?;
-        let parts = self.par_map(&files, |f| seispool_io::read(f, &opts))?;
+        // Every thread even for one file: the records of a large file decode in parallel on the pool.
+        let parts = if headonly {
+            self.par_map(&files, files.len(), |f| seispool_io::read(f, &opts))?
+        } else {
+            self.par_map(&files, usize::MAX, |f| seispool_io::read_in_pool(f, &opts))?
+        };
         let mut stream = Stream::default();
         let mut warnings = Vec::new();
         for part in parts {
@@ -142,8 +151,14 @@ impl ReadJob {
             ..self.opts.clone()
         };
         let files = self.files()?;
-        let infos: Vec<FileInfo> = self.par_map(&files, |f| file_info(f, &opts))?;
+        let mut infos: Vec<FileInfo> = self.par_map(&files, files.len(), |f| file_info(f, &opts))?;
+        let opened = infos.len();
+        if opts.select.is_some() || opts.starttime.is_some() || opts.endtime.is_some() {
+            // Files opened because their names prove nothing, holding none of the selection: not listed.
+            infos.retain(|i| i.error.is_some() || !i.traces.is_empty());
+        }
         let mut report = InfoReport::new(infos, started.elapsed().as_secs_f64());
+        report.opened = opened;
         if let Some(r) = &self.responses {
             report.check_responses(r.inventory());
         }

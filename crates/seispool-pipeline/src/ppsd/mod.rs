@@ -21,7 +21,7 @@ use seispool_core::{Stream, Time};
 use seispool_dsp::ppsd::{PpsdParams, PpsdSetup, ResponseTerm, SpecialHandling};
 use seispool_io::{ReadOptions, read};
 
-use crate::process::list_inputs;
+use crate::process::list_inputs_matching;
 use crate::runner::{RunError, build_pool, check_out_dir, effective_jobs, write_atomic};
 
 /// A PPSD run over an archive.
@@ -123,7 +123,8 @@ pub fn plan_channels(
     endtime: Option<Time>,
     select: Option<&str>,
 ) -> Result<BTreeMap<String, Vec<PathBuf>>, RunError> {
-    let files = list_inputs(inputs, starttime, endtime).map_err(|e| RunError::Inputs(e.to_string()))?;
+    let files =
+        list_inputs_matching(inputs, starttime, endtime, select).map_err(|e| RunError::Inputs(e.to_string()))?;
     let mut channels: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for f in files {
         let ids = match &f.sds {

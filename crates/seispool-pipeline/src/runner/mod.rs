@@ -78,6 +78,8 @@ pub struct Summary {
     pub units: usize,
     /// Units processed and written.
     pub ok: usize,
+    /// Units processed that had nothing to write (nothing selected, or every trace empty).
+    pub empty: usize,
     /// Units that failed.
     pub failed: usize,
     /// Units skipped by `--resume`.
@@ -245,15 +247,20 @@ where
             return Outcome::Skipped;
         }
         remove_stale_temps(&target);
-        let out = match work(unit) {
+        let mut out = match work(unit) {
             Ok(o) => o,
             Err(e) => return Outcome::Failed(e),
         };
-        if let Some(bytes) = &out.bytes
+        // The bytes go as soon as they are written: outcomes are kept until the end of the run, and
+        // holding every unit's output made memory grow with the archive (issue 20). `Some(empty)` still
+        // tells the summary that the unit wrote output.
+        let wrote = out.bytes.take();
+        if let Some(bytes) = &wrote
             && let Err(e) = write_atomic(&target, bytes)
         {
             return Outcome::Failed(format!("{}: cannot write output: {e}", target.display()));
         }
+        out.bytes = wrote.map(|_| Vec::new());
         if let Some(fp) = &fp {
             // A lost manifest line only means the unit is redone on resume.
             let _ = manifest.record(&rel, fp);
@@ -296,7 +303,11 @@ fn summarize(units: &[Unit], outcomes: Vec<Outcome>, cfg: &RunConfig, jobs: usiz
     for (unit, outcome) in units.iter().zip(outcomes) {
         match outcome {
             Outcome::Done(o) => {
-                s.ok += 1;
+                if o.bytes.is_some() {
+                    s.ok += 1;
+                } else {
+                    s.empty += 1;
+                }
                 s.samples_in += o.samples_in;
                 s.samples_out += o.samples_out;
                 s.warnings.extend(
@@ -346,9 +357,10 @@ impl Summary {
     /// Human summary: one line of counts and speed, then one line per failure.
     pub fn human(&self) -> String {
         let mut text = format!(
-            "{} units: {} ok, {} failed, {} skipped; {} samples in, {} out; {:.2} s ({:.1} Msamples/s, {} jobs)\n",
+            "{} units: {} ok, {} empty, {} failed, {} skipped; {} samples in, {} out; {:.2} s ({:.1} Msamples/s, {} jobs)\n",
             self.units,
             self.ok,
+            self.empty,
             self.failed,
             self.skipped,
             self.samples_in,
