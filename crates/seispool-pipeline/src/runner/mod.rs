@@ -343,6 +343,7 @@ impl Summary {
         for p in parts {
             s.units += p.units;
             s.ok += p.ok;
+            s.empty += p.empty;
             s.failed += p.failed;
             s.skipped += p.skipped;
             s.samples_in += p.samples_in;
@@ -390,6 +391,18 @@ mod tests {
         assert!(check_out_dir(d.path(), std::slice::from_ref(&input)).is_err());
         assert!(check_out_dir(&input.join("../in/./x"), std::slice::from_ref(&input)).is_err());
         assert!(check_out_dir(&d.path().join("out"), &[input]).is_ok());
+    }
+
+    #[test]
+    fn fold_dropped_the_empty_count() {
+        let part = |ok, empty| Summary {
+            units: ok + empty,
+            ok,
+            empty,
+            ..Summary::default()
+        };
+        let s = Summary::fold(&[part(2, 1), part(0, 3)], "out", 1.0, 2);
+        assert_eq!((s.units, s.ok, s.empty), (6, 2, 4));
     }
 
     fn unit(name: &str) -> Unit {
