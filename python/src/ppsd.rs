@@ -7,17 +7,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use seispool_core::Time;
 use seispool_dsp::ppsd::{PpsdParams, SpecialHandling};
-use seispool_pipeline::ppsd::{EpochResponse, Paz, PpsdJob, ResponseSource, compute_ppsd, npz_of};
+use seispool_pipeline::ppsd::{NoResponse, Paz, PpsdJob, ResponseSource, compute_ppsd, npz_of};
 
 use crate::errors::SeispoolError;
-
-struct NoResponse;
-
-impl ResponseSource for NoResponse {
-    fn epochs(&self, _id: &str, _nfft: usize, _delta: f64) -> Vec<EpochResponse> {
-        Vec::new()
-    }
-}
 
 /// One channel: (id, npz bytes or None, error or None, warnings).
 type ChannelRow = (String, Option<Vec<u8>>, Option<String>, Vec<String>);

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use seispool_dsp::ppsd::{PpsdParams, SpecialHandling};
-use seispool_pipeline::ppsd::{Paz, PpsdJob, PpsdSummary, ResponseSource, run_ppsd};
+use seispool_pipeline::ppsd::{NoResponse, Paz, PpsdJob, PpsdSummary, ResponseSource, run_ppsd};
 
 use crate::common::{Selection, usage_text};
 use crate::process::RunArgs;
@@ -150,15 +150,6 @@ pub fn run(args: PpsdArgs) -> i32 {
     match run_ppsd(&job, source.as_ref()) {
         Ok(summary) => report(&summary, &args.run),
         Err(e) => usage(&e.to_string()),
-    }
-}
-
-/// Ringlaser data need no response.
-struct NoResponse;
-
-impl ResponseSource for NoResponse {
-    fn epochs(&self, _id: &str, _nfft: usize, _delta: f64) -> Vec<seispool_pipeline::ppsd::EpochResponse> {
-        Vec::new()
     }
 }
 

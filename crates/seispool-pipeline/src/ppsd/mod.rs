@@ -9,7 +9,7 @@ mod response;
 
 pub use channel::{ChannelPpsd, EpochTerm};
 pub use output::{npz_of, picture_png, state_from_npz};
-pub use response::{EpochResponse, OPEN_END, OPEN_START, Paz, ResponseSource};
+pub use response::{EpochResponse, NoResponse, OPEN_END, OPEN_START, Paz, ResponseSource};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -193,7 +193,7 @@ pub fn epoch_terms(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<EpochTerm>, String> {
     if setup.params.special_handling == Some(SpecialHandling::Ringlaser) {
-        let s = sensitivity.ok_or("special_handling ringlaser needs the overall sensitivity (--sensitivity)")?;
+        let s = sensitivity.ok_or("special_handling ringlaser needs the overall sensitivity")?;
         return Ok(vec![EpochTerm {
             start: OPEN_START,
             end: OPEN_END,
