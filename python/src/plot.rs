@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use seispool_core::Time;
-use seispool_pipeline::pictures::{PlotKind as Kind, StreamPlot, availability_png, check_out_file, draw_stream_png};
+use seispool_pipeline::pictures::{
+    PlotKind as Kind, StreamPlot, availability_png, check_out_file, draw_stream_png, plot_kind,
+};
 
 use crate::convert::stream_from_py;
 use crate::errors::{SeispoolError, read_err};
@@ -28,14 +30,8 @@ fn plot_stream(
     height: Option<u32>,
 ) -> PyResult<()> {
     let kind = match interval {
-        None => Kind::Auto,
         Some(0.0) => Kind::Waveform,
-        Some(m) if m.is_finite() && m > 0.0 && m <= 525_600.0 => Kind::Dayplot { interval_s: m * 60.0 },
-        Some(m) => {
-            return Err(PyValueError::new_err(format!(
-                "interval {m}: minutes per line must be in (0, 525600]"
-            )));
-        }
+        minutes => plot_kind(minutes).map_err(|e| PyValueError::new_err(format!("interval {e}")))?,
     };
     check_out_file(&path, &[]).map_err(|e| PyValueError::new_err(format!("path {e}")))?;
     let stream = stream_from_py(raws)?;

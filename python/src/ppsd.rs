@@ -6,18 +6,12 @@ use std::path::PathBuf;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use seispool_core::Time;
-use seispool_dsp::ppsd::{PpsdParams, SpecialHandling};
-use seispool_pipeline::ppsd::{EpochResponse, Paz, PpsdJob, ResponseSource, compute_ppsd, npz_of};
+use seispool_dsp::ppsd::PpsdParams;
+use seispool_pipeline::ppsd::{
+    NoResponse, Paz, PpsdJob, PpsdParamError, ResponseSource, check_params, compute_ppsd, npz_of,
+};
 
 use crate::errors::SeispoolError;
-
-struct NoResponse;
-
-impl ResponseSource for NoResponse {
-    fn epochs(&self, _id: &str, _nfft: usize, _delta: f64) -> Vec<EpochResponse> {
-        Vec::new()
-    }
-}
 
 /// One channel: (id, npz bytes or None, error or None, warnings).
 type ChannelRow = (String, Option<Vec<u8>>, Option<String>, Vec<String>);
@@ -48,11 +42,7 @@ pub fn ppsd(
     select: Option<String>,
     jobs: Option<usize>,
 ) -> PyResult<Vec<ChannelRow>> {
-    let special_handling = special_handling
-        .map(|s| SpecialHandling::from_name(&s))
-        .transpose()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let params = PpsdParams {
+    let given = PpsdParams {
         ppsd_length,
         overlap,
         period_smoothing_width_octaves,
@@ -60,9 +50,14 @@ pub fn ppsd(
         period_limits,
         db_bins,
         skip_on_gaps,
-        special_handling,
+        special_handling: None,
     };
-    params.check().map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let params = check_params(given, special_handling.as_deref(), sensitivity).map_err(|e| match e {
+        PpsdParamError::RinglaserSensitivity => {
+            SeispoolError::new_err(format!("{e}: give it as the metadata's \"sensitivity\""))
+        }
+        e => PyValueError::new_err(e.to_string()),
+    })?;
     let source: Box<dyn ResponseSource> = match (inventory_path, paz_json) {
         (Some(p), _) => Box::new(seispool_io::stationxml::read_inventory(&p).map_err(crate::errors::io_err)?),
         (None, Some(t)) => Box::new(Paz::from_json(&t, "paz").map_err(PyValueError::new_err)?),

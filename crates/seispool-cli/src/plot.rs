@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use seispool_pipeline::pictures::{PlotKind, StreamPlot, check_out_file, draw_stream_png};
+use seispool_pipeline::pictures::{PlotKind, StreamPlot, check_out_file, draw_stream_png, plot_kind};
 use seispool_pipeline::{Opt, Processor, ReadBuilder, parse_pipeline};
 
 use crate::common::{Selection, flag, usage_text};
@@ -40,11 +40,10 @@ pub struct PlotArgs {
 
 /// Runs `seispool plot`: exit 0 drawn, 1 the data could not be read or processed, 2 usage.
 pub fn run(args: PlotArgs) -> i32 {
-    let kind = match (args.waveform, args.interval) {
+    let kind = match (args.waveform, plot_kind(args.interval)) {
         (true, _) => PlotKind::Waveform,
-        (false, Some(m)) if m.is_finite() && m > 0.0 && m <= 525_600.0 => PlotKind::Dayplot { interval_s: m * 60.0 },
-        (false, Some(m)) => return usage_text(&format!("--interval {m}: minutes per line must be in (0, 525600]")),
-        (false, None) => PlotKind::Auto,
+        (false, Ok(kind)) => kind,
+        (false, Err(e)) => return usage_text(&format!("--interval {e}")),
     };
     let request = ReadBuilder {
         paths: args.paths.clone(),

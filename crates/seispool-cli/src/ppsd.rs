@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use seispool_dsp::ppsd::{PpsdParams, SpecialHandling};
-use seispool_pipeline::ppsd::{Paz, PpsdJob, PpsdSummary, ResponseSource, run_ppsd};
+use seispool_pipeline::ppsd::{
+    NoResponse, Paz, PpsdJob, PpsdParamError, PpsdSummary, ResponseSource, check_params, run_ppsd,
+};
 
 use crate::common::{Selection, usage_text};
 use crate::process::RunArgs;
@@ -75,6 +77,7 @@ fn numbers(text: &str, what: &str, n: usize) -> Result<Vec<f64>, String> {
     Ok(v)
 }
 
+/// The PPSD parameters from the arguments (numbers parsed here; the values checked by the library).
 fn params(args: &PpsdArgs) -> Result<PpsdParams, String> {
     let db = numbers(&args.db_bins, "--db-bins", 3)?;
     let period_limits = match &args.period_limits {
@@ -84,11 +87,7 @@ fn params(args: &PpsdArgs) -> Result<PpsdParams, String> {
         }
         None => None,
     };
-    let special_handling = match &args.special_handling {
-        Some(s) => Some(SpecialHandling::from_name(s).map_err(|e| e.to_string())?),
-        None => None,
-    };
-    let p = PpsdParams {
+    let given = PpsdParams {
         ppsd_length: args.ppsd_length,
         overlap: args.overlap,
         period_smoothing_width_octaves: args.smoothing,
@@ -96,10 +95,14 @@ fn params(args: &PpsdArgs) -> Result<PpsdParams, String> {
         period_limits,
         db_bins: (db[0], db[1], db[2]),
         skip_on_gaps: args.skip_on_gaps,
-        special_handling,
+        special_handling: None,
     };
-    p.check().map_err(|e| e.to_string())?;
-    Ok(p)
+    check_params(given, args.special_handling.as_deref(), args.sensitivity).map_err(|e| match e {
+        PpsdParamError::RinglaserSensitivity => {
+            "--special-handling ringlaser needs --sensitivity (a finite non-zero number)".to_string()
+        }
+        e => e.to_string(),
+    })
 }
 
 /// Runs `ppsd`.
@@ -109,9 +112,6 @@ pub fn run(args: PpsdArgs) -> i32 {
         Err(e) => return usage(&e),
     };
     let ringlaser = params.special_handling == Some(SpecialHandling::Ringlaser);
-    if ringlaser && args.sensitivity.is_none_or(|s| !s.is_finite() || s == 0.0) {
-        return usage("--special-handling ringlaser needs --sensitivity (a finite non-zero number)");
-    }
     let source: Box<dyn ResponseSource> = match (&args.inventory, &args.paz) {
         (Some(inv), _) => match seispool_io::stationxml::read_inventory(inv) {
             Ok(i) => Box::new(i),
@@ -150,15 +150,6 @@ pub fn run(args: PpsdArgs) -> i32 {
     match run_ppsd(&job, source.as_ref()) {
         Ok(summary) => report(&summary, &args.run),
         Err(e) => usage(&e.to_string()),
-    }
-}
-
-/// Ringlaser data need no response.
-struct NoResponse;
-
-impl ResponseSource for NoResponse {
-    fn epochs(&self, _id: &str, _nfft: usize, _delta: f64) -> Vec<seispool_pipeline::ppsd::EpochResponse> {
-        Vec::new()
     }
 }
 

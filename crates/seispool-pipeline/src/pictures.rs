@@ -25,13 +25,23 @@ pub struct StreamPlot {
     pub pipeline: Option<String>,
 }
 
+/// Most minutes per day-plot line (one year).
+pub const MAX_INTERVAL_MINUTES: f64 = 525_600.0;
+
+/// The picture asked for by minutes per day-plot line: `None` chooses from the span ([`PlotKind::Auto`]).
+/// The error (`{minutes}: ...`) is prefixed by the front end with its name of the option.
+pub fn plot_kind(interval_minutes: Option<f64>) -> Result<PlotKind, String> {
+    match interval_minutes {
+        None => Ok(Kind::Auto),
+        Some(m) if m.is_finite() && m > 0.0 && m <= MAX_INTERVAL_MINUTES => Ok(Kind::Dayplot { interval_s: m * 60.0 }),
+        Some(m) => Err(format!("{m}: minutes per line must be in (0, {MAX_INTERVAL_MINUTES}]")),
+    }
+}
+
 /// Refuses an output path that is a directory, lies in a missing directory, or is one of the inputs.
 pub fn check_out_file(out: &Path, inputs: &[PathBuf]) -> Result<(), String> {
     if out.is_dir() {
-        return Err(format!(
-            "{}: is a directory; --out names the PNG file to write",
-            out.display()
-        ));
+        return Err(format!("{}: is a directory, not the PNG file to write", out.display()));
     }
     let parent = out
         .parent()
@@ -262,5 +272,30 @@ mod tests {
         )
         .unwrap();
         assert!(out.exists());
+    }
+
+    #[test]
+    fn plot_kind_accepts_only_intervals_above_zero_up_to_one_year() {
+        assert_eq!(plot_kind(None), Ok(PlotKind::Auto));
+        assert_eq!(plot_kind(Some(15.0)), Ok(PlotKind::Dayplot { interval_s: 900.0 }));
+        assert_eq!(
+            plot_kind(Some(525_600.0)),
+            Ok(PlotKind::Dayplot {
+                interval_s: 31_536_000.0
+            })
+        );
+        for bad in [0.0, -5.0, 525_600.5, f64::NAN, f64::INFINITY] {
+            let e = plot_kind(Some(bad)).unwrap_err();
+            assert!(e.ends_with("minutes per line must be in (0, 525600]"), "{e}");
+            assert!(e.starts_with(&bad.to_string()), "{e}");
+        }
+    }
+
+    #[test]
+    fn out_file_that_is_a_directory_is_refused_without_naming_a_flag() {
+        let dir = std::env::temp_dir();
+        let e = check_out_file(&dir, &[]).unwrap_err();
+        assert!(e.ends_with("is a directory, not the PNG file to write"), "{e}");
+        assert!(!e.contains("--"), "{e}");
     }
 }

@@ -7,7 +7,8 @@ use seispool_dsp::{
 };
 
 use crate::ops::{
-    DetrendKind, DifferentiateMethod, FilterSpec, IntegrateMethod, InterpMethod, Op, Pipeline, Selection, TaperWindow,
+    DetrendKind, DifferentiateMethod, FilterSpec, IntegrateMethod, InterpMethod, Op, Pipeline, Selection, TaperSide,
+    TaperWindow,
 };
 
 /// Per-worker state reused across traces and units: cached filter designs and FFT plans.
@@ -149,50 +150,16 @@ impl Processor {
     }
 
     fn apply_to_trace(&mut self, op: &Op, tr: &mut Trace, warnings: &mut Vec<String>) -> Result<(), String> {
-        let df = tr.stats.sampling_rate;
         let delta = tr.stats.delta();
         let s = |e: OpError| e.to_string();
         match op {
-            Op::Detrend(kind) => {
-                let kind = match *kind {
-                    DetrendKind::Simple => Detrend::Simple,
-                    DetrendKind::Linear => Detrend::Linear,
-                    DetrendKind::Constant => Detrend::Constant,
-                    DetrendKind::Polynomial { order } => Detrend::Polynomial { order: order as usize },
-                    DetrendKind::Spline { order, dspline } => Detrend::Spline {
-                        order: order as usize,
-                        dspline,
-                    },
-                };
-                if tr.stats.npts == 0 {
-                    return Ok(());
-                }
-                seispool_dsp::detrend(tr.data_f64_mut(), kind).map_err(s)
-            }
+            Op::Detrend(kind) => detrend(tr, *kind),
             Op::Taper {
                 max_percentage,
                 window,
                 max_length,
                 side,
-            } => {
-                let kind = taper_type(window).map_err(s)?;
-                // ObsPy warns when every requested half-length exceeds half the trace (also when none is given).
-                let npts = tr.stats.npts as f64;
-                let halves = [
-                    max_percentage.map(|p| (p * npts).trunc()),
-                    max_length.map(|l| (l * df).trunc()),
-                ];
-                if halves.iter().flatten().all(|h| 2.0 * h > npts) {
-                    warnings.push(
-                        "The requested taper is longer than the trace. The taper will be shortened to trace length."
-                            .into(),
-                    );
-                }
-                if tr.stats.npts == 0 {
-                    return Ok(());
-                }
-                seispool_dsp::taper(tr.data_f64_mut(), df, *max_percentage, &kind, *max_length, *side).map_err(s)
-            }
+            } => taper(tr, *max_percentage, window, *max_length, *side, warnings),
             Op::Filter(spec) => self.filter(spec, tr, warnings),
             Op::Decimate {
                 factor,
@@ -338,6 +305,52 @@ impl Processor {
         }
         plan.apply(tr.data_f64_mut()).map_err(|e| e.to_string())
     }
+}
+
+/// `detrend(type, **options)`.
+fn detrend(tr: &mut Trace, kind: DetrendKind) -> Result<(), String> {
+    let kind = match kind {
+        DetrendKind::Simple => Detrend::Simple,
+        DetrendKind::Linear => Detrend::Linear,
+        DetrendKind::Constant => Detrend::Constant,
+        DetrendKind::Polynomial { order } => Detrend::Polynomial { order: order as usize },
+        DetrendKind::Spline { order, dspline } => Detrend::Spline {
+            order: order as usize,
+            dspline,
+        },
+    };
+    if tr.stats.npts == 0 {
+        return Ok(());
+    }
+    seispool_dsp::detrend(tr.data_f64_mut(), kind).map_err(|e| e.to_string())
+}
+
+/// `taper(max_percentage, type, max_length, side)`, with ObsPy's warning about a taper longer than the trace.
+fn taper(
+    tr: &mut Trace,
+    max_percentage: Option<f64>,
+    window: &TaperWindow,
+    max_length: Option<f64>,
+    side: TaperSide,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    let s = |e: OpError| e.to_string();
+    let df = tr.stats.sampling_rate;
+    let kind = taper_type(window).map_err(s)?;
+    // ObsPy warns when every requested half-length exceeds half the trace (also when none is given).
+    let npts = tr.stats.npts as f64;
+    let halves = [
+        max_percentage.map(|p| (p * npts).trunc()),
+        max_length.map(|l| (l * df).trunc()),
+    ];
+    if halves.iter().flatten().all(|h| 2.0 * h > npts) {
+        warnings
+            .push("The requested taper is longer than the trace. The taper will be shortened to trace length.".into());
+    }
+    if tr.stats.npts == 0 {
+        return Ok(());
+    }
+    seispool_dsp::taper(tr.data_f64_mut(), df, max_percentage, &kind, max_length, side).map_err(s)
 }
 
 /// `interpolate(sampling_rate, method, starttime, npts, time_shift)`.

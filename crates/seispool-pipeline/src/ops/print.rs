@@ -136,15 +136,7 @@ impl fmt::Display for Op {
                 endtime,
                 keep_empty_traces,
                 nearest_sample,
-            } => {
-                let args = [
-                    ("starttime", Lit::opt(starttime, |t| Lit::Time(*t))),
-                    ("endtime", Lit::opt(endtime, |t| Lit::Time(*t))),
-                    ("keep_empty_traces", Lit::Bool(*keep_empty_traces)),
-                    ("nearest_sample", Lit::Bool(*nearest_sample)),
-                ];
-                write_call(f, "slice", &args)
-            }
+            } => fmt_slice(f, *starttime, *endtime, *keep_empty_traces, *nearest_sample),
             Op::Select(sel) => fmt_select(f, sel),
             Op::Split => f.write_str("split()"),
             Op::RemoveResponse(o) => super::response::fmt_remove_response(f, o),
@@ -198,6 +190,22 @@ fn fmt_trim(
         ("fill_value", fill_value.map_or(Lit::None, |n| Lit::number(&n))),
     ];
     write_call(f, "trim", &args)
+}
+
+fn fmt_slice(
+    f: &mut fmt::Formatter<'_>,
+    starttime: Option<Time>,
+    endtime: Option<Time>,
+    keep_empty_traces: bool,
+    nearest_sample: bool,
+) -> fmt::Result {
+    let args = [
+        ("starttime", starttime.map_or(Lit::None, Lit::Time)),
+        ("endtime", endtime.map_or(Lit::None, Lit::Time)),
+        ("keep_empty_traces", Lit::Bool(keep_empty_traces)),
+        ("nearest_sample", Lit::Bool(nearest_sample)),
+    ];
+    write_call(f, "slice", &args)
 }
 
 fn fmt_detrend(f: &mut fmt::Formatter<'_>, kind: &DetrendKind) -> fmt::Result {

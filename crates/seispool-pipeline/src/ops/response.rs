@@ -11,7 +11,7 @@ use super::bind::Sig;
 use crate::lang::{Call, PipelineError, Source, Spanned, Value, fmt_float};
 use crate::responses::Responses;
 
-const INVENTORY_WHY: &str = "give the inventory to the run (--inventory FILE_OR_DIR, or inventory= in Python)";
+const INVENTORY_WHY: &str = "give the inventory to the run (its inventory option), not to the op";
 
 /// `remove_response(inventory=None, output="VEL", water_level=60, pre_filt=None, zero_mean=True,
 /// taper=True, taper_fraction=0.05, plot=False)`.

@@ -9,7 +9,7 @@ mod response;
 
 pub use channel::{ChannelPpsd, EpochTerm};
 pub use output::{npz_of, picture_png, state_from_npz};
-pub use response::{EpochResponse, OPEN_END, OPEN_START, Paz, ResponseSource};
+pub use response::{EpochResponse, NoResponse, OPEN_END, OPEN_START, Paz, ResponseSource};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -65,6 +65,50 @@ impl PpsdJob {
         .build()
         .map(|_| ())
     }
+}
+
+/// Why PPSD parameters cannot be used (see [`check_params`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum PpsdParamError {
+    /// A value outside ObsPy's `PPSD(...)` limits or an unknown `special_handling` name; the message names
+    /// ObsPy's keyword.
+    Params(String),
+    /// `special_handling="ringlaser"` without a finite non-zero overall sensitivity. Each front end names
+    /// where the sensitivity comes from (a flag, or the metadata dict).
+    RinglaserSensitivity,
+}
+
+impl std::fmt::Display for PpsdParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PpsdParamError::Params(m) => f.write_str(m),
+            PpsdParamError::RinglaserSensitivity => {
+                f.write_str("special_handling ringlaser needs the overall sensitivity (a finite non-zero number)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PpsdParamError {}
+
+/// The PPSD parameters as every front end gives them (`special_handling` by ObsPy's name), checked once:
+/// ObsPy's limits ([`PpsdParams::check`]) and, for ringlaser data, the sensitivity they are divided by.
+pub fn check_params(
+    mut params: PpsdParams,
+    special_handling: Option<&str>,
+    sensitivity: Option<f64>,
+) -> Result<PpsdParams, PpsdParamError> {
+    let err = |e: seispool_dsp::OpError| PpsdParamError::Params(e.to_string());
+    params.special_handling = special_handling
+        .map(SpecialHandling::from_name)
+        .transpose()
+        .map_err(err)?;
+    params.check().map_err(err)?;
+    let ringlaser = params.special_handling == Some(SpecialHandling::Ringlaser);
+    if ringlaser && sensitivity.is_none_or(|s| !s.is_finite() || s == 0.0) {
+        return Err(PpsdParamError::RinglaserSensitivity);
+    }
+    Ok(params)
 }
 
 /// What one channel produced.
@@ -193,7 +237,7 @@ pub fn epoch_terms(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<EpochTerm>, String> {
     if setup.params.special_handling == Some(SpecialHandling::Ringlaser) {
-        let s = sensitivity.ok_or("special_handling ringlaser needs the overall sensitivity (--sensitivity)")?;
+        let s = sensitivity.ok_or("special_handling ringlaser needs the overall sensitivity")?;
         return Ok(vec![EpochTerm {
             start: OPEN_START,
             end: OPEN_END,
@@ -401,4 +445,33 @@ pub fn compute_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<Vec<Ch
             })
             .collect()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_params_names_obspy_keywords_and_needs_a_ringlaser_sensitivity() {
+        let p = PpsdParams::default();
+        let ok = check_params(p.clone(), Some("RINGLASER"), Some(2.5e9)).unwrap();
+        assert_eq!(ok.special_handling, Some(SpecialHandling::Ringlaser));
+        for s in [None, Some(0.0), Some(f64::NAN)] {
+            assert_eq!(
+                check_params(p.clone(), Some("ringlaser"), s),
+                Err(PpsdParamError::RinglaserSensitivity)
+            );
+        }
+        let e = check_params(p.clone(), Some("seismometer"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("special_handling") && e.contains("seismometer"), "{e}");
+        let bad = PpsdParams {
+            overlap: 1.5,
+            ..p.clone()
+        };
+        let e = check_params(bad, None, None).unwrap_err().to_string();
+        assert!(e.contains("overlap"), "{e}");
+        assert_eq!(check_params(p.clone(), None, None), Ok(p));
+    }
 }

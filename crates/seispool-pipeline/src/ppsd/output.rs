@@ -45,7 +45,7 @@ pub fn state_from_npz(npz: &PpsdNpz, id: &str, setup: PpsdSetup) -> Result<Chann
     let special = p.special_handling.map(|h| h.name().to_string());
     let mismatch = |key: &str, stored: String, now: String| {
         Err(format!(
-            "existing file was computed with {key} = {stored}, this run has {now}; use another --out or the same parameters"
+            "existing file was computed with {key} = {stored}, this run has {now}; write to another output directory or use the same parameters"
         ))
     };
     let checks: [(&str, String, String); 9] = [

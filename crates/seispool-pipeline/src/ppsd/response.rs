@@ -27,6 +27,16 @@ pub trait ResponseSource: Sync {
     fn epochs(&self, id: &str, nfft: usize, delta: f64) -> Vec<EpochResponse>;
 }
 
+/// No response at all: `special_handling="ringlaser"` data are only divided by the sensitivity.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoResponse;
+
+impl ResponseSource for NoResponse {
+    fn epochs(&self, _id: &str, _nfft: usize, _delta: f64) -> Vec<EpochResponse> {
+        Vec::new()
+    }
+}
+
 /// A static poles-and-zeros response for every channel (ObsPy's `metadata` dict:
 /// `paz_to_freq_resp(poles, zeros, gain * sensitivity, delta, nfft)`).
 #[derive(Clone, Debug, PartialEq)]

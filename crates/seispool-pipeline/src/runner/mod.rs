@@ -291,6 +291,14 @@ where
     bar.finish_and_clear();
     drop(pool);
 
+    let mut s = summarize(units, outcomes, cfg, jobs);
+    s.wall_seconds = started.elapsed().as_secs_f64();
+    s.msamples_per_s = s.samples_in as f64 / s.wall_seconds.max(1e-9) / 1e6;
+    Ok(s)
+}
+
+/// The summary of the units' outcomes (in unit order), without the timing.
+fn summarize(units: &[Unit], outcomes: Vec<Outcome>, cfg: &RunConfig, jobs: usize) -> Summary {
     let mut s = Summary {
         out: cfg.out.display().to_string(),
         jobs,
@@ -324,9 +332,7 @@ where
             }
         }
     }
-    s.wall_seconds = started.elapsed().as_secs_f64();
-    s.msamples_per_s = s.samples_in as f64 / s.wall_seconds.max(1e-9) / 1e6;
-    Ok(s)
+    s
 }
 
 impl Summary {
