@@ -14,6 +14,7 @@ from seispool import mp
 from seispool._api import doctor, info, plot_availability, process
 from seispool._errors import NotFoundError, OptionError
 from seispool._fork import fork_is_safe
+from seispool._guard import InternalError  # importing it wraps the extension: panics become SeispoolError
 from seispool._ppsd import PPSDResult, ppsd
 from seispool._seispool import FormatError, IoError, PipelineError, SeispoolError, __version__
 from seispool._time import UTCTime
@@ -24,6 +25,7 @@ from seispool.obspy import from_obspy
 __all__ = [
     "AttribDict",
     "FormatError",
+    "InternalError",
     "Inventory",
     "IoError",
     "NotFoundError",

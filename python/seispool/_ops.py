@@ -20,6 +20,9 @@ class ProcessingOps:
     def process(self: Self, pipeline: str) -> Self:  # pragma: no cover - defined by Trace and Stream
         raise NotImplementedError
 
+    def _process_with(self: Self, pipeline: str, inventory: Any) -> Self:  # pragma: no cover - likewise
+        raise NotImplementedError
+
     def detrend(self: Self, type: str = "simple", **options: Any) -> Self:
         """``detrend(type, **options)``: simple, linear, constant/demean, polynomial(order), spline(order, dspline)."""
         return self.process(call("detrend", type, **options))
@@ -54,3 +57,23 @@ class ProcessingOps:
     def differentiate(self: Self, method: str = "gradient") -> Self:
         """``differentiate(method="gradient")``."""
         return self.process(call("differentiate", method=method))
+
+    def remove_response(
+        self: Self,
+        inventory: Any = None,
+        output: str = "VEL",
+        water_level: float | None = 60,
+        pre_filt: Any = None,
+        zero_mean: bool = True,
+        taper: bool = True,
+        taper_fraction: float = 0.05,
+        **kwargs: Any,
+    ) -> Self:
+        """ObsPy's ``remove_response`` with ``inventory`` (seispool/ObsPy ``Inventory`` or StationXML path);
+        each trace's channel epoch is matched by id and start time."""
+        options = {"water_level": water_level, "pre_filt": pre_filt, "zero_mean": zero_mean, "taper": taper, "taper_fraction": taper_fraction}
+        return self._process_with(call("remove_response", output=output, **options, **kwargs), inventory)
+
+    def remove_sensitivity(self: Self, inventory: Any = None) -> Self:
+        """ObsPy's ``remove_sensitivity``: divide by the overall sensitivity of the matching channel epoch."""
+        return self._process_with("remove_sensitivity()", inventory)

@@ -67,7 +67,7 @@ def _paz_json(paz: Mapping[str, Any]) -> str:
 
 def ppsd(
     paths: PathLike | Iterable[PathLike],
-    inventory: Mapping[str, Any] | None = None,
+    inventory: PathLike | Mapping[str, Any] | None = None,
     *,
     skip_on_gaps: bool = False,
     db_bins: tuple[float, float, float] = (-200.0, -50.0, 1.0),
@@ -84,8 +84,9 @@ def ppsd(
 ) -> list[PPSDResult]:
     """ObsPy's ``PPSD(stats, metadata, **params).add(stream)`` for every channel of ``paths``.
 
-    ``inventory`` is the response: ObsPy's PAZ dict (``poles``, ``zeros``, ``gain``, ``sensitivity``);
-    with ``special_handling="ringlaser"`` only ``{"sensitivity": S}`` is needed. The keyword arguments are
+    ``inventory`` is the response: a StationXML file (or directory of them; each channel epoch's response
+    evaluated once, as ObsPy's PPSD does with an ``Inventory``), or ObsPy's PAZ dict (``poles``, ``zeros``,
+    ``gain``, ``sensitivity``); with ``special_handling="ringlaser"`` only ``{"sensitivity": S}`` is needed. The keyword arguments are
     ObsPy's, with its defaults. Channels and windows run on a pool of ``jobs`` threads (default: all cores)
     with the GIL released. Returns one `PPSDResult` per channel, sorted by id; a channel that fails raises
     `SeispoolError` naming it.
@@ -96,13 +97,20 @@ def ppsd(
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     ringlaser = special_handling is not None and special_handling.lower() == "ringlaser"
     if inventory is None:
-        raise ValueError("ppsd needs the instrument response: a PAZ dict (poles, zeros, gain, sensitivity)")
-    if not isinstance(inventory, Mapping):
-        raise TypeError(f"inventory must be a PAZ dict, got {type(inventory).__name__}")
-    sensitivity = float(inventory["sensitivity"]) if "sensitivity" in inventory else None
-    paz = None if ringlaser else _paz_json(inventory)
+        raise ValueError("ppsd needs the instrument response: a StationXML path or a PAZ dict")
+    inventory_path = None
+    sensitivity = None
+    paz = None
+    if isinstance(inventory, (str, os.PathLike)):
+        inventory_path = os.fspath(inventory)
+    elif isinstance(inventory, Mapping):
+        sensitivity = float(inventory["sensitivity"]) if "sensitivity" in inventory else None
+        paz = None if ringlaser else _paz_json(inventory)
+    else:
+        raise TypeError(f"inventory must be a StationXML path or a PAZ dict, got {type(inventory).__name__}")
     rows = _seispool.ppsd(
         [os.fspath(p) for p in items],
+        inventory_path,
         paz,
         sensitivity,
         float(ppsd_length),

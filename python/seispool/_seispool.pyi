@@ -2,23 +2,27 @@
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, final
 
 import numpy as np
 
 __all__ = [
     "__version__",
     "FormatError",
+    "Inventory",
     "IoError",
     "PipelineError",
     "SeispoolError",
+    "_panic_for_tests",
     "apply",
+    "apply_with_inventory",
     "check_pipeline",
     "cli_main",
     "doctor",
     "format_time",
     "get_gaps",
     "info",
+    "inventory_from_bytes",
     "merge_summaries",
     "parse_time",
     "plan",
@@ -27,6 +31,7 @@ __all__ = [
     "ppsd",
     "process",
     "read",
+    "read_inventory",
     "write",
 ]
 
@@ -49,6 +54,7 @@ def format_time(ns: int, digits: int = 6) -> str: ...
 def check_pipeline(text: str) -> str: ...
 def apply(pipeline: str, raws: Any) -> tuple[list[_RawTrace], list[str]]: ...
 
+@final
 class Inventory:
     """Station metadata read from StationXML."""
 
@@ -140,6 +146,7 @@ def plan(
 def merge_summaries(parts: str, out: str, wall_seconds: float, jobs: int) -> str: ...
 def ppsd(
     paths: Sequence[_Path],
+    inventory_path: _Path | None,
     paz_json: str | None,
     sensitivity: float | None,
     ppsd_length: float,
@@ -155,3 +162,4 @@ def ppsd(
     select: str | None,
     jobs: int | None,
 ) -> list[tuple[str, bytes | None, str | None, list[str]]]: ...
+def _panic_for_tests(message: str) -> None: ...

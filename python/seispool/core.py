@@ -31,6 +31,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 _GLOB_CHARS = set("*?[")
 _TAG = "__seispool_index"
+_NO_INVENTORY = object()  # `Stream._run` without metadata (``inventory=None`` still means "as ObsPy: none given")
 
 __all__ = ["AttribDict", "PathLike", "Stats", "Stream", "Trace", "expand_paths", "read"]
 
@@ -163,37 +164,9 @@ class Trace(ProcessingOps, TraceMethods):
         self._assign(result.traces[0])
         return self
 
-    def remove_response(
-        self,
-        inventory: Any = None,
-        output: str = "VEL",
-        water_level: float | None = 60,
-        pre_filt: Any = None,
-        zero_mean: bool = True,
-        taper: bool = True,
-        taper_fraction: float = 0.05,
-        **kwargs: Any,
-    ) -> Trace:
-        """ObsPy's ``remove_response`` with ``inventory`` (seispool/ObsPy ``Inventory`` or StationXML path)."""
-        result = Stream([self])._with_inventory(
-            call(
-                "remove_response",
-                output=output,
-                water_level=water_level,
-                pre_filt=pre_filt,
-                zero_mean=zero_mean,
-                taper=taper,
-                taper_fraction=taper_fraction,
-                **kwargs,
-            ),
-            inventory,
-        )
-        self._assign(result.traces[0])
-        return self
-
-    def remove_sensitivity(self, inventory: Any = None) -> Trace:
-        """ObsPy's ``remove_sensitivity``: divide by the overall sensitivity of the matching channel epoch."""
-        self._assign(Stream([self])._with_inventory("remove_sensitivity()", inventory).traces[0])
+    def _process_with(self, pipeline: str, inventory: Any) -> Trace:
+        result = Stream([self])._run(pipeline, stacklevel=4, inventory=inventory)[0]
+        self._assign(_one(result, pipeline.split("(")[0]))
         return self
 
     def normalize(self, norm: float | None = None) -> Trace:
@@ -355,11 +328,18 @@ class Stream(ProcessingOps, StreamMethods):
     def _processed(self, pipeline: str, stacklevel: int = 2) -> Stream:
         return self._run(pipeline, stacklevel + 1)[0]
 
-    def _run(self, pipeline: str, stacklevel: int) -> tuple[Stream, list[int]]:
+    def _run(self, pipeline: str, stacklevel: int, inventory: Any = _NO_INVENTORY) -> tuple[Stream, list[int]]:
         """The processed stream and, per result trace, the index of the input trace it came from (whose
-        calib, processing and custom stats it inherits)."""
+        calib, processing and custom stats it inherits). ``inventory`` (for remove_response and
+        remove_sensitivity) is a seispool or ObsPy ``Inventory`` or a StationXML path."""
+        tagged = [t._raw(i) for i, t in enumerate(self.traces)]
         with translated():
-            raws, warns = _seispool.apply(pipeline, [t._raw(i) for i, t in enumerate(self.traces)])
+            if inventory is _NO_INVENTORY:
+                raws, warns = _seispool.apply(pipeline, tagged)
+            else:
+                from seispool.inventory import as_inventory
+
+                raws, warns = _seispool.apply_with_inventory(pipeline, tagged, as_inventory(inventory))
             calls = split_calls(_seispool.check_pipeline(pipeline))
         _warn_all(warns, stacklevel)
         notes = [f"seispool {_seispool.__version__}: {c}" for c in calls]
@@ -436,42 +416,9 @@ class Stream(ProcessingOps, StreamMethods):
         self.traces = self._window("trim", starttime, endtime, keep_empty_traces, nearest_sample, pad=pad, fill_value=fill_value).traces
         return self
 
-    def remove_response(
-        self,
-        inventory: Any = None,
-        output: str = "VEL",
-        water_level: float | None = 60,
-        pre_filt: Any = None,
-        zero_mean: bool = True,
-        taper: bool = True,
-        taper_fraction: float = 0.05,
-        **kwargs: Any,
-    ) -> Stream:
-        """ObsPy's ``remove_response`` per trace; each trace's channel epoch is matched by id and start time."""
-        text = call(
-            "remove_response",
-            output=output,
-            water_level=water_level,
-            pre_filt=pre_filt,
-            zero_mean=zero_mean,
-            taper=taper,
-            taper_fraction=taper_fraction,
-            **kwargs,
-        )
-        self.traces = self._with_inventory(text, inventory).traces
+    def _process_with(self, pipeline: str, inventory: Any) -> Stream:
+        self.traces = self._run(pipeline, stacklevel=4, inventory=inventory)[0].traces
         return self
-
-    def remove_sensitivity(self, inventory: Any = None) -> Stream:
-        """ObsPy's ``remove_sensitivity`` per trace."""
-        self.traces = self._with_inventory("remove_sensitivity()", inventory).traces
-        return self
-
-    def _with_inventory(self, pipeline: str, inventory: Any, stacklevel: int = 3) -> Stream:
-        from seispool.inventory import as_inventory
-
-        raws, warns = _seispool.apply_with_inventory(pipeline, [t._raw() for t in self.traces], as_inventory(inventory))
-        _warn_all(warns, stacklevel)
-        return Stream(Trace._from_raw(r) for r in raws)
 
     def slice(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, keep_empty_traces: bool = False, nearest_sample: bool = True) -> Stream:
         """A new stream cut to the window; this stream is unchanged."""

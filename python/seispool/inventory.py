@@ -34,7 +34,7 @@ def as_inventory(obj: Any) -> Inventory:
     module = type(obj).__module__
     if module.startswith("obspy.core.inventory"):
         if type(obj).__name__ == "Network":
-            from obspy.core.inventory import Inventory as ObspyInventory
+            from obspy.core.inventory import Inventory as ObspyInventory  # type: ignore[import-untyped]
 
             obj = ObspyInventory(networks=[obj], source="seispool")
         buf = io.BytesIO()

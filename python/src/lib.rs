@@ -98,6 +98,16 @@ fn doctor(
     serde_json::to_string(&report).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
+/// Test-only hook: panics with `message` on a worker thread of a call-local pool, with the GIL released
+/// (the worst place a bug could panic). Shows that a panic never aborts the interpreter: pyo3 catches
+/// the unwinding at the call boundary and `seispool._guard` turns it into `InternalError`.
+#[pyfunction]
+fn _panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
+    let pool = seispool_pipeline::runner::build_pool(1).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    py.detach(|| pool.install(|| -> () { panic!("{message}") }));
+    Ok(())
+}
+
 /// Version string and every function of the extension module.
 #[pymodule]
 fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -111,6 +121,7 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(apply, m)?)?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
     m.add_function(wrap_pyfunction!(ppsd::ppsd, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     io::register(m)?;
     inventory::register(m)?;
     plot::register(m)?;

@@ -22,16 +22,17 @@ impl ResponseSource for NoResponse {
 /// One channel: (id, npz bytes or None, error or None, warnings).
 type ChannelRow = (String, Option<Vec<u8>>, Option<String>, Vec<String>);
 
-/// Computes the PPSDs of every channel of `paths`; `paz_json` is ObsPy's PAZ dict as JSON (complex
+/// Computes the PPSDs of every channel of `paths`; `inventory_path` a StationXML file, or `paz_json` ObsPy's PAZ dict as JSON (complex
 /// numbers as [re, im]); the parameters are ObsPy's `PPSD(...)` keyword arguments.
 #[pyfunction]
-#[pyo3(signature = (paths, paz_json, sensitivity, ppsd_length, overlap, period_smoothing_width_octaves,
+#[pyo3(signature = (paths, inventory_path, paz_json, sensitivity, ppsd_length, overlap, period_smoothing_width_octaves,
                     period_step_octaves, period_limits, db_bins, skip_on_gaps, special_handling,
                     starttime, endtime, select, jobs))]
 #[allow(clippy::too_many_arguments)]
 pub fn ppsd(
     py: Python<'_>,
     paths: Vec<PathBuf>,
+    inventory_path: Option<PathBuf>,
     paz_json: Option<String>,
     sensitivity: Option<f64>,
     ppsd_length: f64,
@@ -62,9 +63,10 @@ pub fn ppsd(
         special_handling,
     };
     params.check().map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let source: Box<dyn ResponseSource> = match paz_json {
-        Some(t) => Box::new(Paz::from_json(&t, "paz").map_err(PyValueError::new_err)?),
-        None => Box::new(NoResponse),
+    let source: Box<dyn ResponseSource> = match (inventory_path, paz_json) {
+        (Some(p), _) => Box::new(seispool_io::stationxml::read_inventory(&p).map_err(crate::errors::io_err)?),
+        (None, Some(t)) => Box::new(Paz::from_json(&t, "paz").map_err(PyValueError::new_err)?),
+        (None, None) => Box::new(NoResponse),
     };
     let job = PpsdJob {
         inputs: paths,

@@ -55,7 +55,7 @@ def test_core_and_obspy_import_each_other():
 
 
 def test_trace_and_stream_op_methods_are_copied():
-    for name in ("detrend", "taper", "filter", "decimate", "resample", "interpolate", "integrate", "differentiate"):
+    for name in ("detrend", "taper", "filter", "decimate", "resample", "interpolate", "integrate", "differentiate", "remove_response", "remove_sensitivity"):
         assert getattr(seispool.Trace, name) is getattr(seispool.Stream, name) is getattr(ProcessingOps, name)
 
 

@@ -89,3 +89,20 @@ def test_ppsd_errors(tmp_path):
         seispool.ppsd(path, PAZ, special_handling="seismometer")
     with pytest.raises(seispool.SeispoolError, match="sensitivity"):
         seispool.ppsd(path, {"gain": 1.0}, special_handling="ringlaser")
+
+
+def test_ppsd_with_stationxml_matches_obspy():
+    import os
+
+    import obspy.signal
+
+    data = os.path.join(os.path.dirname(obspy.signal.__file__), "tests", "data")
+    seed, xml = os.path.join(data, "IUANMO.seed"), os.path.join(data, "IUANMO.xml")
+    (res,) = seispool.ppsd(seed, xml)
+    st = obspy.read(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = PPSD(st[0].stats, obspy.read_inventory(xml))
+        ref.add(st)
+    assert res.times_processed.tolist() == ref._times_processed
+    assert np.abs(res.binned_psds - np.array(ref._binned_psds)).max() <= 1e-3

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import seispool
+from seispool.inventory import as_inventory
 
 obspy = pytest.importorskip("obspy")
 
@@ -26,7 +27,8 @@ def test_stream_remove_response_matches_obspy(output, water_level):
     want = obspy.read(MSEED)
     want.remove_response(inventory=obspy.read_inventory(XML), output=output, pre_filt=PRE_FILT, water_level=water_level)
     st = seispool.read(MSEED)
-    assert st.remove_response(inventory=seispool.read_inventory(XML), output=output, pre_filt=PRE_FILT, water_level=water_level) is st
+    inv = seispool.read_inventory(XML)
+    assert st.remove_response(inventory=inv, output=output, pre_filt=PRE_FILT, water_level=water_level) is st
     assert rel_err(st[0].data, want[0].data) <= 1e-8
 
 
@@ -35,8 +37,9 @@ def test_obspy_inventory_and_path_are_accepted_for_traces():
     want.remove_response(inventory=obspy.read_inventory(XML))
     a = seispool.read(MSEED)[0].remove_response(inventory=obspy.read_inventory(XML))
     b = seispool.read(MSEED)[0].remove_response(inventory=XML)
-    assert rel_err(a.data, want.data) <= 1e-8
-    assert rel_err(b.data, want.data) <= 1e-8
+    c = seispool.read(MSEED)[0].remove_response(inventory=obspy.read_inventory(XML)[0])
+    for t in (a, b, c):
+        assert rel_err(t.data, want.data) <= 1e-8
 
 
 def test_remove_sensitivity_matches_obspy():
@@ -49,11 +52,11 @@ def test_remove_sensitivity_matches_obspy():
 def test_inventory_lists_channel_epochs():
     inv = seispool.read_inventory(XML)
     assert "1 networks" in repr(inv)
-    ids = {c[0] for c in inv.channels()}
-    assert "IU.ULN.00.LH1" in ids
+    assert "IU.ULN.00.LH1" in {c[0] for c in inv.channels()}
+    assert as_inventory(inv) is inv
 
 
-def test_missing_metadata_and_bad_files_raise():
+def test_missing_metadata_and_bad_inputs_raise():
     st = seispool.read(MSEED)
     with pytest.raises(ValueError, match="No response information"):
         st.remove_response()
@@ -62,7 +65,17 @@ def test_missing_metadata_and_bad_files_raise():
         st.remove_response(inventory=XML)
     with pytest.raises(seispool.IoError):
         seispool.read_inventory("/nonexistent/inventory.xml")
-    with pytest.raises(seispool.FormatError, match="malformed XML"):
-        seispool.inventory.as_inventory(obspy.read_inventory(XML)) and seispool._seispool.inventory_from_bytes(b"<FDSNStationXML>", "x.xml")
+    with pytest.raises(seispool.FormatError, match="x.xml.*malformed XML"):
+        seispool._seispool.inventory_from_bytes(b"<FDSNStationXML>", "x.xml")
     with pytest.raises(TypeError):
         st.remove_response(inventory=42)
+    with pytest.raises(seispool.PipelineError, match="expects four frequencies"):
+        seispool.read(MSEED).remove_response(inventory=XML, pre_filt=[1, 2])
+
+
+def test_remove_response_keeps_calib_processing_and_custom_stats():
+    st = seispool.read(MSEED)
+    st[0].stats.back_azimuth = 12.0
+    st.detrend("demean").remove_response(inventory=XML, pre_filt=PRE_FILT)
+    assert st[0].stats.back_azimuth == 12.0 and len(st[0].stats.processing) == 2
+    assert st[0].stats.processing[1].split(": ", 1)[1].startswith("remove_response(")

@@ -26,7 +26,7 @@ pub enum FillValue {
 }
 
 /// Largest gap/pad (in samples) we fill; ObsPy would try to allocate it.
-const MAX_FILL: usize = 1 << 31;
+const MAX_FILL: usize = crate::limits::MAX_SAMPLES;
 
 /// `np.linspace(start, stop, num)` for num >= 2, computed in `T` as NumPy does.
 macro_rules! linspace {

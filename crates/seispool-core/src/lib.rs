@@ -3,6 +3,7 @@
 mod fill;
 mod id;
 pub mod inventory;
+pub mod limits;
 mod masked;
 mod merge;
 mod pytime;

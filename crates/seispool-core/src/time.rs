@@ -259,7 +259,10 @@ fn parse_date(date: &str) -> Option<Result<i64, TimeError>> {
     let (y, m, d, doy) = match parts.as_slice() {
         [y, m, d] if m.len() == 2 && d.len() == 2 => (digits(y)?, Some(digits(m)?), digits(d)?, None),
         [y, j] if j.len() == 3 => (digits(y)?, None, 0, Some(digits(j)?)),
-        [ymd] if ymd.len() == 8 => (digits(&ymd[..4])?, Some(digits(&ymd[4..6])?), digits(&ymd[6..])?, None),
+        // Byte slicing below: only on ASCII text (a multi-byte character would split mid-character).
+        [ymd] if ymd.len() == 8 && ymd.is_ascii() => {
+            (digits(&ymd[..4])?, Some(digits(&ymd[4..6])?), digits(&ymd[6..])?, None)
+        }
         _ => return None,
     };
     let year = i32::try_from(y).ok()?;
@@ -279,7 +282,7 @@ fn parse_clock(clock: &str) -> Option<i64> {
     };
     let fields: Vec<u32> = if hms.contains(':') {
         hms.split(':').map(digits).collect::<Option<_>>()?
-    } else if hms.len() % 2 == 0 && (2..=6).contains(&hms.len()) {
+    } else if hms.is_ascii() && hms.len() % 2 == 0 && (2..=6).contains(&hms.len()) {
         (0..hms.len())
             .step_by(2)
             .map(|i| digits(&hms[i..i + 2]))

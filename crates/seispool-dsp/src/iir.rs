@@ -87,7 +87,14 @@ pub enum DesignError {
     /// Poles or zeros that SciPy's `_cplxreal`/`zpk2sos` reject (no conjugate partner, nothing to pair).
     #[error("zpk2sos: {0}")]
     Pairing(&'static str),
+    /// An order above [`MAX_ORDER`]: refused before the O(order²) pole pairing allocates and runs.
+    #[error("iirfilter: filter order (corners) {0} is above the supported maximum of {MAX_ORDER}")]
+    OrderTooLarge(usize),
 }
+
+/// Highest filter order designed. SciPy accepts any order, but far below this the sections are
+/// numerically meaningless; the limit keeps `corners=100000000` from exhausting memory and time.
+pub const MAX_ORDER: usize = 1000;
 
 /// Second-order sections `[b0, b1, b2, 1, a1, a2]`, as SciPy's `sos` array (`a0` is always 1).
 #[derive(Debug, Clone, PartialEq)]
@@ -132,6 +139,9 @@ pub fn iirfilter(spec: &IirSpec) -> Result<Sos, DesignError> {
 }
 
 fn validate(wn: &[f64], spec: &IirSpec) -> Result<(), DesignError> {
+    if spec.order > MAX_ORDER {
+        return Err(DesignError::OrderTooLarge(spec.order));
+    }
     if let Some(&w) = wn.iter().find(|w| !w.is_finite()) {
         return Err(DesignError::NotFinite(w));
     }

@@ -134,6 +134,8 @@ pub fn interpolate_plan(
     };
     let new_npts =
         usize::try_from(n).map_err(|_| OpError::new(OP, format!("number of samples, {n}, must be non-negative.")))?;
+    seispool_core::limits::check_samples(&format!("interpolating to {new_sampling_rate} Hz"), new_npts)
+        .map_err(|e| OpError::new(OP, e))?;
     Ok(Some(InterpolatePlan {
         old_start,
         old_dt,
@@ -299,11 +301,11 @@ fn lanczos(
     for (idx, o) in out.iter_mut().enumerate() {
         let x = dt_factor * idx as f64 + offset;
         let base = x.floor() as i64;
-        for m in -a..=a {
-            let i = base - m;
-            if i < 0 || i >= len {
-                continue;
-            }
+        // ObsPy's C loop runs m = -a..=a (i = base - m, descending) and skips i outside the data; only
+        // that range is visited here, in the same order, so a huge `a` costs O(len) not O(a).
+        let hi = base.saturating_add(a).min(len - 1);
+        let lo = base.saturating_sub(a).max(0);
+        for i in (lo..=hi).rev() {
             let xx = x - i as f64;
             if -af <= xx && xx <= af {
                 *o += data[i as usize] * sinc(xx) * sinc(xx / af);

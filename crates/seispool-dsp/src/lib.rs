@@ -21,7 +21,7 @@ pub use decimate::{DecimateOptions, check_decimate, decimate, integer_decimation
 pub use filter::{Cheby2Design, FilterError, FilterPlan, FilterWarning, IirOptions};
 pub use filter::{bandpass, bandstop, highpass, lowpass, lowpass_cheby_2};
 pub use filter::{design_bandpass, design_bandstop, design_highpass, design_lowpass, design_lowpass_cheby_2};
-pub use iir::{Band, DesignCache, DesignError, FilterKind, IirSpec, Sos, cheb2ord, iirfilter};
+pub use iir::{Band, DesignCache, DesignError, FilterKind, IirSpec, MAX_ORDER, Sos, cheb2ord, iirfilter};
 pub use sosfilt::{sosfilt, sosfilt_zerophase};
 
 pub use detrend::{

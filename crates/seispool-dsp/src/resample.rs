@@ -69,7 +69,13 @@ pub fn resample_prepare(
         }
         Some(sampling_rate * 0.5 / factor)
     };
-    let num = ((npts as f64 / factor).trunc() as usize).max(1);
+    let num_f = (npts as f64 / factor).trunc();
+    seispool_core::limits::check_samples_f64(
+        &format!("resampling {npts} samples from {sampling_rate} Hz to {new_sampling_rate} Hz"),
+        num_f,
+    )
+    .map_err(|e| OpError::new(OP, e))?;
+    let num = (num_f as usize).max(1);
     Ok(ResamplePlan { num, lowpass_freq })
 }
 
@@ -145,7 +151,7 @@ impl Resampler {
                 p
             }
         };
-        let mut out = vec![0.0; num];
+        let mut out = seispool_core::limits::try_filled(OP, num, 0.0).map_err(|e| OpError::new(OP, e))?;
         inverse
             .process(&mut spec, &mut out)
             .map_err(|e| OpError::new(OP, format!("inverse fft: {e}")))?;

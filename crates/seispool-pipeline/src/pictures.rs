@@ -164,3 +164,103 @@ pub fn availability_png(
     };
     seispool_plot::availability::write_availability_png(&pic, out).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::info::TraceInfo;
+    use seispool_core::{ChannelId, Trace};
+
+    fn trace(id: &str, start_s: i64, npts: usize) -> TraceInfo {
+        let (start, end) = (
+            start_s * 1_000_000_000,
+            start_s * 1_000_000_000 + (npts as i64 - 1) * 10_000_000,
+        );
+        TraceInfo {
+            id: id.into(),
+            starttime: String::new(),
+            endtime: String::new(),
+            starttime_ns: start,
+            endtime_ns: end,
+            sampling_rate: 100.0,
+            npts,
+            encoding: None,
+            record_length: None,
+            records: None,
+        }
+    }
+
+    fn file(traces: Vec<TraceInfo>) -> FileInfo {
+        FileInfo {
+            path: "f".into(),
+            size: 0,
+            format: None,
+            records: 0,
+            traces,
+            gaps: vec![],
+            warnings: vec![],
+            error: None,
+        }
+    }
+
+    /// Day files that join exactly (last sample + one interval = next first sample) are one bar; a trace
+    /// starting 1 s late leaves a gap; channels are rows in id order.
+    #[test]
+    fn availability_joins_files_at_one_sample_interval_and_finds_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            file(vec![trace("XX.B..HHZ", 0, 100), trace("XX.A..HHZ", 0, 8_640_000)]),
+            file(vec![trace("XX.A..HHZ", 86_400, 100), trace("XX.B..HHZ", 2, 100)]),
+        ];
+        let rows = availability_png(&files, None, None, 600, &dir.path().join("a.png")).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["XX.A..HHZ", "XX.B..HHZ"]
+        );
+        assert_eq!(rows[0].bars.len(), 1);
+        assert!(rows[0].gaps.is_empty() && rows[0].overlaps.is_empty());
+        assert_eq!(rows[1].gaps, vec![(1_000_000_000, 2_000_000_000)]);
+        assert!((rows[1].percent - 200.0 / 3.0).abs() < 1e-9, "{}", rows[1].percent);
+    }
+
+    #[test]
+    fn stream_picture_needs_exactly_one_channel() {
+        let dir = tempfile::tempdir().unwrap();
+        let how = StreamPlot {
+            start: None,
+            end: None,
+            kind: PlotKind::Auto,
+            width: 400,
+            height: None,
+            pipeline: None,
+        };
+        let mk = |code: &str| {
+            Trace::new(
+                ChannelId::parse(code).unwrap(),
+                Time(0),
+                10.0,
+                Samples::F64(vec![0.0, 1.0, -1.0, 0.5]),
+            )
+        };
+        let out = dir.path().join("w.png");
+        let two = Stream {
+            traces: vec![mk("XX.A..HHZ"), mk("XX.A..HHN")],
+        };
+        assert!(draw_stream_png(&two, &how, &out).unwrap_err().contains("2 channels"));
+        assert!(
+            draw_stream_png(&Stream::default(), &how, &out)
+                .unwrap_err()
+                .contains("no data")
+        );
+        draw_stream_png(
+            &Stream {
+                traces: vec![mk("XX.A..HHZ")],
+            },
+            &how,
+            &out,
+        )
+        .unwrap();
+        assert!(out.exists());
+    }
+}

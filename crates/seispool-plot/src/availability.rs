@@ -372,3 +372,17 @@ pub fn percent_label(p: f64) -> String {
         format!("{p:.1}%")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::percent_label;
+
+    #[test]
+    fn a_small_gap_never_reads_as_100_percent() {
+        assert_eq!(percent_label(100.0), "100%");
+        assert_eq!(percent_label(99.99999), "99.999%");
+        assert_eq!(percent_label(99.95), "99.950%");
+        assert_eq!(percent_label(87.54), "87.5%");
+        assert_eq!(percent_label(0.0), "0.0%");
+    }
+}

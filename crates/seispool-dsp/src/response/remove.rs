@@ -106,24 +106,24 @@ fn good_factorization(mut x: usize) -> bool {
 }
 
 /// ObsPy `cosine_sac_taper(freqs, flimit)`: 0 below f1, cosine rise to f2, 1 to f3, cosine fall to f4.
-pub fn cosine_sac_taper(freqs: &[f64], [f1, f2, f3, f4]: PreFilt) -> Vec<f64> {
+pub fn cosine_sac_taper(freqs: &[f64], flimit: PreFilt) -> Vec<f64> {
+    freqs.iter().map(|&f| sac_taper_at(f, flimit)).collect()
+}
+
+/// One value of [`cosine_sac_taper`] (later ranges overwrite earlier ones, as ObsPy's masks do).
+fn sac_taper_at(f: f64, [f1, f2, f3, f4]: PreFilt) -> f64 {
     use std::f64::consts::PI;
-    freqs
-        .iter()
-        .map(|&f| {
-            let mut t = 0.0;
-            if f1 <= f && f <= f2 {
-                t = 0.5 * (1.0 - (PI * (f - f1) / (f2 - f1)).cos());
-            }
-            if f2 < f && f < f3 {
-                t = 1.0;
-            }
-            if f3 <= f && f <= f4 {
-                t = 0.5 * (1.0 + (PI * (f - f3) / (f4 - f3)).cos());
-            }
-            t
-        })
-        .collect()
+    let mut t = 0.0;
+    if f1 <= f && f <= f2 {
+        t = 0.5 * (1.0 - (PI * (f - f1) / (f2 - f1)).cos());
+    }
+    if f2 < f && f < f3 {
+        t = 1.0;
+    }
+    if f3 <= f && f <= f4 {
+        t = 0.5 * (1.0 + (PI * (f - f3) / (f4 - f3)).cos());
+    }
+    t
 }
 
 /// ObsPy `invert_spectrum(spec, wlev)`: raise moduli below `max|spec|·10^(-wlev/20)` to that level
@@ -229,7 +229,7 @@ fn recalculated_sensitivity(resp: &Response) -> Result<f64, ResponseError> {
 #[derive(Debug, Clone)]
 pub enum Removal {
     /// Multiply the spectrum (length `nfft/2 + 1`) by this.
-    Spectral(Arc<[Complex64]>),
+    Spectral(Vec<Complex64>),
     /// `np.poly1d(coefficients[::-1])(data)` (an `InstrumentPolynomial` without stages).
     Polynomial(Vec<f64>),
     /// `data / gain + c0` (a linear polynomial first stage).
@@ -315,30 +315,40 @@ impl ResponseRemover {
         }
         // The pre-filter is real: (data·taper)·inv equals data·(taper·inv) to rounding.
         if let Some(pf) = self.opts.pre_filt {
-            let taper = cosine_sac_taper(&frequencies(delta, nfft), pf);
-            r.iter_mut().zip(&taper).for_each(|(c, &t)| {
+            let freqs = frequencies(delta, nfft);
+            r.iter_mut().zip(&freqs).for_each(|(c, &f)| {
+                let t = sac_taper_at(f, pf);
                 *c = Complex64::new(c.re * t, c.im * t);
             });
         }
-        Ok(Removal::Spectral(r.into()))
+        Ok(Removal::Spectral(r))
     }
 
     /// `remove_response` on `data` with a prepared removal; returns the new samples.
     pub fn apply(&mut self, data: &[f64], removal: &Removal) -> Result<Vec<f64>, ResponseError> {
+        let mut out = data.to_vec();
+        self.apply_in_place(&mut out, removal)?;
+        Ok(out)
+    }
+
+    /// [`ResponseRemover::apply`] writing the result over `data` (no new trace-sized allocation).
+    pub fn apply_in_place(&mut self, data: &mut [f64], removal: &Removal) -> Result<(), ResponseError> {
         match removal {
-            Removal::Polynomial(c) => Ok(data
-                .iter()
-                .map(|&x| c.iter().rev().fold(0.0, |y, &ci| y * x + ci))
-                .collect()),
-            Removal::Linear { gain, offset } => Ok(data
-                .iter()
-                .map(|&x| if *offset != 0.0 { x / gain + offset } else { x / gain })
-                .collect()),
+            Removal::Polynomial(c) => {
+                data.iter_mut()
+                    .for_each(|x| *x = c.iter().rev().fold(0.0, |y, &ci| y * *x + ci));
+                Ok(())
+            }
+            Removal::Linear { gain, offset } => {
+                data.iter_mut()
+                    .for_each(|x| *x = if *offset != 0.0 { *x / gain + offset } else { *x / gain });
+                Ok(())
+            }
             Removal::Spectral(m) => self.deconvolve(data, m),
         }
     }
 
-    fn deconvolve(&mut self, data: &[f64], mult: &[Complex64]) -> Result<Vec<f64>, ResponseError> {
+    fn deconvolve(&mut self, data: &mut [f64], mult: &[Complex64]) -> Result<(), ResponseError> {
         let npts = data.len();
         let nfft = npts2nfft(npts);
         if mult.len() != nfft / 2 + 1 {
@@ -367,11 +377,11 @@ impl ResponseRemover {
         inv.process(&mut spec, &mut buf)
             .map_err(|e| ResponseError::new(format!("inverse fft: {e}")))?;
         let norm = 1.0 / nfft as f64;
-        let out = buf[..npts].iter().map(|v| v * norm).collect();
+        data.iter_mut().zip(&buf[..npts]).for_each(|(d, v)| *d = v * norm);
         // Kept for the next trace: no fresh pages to fault in.
         self.buf = buf;
         self.spec = spec;
-        Ok(out)
+        Ok(())
     }
 
     /// Demean and SAC cosine taper, as `remove_response` does before the FFT.

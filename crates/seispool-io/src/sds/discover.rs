@@ -49,13 +49,19 @@ pub fn discover(root: &Path) -> Result<Discovery, IoError> {
 }
 
 /// Expands `paths`: directories recursively (sorted), files as given, each path once, in order.
+/// Symlinked files that lead out of a directory tree are left out (see [`discover_inputs_with`]).
 pub fn discover_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
+    discover_inputs_with(paths, false)
+}
+
+/// [`discover_inputs`], following symlinked files out of the trees when `follow_symlinks` is set.
+pub fn discover_inputs_with(paths: &[PathBuf], follow_symlinks: bool) -> Result<Vec<Input>, IoError> {
     let mut seen = HashSet::new();
     let mut inputs = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| IoError::os(path, e))?;
         let files = if meta.is_dir() {
-            walk_files(path)?
+            walk_files_with(path, follow_symlinks)?
         } else {
             vec![path.clone()]
         };
@@ -73,13 +79,30 @@ pub fn discover_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
     Ok(inputs)
 }
 
-/// Every file under `dir`, sorted by path. Symlinked files count as files; symlinked directories
-/// are not entered (no cycles).
+/// Every file under `dir`, sorted by path. Symlinked directories are not entered (no cycles). A
+/// symlinked file counts only when it resolves inside `dir`, unless `follow_outside`: a link in an
+/// input tree must not pull in (or, through outputs mirroring inputs, expose) files from elsewhere.
 ///
 /// Each directory's entries are sorted by name and walked depth first in that order, which yields the
 /// paths already in `Path` order (component by component) without sorting full paths: listing 100,000
 /// day files stays a matter of directory reads (`benches/plan_100k.rs` in seispool-pipeline).
 fn walk_files(dir: &Path) -> Result<Vec<PathBuf>, IoError> {
+    walk_files_with(dir, false)
+}
+
+/// A symlink (or other non-regular entry) counts when it leads to a regular file inside `root`
+/// (anywhere when `root` is `None`).
+fn linked_file_allowed(path: &Path, root: Option<&Path>) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        && root.is_none_or(|r| std::fs::canonicalize(path).is_ok_and(|t| t.starts_with(r)))
+}
+
+fn walk_files_with(dir: &Path, follow_outside: bool) -> Result<Vec<PathBuf>, IoError> {
+    let root = if follow_outside {
+        None
+    } else {
+        Some(std::fs::canonicalize(dir).map_err(|e| IoError::os(dir, e))?)
+    };
     let mut files = Vec::new();
     // (path, is a directory); children are pushed in reverse name order so that they pop in order.
     let mut stack = vec![(dir.to_path_buf(), true)];
@@ -99,7 +122,7 @@ fn walk_files(dir: &Path) -> Result<Vec<PathBuf>, IoError> {
             let child = path.join(&name);
             if kind.is_dir() {
                 stack.push((child, true));
-            } else if kind.is_file() || std::fs::metadata(&child).is_ok_and(|m| m.is_file()) {
+            } else if kind.is_file() || linked_file_allowed(&child, root.as_deref()) {
                 stack.push((child, false));
             }
         }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use seispool_core::{ChannelId, Time, is_leap_year};
 
-pub use discover::{Discovery, Input, SdsFile, discover, discover_inputs};
+pub use discover::{Discovery, Input, SdsFile, discover, discover_inputs, discover_inputs_with};
 pub use select::{SelectOptions, select_paths, select_paths_with, window_days};
 
 const NS_PER_DAY: i64 = 86_400_000_000_000;
@@ -52,23 +52,35 @@ impl ChannelDay {
         self.start() + NS_PER_DAY
     }
 
-    /// `NET.STA.LOC.CHAN.TYPE.YEAR.DOY`.
+    /// `NET.STA.LOC.CHAN.TYPE.YEAR.DOY`. Ids may come from untrusted headers: every code is passed
+    /// through [`safe_code`], so the name never holds a path separator or a control character.
     pub fn file_name(&self) -> String {
         let id = &self.id;
         format!(
             "{}.{}.{}.{}.{}.{:04}.{:03}",
-            id.network, id.station, id.location, id.channel, self.data_type, self.year, self.doy
+            safe_code(&id.network, false),
+            safe_code(&id.station, false),
+            safe_code(&id.location, true),
+            safe_code(&id.channel, false),
+            safe_code(&self.data_type.to_string(), false),
+            self.year,
+            self.doy
         )
     }
 
-    /// `YEAR/NET/STA/CHAN.TYPE/NET.STA.LOC.CHAN.TYPE.YEAR.DOY`.
+    /// `YEAR/NET/STA/CHAN.TYPE/NET.STA.LOC.CHAN.TYPE.YEAR.DOY`: always five plain components (codes
+    /// sanitised as in [`ChannelDay::file_name`]), so the path never leaves the archive root.
     pub fn relative_path(&self) -> PathBuf {
         let id = &self.id;
         [
             format!("{:04}", self.year),
-            id.network.clone(),
-            id.station.clone(),
-            format!("{}.{}", id.channel, self.data_type),
+            safe_code(&id.network, false).into_owned(),
+            safe_code(&id.station, false).into_owned(),
+            format!(
+                "{}.{}",
+                safe_code(&id.channel, false),
+                safe_code(&self.data_type.to_string(), false)
+            ),
             self.file_name(),
         ]
         .iter()
@@ -118,6 +130,25 @@ impl ChannelDay {
     }
 }
 
+/// A network/station/location/channel code made safe for a path component: `/`, `\\` and control
+/// characters become `_`, a code that is all dots (`.`, `..`) becomes underscores, and an empty code
+/// becomes `_` (except the location, which SDS leaves empty). Codes of real archives are unchanged.
+pub fn safe_code(code: &str, may_be_empty: bool) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| matches!(c, '/' | '\\') || c.is_control();
+    if code.is_empty() && !may_be_empty {
+        "_".into()
+    } else if !code.is_empty() && code.chars().all(|c| c == '.') {
+        "_".repeat(code.len()).into()
+    } else if code.contains(bad) {
+        code.chars()
+            .map(|c| if bad(c) { '_' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        code.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +185,23 @@ mod tests {
         assert!(ChannelDay::from_file_name("IU.ANMO..BHZ.D.2024.366").is_some());
         let wrong_dir = Path::new("2024/IU/ANMO/HHZ.D/IU.ANMO..BHZ.D.2024.060");
         assert_eq!(ChannelDay::from_relative_path(wrong_dir), None);
+    }
+
+    #[test]
+    fn header_ids_cannot_escape_the_archive_root() {
+        // A MiniSEED 3 source id may hold anything; before, `..` and `/` went straight into the path.
+        let day = ChannelDay {
+            id: ChannelId::new("..", "/etc", "a/b", ""),
+            year: 2024,
+            doy: 1,
+            data_type: 'D',
+        };
+        let rel = day.relative_path();
+        assert_eq!(rel, Path::new("2024/__/_etc/_.D/__._etc.a_b._.D.2024.001"));
+        assert_eq!(safe_code(".HID", false), ".HID");
+        assert!(rel.components().all(|c| matches!(c, std::path::Component::Normal(_))));
+        assert_eq!(safe_code("BHZ", false), "BHZ");
+        assert_eq!(safe_code("", true), "");
+        assert_eq!(safe_code("x\ny\u{7}", false), "x_y_");
     }
 }

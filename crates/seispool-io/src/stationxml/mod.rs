@@ -79,7 +79,7 @@ fn read_file(path: &Path) -> Result<Inventory, IoError> {
 /// Parses StationXML bytes; `path` names the source in errors (use e.g. `<memory>` for buffers).
 /// UTF-8 and ISO-8859-1 (which IRIS declares) are accepted.
 pub fn parse_stationxml(bytes: &[u8], path: &Path) -> Result<Inventory, FormatError> {
-    let text = decode_text(bytes, path)?;
+    let (text, origin) = decode_text(bytes, path)?;
     let doc = Document::parse(&text).map_err(|e| {
         let pos = e.pos();
         FormatError::new(
@@ -89,7 +89,11 @@ pub fn parse_stationxml(bytes: &[u8], path: &Path) -> Result<Inventory, FormatEr
             format!("line {} column {}: malformed XML: {e}", pos.row, pos.col),
         )
     })?;
-    let cx = Cx { path, doc: &doc };
+    let cx = Cx {
+        path,
+        doc: &doc,
+        origin,
+    };
     let root = doc.root_element();
     if root.tag_name().name() != "FDSNStationXML" {
         return Err(cx.err(
@@ -112,16 +116,28 @@ pub fn parse_stationxml(bytes: &[u8], path: &Path) -> Result<Inventory, FormatEr
     Ok(inv)
 }
 
-fn decode_text(bytes: &[u8], path: &Path) -> Result<String, FormatError> {
+/// How positions in the decoded text map back to bytes of the input (so errors name input offsets).
+#[derive(Clone, Copy)]
+pub(crate) struct Origin {
+    /// Bytes skipped before the text (a UTF-8 byte order mark).
+    skipped: usize,
+    /// The text was decoded from ISO-8859-1: one input byte per character.
+    latin1: bool,
+}
+
+fn decode_text(bytes: &[u8], path: &Path) -> Result<(String, Origin), FormatError> {
+    let all = bytes.len();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let skipped = all - bytes.len();
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
+        Ok(s) => Ok((s.to_string(), Origin { skipped, latin1: false })),
         Err(e) => {
             let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).to_ascii_lowercase();
             if head.contains("iso-8859-1") || head.contains("latin") {
-                Ok(bytes.iter().map(|&b| char::from(b)).collect())
+                let text = bytes.iter().map(|&b| char::from(b)).collect();
+                Ok((text, Origin { skipped, latin1: true }))
             } else {
-                let at = e.valid_up_to() as u64;
+                let at = (skipped + e.valid_up_to()) as u64;
                 Err(FormatError::new(
                     path,
                     None,
@@ -137,6 +153,7 @@ fn decode_text(bytes: &[u8], path: &Path) -> Result<String, FormatError> {
 pub(crate) struct Cx<'a, 'input> {
     path: &'a Path,
     doc: &'a Document<'input>,
+    origin: Origin,
 }
 
 impl<'a, 'input: 'a> Cx<'a, 'input> {
@@ -155,7 +172,14 @@ impl<'a, 'input: 'a> Cx<'a, 'input> {
             .collect();
         names.reverse();
         let what = format!("line {} column {}: <{}>: {what}", pos.row, pos.col, names.join("/"));
-        FormatError::new(self.path, None, start as u64, what)
+        // Text offsets count UTF-8 bytes of the decoded text: map them back to input bytes.
+        let text = self.doc.input_text();
+        let in_text = if self.origin.latin1 {
+            text.get(..start).map_or(start, |t| t.chars().count())
+        } else {
+            start
+        };
+        FormatError::new(self.path, None, (self.origin.skipped + in_text) as u64, what)
     }
 
     /// Child elements named `name` in the document's namespace.

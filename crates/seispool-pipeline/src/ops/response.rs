@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use seispool_core::{Samples, Trace};
+use seispool_core::Trace;
 use seispool_dsp::response::{Output, RemoveOptions, ResponseRemover, npts2nfft, remove_sensitivity};
 
 use super::Op;
@@ -170,9 +170,7 @@ pub(super) fn apply(
     let remover = removers.get(opts)?;
     let delta = tr.stats.delta();
     let removal = responses.removal(remover, &id, t, delta, npts2nfft(tr.stats.npts))?;
-    let out = remover
-        .apply(tr.data_f64_mut(), &removal)
-        .map_err(|e| format!("response of {id} at {t}: {e}"))?;
-    tr.data = Samples::F64(out);
-    Ok(())
+    remover
+        .apply_in_place(tr.data_f64_mut(), &removal)
+        .map_err(|e| format!("response of {id} at {t}: {e}"))
 }

@@ -37,6 +37,53 @@ pub struct ChannelPpsd {
     pub binned_psds: Vec<Vec<f32>>,
 }
 
+/// A merged trace as float64 samples.
+struct Piece {
+    start: Time,
+    sr: f64,
+    data: Vec<f64>,
+}
+
+impl Piece {
+    /// ObsPy's `endtime`: `start + (npts - 1) * delta`.
+    fn end(&self) -> Time {
+        match self.data.len() {
+            0 => self.start,
+            n => self.start.add_seconds((n - 1) as f64 * (1.0 / self.sr)),
+        }
+    }
+}
+
+/// Traces that follow each other sample for sample (each starting exactly one sample after the previous
+/// one ends, as day files of a continuous recording do) merge in ObsPy to their concatenation: that, as
+/// one float64 buffer built trace by trace (each integer buffer freed once copied), without `merge`'s
+/// copies. `None` when the traces are not such a chain (the general merge then runs).
+fn concatenate_contiguous(stream: &mut Stream) -> Option<Piece> {
+    let traces = &mut stream.traces;
+    traces.sort_by_key(|t| t.stats.starttime);
+    let first = traces.first()?;
+    let (sr, start) = (first.stats.sampling_rate, first.stats.starttime);
+    let delta = 1.0 / sr;
+    let numeric = |t: &seispool_core::Trace| !matches!(t.data, seispool_core::Samples::Text(_));
+    let chained = traces
+        .windows(2)
+        .all(|w| w[1].stats.starttime == w[0].endtime().add_seconds(delta) && w[0].stats.npts == w[0].data.len());
+    if !chained || !traces.iter().all(|t| numeric(t) && !t.data.is_empty()) {
+        return None;
+    }
+    let total: usize = traces.iter().map(|t| t.data.len()).sum();
+    let mut data = Vec::with_capacity(total);
+    for t in std::mem::take(traces) {
+        match t.data {
+            seispool_core::Samples::I32(v) => data.extend(v.into_iter().map(f64::from)),
+            seispool_core::Samples::F32(v) => data.extend(v.into_iter().map(f64::from)),
+            seispool_core::Samples::F64(v) => data.extend(v),
+            seispool_core::Samples::Text(_) => return None,
+        }
+    }
+    Some(Piece { start, sr, data })
+}
+
 struct Job {
     t: i64,
     trace: usize,
@@ -151,13 +198,26 @@ impl ChannelPpsd {
         } else {
             MergeMethod::Discard
         };
-        stream
-            .merge(method, Some(FillValue::Number(Number::Int(0))), 0)
-            .map_err(|e| format!("{}: merge: {e}", self.id))?;
-        let jobs = self.plan(&stream, terms, &mut warnings)?;
-        // One float64 copy of each merged trace; windows are ranges into it.
-        let data: Vec<Vec<f64>> = stream.traces.iter().map(|t| t.data.to_f64()).collect();
-        drop(stream);
+        let pieces = match concatenate_contiguous(&mut stream) {
+            Some(piece) => vec![piece],
+            None => {
+                stream
+                    .merge(method, Some(FillValue::Number(Number::Int(0))), 0)
+                    .map_err(|e| format!("{}: merge: {e}", self.id))?;
+                // One float64 copy of each merged trace (each integer copy freed as it is converted).
+                stream
+                    .traces
+                    .into_iter()
+                    .map(|t| Piece {
+                        start: t.stats.starttime,
+                        sr: t.stats.sampling_rate,
+                        data: t.data.to_f64(),
+                    })
+                    .collect()
+            }
+        };
+        let jobs = self.plan(&pieces, terms, &mut warnings)?;
+        let data: Vec<&[f64]> = pieces.iter().map(|p| p.data.as_slice()).collect();
         let setup = &self.setup;
         let results: Vec<(i64, Vec<f32>)> = jobs
             .into_par_iter()
@@ -188,19 +248,19 @@ impl ChannelPpsd {
 
     /// The windows to process, decided in ObsPy's order (each accepted window counts as present for the
     /// next ones); their start times are inserted into `times_processed` as placeholders.
-    fn plan(&mut self, stream: &Stream, terms: &[EpochTerm], warnings: &mut Vec<String>) -> Result<Vec<Job>, String> {
+    fn plan(&mut self, pieces: &[Piece], terms: &[EpochTerm], warnings: &mut Vec<String>) -> Result<Vec<Job>, String> {
         let p = self.setup.params.clone();
         let step = self.setup.step();
         let mut jobs = Vec::new();
-        for (index, tr) in stream.traces.iter().enumerate() {
-            let delta = tr.stats.delta();
-            let t2 = tr.endtime();
+        for (index, tr) in pieces.iter().enumerate() {
+            let delta = 1.0 / tr.sr;
+            let t2 = tr.end();
             let last_of = |t1: Time| t1.add_seconds(p.ppsd_length).add_seconds(-delta);
-            let mut t1 = tr.stats.starttime;
+            let mut t1 = tr.start;
             if utc_cmp(last_of(t1), t2) == Ordering::Greater {
                 warnings.push(format!(
                     "{}: trace {} - {} is shorter than ppsd_length ({} s), skipped",
-                    self.id, tr.stats.starttime, t2, p.ppsd_length
+                    self.id, tr.start, t2, p.ppsd_length
                 ));
                 continue;
             }
@@ -208,13 +268,7 @@ impl ChannelPpsd {
                 if self.time_present(t1.ns()) {
                     warnings.push(format!("{}: already covered time span at {t1}, skipped", self.id));
                 } else {
-                    let (start, mut range) = slice_range(
-                        tr.stats.starttime,
-                        tr.stats.sampling_rate,
-                        tr.data.len(),
-                        t1,
-                        last_of(t1),
-                    );
+                    let (start, mut range) = slice_range(tr.start, tr.sr, tr.data.len(), t1, last_of(t1));
                     if range.len() == self.setup.len + 1 {
                         range.end -= 1;
                     }

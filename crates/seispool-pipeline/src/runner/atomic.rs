@@ -5,6 +5,31 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Refuses an output name that could leave the output directory: it must be relative and made only of
+/// plain components (no `..`, no root, no prefix, nothing empty). Output names may come from input
+/// paths or header fields, so this is checked for every unit before anything is written.
+pub fn check_output_name(rel: &Path) -> Result<(), String> {
+    use std::path::Component;
+    let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
+    if rel.as_os_str().is_empty() || !plain {
+        return Err(format!(
+            "refusing output name {}: it must be a relative path without '..' that stays inside --out",
+            rel.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The failure message of a unit whose processing panicked (a bug: the message says so).
+pub(crate) fn panic_failure(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("internal error (a bug in seispool, please report it): {what}")
+}
+
 /// The temp name used for `path` by this process.
 pub fn temp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();

@@ -13,7 +13,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-pub use atomic::{remove_stale_temps, temp_path, write_atomic};
+pub use atomic::{check_output_name, remove_stale_temps, temp_path, write_atomic};
 pub use manifest::{Fingerprint, Manifest, fingerprint};
 pub use pool::{JoinedPool, build_joined_pool, build_pool, effective_jobs};
 
@@ -241,15 +241,20 @@ where
 
     let run_one = |unit: &Unit| -> Outcome {
         let rel = unit.output.display().to_string();
+        if let Err(e) = check_output_name(&unit.output) {
+            return Outcome::Failed(e);
+        }
         let target = cfg.out.join(&unit.output);
         let fp = fingerprint(&unit.inputs, &cfg.config);
         if cfg.resume && target.exists() && fp.as_ref().is_some_and(|fp| manifest.is_done(&rel, fp)) {
             return Outcome::Skipped;
         }
         remove_stale_temps(&target);
-        let mut out = match work(unit) {
-            Ok(o) => o,
-            Err(e) => return Outcome::Failed(e),
+        // A bug that panics costs its unit, not the run (the other units of the batch are kept).
+        let mut out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(unit))) {
+            Ok(Ok(o)) => o,
+            Ok(Err(e)) => return Outcome::Failed(e),
+            Err(panic) => return Outcome::Failed(atomic::panic_failure(panic.as_ref())),
         };
         // The bytes go as soon as they are written: outcomes are kept until the end of the run, and
         // holding every unit's output made memory grow with the archive (issue 20). `Some(empty)` still
