@@ -157,7 +157,11 @@ fn line_sums(data: &[f64], xm: f64) -> (f64, f64) {
 /// Adds `v` to `total` with Neumaier's running compensation `comp`.
 fn neumaier(total: &mut f64, comp: &mut f64, v: f64) {
     let t = *total + v;
-    *comp += if total.abs() >= v.abs() { (*total - t) + v } else { (v - t) + *total };
+    *comp += if total.abs() >= v.abs() {
+        (*total - t) + v
+    } else {
+        (v - t) + *total
+    };
     *total = t;
 }
 

@@ -13,7 +13,11 @@ fn accurate_sum(terms: impl Iterator<Item = f64>) -> f64 {
     let (mut sum, mut comp) = (0.0f64, 0.0f64);
     for v in terms {
         let t = sum + v;
-        comp += if sum.abs() >= v.abs() { (sum - t) + v } else { (v - t) + sum };
+        comp += if sum.abs() >= v.abs() {
+            (sum - t) + v
+        } else {
+            (v - t) + sum
+        };
         sum = t;
     }
     sum + comp
@@ -42,14 +46,22 @@ fn two_pass_linear_detrend_within_1e_12_of_the_centred_fit() {
         (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
     };
     for n in [2, 3, 7, 127, 128, 129, 1001, 8_640_000 + 13] {
-        for (offset, trend, amp) in [(250.0, 1e-4, 1000.0), (1e7, 0.0, 1.0), (-3e5, 5.0, 1e-3), (0.0, 0.0, 1e-300)] {
+        for (offset, trend, amp) in [
+            (250.0, 1e-4, 1000.0),
+            (1e7, 0.0, 1.0),
+            (-3e5, 5.0, 1e-3),
+            (0.0, 0.0, 1e-300),
+        ] {
             let x: Vec<f64> = (0..n).map(|i| offset + trend * i as f64 + amp * noise()).collect();
             let scale = x.iter().fold(f64::MIN_POSITIVE, |m, v| m.max(v.abs()));
             let (mut got, mut want) = (x.clone(), x);
             detrend_linear(&mut got);
             reference(&mut want);
             let err = got.iter().zip(&want).fold(0.0f64, |m, (g, w)| m.max((g - w).abs())) / scale;
-            assert!(err <= 1e-12, "n={n}, offset {offset}, trend {trend}, noise {amp}: {err:e}");
+            assert!(
+                err <= 1e-12,
+                "n={n}, offset {offset}, trend {trend}, noise {amp}: {err:e}"
+            );
         }
     }
 }
