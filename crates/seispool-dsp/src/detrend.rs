@@ -86,8 +86,11 @@ pub fn detrend_constant(data: &mut [f64]) {
     data.iter_mut().for_each(|v| *v -= mean);
 }
 
-/// `scipy.signal.detrend(type="linear")`: subtracts the least-squares line, computed with centred sums
-/// (the unique solution SciPy's `lstsq` also finds; one sample becomes 0 like SciPy's minimum-norm fit).
+/// `scipy.signal.detrend(type="linear")`: subtracts the least-squares line (the unique solution SciPy's
+/// `lstsq` also finds; one sample becomes 0 like SciPy's minimum-norm fit). Two passes over memory: one
+/// fused pass for both sums ([`line_sums`]), one to subtract; `Σ(i − x̄)²` is `n(n² − 1)/12`. Not
+/// bit-identical to SciPy (its sums run in another order); within 1e-12 of the detrended trace's
+/// maximum on the ObsPy comparison cases (tests/ops_vs_obspy.rs).
 pub fn detrend_linear(data: &mut [f64]) {
     let n = data.len();
     if n < 2 {
@@ -96,17 +99,70 @@ pub fn detrend_linear(data: &mut [f64]) {
     }
     let nf = n as f64;
     let xm = (nf - 1.0) / 2.0;
-    let ym = pairwise_sum(data) / nf;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (i, &y) in data.iter().enumerate() {
-        let dx = i as f64 - xm;
-        sxy += dx * (y - ym);
-        sxx += dx * dx;
-    }
+    let (sum, sxy) = line_sums(data, xm);
+    let ym = sum / nf;
+    let sxx = nf * (nf * nf - 1.0) / 12.0;
     let slope = sxy / sxx;
-    for (i, v) in data.iter_mut().enumerate() {
-        *v -= ym + slope * (i as f64 - xm);
+    // The abscissa runs as an f64 counter per lane (exact: integers below 2⁵³), since converting a
+    // `usize` per sample does not vectorise.
+    let mut dx: [f64; LANES] = std::array::from_fn(|k| k as f64 - xm);
+    let mut lanes = data.chunks_exact_mut(LANES);
+    for group in lanes.by_ref() {
+        for k in 0..LANES {
+            group[k] -= ym + slope * dx[k];
+            dx[k] += LANES as f64;
+        }
     }
+    for (v, d) in lanes.into_remainder().iter_mut().zip(dx) {
+        *v -= ym + slope * d;
+    }
+}
+
+/// Blocks of [`LANES`] × 16 samples summed in independent lanes (the compiler vectorises them), block
+/// totals added with Neumaier's compensation: the error stays near one block's, as numpy's pairwise
+/// sum's does.
+const LANES: usize = 8;
+const BLOCK: usize = LANES * 16;
+
+/// `(Σ y, Σ (i − xm)(y − y₀))` in one pass. Centring `y` on its first sample keeps the cross sum free of
+/// the cancellation a large offset would cause; `Σ (i − xm) = 0`, so the shift leaves the slope alone.
+fn line_sums(data: &[f64], xm: f64) -> (f64, f64) {
+    let y0 = data[0];
+    let (mut sum, mut sum_c) = (0.0f64, 0.0f64);
+    let (mut sxy, mut sxy_c) = (0.0f64, 0.0f64);
+    // Per-lane abscissae `i − xm` as f64 counters (exact: integers below 2⁵³, offset by xm, a half-integer).
+    let mut dx: [f64; LANES] = std::array::from_fn(|k| k as f64 - xm);
+    for block in data.chunks(BLOCK) {
+        let (mut s, mut c) = ([0.0f64; LANES], [0.0f64; LANES]);
+        let mut lanes = block.chunks_exact(LANES);
+        for group in lanes.by_ref() {
+            for k in 0..LANES {
+                let dy = group[k] - y0;
+                s[k] += dy;
+                c[k] += dx[k] * dy;
+                dx[k] += LANES as f64;
+            }
+        }
+        for (k, &y) in lanes.remainder().iter().enumerate() {
+            let dy = y - y0;
+            s[k] += dy;
+            c[k] += dx[k] * dy;
+        }
+        neumaier(&mut sum, &mut sum_c, s.iter().sum());
+        neumaier(&mut sxy, &mut sxy_c, c.iter().sum());
+    }
+    (y0 * data.len() as f64 + (sum + sum_c), sxy + sxy_c)
+}
+
+/// Adds `v` to `total` with Neumaier's running compensation `comp`.
+fn neumaier(total: &mut f64, comp: &mut f64, v: f64) {
+    let t = *total + v;
+    *comp += if total.abs() >= v.abs() {
+        (*total - t) + v
+    } else {
+        (v - t) + *total
+    };
+    *total = t;
 }
 
 /// `obspy.signal.detrend.polynomial(order)`: subtracts the least-squares polynomial of `order` in the
