@@ -41,6 +41,7 @@ def process(
     select: str | None = None,
     input_format: str | None = None,
     overlap: float = 0.0,
+    inventory: Any = None,
 ) -> dict[str, Any]:
     """Runs ``seispool process``: every file under ``inputs`` (files, directories, SDS roots) → one output
     under ``out`` mirroring its path, processed by ``pipeline`` (ObsPy method calls).
@@ -53,13 +54,17 @@ def process(
     `SeispoolError` for ``out`` inside an input). ``resume=True`` skips outputs finished by an earlier run
     with the same inputs and options. ``format``/``encoding``/``record_length``/``byteorder`` choose the
     output (default: the input's format and encoding); ``overlap`` seconds of neighbouring SDS days are read
-    for context and cut away.
+    for context and cut away. ``inventory`` (a seispool ``Inventory``, a StationXML file or directory, or an
+    ObsPy ``Inventory``) gives the responses for ``remove_response()``/``remove_sensitivity()``; it is read
+    once and each channel epoch's response is evaluated once per sampling interval and FFT length.
 
     >>> s = seispool.process("archive/", "out/", 'detrend("linear"); filter("lowpass", freq=5)', jobs=2)  # doctest: +SKIP
     >>> s["ok"], s["failed"]  # doctest: +SKIP
     """
     with translated():
-        text = _process_call(inputs, out, pipeline, jobs, resume, format, encoding, record_length, byteorder, starttime, endtime, select, input_format, overlap)
+        text = _process_call(
+            inputs, out, pipeline, jobs, resume, format, encoding, record_length, byteorder, starttime, endtime, select, input_format, overlap, inventory
+        )
     result: dict[str, Any] = json.loads(text)
     return result
 
@@ -79,7 +84,10 @@ def _process_call(
     select: Any,
     input_format: Any,
     overlap: float,
+    inventory: Any = None,
 ) -> str:
+    from seispool.inventory import as_inventory
+
     return _seispool.process(  # type: ignore[no-any-return]
         _paths(inputs),
         os.fspath(out),
@@ -95,6 +103,7 @@ def _process_call(
         endtime=None if endtime is None else to_ns(endtime),
         select=select,
         overlap=overlap,
+        inventory=None if inventory is None else as_inventory(inventory),
     )
 
 

@@ -99,6 +99,7 @@ def process(
     select: str | None = None,
     overlap: float = 0.0,
     units: Sequence[tuple[Sequence[_Path], Sequence[_Path], _Path]] | None = None,
+    inventory: Inventory | None = None,
 ) -> str: ...
 def info(
     paths: Sequence[_Path],

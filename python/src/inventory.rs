@@ -17,6 +17,13 @@ pub struct Inventory {
     inner: Arc<Responses>,
 }
 
+impl Inventory {
+    /// The loaded responses, shared with a processing run.
+    pub(crate) fn responses(&self) -> Arc<Responses> {
+        Arc::clone(&self.inner)
+    }
+}
+
 #[pymethods]
 impl Inventory {
     /// Channel epochs as `(id, start_ns or None, end_ns or None, has_response)` in document order.

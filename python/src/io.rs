@@ -88,7 +88,7 @@ type UnitRow = (Vec<PathBuf>, Vec<PathBuf>, PathBuf);
 #[pyfunction]
 #[pyo3(signature = (inputs, out, pipeline, jobs=None, resume=false, format=None, input_format=None,
     encoding=None, record_length=None, big_endian=None, starttime=None, endtime=None, select=None, overlap=0.0,
-    units=None))]
+    units=None, inventory=None))]
 #[allow(clippy::too_many_arguments)]
 fn process(
     py: Python<'_>,
@@ -107,8 +107,10 @@ fn process(
     select: Option<String>,
     overlap: f64,
     units: Option<Vec<UnitRow>>,
+    inventory: Option<PyRef<'_, crate::inventory::Inventory>>,
 ) -> PyResult<String> {
     let job = JobBuilder {
+        responses: inventory.map(|i| i.responses()),
         pipeline: Some(pipeline),
         jobs,
         resume,

@@ -79,3 +79,22 @@ def test_remove_response_keeps_calib_processing_and_custom_stats():
     st.detrend("demean").remove_response(inventory=XML, pre_filt=PRE_FILT)
     assert st[0].stats.back_azimuth == 12.0 and len(st[0].stats.processing) == 2
     assert st[0].stats.processing[1].split(": ", 1)[1].startswith("remove_response(")
+
+
+def test_process_had_no_inventory_argument(tmp_path):
+    """`seispool.process(..., inventory=)` removes responses across a run as ObsPy does per trace (the path,
+    a seispool Inventory and an ObsPy Inventory are all accepted); without one the unit fails, the run goes on."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "uln.mseed").write_bytes(open(MSEED, "rb").read())
+    want = obspy.read(MSEED)
+    want.remove_response(inventory=obspy.read_inventory(XML), output="DISP", pre_filt=PRE_FILT)
+    pipeline = f'remove_response(output="DISP", pre_filt={PRE_FILT})'
+    for n, inv in enumerate((XML, seispool.read_inventory(XML), obspy.read_inventory(XML))):
+        out = tmp_path / f"out{n}"
+        summary = seispool.process(str(src), str(out), pipeline, jobs=1, encoding="FLOAT64", inventory=inv)
+        assert summary["ok"] == 1 and summary["failed"] == 0, summary
+        got = obspy.read(str(out / "uln.mseed"))
+        assert rel_err(got[0].data, want[0].data) <= 1e-8
+    with pytest.raises(seispool.SeispoolError, match="inventory"):
+        seispool.process(str(src), str(tmp_path / "none"), pipeline, jobs=1)
