@@ -2,6 +2,7 @@
 IU.ULN LH1 record with its StationXML, with a seispool inventory, a path and an ObsPy ``Inventory``."""
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -86,7 +87,7 @@ def test_process_had_no_inventory_argument(tmp_path):
     a seispool Inventory and an ObsPy Inventory are all accepted); without one the unit fails, the run goes on."""
     src = tmp_path / "in"
     src.mkdir()
-    (src / "uln.mseed").write_bytes(open(MSEED, "rb").read())
+    shutil.copy(MSEED, src / "uln.mseed")
     want = obspy.read(MSEED)
     want.remove_response(inventory=obspy.read_inventory(XML), output="DISP", pre_filt=PRE_FILT)
     pipeline = f'remove_response(output="DISP", pre_filt={PRE_FILT})'
