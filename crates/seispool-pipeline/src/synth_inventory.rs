@@ -4,10 +4,9 @@
 //! digitiser stage (419 430 counts/V), with the overall sensitivity at 1 Hz.
 
 use crate::synth::{CHANNELS, SynthSpec};
+use num_complex::Complex64;
 use std::fmt::Write;
 
-/// Normalisation factor A0 making the poles and zeros below 1.0 in modulus at 1 Hz.
-const A0: f64 = 59_206_129.761_074_78;
 const ZEROS: [(f64, f64); 2] = [(0.0, 0.0), (0.0, 0.0)];
 const POLES: [(f64, f64); 5] = [
     (-0.037004, 0.037016),
@@ -18,6 +17,15 @@ const POLES: [(f64, f64); 5] = [
 ];
 const SENSOR_GAIN: f64 = 1500.0;
 const DIGITISER_GAIN: f64 = 419_430.0;
+
+/// Normalisation factor A0 making the poles and zeros below 1.0 in modulus at 1 Hz (derived, so it cannot
+/// disagree with them).
+fn a0() -> f64 {
+    let s = Complex64::new(0.0, std::f64::consts::TAU);
+    let num: Complex64 = ZEROS.iter().map(|&(re, im)| s - Complex64::new(re, im)).product();
+    let den: Complex64 = POLES.iter().map(|&(re, im)| s - Complex64::new(re, im)).product();
+    (den / num).norm()
+}
 
 /// The synthetic archive's inventory as a StationXML 1.1 document.
 pub fn stationxml(spec: &SynthSpec) -> String {
@@ -60,7 +68,8 @@ fn channel(x: &mut String, cha: &str, start: &str, lat: f64, rate: f64) {
     x.push_str("          <Stage number=\"1\">\n            <PolesZeros><InputUnits><Name>M/S</Name></InputUnits><OutputUnits><Name>V</Name></OutputUnits>\n");
     let _ = writeln!(
         x,
-        "              <PzTransferFunctionType>LAPLACE (RADIANS/SECOND)</PzTransferFunctionType><NormalizationFactor>{A0}</NormalizationFactor><NormalizationFrequency>1.0</NormalizationFrequency>"
+        "              <PzTransferFunctionType>LAPLACE (RADIANS/SECOND)</PzTransferFunctionType><NormalizationFactor>{}</NormalizationFactor><NormalizationFrequency>1.0</NormalizationFrequency>",
+        a0()
     );
     for (n, (re, im)) in ZEROS.iter().enumerate() {
         let _ = writeln!(
