@@ -3,6 +3,8 @@ IU.ULN LH1 record with its StationXML, with a seispool inventory, a path and an 
 
 import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -99,3 +101,23 @@ def test_process_had_no_inventory_argument(tmp_path):
         assert rel_err(got[0].data, want[0].data) <= 1e-8
     with pytest.raises(seispool.SeispoolError, match="inventory"):
         seispool.process(str(src), str(tmp_path / "none"), pipeline, jobs=1)
+
+
+def test_demo_stations_xml_is_normalised_and_removes_like_obspy(tmp_path):
+    """The demo's StationXML (so the README's remove_response example runs): its poles and zeros are
+    normalised at 1 Hz, ObsPy reads it, and removal on the demo archive matches ObsPy's."""
+    cmd = [sys.executable, "-m", "seispool", "demo", "--no-process", "--stations", "1", "--sampling-rate", "1", "--quiet"]
+    subprocess.run(cmd, cwd=tmp_path, check=True, capture_output=True, timeout=300)
+    xml = str(tmp_path / "seispool-demo" / "stations.xml")
+    data = str(tmp_path / "seispool-demo" / "archive" / "2024" / "XS" / "ST01" / "HHZ.D" / "*")
+    inv = obspy.read_inventory(xml)
+    want = obspy.read(data)
+    resp = inv.get_response("XS.ST01.00.HHZ", want[0].stats.starttime)
+    at_1hz = abs(resp.get_evalresp_response_for_frequencies([1.0], output="VEL")[0])
+    assert abs(at_1hz / resp.instrument_sensitivity.value - 1) < 1e-9
+    pre_filt = [0.005, 0.01, 0.3, 0.45]
+    want.remove_response(inventory=inv, output="DISP", pre_filt=pre_filt)
+    st = seispool.read(data).remove_response(inventory=xml, output="DISP", pre_filt=pre_filt)
+    assert len(st) == len(want) == 2  # the demo's 90 s gap
+    for ours, theirs in zip(st, want):
+        assert rel_err(ours.data, theirs.data) <= 1e-8
