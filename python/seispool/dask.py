@@ -59,6 +59,7 @@ def process(
     select: str | None = None,
     input_format: str | None = None,
     overlap: float = 0.0,
+    follow_symlinks: bool = False,
 ) -> dict[str, Any]:
     """`seispool.process` with its work units mapped over a Dask ``distributed`` client.
 
@@ -91,6 +92,7 @@ def process(
         "endtime": end_ns,
         "select": select,
         "overlap": overlap,
+        "follow_symlinks": bool(follow_symlinks),
     }
     # Every option is checked here as in a local run (not once per task), then the same plan is made.
     with translated():

@@ -22,6 +22,7 @@ pub(crate) fn read_job(
     endtime: Option<i64>,
     select: Option<String>,
     jobs: Option<usize>,
+    follow_symlinks: bool,
 ) -> PyResult<ReadJob> {
     ReadBuilder {
         paths,
@@ -29,6 +30,7 @@ pub(crate) fn read_job(
         starttime: starttime.map(Time),
         endtime: endtime.map(Time),
         select,
+        follow_symlinks,
         jobs,
         inventory: None,
     }
@@ -44,7 +46,8 @@ fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
 /// `(raw traces, warnings)`. With a time window, SDS day files outside it are not opened, only records
 /// overlapping it are decoded, and the traces are cut to it as `obspy.read(starttime=, endtime=)` does.
 #[pyfunction]
-#[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, headonly=false, jobs=None))]
+#[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, headonly=false, jobs=None,
+    follow_symlinks=false))]
 #[allow(clippy::too_many_arguments)]
 fn read<'py>(
     py: Python<'py>,
@@ -55,8 +58,9 @@ fn read<'py>(
     select: Option<String>,
     headonly: bool,
     jobs: Option<usize>,
+    follow_symlinks: bool,
 ) -> PyResult<(Vec<Bound<'py, PyTuple>>, Vec<String>)> {
-    let job = read_job(paths, format, starttime, endtime, select, jobs)?;
+    let job = read_job(paths, format, starttime, endtime, select, jobs, follow_symlinks)?;
     let (stream, warnings) = py.detach(|| job.read(headonly)).map_err(read_err)?;
     Ok((stream_to_py(py, stream)?, warnings))
 }
@@ -88,7 +92,7 @@ type UnitRow = (Vec<PathBuf>, Vec<PathBuf>, PathBuf);
 #[pyfunction]
 #[pyo3(signature = (inputs, out, pipeline, jobs=None, resume=false, format=None, input_format=None,
     encoding=None, record_length=None, big_endian=None, starttime=None, endtime=None, select=None, overlap=0.0,
-    units=None, inventory=None))]
+    units=None, inventory=None, follow_symlinks=false))]
 #[allow(clippy::too_many_arguments)]
 fn process(
     py: Python<'_>,
@@ -108,6 +112,7 @@ fn process(
     overlap: f64,
     units: Option<Vec<UnitRow>>,
     inventory: Option<PyRef<'_, crate::inventory::Inventory>>,
+    follow_symlinks: bool,
 ) -> PyResult<String> {
     let job = JobBuilder {
         responses: inventory.map(|i| i.responses()),
@@ -122,6 +127,7 @@ fn process(
         starttime: starttime.map(Time),
         endtime: endtime.map(Time),
         select,
+        follow_symlinks,
         overlap,
         ..JobBuilder::new(inputs, out)
     }
@@ -151,7 +157,7 @@ fn process(
 #[pyfunction]
 #[pyo3(signature = (inputs, out, starttime=None, endtime=None, overlap=0.0, pipeline=None, jobs=None,
     resume=false, format=None, input_format=None, encoding=None, record_length=None, big_endian=None,
-    select=None))]
+    select=None, follow_symlinks=false))]
 #[allow(clippy::too_many_arguments)]
 fn plan(
     py: Python<'_>,
@@ -169,6 +175,7 @@ fn plan(
     record_length: Option<usize>,
     big_endian: Option<bool>,
     select: Option<String>,
+    follow_symlinks: bool,
 ) -> PyResult<Vec<UnitRow>> {
     let job = JobBuilder {
         pipeline,
@@ -182,6 +189,7 @@ fn plan(
         starttime: starttime.map(Time),
         endtime: endtime.map(Time),
         select,
+        follow_symlinks,
         overlap,
         ..JobBuilder::new(inputs, out)
     }
@@ -193,7 +201,8 @@ fn plan(
 
 /// `seispool info` of files, directories and SDS roots (headers only, in parallel): one JSON object per file.
 #[pyfunction]
-#[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, jobs=None))]
+#[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, jobs=None,
+    follow_symlinks=false))]
 fn info(
     py: Python<'_>,
     paths: Vec<PathBuf>,
@@ -202,8 +211,9 @@ fn info(
     endtime: Option<i64>,
     select: Option<String>,
     jobs: Option<usize>,
+    follow_symlinks: bool,
 ) -> PyResult<String> {
-    let job = read_job(paths, format, starttime, endtime, select, jobs)?;
+    let job = read_job(paths, format, starttime, endtime, select, jobs, follow_symlinks)?;
     let report = py.detach(|| job.info()).map_err(read_err)?;
     json(&report.files)
 }

@@ -39,6 +39,8 @@ pub struct PpsdJob {
     pub endtime: Option<Time>,
     /// `NET.STA.LOC.CHA` glob.
     pub select: Option<String>,
+    /// Follow symlinks in input directories wherever they lead.
+    pub follow_symlinks: bool,
     /// Worker threads (None: all cores).
     pub jobs: Option<usize>,
     /// Add to existing npz files instead of replacing them.
@@ -59,6 +61,7 @@ impl PpsdJob {
             starttime: self.starttime,
             endtime: self.endtime,
             select: self.select.clone(),
+            follow_symlinks: self.follow_symlinks,
             jobs: self.jobs,
             inventory: None,
         }
@@ -166,9 +169,10 @@ pub fn plan_channels(
     starttime: Option<Time>,
     endtime: Option<Time>,
     select: Option<&str>,
+    follow_symlinks: bool,
 ) -> Result<BTreeMap<String, Vec<PathBuf>>, RunError> {
-    let files =
-        list_inputs_matching(inputs, starttime, endtime, select).map_err(|e| RunError::Inputs(e.to_string()))?;
+    let files = list_inputs_matching(inputs, starttime, endtime, select, follow_symlinks)
+        .map_err(|e| RunError::Inputs(e.to_string()))?;
     let mut channels: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for f in files {
         let ids = match &f.sds {
@@ -343,7 +347,13 @@ pub fn run_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<PpsdSummar
     let t0 = Instant::now();
     job.params.check().map_err(|e| RunError::Inputs(e.to_string()))?;
     check_out_dir(&job.out, &job.inputs)?;
-    let channels = plan_channels(&job.inputs, job.starttime, job.endtime, job.select.as_deref())?;
+    let channels = plan_channels(
+        &job.inputs,
+        job.starttime,
+        job.endtime,
+        job.select.as_deref(),
+        job.follow_symlinks,
+    )?;
     std::fs::create_dir_all(&job.out).map_err(|source| RunError::OutDir {
         path: job.out.clone(),
         source,
@@ -424,7 +434,13 @@ pub struct ChannelOutcome {
 /// windows in parallel on a pool of `job.jobs` threads, results by id.
 pub fn compute_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<Vec<ChannelOutcome>, RunError> {
     job.params.check().map_err(|e| RunError::Inputs(e.to_string()))?;
-    let channels = plan_channels(&job.inputs, job.starttime, job.endtime, job.select.as_deref())?;
+    let channels = plan_channels(
+        &job.inputs,
+        job.starttime,
+        job.endtime,
+        job.select.as_deref(),
+        job.follow_symlinks,
+    )?;
     let pool = build_pool(effective_jobs(job.jobs)).map_err(|e| RunError::Pool(e.to_string()))?;
     let list: Vec<(&String, &Vec<PathBuf>)> = channels.iter().collect();
     Ok(pool.install(|| {
