@@ -147,6 +147,7 @@ def plan(
     big_endian: bool | None = None,
     select: str | None = None,
     follow_symlinks: bool = False,
+    inventory: Inventory | None = None,
 ) -> list[_UnitRow]: ...
 def merge_summaries(parts: str, out: str, wall_seconds: float, jobs: int) -> str: ...
 def ppsd(

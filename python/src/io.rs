@@ -157,7 +157,7 @@ fn process(
 #[pyfunction]
 #[pyo3(signature = (inputs, out, starttime=None, endtime=None, overlap=0.0, pipeline=None, jobs=None,
     resume=false, format=None, input_format=None, encoding=None, record_length=None, big_endian=None,
-    select=None, follow_symlinks=false))]
+    select=None, follow_symlinks=false, inventory=None))]
 #[allow(clippy::too_many_arguments)]
 fn plan(
     py: Python<'_>,
@@ -176,8 +176,10 @@ fn plan(
     big_endian: Option<bool>,
     select: Option<String>,
     follow_symlinks: bool,
+    inventory: Option<PyRef<'_, crate::inventory::Inventory>>,
 ) -> PyResult<Vec<UnitRow>> {
     let job = JobBuilder {
+        responses: inventory.map(|i| i.responses()),
         pipeline,
         jobs,
         resume,
