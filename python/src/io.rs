@@ -84,6 +84,53 @@ fn write(
     py.detach(|| write_stream(&path, &mut stream, &spec)).map_err(io_err)
 }
 
+/// The keyword arguments `process` and `plan` share, as received.
+struct RunKeywords {
+    pipeline: Option<String>,
+    jobs: Option<usize>,
+    resume: bool,
+    format: Option<String>,
+    input_format: Option<String>,
+    encoding: Option<String>,
+    record_length: Option<usize>,
+    big_endian: Option<bool>,
+    starttime: Option<i64>,
+    endtime: Option<i64>,
+    select: Option<String>,
+    follow_symlinks: bool,
+    overlap: f64,
+}
+
+impl RunKeywords {
+    /// The checked job (the library checks every option, as for the CLI).
+    fn job(
+        self,
+        inputs: Vec<PathBuf>,
+        out: PathBuf,
+        inventory: Option<PyRef<'_, crate::inventory::Inventory>>,
+    ) -> PyResult<seispool_pipeline::Job> {
+        JobBuilder {
+            responses: inventory.map(|i| i.responses()),
+            pipeline: self.pipeline,
+            jobs: self.jobs,
+            resume: self.resume,
+            format: self.format,
+            input_format: self.input_format,
+            encoding: self.encoding,
+            record_length: self.record_length,
+            big_endian: self.big_endian,
+            starttime: self.starttime.map(Time),
+            endtime: self.endtime.map(Time),
+            select: self.select,
+            follow_symlinks: self.follow_symlinks,
+            overlap: self.overlap,
+            ..JobBuilder::new(inputs, out)
+        }
+        .build()
+        .map_err(job_err)
+    }
+}
+
 /// A work unit as `(inputs, context, output relative to out)`.
 type UnitRow = (Vec<PathBuf>, Vec<PathBuf>, PathBuf);
 
@@ -114,8 +161,7 @@ fn process(
     inventory: Option<PyRef<'_, crate::inventory::Inventory>>,
     follow_symlinks: bool,
 ) -> PyResult<String> {
-    let job = JobBuilder {
-        responses: inventory.map(|i| i.responses()),
+    let job = RunKeywords {
         pipeline: Some(pipeline),
         jobs,
         resume,
@@ -124,15 +170,13 @@ fn process(
         encoding,
         record_length,
         big_endian,
-        starttime: starttime.map(Time),
-        endtime: endtime.map(Time),
+        starttime,
+        endtime,
         select,
         follow_symlinks,
         overlap,
-        ..JobBuilder::new(inputs, out)
     }
-    .build()
-    .map_err(job_err)?;
+    .job(inputs, out, inventory)?;
     let summary = py
         .detach(|| match units {
             None => job.run(),
@@ -178,8 +222,7 @@ fn plan(
     follow_symlinks: bool,
     inventory: Option<PyRef<'_, crate::inventory::Inventory>>,
 ) -> PyResult<Vec<UnitRow>> {
-    let job = JobBuilder {
-        responses: inventory.map(|i| i.responses()),
+    let job = RunKeywords {
         pipeline,
         jobs,
         resume,
@@ -188,15 +231,13 @@ fn plan(
         encoding,
         record_length,
         big_endian,
-        starttime: starttime.map(Time),
-        endtime: endtime.map(Time),
+        starttime,
+        endtime,
         select,
         follow_symlinks,
         overlap,
-        ..JobBuilder::new(inputs, out)
     }
-    .build()
-    .map_err(job_err)?;
+    .job(inputs, out, inventory)?;
     let units = py.detach(|| job.plan()).map_err(run_err)?;
     Ok(units.into_iter().map(|u| (u.inputs, u.context, u.output)).collect())
 }
@@ -205,6 +246,7 @@ fn plan(
 #[pyfunction]
 #[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, jobs=None,
     follow_symlinks=false))]
+#[allow(clippy::too_many_arguments)]
 fn info(
     py: Python<'_>,
     paths: Vec<PathBuf>,
