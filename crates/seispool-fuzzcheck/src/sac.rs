@@ -60,7 +60,9 @@ pub fn check_sac(data: &[u8]) {
     }
 }
 
-/// The codes with SAC's null string `-12345` as empty.
+/// The codes with SAC's null string as empty: a code that starts with `-12345` (e.g. `"-12345\x14"`,
+/// read from `" -12345\x14"`) is written as it is and then read back as null, as ObsPy 1.5.1 does too
+/// (`obspy.read` → `write(format="SAC")` → `obspy.read` turns network `"-12345\x14"` into `""`).
 fn sac_id(id: &seispool_core::ChannelId) -> [&str; 4] {
-    [&id.network, &id.station, &id.location, &id.channel].map(|c| if c == "-12345" { "" } else { c.as_str() })
+    [&id.network, &id.station, &id.location, &id.channel].map(|c| if c.starts_with("-12345") { "" } else { c.as_str() })
 }
