@@ -38,7 +38,7 @@ _INVENTORIES: dict[tuple[str, str], Any] = {}
 def _shippable_inventory(inventory: Any) -> tuple[str, Any] | None:
     """The inventory in a form a task can carry to another process: a StationXML path, or the StationXML
     bytes of an ObsPy ``Inventory``/``Network``."""
-    from seispool.inventory import Inventory, as_inventory
+    from seispool.inventory import Inventory, as_inventory, obspy_stationxml
 
     if inventory is None:
         return None
@@ -49,17 +49,9 @@ def _shippable_inventory(inventory: Any) -> tuple[str, Any] | None:
         raise TypeError(
             "seispool.dask.process: give the inventory as a StationXML path (or an ObsPy Inventory): a parsed seispool Inventory cannot be sent to other processes"
         )
-    module = type(inventory).__module__
-    if module.startswith("obspy.core.inventory"):
-        import io
-
-        if type(inventory).__name__ == "Network":
-            from obspy.core.inventory import Inventory as ObspyInventory  # type: ignore[import-untyped]
-
-            inventory = ObspyInventory(networks=[inventory], source="seispool")
-        buf = io.BytesIO()
-        inventory.write(buf, format="STATIONXML")
-        return ("xml", buf.getvalue())
+    xml = obspy_stationxml(inventory)
+    if xml is not None:
+        return ("xml", xml)
     raise TypeError(f"inventory must be a StationXML path or an ObsPy Inventory, not {type(inventory).__name__}")
 
 
