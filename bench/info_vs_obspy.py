@@ -8,6 +8,7 @@ build runs too. The commands take turns (seispool, baseline, ObsPy, ...) `--runs
 cache; the script prints medians of wall time and of CPU time (user + sys: `wait4` for the commands, this
 process's CPU for ObsPy), the ratios pair by pair, the load average, and a ready-to-paste markdown table.
 """
+
 import argparse
 import json
 import os
@@ -33,8 +34,14 @@ def run(cmd):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seispool", default=shutil.which("seispool") or "target/release/seispool")
-    ap.add_argument("--baseline", default=None, help="another seispool build to time in the same run")
+    ap.add_argument(
+        "--seispool", default=shutil.which("seispool") or "target/release/seispool"
+    )
+    ap.add_argument(
+        "--baseline",
+        default=None,
+        help="another seispool build to time in the same run",
+    )
     ap.add_argument("--stations", type=int, default=10)
     ap.add_argument("--days", type=int, default=2)
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
@@ -44,8 +51,22 @@ def main():
     work = a.dir or tempfile.mkdtemp(prefix="seispool-info-bench-")
     archive = os.path.join(work, "archive")
     if not os.path.isdir(archive):
-        subprocess.run([a.seispool, "demo", "--dir", work, "--stations", str(a.stations), "--days", str(a.days),
-                        "--no-process", "--quiet"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                a.seispool,
+                "demo",
+                "--dir",
+                work,
+                "--stations",
+                str(a.stations),
+                "--days",
+                str(a.days),
+                "--no-process",
+                "--quiet",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     files = sorted(os.path.join(r, n) for r, _, ns in os.walk(archive) for n in ns)
     # Warm the page cache for both.
     for f in files:
@@ -63,7 +84,9 @@ def main():
     for _ in range(a.runs):
         for name, path in bins.items():
             for j in jobs:
-                wall, cpu, out = run([path, "info", archive, "--json", "--jobs", str(j)])
+                wall, cpu, out = run(
+                    [path, "info", archive, "--json", "--jobs", str(j)]
+                )
                 inv = json.loads(out)
                 assert inv["opened"] == len(files) and inv["failed"] == 0
                 inv.pop("wall_seconds")
@@ -74,29 +97,57 @@ def main():
         t0, c0 = time.perf_counter(), time.process_time()
         for f in files:
             obspy.read(f, headonly=True)
-        times.setdefault("obspy", []).append((time.perf_counter() - t0, time.process_time() - c0))
+        times.setdefault("obspy", []).append(
+            (time.perf_counter() - t0, time.process_time() - c0)
+        )
     load_after = "/".join(f"{x:.1f}" for x in os.getloadavg())
     n = len(files)
-    out = {"files": n, "mib_per_file": round(sum(os.path.getsize(f) for f in files) / n / 2**20, 2),
-           "runs": a.runs, "load_before": load_before, "load_after": load_after}
+    out = {
+        "files": n,
+        "mib_per_file": round(sum(os.path.getsize(f) for f in files) / n / 2**20, 2),
+        "runs": a.runs,
+        "load_before": load_before,
+        "load_after": load_after,
+    }
     obspy_runs = times["obspy"]
     for key, rows in times.items():
         out[f"{key} files/s wall"] = round(n / statistics.median(w for w, _ in rows), 1)
         out[f"{key} files/cpu-s"] = round(n / statistics.median(c for _, c in rows), 1)
         if key != "obspy":
-            out[f"{key} vs obspy wall"] = round(statistics.median(o[0] / r[0] for r, o in zip(rows, obspy_runs)), 2)
-            out[f"{key} vs obspy cpu"] = round(statistics.median(o[1] / r[1] for r, o in zip(rows, obspy_runs)), 2)
+            out[f"{key} vs obspy wall"] = round(
+                statistics.median(o[0] / r[0] for r, o in zip(rows, obspy_runs)), 2
+            )
+            out[f"{key} vs obspy cpu"] = round(
+                statistics.median(o[1] / r[1] for r, o in zip(rows, obspy_runs)), 2
+            )
     print(json.dumps(out))
     print()
-    print(f"{n} day files ({out['mib_per_file']} MiB each), page cache warm, {a.runs} runs in turn, medians; "
-          f"load average (1/5/15 min) {load_before} before, {load_after} after.")
+    print(
+        f"{n} day files ({out['mib_per_file']} MiB each), page cache warm, {a.runs} runs in turn, medians; "
+        f"load average (1/5/15 min) {load_before} before, {load_after} after."
+    )
     print()
-    print("| | files/s (wall) | files per CPU-second | × ObsPy, wall (pair by pair) | × ObsPy, CPU |")
+    print(
+        "| | files/s (wall) | files per CPU-second | × ObsPy, wall (pair by pair) | × ObsPy, CPU |"
+    )
     print("|---|---:|---:|---:|---:|")
     for key in times:
-        label = "ObsPy `read(headonly=True)`, one file after the other" if key == "obspy" else f"`{key.replace('seispool', 'seispool info', 1).replace('baseline', 'seispool info (baseline)', 1)}`"
-        ratios = ("", "") if key == "obspy" else (f"{out[f'{key} vs obspy wall']:.1f}×", f"{out[f'{key} vs obspy cpu']:.1f}×")
-        print(f"| {label} | {out[f'{key} files/s wall']:.0f} | {out[f'{key} files/cpu-s']:.0f} | {ratios[0]} | {ratios[1]} |")
+        label = (
+            "ObsPy `read(headonly=True)`, one file after the other"
+            if key == "obspy"
+            else f"`{key.replace('seispool', 'seispool info', 1).replace('baseline', 'seispool info (baseline)', 1)}`"
+        )
+        ratios = (
+            ("", "")
+            if key == "obspy"
+            else (
+                f"{out[f'{key} vs obspy wall']:.1f}×",
+                f"{out[f'{key} vs obspy cpu']:.1f}×",
+            )
+        )
+        print(
+            f"| {label} | {out[f'{key} files/s wall']:.0f} | {out[f'{key} files/cpu-s']:.0f} | {ratios[0]} | {ratios[1]} |"
+        )
     print()
     if not a.dir:
         shutil.rmtree(work, ignore_errors=True)
