@@ -441,6 +441,8 @@ pub fn btime_us(year: u16, day: u16, hour: u8, minute: u8, second: u8, fract: u1
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
@@ -449,6 +451,23 @@ mod tests {
         assert_eq!(btime_us(2000, 60, 1, 2, 3, 4), 951_786_123_000_400);
         // Out-of-range fields just add up (libmseed).
         assert_eq!(btime_us(1970, 1, 0, 0, 61, 10_000), 62_000_000);
+    }
+
+    /// A blockette 2000 whose length field is below its own 4-byte header used to panic (slice start after end).
+    #[test]
+    fn blockette_2000_shorter_than_its_header_is_an_error_not_a_panic() {
+        let mut rec = vec![b' '; 256];
+        rec[..7].copy_from_slice(b"000001D");
+        rec[20..22].copy_from_slice(&2024u16.to_be_bytes());
+        rec[22..24].copy_from_slice(&1u16.to_be_bytes());
+        rec[24..44].fill(0);
+        rec[46..48].copy_from_slice(&48u16.to_be_bytes());
+        rec[48..50].copy_from_slice(&2000u16.to_be_bytes());
+        rec[50..52].copy_from_slice(&0u16.to_be_bytes());
+        rec[52..54].copy_from_slice(&2u16.to_be_bytes());
+        let e = RecordHeader::parse(&rec, 256).unwrap_err();
+        assert!(e.contains("blockette 2000 at byte 48 declares 2 bytes"), "{e}");
+        assert_eq!(RecordHeader::parse_prefix(&rec[..100], 256).unwrap_err(), e);
     }
 
     #[test]
