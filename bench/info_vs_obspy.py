@@ -3,7 +3,8 @@
 usage: python bench/info_vs_obspy.py [--seispool PATH] [--baseline PATH] [--stations N] [--days N] [--dir D]
                                      [--jobs N] [--runs N]
 ObsPy runs in this process, one file after the other (it has no parallel reader); seispool runs as a command
-(its start-up included) with --jobs 1 (per core) and --jobs N. With --baseline (another seispool build) that
+(its start-up included) with --jobs 1 (per core) and --jobs N, and (when the package is installed) as
+`seispool.info(archive, jobs=1)` in this interpreter, as ObsPy does. With --baseline (another seispool build) that
 build runs too. The commands take turns (seispool, baseline, ObsPy, ...) `--runs` times with a warm page
 cache; the script prints medians of wall time and of CPU time (user + sys: `wait4` for the commands, this
 process's CPU for ObsPy), the ratios pair by pair, the load average, and a ready-to-paste markdown table.
@@ -74,6 +75,11 @@ def main():
             fh.read()
     import obspy
 
+    try:
+        import seispool as sp
+    except ImportError:
+        sp = None
+
     bins = {"seispool": a.seispool}
     if a.baseline:
         bins["baseline"] = a.baseline
@@ -94,6 +100,14 @@ def main():
                 reference = reference or inv
                 assert inv == reference, f"{path} --jobs {j}: the inventory differs"
                 times.setdefault(f"{name} --jobs {j}", []).append((wall, cpu))
+        if sp is not None:
+            # The same scan from Python in this interpreter (no process start-up, like ObsPy's loop).
+            t0, c0 = time.perf_counter(), time.process_time()
+            got = sp.info(archive, jobs=1)
+            times.setdefault("python", []).append(
+                (time.perf_counter() - t0, time.process_time() - c0)
+            )
+            assert len(got) == len(files) and not any(f["error"] for f in got)
         t0, c0 = time.perf_counter(), time.process_time()
         for f in files:
             obspy.read(f, headonly=True)
@@ -135,6 +149,8 @@ def main():
         label = (
             "ObsPy `read(headonly=True)`, one file after the other"
             if key == "obspy"
+            else "`seispool.info(archive, jobs=1)` from Python, in this interpreter"
+            if key == "python"
             else f"`{key.replace('seispool', 'seispool info', 1).replace('baseline', 'seispool info (baseline)', 1)}`"
         )
         ratios = (
