@@ -20,6 +20,7 @@ pub struct WelchPsd {
     seg: Vec<f64>,
     spec: Vec<Complex<f64>>,
     scratch: Vec<Complex<f64>>,
+    blocks: Vec<(f64, f64)>,
 }
 
 impl WelchPsd {
@@ -43,6 +44,7 @@ impl WelchPsd {
             seg: fft.make_input_vec(),
             spec: fft.make_output_vec(),
             scratch: fft.make_scratch_vec(),
+            blocks: Vec::new(),
             fft,
         })
     }
@@ -55,10 +57,29 @@ impl WelchPsd {
         let step = n - self.nlap;
         // mlab zero-pads data shorter than one segment.
         let nseg = if x.len() < n { 1 } else { (x.len() - n) / step + 1 };
+        // When segments are made of whole hops (75 % overlap: four), each hop's trend sums are computed
+        // once and shared by the segments that contain it, instead of summing every segment anew.
+        let per_seg = n / step;
+        let shared = x.len() >= n && n.is_multiple_of(step);
+        if shared {
+            self.blocks.clear();
+            self.blocks
+                .extend((0..nseg - 1 + per_seg).map(|k| trend_sums(&x[k * step..(k + 1) * step], 0)));
+        }
         for s in 0..nseg {
             let start = s * step;
             let avail = x.len().saturating_sub(start).min(n);
-            detrend_linear_taper(&x[start..start + avail], &self.window, &mut self.seg);
+            let sums = if shared {
+                let mut acc = (0.0, 0.0);
+                for (q, &(b0, b1)) in self.blocks[s..s + per_seg].iter().enumerate() {
+                    acc.0 += b0;
+                    acc.1 += b1 + (q * step) as f64 * b0;
+                }
+                acc
+            } else {
+                trend_sums(&x[start..start + avail], 0)
+            };
+            detrend_linear_taper(&x[start..start + avail], sums, &self.window, &mut self.seg);
             // The plan's buffers are sized by the plan itself, so this cannot fail.
             if self
                 .fft
@@ -68,29 +89,27 @@ impl WelchPsd {
                 continue;
             }
             for (o, c) in out.iter_mut().zip(&self.spec) {
-                *o += c.norm_sqr();
+                *o += c.re * c.re + c.im * c.im;
             }
         }
         let last = out.len() - 1;
         let norm = nseg as f64 * self.fs * self.window_energy;
-        for (k, o) in out.iter_mut().enumerate() {
-            let scale = if k == 0 || k == last { 1.0 } else { 2.0 };
-            *o = *o * scale / norm;
+        let (inner, edge) = (2.0 / norm, 1.0 / norm);
+        for o in out.iter_mut() {
+            *o *= inner;
         }
+        out[0] *= edge / inner;
+        out[last] *= edge / inner;
     }
 }
 
-/// `y - (b*x + a)` with `b = cov(x, y) / var(x)` over `x = 0..n` (`mlab.detrend_linear` on the segment
-/// `y`, zero-padded to the window's length as mlab pads short data), times the window, into `out`.
-/// One pass for the sums (`cov = Σ i·y / n - x̄·ȳ`, `var` in closed form) and one to write.
-fn detrend_linear_taper(y: &[f64], window: &[f64], out: &mut [f64]) {
-    let n = window.len() as f64;
-    // Eight independent accumulators so the sums vectorise (a single chain waits on each add).
+/// `(Σ y, Σ (first + i)·y)` over `y`, eight independent accumulators so the sums vectorise.
+fn trend_sums(y: &[f64], first: usize) -> (f64, f64) {
     const L: usize = 8;
     let (mut sy8, mut siy8) = ([0.0f64; L], [0.0f64; L]);
     let mut base = [0.0f64; L];
     for (k, b) in base.iter_mut().enumerate() {
-        *b = k as f64;
+        *b = (first + k) as f64;
     }
     let chunks = y.chunks_exact(L);
     let tail = chunks.remainder();
@@ -102,11 +121,19 @@ fn detrend_linear_taper(y: &[f64], window: &[f64], out: &mut [f64]) {
         }
     }
     let (mut sy, mut siy) = (sy8.iter().sum::<f64>(), siy8.iter().sum::<f64>());
-    let start = y.len() - tail.len();
+    let start = first + y.len() - tail.len();
     for (j, v) in tail.iter().enumerate() {
         sy += v;
         siy += (start + j) as f64 * v;
     }
+    (sy, siy)
+}
+
+/// `y - (b*x + a)` with `b = cov(x, y) / var(x)` over `x = 0..n` (`mlab.detrend_linear` on the segment
+/// `y`, zero-padded to the window's length as mlab pads short data), times the window, into `out`;
+/// `(sy, siy)` are `y`'s [`trend_sums`] (`cov = Σ i·y / n - x̄·ȳ`, `var` in closed form).
+fn detrend_linear_taper(y: &[f64], (sy, siy): (f64, f64), window: &[f64], out: &mut [f64]) {
+    let n = window.len() as f64;
     let xm = (n - 1.0) / 2.0;
     let ym = sy / n;
     let cxy = siy / n - xm * ym;
