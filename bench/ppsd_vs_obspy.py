@@ -110,7 +110,7 @@ def main():
             n += 1
         med = {k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in runs.items()}
         chdays = n * a.days
-        ob_wall, ob_cpu, _ = med["ObsPy (serial)"]
+        ob_cpu = med["ObsPy (serial)"][1]
         ob_work = ob_cpu - med["ObsPy imports only"][1]
         print(f"{n} channel(s) x {a.days} day(s) = {chdays} channel-days at {a.rate:g} Hz; "
               f"max |dB difference| {worst:.2e}; {a.repeat} pair(s), medians; "
