@@ -246,20 +246,14 @@ impl ChannelPpsd {
             .collect()
     }
 
-    /// Puts computed windows in place of their placeholders (planning kept the times sorted and unique).
+    /// Puts computed windows in place of their placeholders (planning inserted each new time, sorted and
+    /// unique, with an empty PSD): a binary search per window, so streaming day by day stays linear.
     fn merge_results(&mut self, results: Vec<(i64, Vec<f32>)>) {
-        if results.is_empty() {
-            return;
+        for (t, psd) in results {
+            if let Ok(i) = self.times_processed.binary_search(&t) {
+                self.binned_psds[i] = psd;
+            }
         }
-        let mut all: Vec<(i64, Vec<f32>)> = std::mem::take(&mut self.times_processed)
-            .into_iter()
-            .zip(std::mem::take(&mut self.binned_psds))
-            .collect();
-        let new_times: std::collections::HashSet<i64> = results.iter().map(|r| r.0).collect();
-        all.retain(|(t, _)| !new_times.contains(t));
-        all.extend(results);
-        all.sort_by_key(|r| r.0);
-        (self.times_processed, self.binned_psds) = all.into_iter().unzip();
     }
 
     /// Starts streaming a contiguous run of samples (the merged trace of a chain of traces that follow
