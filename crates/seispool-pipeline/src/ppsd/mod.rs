@@ -357,6 +357,8 @@ pub fn stream_channel(
     let mut chain: Option<channel::StreamChain> = None;
     // Every trace's header, for ObsPy's `get_gaps` over the whole stream at the end.
     let mut headers: Vec<Trace> = Vec::new();
+    // The latest sample time of all data so far (a piece may end before an earlier one with skip_on_gaps).
+    let mut data_end: Option<Time> = None;
     for f in files {
         let got = read(f, &opts).ok()?;
         read_warnings.extend(got.warnings.into_iter().map(|w| format!("{}: {w}", f.display())));
@@ -390,12 +392,13 @@ pub fn stream_channel(
         };
         // Everything in this file must start after all the data before it (so ObsPy's sorted merge of the
         // whole stream meets it in this order and cannot change samples already used).
-        let after = chain.as_ref().is_none_or(|c| first_start > c.end());
+        let after = data_end.is_none_or(|e| first_start > e);
         if !after || !traces.iter().all(usable) {
             return None;
         }
         let several = traces.len() > 1;
         for t in &traces {
+            data_end = data_end.max(Some(t.endtime()));
             ppsd.times_data.push([t.stats.starttime.ns(), t.endtime().ns()]);
             headers.push(Trace {
                 stats: t.stats.clone(),
