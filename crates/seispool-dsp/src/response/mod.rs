@@ -13,6 +13,7 @@ mod chain;
 mod kernels;
 mod list;
 mod remove;
+mod split_fft;
 mod units;
 
 use std::f64::consts::PI;
@@ -22,6 +23,7 @@ use seispool_core::inventory::Response;
 
 pub use remove::{
     PreFilt, Removal, RemoveOptions, ResponseRemover, cosine_sac_taper, invert_spectrum, npts2nfft, remove_sensitivity,
+    split_factors,
 };
 use units::Unit;
 

@@ -10,6 +10,7 @@ use num_complex::Complex64;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use seispool_core::inventory::{Filter, Response};
 
+use super::split_fft::SplitFft;
 use super::{Output, ResponseError, evaluate, frequencies};
 use crate::complex::C64;
 
@@ -71,6 +72,12 @@ impl RemoveOptions {
         }
         Ok(())
     }
+}
+
+/// The factors `(N1, N2)` of `nfft/2` the deconvolution of an `nfft`-point FFT is split into, or
+/// `None` when that length goes through one realfft transform.
+pub fn split_factors(nfft: usize) -> Option<(usize, usize)> {
+    SplitFft::new(nfft).map(|s| s.factors())
 }
 
 /// ObsPy `obspy.signal.util._npts2nfft`: at least `2·npts` (even), nudged to a length without prime
@@ -252,6 +259,10 @@ pub struct ResponseRemover {
     buf: Vec<f64>,
     spec: Vec<Complex64>,
     taper: Option<Vec<f64>>,
+    /// The four-step FFT for the last `nfft` (`None` inside: that length goes through realfft).
+    split: Option<(usize, Option<SplitFft>)>,
+    work: (Vec<Complex64>, Vec<Complex64>),
+    threads: usize,
 }
 
 impl std::fmt::Debug for ResponseRemover {
@@ -271,7 +282,27 @@ impl ResponseRemover {
             buf: Vec::new(),
             spec: Vec::new(),
             taper: None,
+            split: None,
+            work: (Vec::new(), Vec::new()),
+            threads: 1,
         })
+    }
+
+    /// Threads one deconvolution may use (scoped: they end with each call); default 1.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+
+    /// The threads one deconvolution may use.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Uses the single realfft transform instead of the split one (the reference the split path is
+    /// tested against).
+    #[doc(hidden)]
+    pub fn use_realfft_only(&mut self) {
+        self.split = Some((usize::MAX, None));
     }
 
     /// The options.
@@ -357,6 +388,19 @@ impl ResponseRemover {
                 mult.len(),
                 nfft / 2 + 1
             )));
+        }
+        if self.split.as_ref().is_none_or(|(n, _)| *n != nfft && *n != usize::MAX) {
+            self.split = Some((nfft, SplitFft::new(nfft)));
+        }
+        if let Some((_, Some(split))) = &self.split
+            && split.nfft() == nfft
+        {
+            self.preprocess(data)?;
+            let (a, b) = &mut self.work;
+            if let Some((_, Some(split))) = &self.split {
+                split.deconvolve(data, mult, a, b, self.threads);
+            }
+            return Ok(());
         }
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
