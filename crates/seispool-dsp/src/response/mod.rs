@@ -95,7 +95,8 @@ pub fn frequencies(t_samp: f64, nfft: usize) -> Vec<f64> {
         return vec![0.0];
     }
     let step = fy / (num - 1) as f64;
-    let mut f: Vec<f64> = (0..num).map(|i| i as f64 * step).collect();
+    let mut f: Vec<f64> = seispool_core::with_capacity_huge(num);
+    f.extend((0..num).map(|i| i as f64 * step));
     f[num - 1] = fy;
     f
 }
@@ -149,7 +150,8 @@ fn evaluate_impl(
 ) -> Result<Vec<Complex64>, ResponseError> {
     let chain = chain::build(resp, freqs)?;
     let tables = grid_tables(&chain, grid, freqs.len());
-    let mut out = vec![Complex64::new(0.0, 0.0); freqs.len()];
+    let mut out = seispool_core::with_capacity_huge(freqs.len());
+    out.resize(freqs.len(), Complex64::new(0.0, 0.0));
     let work = |mut start: usize, freqs: &[f64], out: &mut [Complex64]| {
         for (fb, ob) in freqs.chunks(kernels::BLOCK).zip(out.chunks_mut(kernels::BLOCK)) {
             eval_block(&chain, fb, start, &tables, ob);

@@ -114,8 +114,12 @@ impl SplitFft {
         let m = n1 * n2;
         debug_assert!(data.len() <= self.nfft && mult.len() == m + 1);
         let threads = threads.max(1);
-        a.resize(m, C::new(0.0, 0.0));
-        b.resize(m, C::new(0.0, 0.0));
+        for w in [&mut *a, &mut *b] {
+            if w.capacity() < m {
+                *w = seispool_core::with_capacity_huge(m);
+            }
+            w.resize(m, C::new(0.0, 0.0));
+        }
         // F1: columns of z (read from data, zero-padded) → A column-major, twiddled.
         {
             let x: &[f64] = data;
