@@ -17,13 +17,14 @@ fn noise(seed: u64, n: usize) -> Vec<f64> {
 }
 
 fn remove(data: &[f64], mult: &Removal, threads: Option<usize>, opts: &RemoveOptions) -> Vec<f64> {
-    let mut rm = ResponseRemover::new(opts.clone()).unwrap();
+    let mut rm = ResponseRemover::new(opts.clone()).expect("valid options");
     match threads {
         None => rm.use_realfft_only(),
         Some(t) => rm.set_threads(t),
     }
     let mut out = data.to_vec();
-    rm.apply_in_place(&mut out, mult).unwrap();
+    rm.apply_in_place(&mut out, mult)
+        .expect("multiplier of the right length");
     out
 }
 

@@ -71,12 +71,12 @@ impl SplitFft {
     /// The plan for an even `nfft` whose half has a divisor pair with the smaller at least 16;
     /// `None` otherwise (the caller then uses one realfft transform).
     pub(crate) fn new(nfft: usize) -> Option<SplitFft> {
-        if nfft % 2 != 0 || nfft < 1024 {
+        if !nfft.is_multiple_of(2) || nfft < 1024 {
             return None;
         }
         let m = nfft / 2;
         let mut n1 = (m as f64).sqrt() as usize;
-        while n1 > 1 && m % n1 != 0 {
+        while n1 > 1 && !m.is_multiple_of(n1) {
             n1 -= 1;
         }
         if n1 < 16 {
@@ -270,11 +270,11 @@ impl SplitFft {
         for (r, lrow) in low.chunks_mut(n2).enumerate() {
             let k1 = first + r;
             let hrow = &mut high[(nh - 1 - r) * n2..(nh - r) * n2];
-            for k2 in 0..n2 {
+            for (k2, lv) in lrow.iter_mut().enumerate() {
                 let k = k1 + n1 * k2;
                 let j = n2 - 1 - k2;
-                let (p, q) = self.pair(lrow[k2], hrow[j], k, mult);
-                lrow[k2] = p;
+                let (p, q) = self.pair(*lv, hrow[j], k, mult);
+                *lv = p;
                 hrow[j] = q;
             }
             self.inverse_rows(lrow, k1);
