@@ -1,5 +1,6 @@
 //! seispool's data model: nanosecond [`Time`], FDSN [`ChannelId`], [`Trace`] and [`Stream`].
 
+mod bigbuf;
 mod fill;
 mod id;
 pub mod inventory;
@@ -12,6 +13,7 @@ mod time;
 mod trace;
 mod trim;
 
+pub use bigbuf::with_capacity_huge;
 pub use fill::{FillValue, Number};
 pub use id::glob_match;
 pub use id::{ChannelId, IdError};

@@ -141,7 +141,10 @@ fn take_spare_f64(len: usize) -> Vec<f64> {
         }
     });
     v.clear();
-    v.reserve_exact(len);
+    if v.capacity() < len {
+        // Fresh pages: ask for huge ones (one fault per 2 MiB instead of per 4 KiB).
+        return crate::with_capacity_huge(len);
+    }
     v
 }
 

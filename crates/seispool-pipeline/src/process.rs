@@ -386,8 +386,14 @@ pub fn run_units(units: &[Unit], cfg: &RunConfig, spec: &ProcessSpec) -> Result<
     if cfg.config.is_empty() {
         cfg.config = spec.config_text();
     }
+    // Workers left idle by a run of fewer units than workers lend their core to the units' ops.
+    let per_unit = (crate::runner::effective_jobs(cfg.jobs) / units.len().max(1)).max(1);
     run(units, &cfg, |unit| {
-        PROCESSOR.with(|p| process_unit(unit, spec, &mut p.borrow_mut()))
+        PROCESSOR.with(|p| {
+            let mut p = p.borrow_mut();
+            p.set_threads(per_unit);
+            process_unit(unit, spec, &mut p)
+        })
     })
 }
 
