@@ -21,13 +21,14 @@
 
 use crate::sosfilt::run_scalar_from;
 
-/// Lanes (blocks) per trace: two AVX2 vectors of four f64, so consecutive sections' and lanes'
-/// chains overlap. The portable build uses the same arithmetic in SSE2 pairs.
-pub(crate) const LANES: usize = 8;
+/// Lanes (blocks) per trace: one AVX2 vector of four f64 (eight lanes would need 16 vector
+/// registers for four sections' state and spill). The portable build uses the same arithmetic in
+/// SSE2 pairs.
+pub(crate) const LANES: usize = 4;
 
 /// Shortest block worth the lanes: below `LANES · MIN_BLOCK` samples the scalar kernel runs (the
 /// corrections would cost as much as they save).
-pub(crate) const MIN_BLOCK: usize = 8192;
+pub(crate) const MIN_BLOCK: usize = 16_384;
 
 /// The homogeneous response is dropped once every state component is at most `DECAY` times the
 /// largest component it started from (so its remaining contribution is ~1e-20 of the state's
@@ -170,32 +171,28 @@ fn homogeneous<const N: usize, const REV: bool>(
     Some(z)
 }
 
-/// `N` sections over `LANES` blocks at once, one pipeline stage per section like the scalar
-/// cascade: `x[k][lane]` is the sample waiting to enter section `k`.
+/// `N` sections over `LANES` blocks at once, lane `b` filtering block `b` from zero state.
+///
+/// No wavefront here: the lanes already fill a vector, and with the state of four sections in
+/// eight vector registers the out-of-order core overlaps consecutive samples' section chains by
+/// itself (a wavefront's pipeline registers would spill). Samples move in 4 × 4 tiles (four steps
+/// of every lane), which the compiler turns into contiguous loads and a register transpose.
 struct Lanes<const N: usize> {
-    b0: [f64; N],
-    b1: [f64; N],
-    b2: [f64; N],
-    a1: [f64; N],
-    a2: [f64; N],
+    c: [[f64; 5]; N],
     z0: [[f64; LANES]; N],
     z1: [[f64; LANES]; N],
-    x: [[f64; LANES]; N],
 }
 
 impl<const N: usize> Lanes<N> {
     #[inline(always)]
     fn new(sections: &[[f64; 6]]) -> Lanes<N> {
-        let column = |i: usize| std::array::from_fn(|k| sections[k][i]);
         Lanes {
-            b0: column(0),
-            b1: column(1),
-            b2: column(2),
-            a1: column(4),
-            a2: column(5),
+            c: std::array::from_fn(|k| {
+                let s = sections[k];
+                [s[0], s[1], s[2], s[4], s[5]]
+            }),
             z0: [[0.0; LANES]; N],
             z1: [[0.0; LANES]; N],
-            x: [[0.0; LANES]; N],
         }
     }
 
@@ -205,58 +202,78 @@ impl<const N: usize> Lanes<N> {
         std::array::from_fn(|k| [self.z0[k][b], self.z1[k][b]])
     }
 
-    /// One wavefront step of sections `lo..hi` in every lane (as in the scalar cascade: idle
-    /// sections keep their state). Returns the last section's output.
+    /// One sample of every lane through all sections.
     #[inline(always)]
-    #[allow(clippy::needless_range_loop)] // parallel arrays indexed by section and lane
-    fn advance(&mut self, lo: usize, hi: usize) -> [f64; LANES] {
-        let mut y = [[0.0f64; LANES]; N];
-        for k in lo..hi {
-            let (b0, b1, b2, a1, a2) = (self.b0[k], self.b1[k], self.b2[k], self.a1[k], self.a2[k]);
-            for l in 0..LANES {
-                let x = self.x[k][l];
-                // SciPy's `_sosfilt` expression order, no fused multiply-add.
-                let yk = b0 * x + self.z0[k][l];
-                self.z0[k][l] = b1 * x - a1 * yk + self.z1[k][l];
-                self.z1[k][l] = b2 * x - a2 * yk;
-                y[k][l] = yk;
-            }
+    fn step(&mut self, mut x: [f64; LANES]) -> [f64; LANES] {
+        for k in 0..N {
+            let [b0, b1, b2, a1, a2] = self.c[k];
+            let (z0, z1) = (&mut self.z0[k], &mut self.z1[k]);
+            // SciPy's `_sosfilt` expression order, no fused multiply-add.
+            let y: [f64; LANES] = std::array::from_fn(|l| b0 * x[l] + z0[l]);
+            *z0 = std::array::from_fn(|l| b1 * x[l] - a1 * y[l] + z1[l]);
+            *z1 = std::array::from_fn(|l| b2 * x[l] - a2 * y[l]);
+            x = y;
         }
-        for k in (lo + 1..hi.min(N - 1) + 1).rev() {
-            self.x[k] = y[k - 1];
-        }
-        y[N - 1]
+        x
     }
 
-    /// Filters the `LANES` blocks of `body` from zero state, in place. Sample `t` of each block
-    /// enters at step `t` and leaves section `N − 1` at step `t + N − 1`; afterwards every lane
-    /// holds its block's final state (each section stepped exactly `m` times).
+    /// Filters the `LANES` blocks of `body` (each `m` samples, in processing order, see
+    /// [`blocks`]) from zero state, in place; afterwards lane `b` holds block `b`'s final state.
     #[inline(always)]
     fn run<const REV: bool>(&mut self, body: &mut [f64], m: usize) {
-        let at = |b: usize, t: usize| {
-            if REV {
-                (LANES - 1 - b) * m + (m - 1 - t)
-            } else {
-                b * m + t
+        const TILE: usize = 4;
+        let mut lanes = split_lanes::<REV>(body, m);
+        let tiles = m / TILE;
+        for i in 0..tiles {
+            // Samples `TILE·i ..` of every block, in processing order.
+            let mut tile = [[0.0f64; TILE]; LANES];
+            for (b, lane) in lanes.iter().enumerate() {
+                let chunk: &[f64] = if REV {
+                    &lane[m - TILE * (i + 1)..m - TILE * i]
+                } else {
+                    &lane[TILE * i..TILE * (i + 1)]
+                };
+                for j in 0..TILE {
+                    tile[b][j] = chunk[if REV { TILE - 1 - j } else { j }];
+                }
             }
-        };
-        let steps = m + N - 1;
-        for t in 0..steps {
-            if t < m {
-                self.x[0] = std::array::from_fn(|b| body[at(b, t)]);
+            let mut out = [[0.0f64; TILE]; LANES];
+            for j in 0..TILE {
+                let y = self.step(std::array::from_fn(|b| tile[b][j]));
+                for b in 0..LANES {
+                    out[b][j] = y[b];
+                }
             }
-            let (lo, hi) = ((t + 1).saturating_sub(m), t.min(N - 1) + 1);
-            let y = if lo == 0 && hi == N {
-                self.advance(0, N)
-            } else {
-                self.advance(lo, hi)
-            };
-            if t + 1 >= N {
-                let u = t + 1 - N;
-                for (b, v) in y.into_iter().enumerate() {
-                    body[at(b, u)] = v;
+            for (b, lane) in lanes.iter_mut().enumerate() {
+                let chunk: &mut [f64] = if REV {
+                    &mut lane[m - TILE * (i + 1)..m - TILE * i]
+                } else {
+                    &mut lane[TILE * i..TILE * (i + 1)]
+                };
+                for j in 0..TILE {
+                    chunk[if REV { TILE - 1 - j } else { j }] = out[b][j];
                 }
             }
         }
+        for t in TILE * tiles..m {
+            let i = |t: usize| if REV { m - 1 - t } else { t };
+            let y = self.step(std::array::from_fn(|b| lanes[b][i(t)]));
+            for (lane, v) in lanes.iter_mut().zip(y) {
+                lane[i(t)] = v;
+            }
+        }
     }
+}
+
+/// The `LANES` blocks of `body` as separate slices, block 0 first in processing order.
+#[inline(always)]
+fn split_lanes<const REV: bool>(body: &mut [f64], m: usize) -> [&mut [f64]; LANES] {
+    let mut rest = body;
+    let mut lanes: [&mut [f64]; LANES] = Default::default();
+    for b in 0..LANES {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(m);
+        lanes[if REV { LANES - 1 - b } else { b }] = head;
+        rest = tail;
+    }
+    lanes
 }

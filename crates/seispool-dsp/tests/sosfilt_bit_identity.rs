@@ -2,7 +2,7 @@
 //! reference): bit-identical outputs for random sections, every cascade length from 1 to beyond
 //! one wavefront group, short and long inputs, both directions, and the fused decimation path.
 //! `sosfilt_exact`/`sosfilt_zerophase_exact` are bit-identical at every length; `sosfilt`,
-//! `sosfilt_zerophase` and `decimate` are too below the SIMD-lane threshold (8 × 8192 samples, all
+//! `sosfilt_zerophase` and `decimate` are too below the SIMD-lane threshold (4 × 16 384 samples, all
 //! lengths here), above it they are within 1e-12 of max (tests/sosfilt_blocks.rs).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

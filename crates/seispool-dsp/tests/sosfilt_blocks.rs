@@ -17,8 +17,8 @@ use seispool_dsp::{
 
 const TOL: f64 = 1e-12;
 
-/// Shortest trace filtered in lanes (8 blocks of 8192 samples; see src/sosfilt_blocks.rs).
-const LANE_MIN: usize = 8 * 8192;
+/// Shortest trace filtered in lanes (4 blocks of 16 384 samples; see src/sosfilt_blocks.rs).
+const LANE_MIN: usize = 4 * 16_384;
 
 /// xorshift64* in [0, 1).
 struct Rng(u64);
@@ -209,7 +209,7 @@ fn blocks_with_huge_dc_offsets_as_close_to_the_truth_as_scipy() {
 }
 
 /// Poles at radius 0.9995 (time constant 2000 samples, so 1e-20 takes ~92 000 samples, longer
-/// than the 37 500-sample blocks): the homogeneous response never decays within a block, so it runs
+/// than the 75 000-sample blocks): the homogeneous response never decays within a block, so it runs
 /// to the block's end and corrects the block's final state. (Poles much closer to 1 with real or
 /// nearly real angles make the recurrence itself ill-conditioned: rounding noise gain 1/(1 − r)²,
 /// so SciPy's own result is then no nearer the true output than ours; see the DC-offset test.)
