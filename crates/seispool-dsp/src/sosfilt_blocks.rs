@@ -14,8 +14,10 @@
 //! the samples past the last whole block are then filtered from the true state.
 //!
 //! This is exact in exact arithmetic; in floating point it differs from SciPy's recurrence by
-//! rounding only (within 1e-12 of the trace's max on the hard cases of tests/sosfilt_blocks.rs:
-//! days at 100 and 200 Hz, a 0.01 Hz highpass, huge DC offsets, odd and tiny lengths). No fused
+//! rounding only: within 1e-12 of the trace's max on days at 100 and 200 Hz, odd and tiny lengths
+//! and poles near the unit circle (tests/sosfilt_blocks.rs); where the recurrence itself is
+//! ill-conditioned (a 0.01 Hz highpass, huge DC offsets) SciPy is ~1e-11 of max from the true
+//! output and the lanes are as close to it (same test, double-double reference). No fused
 //! multiply-add is used (Rust never contracts `a * b + c`), so every build (AVX2 or portable)
 //! gives the same bits.
 
