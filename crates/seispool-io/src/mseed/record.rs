@@ -23,7 +23,7 @@ pub const MAX_RECLEN: usize = 1 << 20;
 pub const FIXED_HEADER_LEN: usize = 48;
 
 /// libmseed's MS_ISVALIDYEARDAY.
-fn valid_year_day(year: u16, day: u16) -> bool {
+pub(crate) fn valid_year_day(year: u16, day: u16) -> bool {
     (1900..=2100).contains(&year) && (1..=366).contains(&day)
 }
 
