@@ -1,18 +1,21 @@
-"""`seispool ppsd` vs ObsPy's `PPSD.add` on the same 100 Hz demo archive, same machine, same run.
+"""`seispool ppsd` vs ObsPy's `PPSD.add` on the same demo archive, same machine, same run.
 
 ObsPy runs serially (one core), each channel's files read and added as one stream, `save_npz` per channel;
-seispool runs with `--jobs 1` and with `--jobs N`. CPU seconds are the children's user+sys (getrusage); the
-results are checked equal (binned PSDs within 1e-3 dB, same window times).
+seispool runs with `--jobs 1` (the one-core figure) and with `--jobs N` (all cores). CPU seconds are each
+child's user+sys and peak RSS its own maximum resident set (os.wait4). Runs are paired (seispool, ObsPy,
+seispool, ObsPy, ...) and medians printed; the results are checked equal (binned PSDs within 1e-3 dB, same
+window times). `--baseline BIN` times a second seispool build in the same pairs (before/after figures).
 
     .venv/bin/python bench/ppsd_vs_obspy.py --seispool target/release/seispool --days 1 --select XS.ST01.00.HHZ
     .venv/bin/python bench/ppsd_vs_obspy.py --seispool target/release/seispool --days 10   # 30 channel-days
+    .venv/bin/python bench/ppsd_vs_obspy.py --seispool target/release/seispool --days 1 --rate 20
 """
 
 import argparse
 import glob
 import json
 import os
-import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,60 +48,78 @@ PAZ = {"poles": [[-0.037004, 0.037016], [-0.037004, -0.037016], [-251.33, 0], [-
        "zeros": [[0, 0], [0, 0]], "gain": 60077000.0, "sensitivity": 2516778400.0}
 
 
-def timed(cmd):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def timed(cmd, env=None):
+    """(wall s, CPU s, peak RSS MiB) of one child process."""
     t0 = time.time()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
+    _, status, ru = os.wait4(p.pid, 0)
     wall = time.time() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed with {p.returncode}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seispool", required=True)
+    ap.add_argument("--baseline", help="another seispool build timed in the same pairs")
     ap.add_argument("--days", type=int, default=1)
     ap.add_argument("--stations", type=int, default=1)
+    ap.add_argument("--rate", type=float, default=100.0)
     ap.add_argument("--select", default="*")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
+    ap.add_argument("--repeat", type=int, default=1)
     a = ap.parse_args()
-    with tempfile.TemporaryDirectory() as d:
+    builds = {"seispool": a.seispool}
+    if a.baseline:
+        builds["baseline"] = a.baseline
+    with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as d:
         subprocess.run([a.seispool, "demo", "--dir", d, "--days", str(a.days), "--stations", str(a.stations),
-                        "--no-process", "--quiet", "--sampling-rate", "100"], check=True)
+                        "--no-process", "--quiet", "--sampling-rate", str(a.rate)], check=True)
         archive = os.path.join(d, "archive")
         paz = os.path.join(d, "paz.json")
-        json.dump(PAZ, open(paz, "w"))
+        with open(paz, "w") as f:
+            json.dump(PAZ, f)
         sel = [] if a.select == "*" else ["--select", a.select]
-        rows = {}
-        for jobs in (1, a.jobs):
-            out = os.path.join(d, f"sp{jobs}")
-            rows[f"seispool -j {jobs}"] = timed([a.seispool, "ppsd", archive, "--paz", paz, "--out", out, "-j",
-                                                  str(jobs), "--quiet", *sel])
-        ob = os.path.join(d, "obspy")
-        os.mkdir(ob)
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.time()
-        subprocess.run([sys.executable, "-c", OBSPY, archive, ob, a.select], check=True, env=env)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        rows["ObsPy (serial)"] = (time.time() - t0,
-                                  (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+        runs = {}
+        loads = []
+        for _ in range(a.repeat):
+            for name, exe in builds.items():
+                for jobs in (1, a.jobs):
+                    out = os.path.join(d, f"{name}{jobs}")
+                    runs.setdefault(f"{name} -j {jobs}", []).append(timed(
+                        [exe, "ppsd", archive, "--paz", paz, "--out", out, "-j", str(jobs), "--quiet", *sel]))
+            ob = os.path.join(d, "obspy")
+            os.makedirs(ob, exist_ok=True)
+            runs.setdefault("ObsPy (serial)", []).append(timed([sys.executable, "-c", OBSPY, archive, ob, a.select],
+                                                               env=env))
+            runs.setdefault("ObsPy imports only", []).append(timed(
+                [sys.executable, "-c", "from obspy import read, Stream; from obspy.signal import PPSD"], env=env))
+            loads.append(os.getloadavg()[0])
         import numpy as np
         from obspy.signal import PPSD
         worst, n = 0.0, 0
-        for f in sorted(glob.glob(os.path.join(ob, "*.npz"))):
+        for f in sorted(glob.glob(os.path.join(d, "obspy", "*.npz"))):
             ref = PPSD.load_npz(f)
-            ours = PPSD.load_npz(os.path.join(d, "sp1", os.path.basename(f)))
-            assert ours._times_processed == ref._times_processed
-            worst = max(worst, float(np.abs(np.array(ours._binned_psds) - np.array(ref._binned_psds)).max()))
+            for name in builds:
+                ours = PPSD.load_npz(os.path.join(d, f"{name}1", os.path.basename(f)))
+                assert ours._times_processed == ref._times_processed
+                worst = max(worst, float(np.abs(np.array(ours._binned_psds) - np.array(ref._binned_psds)).max()))
             n += 1
-        ob_wall, ob_cpu = rows["ObsPy (serial)"]
-        print(f"{n} channels x {a.days} day(s), 100 Hz; max |dB difference| {worst:.2e}; load {os.getloadavg()[0]:.1f}")
-        print("| run | wall s | CPU s | ObsPy wall / wall | ObsPy CPU / CPU |")
-        print("|---|---:|---:|---:|---:|")
-        for k, (w, c) in rows.items():
-            print(f"| {k} | {w:.2f} | {c:.2f} | {ob_wall / w:.1f}× | {ob_cpu / c:.1f}× |")
+        med = {k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in runs.items()}
+        chdays = n * a.days
+        ob_cpu = med["ObsPy (serial)"][1]
+        ob_work = ob_cpu - med["ObsPy imports only"][1]
+        print(f"{n} channel(s) x {a.days} day(s) = {chdays} channel-days at {a.rate:g} Hz; "
+              f"max |dB difference| {worst:.2e}; {a.repeat} pair(s), medians; "
+              f"load average {min(loads):.1f}-{max(loads):.1f}")
+        print("| run | wall s | CPU s | CPU s per channel-day | ObsPy CPU / CPU | (ObsPy CPU - imports) / CPU "
+              "| peak RSS MiB |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for k, (w, c, rss) in med.items():
+            print(f"| {k} | {w:.2f} | {c:.2f} | {c / chdays:.3f} | {ob_cpu / c:.1f}× | {ob_work / c:.1f}× | {rss:.0f} |")
 
 
 main()

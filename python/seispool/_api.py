@@ -42,6 +42,7 @@ def process(
     input_format: str | None = None,
     overlap: float = 0.0,
     inventory: Any = None,
+    follow_symlinks: bool = False,
 ) -> dict[str, Any]:
     """Runs ``seispool process``: every file under ``inputs`` (files, directories, SDS roots) → one output
     under ``out`` mirroring its path, processed by ``pipeline`` (ObsPy method calls).
@@ -57,13 +58,30 @@ def process(
     for context and cut away. ``inventory`` (a seispool ``Inventory``, a StationXML file or directory, or an
     ObsPy ``Inventory``) gives the responses for ``remove_response()``/``remove_sensitivity()``; it is read
     once and each channel epoch's response is evaluated once per sampling interval and FFT length.
+    ``follow_symlinks=True`` follows symbolic links in input directories wherever they lead (by default a
+    link that leaves the input tree is not followed).
 
     >>> s = seispool.process("archive/", "out/", 'detrend("linear"); filter("lowpass", freq=5)', jobs=2)  # doctest: +SKIP
     >>> s["ok"], s["failed"]  # doctest: +SKIP
     """
     with translated():
         text = _process_call(
-            inputs, out, pipeline, jobs, resume, format, encoding, record_length, byteorder, starttime, endtime, select, input_format, overlap, inventory
+            inputs,
+            out,
+            pipeline,
+            jobs,
+            resume,
+            format,
+            encoding,
+            record_length,
+            byteorder,
+            starttime,
+            endtime,
+            select,
+            input_format,
+            overlap,
+            inventory,
+            follow_symlinks,
         )
     result: dict[str, Any] = json.loads(text)
     return result
@@ -85,6 +103,7 @@ def _process_call(
     input_format: Any,
     overlap: float,
     inventory: Any = None,
+    follow_symlinks: bool = False,
 ) -> str:
     from seispool.inventory import as_inventory
 
@@ -104,6 +123,7 @@ def _process_call(
         select=select,
         overlap=overlap,
         inventory=None if inventory is None else as_inventory(inventory),
+        follow_symlinks=bool(follow_symlinks),
     )
 
 
@@ -114,6 +134,7 @@ def info(
     endtime: TimeLike | None = None,
     select: str | None = None,
     jobs: int | None = None,
+    follow_symlinks: bool = False,
 ) -> list[dict[str, Any]]:
     """``seispool info``: inventory of files, directories and SDS roots from their headers, one dict per file.
 
@@ -134,6 +155,7 @@ def info(
             endtime=None if endtime is None else to_ns(endtime),
             select=select,
             jobs=non_negative_int("jobs", jobs),
+            follow_symlinks=bool(follow_symlinks),
         )
     result: list[dict[str, Any]] = json.loads(text)
     return result

@@ -81,6 +81,7 @@ def ppsd(
     endtime: TimeLike | None = None,
     select: str | None = None,
     jobs: int | None = None,
+    follow_symlinks: bool = False,
 ) -> list[PPSDResult]:
     """ObsPy's ``PPSD(stats, metadata, **params).add(stream)`` for every channel of ``paths``.
 
@@ -125,6 +126,7 @@ def ppsd(
         None if endtime is None else to_ns(endtime),
         select,
         jobs,
+        follow_symlinks=bool(follow_symlinks),
     )
     results = []
     for channel_id, npz, error, warnings in rows:

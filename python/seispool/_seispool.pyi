@@ -74,6 +74,7 @@ def read(
     select: str | None = None,
     headonly: bool = False,
     jobs: int | None = None,
+    follow_symlinks: bool = False,
 ) -> tuple[list[_RawTrace], list[str]]: ...
 def write(
     path: _Path,
@@ -100,6 +101,7 @@ def process(
     overlap: float = 0.0,
     units: Sequence[tuple[Sequence[_Path], Sequence[_Path], _Path]] | None = None,
     inventory: Inventory | None = None,
+    follow_symlinks: bool = False,
 ) -> str: ...
 def info(
     paths: Sequence[_Path],
@@ -108,6 +110,7 @@ def info(
     endtime: int | None = None,
     select: str | None = None,
     jobs: int | None = None,
+    follow_symlinks: bool = False,
 ) -> str: ...
 def plot_stream(
     raws: Sequence[Any],
@@ -143,6 +146,8 @@ def plan(
     record_length: int | None = None,
     big_endian: bool | None = None,
     select: str | None = None,
+    follow_symlinks: bool = False,
+    inventory: Inventory | None = None,
 ) -> list[_UnitRow]: ...
 def merge_summaries(parts: str, out: str, wall_seconds: float, jobs: int) -> str: ...
 def ppsd(
@@ -162,5 +167,6 @@ def ppsd(
     endtime: int | None,
     select: str | None,
     jobs: int | None,
+    follow_symlinks: bool = False,
 ) -> list[tuple[str, bytes | None, str | None, list[str]]]: ...
 def _panic_for_tests(message: str) -> None: ...

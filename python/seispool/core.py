@@ -551,6 +551,7 @@ def read(
     select: str | None = None,
     headonly: bool = False,
     jobs: int | None = None,
+    follow_symlinks: bool = False,
 ) -> Stream:
     """Reads waveform files (MiniSEED 2/3, SAC; format detected unless given) into one `Stream`.
 
@@ -559,7 +560,8 @@ def read(
     list of them. Files are decoded in parallel on ``jobs`` threads (default: all cores) with the GIL released.
     ``starttime``/``endtime`` keep only data in the window, cut as ObsPy's ``read`` cuts; ``select`` is an
     id glob (``"XX.STA*..HH?"``); ``headonly`` reads headers only (``data`` empty, ``stats.npts`` from the file).
-    A missing file raises `NotFoundError` (a ``FileNotFoundError``).
+    A missing file raises `NotFoundError` (a ``FileNotFoundError``). Symbolic links in directories are not
+    followed out of them unless ``follow_symlinks=True`` (e.g. SDS year directories linked onto other disks).
 
     >>> st = read("day/*.mseed", starttime="2024-01-01T01:00:00", select="*.HHZ")  # doctest: +SKIP
     """
@@ -569,6 +571,15 @@ def read(
     if start is not None and end is not None and start > end:
         raise OptionError(f"read: starttime {UTCTime.from_ns(start)} is after endtime {UTCTime.from_ns(end)}")
     with translated():
-        raws, warns = _seispool.read(paths, format=format, starttime=start, endtime=end, select=select, headonly=headonly, jobs=non_negative_int("jobs", jobs))
+        raws, warns = _seispool.read(
+            paths,
+            format=format,
+            starttime=start,
+            endtime=end,
+            select=select,
+            headonly=headonly,
+            jobs=non_negative_int("jobs", jobs),
+            follow_symlinks=bool(follow_symlinks),
+        )
     _warn_all(warns, 2)
     return Stream(Trace._from_raw(r) for r in raws)

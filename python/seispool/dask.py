@@ -16,6 +16,7 @@ locally and the other way round.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -29,10 +30,50 @@ from seispool._raw import encoding_name
 from seispool._time import TimeLike, to_ns
 from seispool.core import PathLike, _big_endian
 
+# Inventories a worker process has parsed, by their shipped form: each is read once per worker, and each
+# channel epoch's response then evaluated once per (sampling interval, FFT length) there, as in a local run.
+_INVENTORIES: dict[tuple[str, str], Any] = {}
 
-def _run_unit(unit: tuple[list[str], list[str], str], out: str, pipeline: str, inputs: list[str], options: dict[str, Any]) -> dict[str, Any]:
+
+def _shippable_inventory(inventory: Any) -> tuple[str, Any] | None:
+    """The inventory in a form a task can carry to another process: a StationXML path, or the StationXML
+    bytes of an ObsPy ``Inventory``/``Network``."""
+    from seispool.inventory import Inventory, as_inventory, obspy_stationxml
+
+    if inventory is None:
+        return None
+    if isinstance(inventory, (str, os.PathLike)):
+        as_inventory(inventory)  # refused here, once, when it cannot be read
+        return ("path", os.path.abspath(os.fspath(inventory)))
+    if isinstance(inventory, Inventory):
+        raise TypeError(
+            "seispool.dask.process: give the inventory as a StationXML path (or an ObsPy Inventory): a parsed seispool Inventory cannot be sent to other processes"
+        )
+    xml = obspy_stationxml(inventory)
+    if xml is not None:
+        return ("xml", xml)
+    raise TypeError(f"inventory must be a StationXML path or an ObsPy Inventory, not {type(inventory).__name__}")
+
+
+def _worker_inventory(shipped: tuple[str, Any] | None) -> Any:
+    """The parsed inventory for `shipped` in this process (parsed on first use)."""
+    if shipped is None:
+        return None
+    kind, value = shipped
+    key = (kind, value if kind == "path" else hashlib.sha256(value).hexdigest())
+    if key not in _INVENTORIES:
+        if kind == "path":
+            _INVENTORIES[key] = _seispool.read_inventory(value)
+        else:
+            _INVENTORIES[key] = _seispool.inventory_from_bytes(value, "<obspy Inventory>")
+    return _INVENTORIES[key]
+
+
+def _run_unit(
+    unit: tuple[list[str], list[str], str], out: str, pipeline: str, inputs: list[str], options: dict[str, Any], inventory: tuple[str, Any] | None = None
+) -> dict[str, Any]:
     """One task: run one unit with the Rust runner on this worker."""
-    text = _seispool.process(inputs, out, pipeline, units=[unit], **options)
+    text = _seispool.process(inputs, out, pipeline, units=[unit], inventory=_worker_inventory(inventory), **options)
     result: dict[str, Any] = json.loads(text)
     return result
 
@@ -59,6 +100,8 @@ def process(
     select: str | None = None,
     input_format: str | None = None,
     overlap: float = 0.0,
+    follow_symlinks: bool = False,
+    inventory: Any = None,
 ) -> dict[str, Any]:
     """`seispool.process` with its work units mapped over a Dask ``distributed`` client.
 
@@ -66,7 +109,9 @@ def process(
     ``LocalCluster`` is started for the call and closed afterwards. The units are planned here (the same
     plan as a local run, so outputs are identical), sent as one task each, and the per-unit summaries are
     gathered into one summary dict like `seispool.process`'s (``jobs`` is the number of worker threads
-    of the cluster × ``jobs``).
+    of the cluster × ``jobs``). ``inventory`` (a StationXML file or directory, or an ObsPy ``Inventory``)
+    gives the responses for ``remove_response()``/``remove_sensitivity()``: each worker process parses it
+    once and evaluates each channel epoch's response once, as a local run does.
 
     >>> from distributed import Client, LocalCluster  # doctest: +SKIP
     >>> with LocalCluster(n_workers=2, threads_per_worker=1) as cluster, Client(cluster) as client:  # doctest: +SKIP
@@ -91,10 +136,12 @@ def process(
         "endtime": end_ns,
         "select": select,
         "overlap": overlap,
+        "follow_symlinks": bool(follow_symlinks),
     }
     # Every option is checked here as in a local run (not once per task), then the same plan is made.
     with translated():
-        planned = _seispool.plan(paths, out_s, pipeline=pipeline, **options)
+        shipped = _shippable_inventory(inventory)
+        planned = _seispool.plan(paths, out_s, pipeline=pipeline, inventory=_worker_inventory(shipped), **options)
     units = [([os.fspath(p) for p in i], [os.fspath(p) for p in c], os.fspath(o)) for i, c, o in planned]
     run = uuid.uuid4().hex[:12]  # task keys unique per call: Dask would hand back a previous call's results
     own = None
@@ -112,6 +159,7 @@ def process(
             pipeline=pipeline,
             inputs=paths,
             options=options,
+            inventory=shipped,
             pure=False,
             key=[f"seispool-unit-{run}-{i}-{os.path.basename(u[2])}" for i, u in enumerate(units)],
         )

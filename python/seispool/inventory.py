@@ -31,15 +31,22 @@ def as_inventory(obj: Any) -> Inventory:
         return obj
     if isinstance(obj, (str, os.PathLike)):
         return read_inventory(obj)
-    module = type(obj).__module__
-    if module.startswith("obspy.core.inventory"):
-        if type(obj).__name__ == "Network":
-            from obspy.core.inventory import Inventory as ObspyInventory  # type: ignore[import-untyped]
-
-            obj = ObspyInventory(networks=[obj], source="seispool")
-        buf = io.BytesIO()
-        obj.write(buf, format="STATIONXML")
-        return _seispool.inventory_from_bytes(buf.getvalue(), "<obspy Inventory>")
+    xml = obspy_stationxml(obj)
+    if xml is not None:
+        return _seispool.inventory_from_bytes(xml, "<obspy Inventory>")
     if obj is None:
         raise ValueError("No response information found. Use `inventory` parameter to specify an inventory with response information.")
     raise TypeError(f"inventory must be a seispool Inventory, a StationXML path or an ObsPy Inventory, not {type(obj).__name__}")
+
+
+def obspy_stationxml(obj: Any) -> bytes | None:
+    """The StationXML bytes of an ObsPy ``Inventory`` or ``Network``; ``None`` for anything else."""
+    if not type(obj).__module__.startswith("obspy.core.inventory"):
+        return None
+    if type(obj).__name__ == "Network":
+        from obspy.core.inventory import Inventory as ObspyInventory  # type: ignore[import-untyped]
+
+        obj = ObspyInventory(networks=[obj], source="seispool")
+    buf = io.BytesIO()
+    obj.write(buf, format="STATIONXML")
+    return buf.getvalue()

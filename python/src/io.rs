@@ -22,6 +22,7 @@ pub(crate) fn read_job(
     endtime: Option<i64>,
     select: Option<String>,
     jobs: Option<usize>,
+    follow_symlinks: bool,
 ) -> PyResult<ReadJob> {
     ReadBuilder {
         paths,
@@ -29,6 +30,7 @@ pub(crate) fn read_job(
         starttime: starttime.map(Time),
         endtime: endtime.map(Time),
         select,
+        follow_symlinks,
         jobs,
         inventory: None,
     }
@@ -44,7 +46,8 @@ fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
 /// `(raw traces, warnings)`. With a time window, SDS day files outside it are not opened, only records
 /// overlapping it are decoded, and the traces are cut to it as `obspy.read(starttime=, endtime=)` does.
 #[pyfunction]
-#[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, headonly=false, jobs=None))]
+#[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, headonly=false, jobs=None,
+    follow_symlinks=false))]
 #[allow(clippy::too_many_arguments)]
 fn read<'py>(
     py: Python<'py>,
@@ -55,8 +58,9 @@ fn read<'py>(
     select: Option<String>,
     headonly: bool,
     jobs: Option<usize>,
+    follow_symlinks: bool,
 ) -> PyResult<(Vec<Bound<'py, PyTuple>>, Vec<String>)> {
-    let job = read_job(paths, format, starttime, endtime, select, jobs)?;
+    let job = read_job(paths, format, starttime, endtime, select, jobs, follow_symlinks)?;
     let (stream, warnings) = py.detach(|| job.read(headonly)).map_err(read_err)?;
     Ok((stream_to_py(py, stream)?, warnings))
 }
@@ -80,6 +84,53 @@ fn write(
     py.detach(|| write_stream(&path, &mut stream, &spec)).map_err(io_err)
 }
 
+/// The keyword arguments `process` and `plan` share, as received.
+struct RunKeywords {
+    pipeline: Option<String>,
+    jobs: Option<usize>,
+    resume: bool,
+    format: Option<String>,
+    input_format: Option<String>,
+    encoding: Option<String>,
+    record_length: Option<usize>,
+    big_endian: Option<bool>,
+    starttime: Option<i64>,
+    endtime: Option<i64>,
+    select: Option<String>,
+    follow_symlinks: bool,
+    overlap: f64,
+}
+
+impl RunKeywords {
+    /// The checked job (the library checks every option, as for the CLI).
+    fn job(
+        self,
+        inputs: Vec<PathBuf>,
+        out: PathBuf,
+        inventory: Option<PyRef<'_, crate::inventory::Inventory>>,
+    ) -> PyResult<seispool_pipeline::Job> {
+        JobBuilder {
+            responses: inventory.map(|i| i.responses()),
+            pipeline: self.pipeline,
+            jobs: self.jobs,
+            resume: self.resume,
+            format: self.format,
+            input_format: self.input_format,
+            encoding: self.encoding,
+            record_length: self.record_length,
+            big_endian: self.big_endian,
+            starttime: self.starttime.map(Time),
+            endtime: self.endtime.map(Time),
+            select: self.select,
+            follow_symlinks: self.follow_symlinks,
+            overlap: self.overlap,
+            ..JobBuilder::new(inputs, out)
+        }
+        .build()
+        .map_err(job_err)
+    }
+}
+
 /// A work unit as `(inputs, context, output relative to out)`.
 type UnitRow = (Vec<PathBuf>, Vec<PathBuf>, PathBuf);
 
@@ -88,7 +139,7 @@ type UnitRow = (Vec<PathBuf>, Vec<PathBuf>, PathBuf);
 #[pyfunction]
 #[pyo3(signature = (inputs, out, pipeline, jobs=None, resume=false, format=None, input_format=None,
     encoding=None, record_length=None, big_endian=None, starttime=None, endtime=None, select=None, overlap=0.0,
-    units=None, inventory=None))]
+    units=None, inventory=None, follow_symlinks=false))]
 #[allow(clippy::too_many_arguments)]
 fn process(
     py: Python<'_>,
@@ -108,9 +159,9 @@ fn process(
     overlap: f64,
     units: Option<Vec<UnitRow>>,
     inventory: Option<PyRef<'_, crate::inventory::Inventory>>,
+    follow_symlinks: bool,
 ) -> PyResult<String> {
-    let job = JobBuilder {
-        responses: inventory.map(|i| i.responses()),
+    let job = RunKeywords {
         pipeline: Some(pipeline),
         jobs,
         resume,
@@ -119,14 +170,13 @@ fn process(
         encoding,
         record_length,
         big_endian,
-        starttime: starttime.map(Time),
-        endtime: endtime.map(Time),
+        starttime,
+        endtime,
         select,
+        follow_symlinks,
         overlap,
-        ..JobBuilder::new(inputs, out)
     }
-    .build()
-    .map_err(job_err)?;
+    .job(inputs, out, inventory)?;
     let summary = py
         .detach(|| match units {
             None => job.run(),
@@ -151,7 +201,7 @@ fn process(
 #[pyfunction]
 #[pyo3(signature = (inputs, out, starttime=None, endtime=None, overlap=0.0, pipeline=None, jobs=None,
     resume=false, format=None, input_format=None, encoding=None, record_length=None, big_endian=None,
-    select=None))]
+    select=None, follow_symlinks=false, inventory=None))]
 #[allow(clippy::too_many_arguments)]
 fn plan(
     py: Python<'_>,
@@ -169,8 +219,10 @@ fn plan(
     record_length: Option<usize>,
     big_endian: Option<bool>,
     select: Option<String>,
+    follow_symlinks: bool,
+    inventory: Option<PyRef<'_, crate::inventory::Inventory>>,
 ) -> PyResult<Vec<UnitRow>> {
-    let job = JobBuilder {
+    let job = RunKeywords {
         pipeline,
         jobs,
         resume,
@@ -179,21 +231,22 @@ fn plan(
         encoding,
         record_length,
         big_endian,
-        starttime: starttime.map(Time),
-        endtime: endtime.map(Time),
+        starttime,
+        endtime,
         select,
+        follow_symlinks,
         overlap,
-        ..JobBuilder::new(inputs, out)
     }
-    .build()
-    .map_err(job_err)?;
+    .job(inputs, out, inventory)?;
     let units = py.detach(|| job.plan()).map_err(run_err)?;
     Ok(units.into_iter().map(|u| (u.inputs, u.context, u.output)).collect())
 }
 
 /// `seispool info` of files, directories and SDS roots (headers only, in parallel): one JSON object per file.
 #[pyfunction]
-#[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, jobs=None))]
+#[pyo3(signature = (paths, format=None, starttime=None, endtime=None, select=None, jobs=None,
+    follow_symlinks=false))]
+#[allow(clippy::too_many_arguments)]
 fn info(
     py: Python<'_>,
     paths: Vec<PathBuf>,
@@ -202,8 +255,9 @@ fn info(
     endtime: Option<i64>,
     select: Option<String>,
     jobs: Option<usize>,
+    follow_symlinks: bool,
 ) -> PyResult<String> {
-    let job = read_job(paths, format, starttime, endtime, select, jobs)?;
+    let job = read_job(paths, format, starttime, endtime, select, jobs, follow_symlinks)?;
     let report = py.detach(|| job.info()).map_err(read_err)?;
     json(&report.files)
 }

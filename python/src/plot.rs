@@ -65,7 +65,7 @@ fn plot_availability(
 ) -> PyResult<Vec<(String, f64, usize, usize)>> {
     check_out_file(&path, &paths).map_err(|e| PyValueError::new_err(format!("path {e}")))?;
     let (start, end) = (starttime.map(Time), endtime.map(Time));
-    let job = read_job(paths, format, starttime, endtime, select, jobs)?;
+    let job = read_job(paths, format, starttime, endtime, select, jobs, false)?;
     let report = py.detach(|| job.info()).map_err(read_err)?;
     let rows = py
         .detach(|| availability_png(&report.files, start, end, width, &path))

@@ -21,7 +21,7 @@ type ChannelRow = (String, Option<Vec<u8>>, Option<String>, Vec<String>);
 #[pyfunction]
 #[pyo3(signature = (paths, inventory_path, paz_json, sensitivity, ppsd_length, overlap, period_smoothing_width_octaves,
                     period_step_octaves, period_limits, db_bins, skip_on_gaps, special_handling,
-                    starttime, endtime, select, jobs))]
+                    starttime, endtime, select, jobs, follow_symlinks=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn ppsd(
     py: Python<'_>,
@@ -41,6 +41,7 @@ pub fn ppsd(
     endtime: Option<i64>,
     select: Option<String>,
     jobs: Option<usize>,
+    follow_symlinks: bool,
 ) -> PyResult<Vec<ChannelRow>> {
     let given = PpsdParams {
         ppsd_length,
@@ -70,6 +71,7 @@ pub fn ppsd(
         starttime: starttime.map(Time),
         endtime: endtime.map(Time),
         select,
+        follow_symlinks,
         jobs,
         resume: false,
         progress: false,

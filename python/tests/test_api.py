@@ -138,6 +138,23 @@ def test_process_and_info(day, tmp_path):
     assert [g["kind"] for g in inv[0]["gaps"]] == ["gap"]
 
 
+def test_follow_symlinks_reads_a_linked_year_directory_only_when_asked(day, tmp_path):
+    # An archive whose year directory is a link onto another disk: not followed unless asked.
+    path, o = day
+    archive, disk2 = tmp_path / "archive", tmp_path / "disk2"
+    (archive / "2023").mkdir(parents=True)
+    (disk2 / "2024").mkdir(parents=True)
+    (archive / "2023" / "a.mseed").write_bytes(path.read_bytes())
+    (disk2 / "2024" / "b.mseed").write_bytes(path.read_bytes())
+    (archive / "2024").symlink_to(disk2 / "2024")
+    assert len(seispool.read(archive)) == len(o)
+    assert len(seispool.read(archive, follow_symlinks=True)) == 2 * len(o)
+    assert [os.path.basename(f["path"]) for f in seispool.info(archive)] == ["a.mseed"]
+    assert [os.path.basename(f["path"]) for f in seispool.info(archive, follow_symlinks=True)] == ["a.mseed", "b.mseed"]
+    summary = seispool.process(archive, tmp_path / "out", "detrend()", follow_symlinks=True)
+    assert summary["ok"] == 2 and (tmp_path / "out" / "2024" / "b.mseed").is_file()
+
+
 def test_times():
     t = seispool.UTCTime("2024-01-01T00:00:00.000000001Z")
     assert t.ns == 1_704_067_200_000_000_001

@@ -73,3 +73,36 @@ def test_bad_pipeline_and_overlapping_out_fail_before_any_task(tmp_path):
         seispool.dask.process(src, str(tmp_path / "o"), "detrend(", client=object())
     with pytest.raises(seispool.SeispoolError, match="inside"):
         seispool.dask.process(src, os.path.join(src, "out"), PIPELINE, client=object())
+
+
+def stations_xml(path, stations=3):
+    """An ObsPy-written StationXML with a PAZ response for every channel of `archive`."""
+    obspy = pytest.importorskip("obspy")
+    from obspy.core.inventory import Channel, Inventory, Network, Response, Station
+
+    resp = Response.from_paz(zeros=[0j, 0j], poles=[-0.037 + 0.037j, -0.037 - 0.037j], stage_gain=1500.0, input_units="M/S", output_units="COUNTS")
+    chans = lambda: [Channel("HHZ", "", 0.0, 0.0, 0.0, 0.0, sample_rate=20.0, response=resp)]  # noqa: E731
+    stas = [Station(f"S{i}", 0.0, 0.0, 0.0, channels=chans(), creation_date=obspy.UTCDateTime(2020, 1, 1)) for i in range(stations)]
+    inv = Inventory(networks=[Network("XX", stations=stas)], source="test")
+    inv.write(str(path), format="STATIONXML")
+    return inv
+
+
+def test_inventory_reaches_the_workers_as_a_path_or_an_obspy_inventory(tmp_path):
+    src = str(tmp_path / "in")
+    archive(src)
+    inv = stations_xml(tmp_path / "stations.xml")
+    pipeline = 'remove_response(output="VEL", pre_filt=[0.05, 0.1, 8, 9])'
+    local = seispool.process(src, str(tmp_path / "local"), pipeline, inventory=str(tmp_path / "stations.xml"), jobs=2)
+    with pytest.raises(seispool.SeispoolError, match="inventory"):
+        seispool.dask.process(src, str(tmp_path / "none"), pipeline, client=object())
+    with pytest.raises(TypeError, match="StationXML path"):
+        seispool.dask.process(src, str(tmp_path / "parsed"), pipeline, client=object(), inventory=seispool.read_inventory(tmp_path / "stations.xml"))
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        by_path = seispool.dask.process(src, str(tmp_path / "path"), pipeline, client=client, inventory=tmp_path / "stations.xml")
+        by_object = seispool.dask.process(src, str(tmp_path / "object"), pipeline, client=client, inventory=inv)
+    assert local["ok"] == by_path["ok"] == by_object["ok"] == 6
+    for out in ("path", "object"):
+        assert tree(str(tmp_path / out)) == tree(str(tmp_path / "local"))
+        for f in tree(str(tmp_path / "local")):
+            assert (tmp_path / out / f).read_bytes() == (tmp_path / "local" / f).read_bytes(), f

@@ -21,6 +21,11 @@ pub struct Selection {
     /// e.g. 'IU.ANMO.*.BH?' or '*.HHZ'.
     #[arg(long, value_name = "GLOB")]
     pub select: Option<String>,
+    /// Follow symbolic links in input directories, wherever they lead (e.g. SDS year directories linked
+    /// onto other disks). By default symlinked directories are not entered and a symlinked file counts
+    /// only when it resolves inside the input tree.
+    #[arg(long = "follow-symlinks")]
+    pub follow_symlinks: bool,
 }
 
 /// How to write outputs.

@@ -57,6 +57,7 @@ pub fn run(args: InfoArgs) -> i32 {
         starttime: args.selection.start,
         endtime: args.selection.end,
         select: args.selection.select,
+        follow_symlinks: args.selection.follow_symlinks,
         jobs: args.jobs,
         inventory: args.inventory,
     };

@@ -51,6 +51,7 @@ pub fn run(args: PlotArgs) -> i32 {
         starttime: args.selection.start,
         endtime: args.selection.end,
         select: args.selection.select,
+        follow_symlinks: args.selection.follow_symlinks,
         jobs: None,
         inventory: None,
     };

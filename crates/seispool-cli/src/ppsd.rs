@@ -139,6 +139,7 @@ pub fn run(args: PpsdArgs) -> i32 {
         starttime: args.selection.start,
         endtime: args.selection.end,
         select: args.selection.select,
+        follow_symlinks: args.selection.follow_symlinks,
         jobs: args.run.jobs,
         resume: args.run.resume,
         progress: !args.run.quiet,

@@ -106,6 +106,7 @@ fn builder(inputs: Vec<PathBuf>, out: PathBuf, run: &RunArgs, selection: Selecti
         starttime: selection.start,
         endtime: selection.end,
         select: selection.select,
+        follow_symlinks: selection.follow_symlinks,
         input_format: selection.input_format,
         big_endian: output.byte_order(),
         format: output.format,

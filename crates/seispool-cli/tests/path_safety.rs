@@ -44,6 +44,60 @@ fn symlinked_file_leading_out_of_the_input_tree_is_not_followed() {
 }
 
 #[test]
+fn follow_symlinks_reads_linked_files_and_directories_out_of_the_tree_when_asked() {
+    // An SDS archive whose year directory is a link onto another disk, plus a linked file.
+    let dir = tempdir().unwrap();
+    let input = dir.path().join("in");
+    let disk2 = dir.path().join("disk2");
+    std::fs::create_dir_all(input.join("2023")).unwrap();
+    std::fs::create_dir_all(disk2.join("2024/XX")).unwrap();
+    let src = obspy_mseed_data().join("test.mseed");
+    std::fs::copy(&src, input.join("2023/real.mseed")).unwrap();
+    std::fs::copy(&src, disk2.join("2024/XX/far.mseed")).unwrap();
+    std::fs::copy(&src, disk2.join("file.mseed")).unwrap();
+    std::os::unix::fs::symlink(disk2.join("2024"), input.join("2024")).unwrap();
+    std::os::unix::fs::symlink(disk2.join("file.mseed"), input.join("linked.mseed")).unwrap();
+    // A cycle back to the root is entered once, not forever.
+    std::os::unix::fs::symlink(&input, input.join("2023/loop")).unwrap();
+    let run = |out: &Path, follow: bool| {
+        let mut args = vec![
+            "process",
+            s(&input),
+            "--out",
+            s(out),
+            "--pipeline",
+            "detrend()",
+            "--quiet",
+        ];
+        if follow {
+            args.push("--follow-symlinks");
+        }
+        seispool_exit(&args, 0);
+    };
+    let out = dir.path().join("out");
+    run(&out, false);
+    assert_eq!(names(&out), vec!["2023/real.mseed"]);
+    let out_followed = dir.path().join("out-followed");
+    run(&out_followed, true);
+    assert_eq!(
+        names(&out_followed),
+        vec!["2023/real.mseed", "2024/XX/far.mseed", "linked.mseed"]
+    );
+    // `info` takes the same flag.
+    let o = seispool(&["info", s(&input), "--json", "--follow-symlinks"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("far.mseed") && text.contains("linked.mseed"), "{text}");
+    // Inputs untouched: the links are still links.
+    assert!(
+        std::fs::symlink_metadata(input.join("2024"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
 fn output_directory_inside_the_input_tree_is_refused() {
     // Outputs mirror input paths; an --out inside the input would be read back as input next run.
     let dir = tempdir().unwrap();

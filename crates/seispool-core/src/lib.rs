@@ -1,5 +1,6 @@
 //! seispool's data model: nanosecond [`Time`], FDSN [`ChannelId`], [`Trace`] and [`Stream`].
 
+mod bigbuf;
 mod fill;
 mod id;
 pub mod inventory;
@@ -12,6 +13,7 @@ mod time;
 mod trace;
 mod trim;
 
+pub use bigbuf::with_capacity_huge;
 pub use fill::{FillValue, Number};
 pub use id::glob_match;
 pub use id::{ChannelId, IdError};
@@ -22,4 +24,4 @@ pub use pytime::{utc_cmp, utc_sub};
 pub use stream::{Gap, Stream, round_away};
 pub use time::{Civil, civil_from_days, days_from_civil, is_leap_year};
 pub use time::{Time, TimeError};
-pub use trace::{HeaderValue, MseedInfo, SampleType, Samples, Stats, Trace, recycle_f64};
+pub use trace::{HeaderValue, MseedInfo, SampleType, Samples, Stats, Trace, recycle_f64, recycle_i32, take_spare_i32};

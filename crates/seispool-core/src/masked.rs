@@ -109,13 +109,24 @@ impl MaskedTrace {
     /// Replaces data and mask; a mask without masked samples is dropped (ObsPy's downgrade to ndarray).
     pub(crate) fn set(&mut self, data: Samples, mask: Option<Vec<bool>>) {
         self.stats.npts = data.len();
-        self.data = data;
+        if let Samples::I32(old) = std::mem::replace(&mut self.data, data) {
+            crate::trace::recycle_i32(old);
+        }
         self.mask = mask.filter(|m| m.iter().any(|&x| x));
     }
 
     pub(crate) fn set_pieces(&mut self, pieces: Pieces) {
         let kind = self.kind();
-        let mut data = Samples::empty(kind);
+        // Sized once (no regrowth copies); integer samples reuse this thread's spare buffer.
+        let total = pieces.iter().map(|p| p.0.len()).sum();
+        let mut data = match kind {
+            SampleType::I32 => Samples::I32(crate::trace::take_spare_i32(total)),
+            _ => {
+                let mut d = Samples::empty(kind);
+                d.reserve(total);
+                d
+            }
+        };
         let any_mask = pieces.iter().any(|p| p.1.is_some());
         let mut mask = Vec::new();
         for (d, m) in &pieces {

@@ -88,6 +88,12 @@ fn add(
         mask: None,
     };
     out.set_pieces(pieces);
+    // The inputs' integer buffers serve the next merge or decode on this thread.
+    for t in [lt, rt] {
+        if let Samples::I32(v) = t.data {
+            crate::trace::recycle_i32(v);
+        }
+    }
     Ok(out)
 }
 

@@ -72,6 +72,16 @@ impl Samples {
         }
     }
 
+    /// Reserves room for `n` more samples.
+    pub fn reserve(&mut self, n: usize) {
+        match self {
+            Samples::I32(v) => v.reserve(n),
+            Samples::F32(v) => v.reserve(n),
+            Samples::F64(v) => v.reserve(n),
+            Samples::Text(v) => v.reserve(n),
+        }
+    }
+
     /// Appends `other`; both must have the same type (returns false and leaves `self` unchanged otherwise).
     pub fn extend_from(&mut self, other: &Samples) -> bool {
         match (self, other) {
@@ -100,7 +110,11 @@ impl Samples {
         if !matches!(self, Samples::F64(_)) {
             let mut v = take_spare_f64(self.len());
             match self {
-                Samples::I32(x) => v.extend(x.iter().map(|&s| f64::from(s))),
+                Samples::I32(x) => {
+                    v.extend(x.iter().map(|&s| f64::from(s)));
+                    // The i32 buffer serves the next decode or merge on this thread.
+                    recycle_i32(std::mem::take(x));
+                }
                 Samples::F32(x) => v.extend(x.iter().map(|&s| f64::from(s))),
                 Samples::Text(x) => v.extend(x.iter().map(|&s| f64::from(s))),
                 Samples::F64(_) => {}
@@ -131,6 +145,39 @@ pub fn recycle_f64(v: Vec<f64>) {
     });
 }
 
+thread_local! {
+    /// One spare i32 buffer per thread, like [`SPARE_F64`]: decoded and merged integer samples of the
+    /// next unit land in it instead of fresh pages (~8.6 k page faults per 100 Hz channel-day).
+    static SPARE_I32: std::cell::RefCell<Vec<i32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Hands a no longer needed i32 buffer back for [`take_spare_i32`] on this thread (the bigger of it and
+/// the current spare is kept).
+pub fn recycle_i32(v: Vec<i32>) {
+    SPARE_I32.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if v.capacity() > spare.capacity() {
+            *spare = v;
+        }
+    });
+}
+
+/// An empty i32 buffer with room for `len` samples: this thread's spare when it is big enough, else a
+/// new allocation.
+pub fn take_spare_i32(len: usize) -> Vec<i32> {
+    let mut v = SPARE_I32.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.capacity() >= len {
+            std::mem::take(&mut *spare)
+        } else {
+            Vec::new()
+        }
+    });
+    v.clear();
+    v.reserve_exact(len);
+    v
+}
+
 fn take_spare_f64(len: usize) -> Vec<f64> {
     let mut v = SPARE_F64.with(|spare| {
         let mut spare = spare.borrow_mut();
@@ -141,7 +188,10 @@ fn take_spare_f64(len: usize) -> Vec<f64> {
         }
     });
     v.clear();
-    v.reserve_exact(len);
+    if v.capacity() < len {
+        // Fresh pages: ask for huge ones (one fault per 2 MiB instead of per 4 KiB).
+        return crate::with_capacity_huge(len);
+    }
     v
 }
 
@@ -273,6 +323,18 @@ mod tests {
         let mut s = Samples::F32(vec![0.5; 1000]);
         assert_eq!(s.make_f64().len(), 1000);
         assert!(s.to_f64().iter().all(|&x| x == 0.5));
+    }
+
+    #[test]
+    fn make_f64_hands_its_i32_buffer_to_the_next_decode() {
+        let mut s = Samples::I32((0..1000).collect());
+        assert_eq!(s.make_f64()[999], 999.0);
+        let v = take_spare_i32(500);
+        assert!(v.is_empty(), "a taken spare holds no stale samples");
+        assert!(v.capacity() >= 1000, "the promoted i32 buffer was kept");
+        // Too small a spare is not handed out.
+        recycle_i32(vec![1; 10]);
+        assert!(take_spare_i32(11).is_empty());
     }
 
     #[test]

@@ -5,8 +5,8 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use seispool_dsp::{
-    DecimateOptions, DesignCache, IirOptions, Side, TaperType, Window, decimate, design_bandpass, detrend_linear,
-    sosfilt, sosfilt_zerophase, taper,
+    DecimateOptions, DesignCache, IirOptions, Side, TaperType, Window, decimate, design_bandpass,
+    design_lowpass_cheby_2, detrend_linear, sosfilt, sosfilt_exact, sosfilt_zerophase, sosfilt_zerophase_exact, taper,
 };
 
 const NPTS: usize = 8_640_000;
@@ -58,6 +58,11 @@ fn kernels(c: &mut Criterion) {
     });
     run("sosfilt_bandpass_4sec", &|d| sosfilt(&sos, d));
     run("zerophase_bandpass_4c", &|d| sosfilt_zerophase(&sos, d));
+    run("sosfilt_bandpass_4sec_exact", &|d| sosfilt_exact(&sos, d));
+    run("zerophase_bandpass_4c_exact", &|d| sosfilt_zerophase_exact(&sos, d));
+    let cheby = design_lowpass_cheby_2(DF * 0.5 / 4.0, DF, 12, &mut DesignCache::new()).expect("cheby2 design");
+    run("decimate_4_exact_filter", &|d| sosfilt_exact(cheby.plan.sos(), d));
+    run("decimate_4_lanes_filter", &|d| sosfilt(cheby.plan.sos(), d));
     run("decimate_4", &|d| {
         let mut cache = DesignCache::new();
         decimate(d, DF, 4, DecimateOptions::default(), &mut cache).expect("decimate");

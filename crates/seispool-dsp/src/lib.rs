@@ -14,6 +14,7 @@ pub mod ppsd;
 mod resample;
 pub mod response;
 mod sosfilt;
+mod sosfilt_blocks;
 mod taper;
 mod window;
 
@@ -22,7 +23,7 @@ pub use filter::{Cheby2Design, FilterError, FilterPlan, FilterWarning, IirOption
 pub use filter::{bandpass, bandstop, highpass, lowpass, lowpass_cheby_2};
 pub use filter::{design_bandpass, design_bandstop, design_highpass, design_lowpass, design_lowpass_cheby_2};
 pub use iir::{Band, DesignCache, DesignError, FilterKind, IirSpec, MAX_ORDER, Sos, cheb2ord, iirfilter};
-pub use sosfilt::{sosfilt, sosfilt_zerophase};
+pub use sosfilt::{sosfilt, sosfilt_exact, sosfilt_zerophase, sosfilt_zerophase_exact};
 
 pub use detrend::{
     Detrend, detrend, detrend_constant, detrend_linear, detrend_polynomial, detrend_simple, detrend_spline,

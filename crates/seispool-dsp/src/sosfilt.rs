@@ -11,35 +11,81 @@
 //! so the output is bit-identical to the plain loop (see tests/sosfilt_bit_identity.rs).
 
 use crate::iir::Sos;
+use crate::sosfilt_blocks;
 
 /// Sections run in one wavefront at most; longer cascades are split into consecutive groups,
 /// which is the same arithmetic because each section only sees its predecessor's output.
 const MAX_LANES: usize = 12;
 
-/// `scipy.signal.sosfilt(sos, data)` in place, zero initial conditions.
+/// `scipy.signal.sosfilt(sos, data)` in place, zero initial conditions. Long traces run in SIMD
+/// lanes (see [`crate::sosfilt_blocks`]: within 1e-12 of the trace's max of SciPy's recurrence);
+/// short ones, and unstable or very long cascades, take [`sosfilt_exact`].
 pub fn sosfilt(sos: &Sos, data: &mut [f64]) {
-    run::<false>(sos.sections(), data, 1);
+    if !sosfilt_blocks::try_run::<false>(sos.sections(), data) {
+        run::<false>(sos.sections(), data, 1);
+    }
 }
 
 /// ObsPy's `zerophase=True`: `flip(sosfilt(sos, flip(sosfilt(sos, data))))`, in place. The
 /// backward pass walks the slice from the end, which is the same arithmetic without copying.
+/// Each pass runs like [`sosfilt`].
 pub fn sosfilt_zerophase(sos: &Sos, data: &mut [f64]) {
+    if !sosfilt_blocks::try_run::<false>(sos.sections(), data) {
+        run::<false>(sos.sections(), data, 1);
+    }
+    if !sosfilt_blocks::try_run::<true>(sos.sections(), data) {
+        run::<true>(sos.sections(), data, 1);
+    }
+}
+
+/// [`sosfilt`] with SciPy's exact recurrence at every length: bit-identical to
+/// `scipy.signal.sosfilt` (see tests/sosfilt_bit_identity.rs).
+pub fn sosfilt_exact(sos: &Sos, data: &mut [f64]) {
+    run::<false>(sos.sections(), data, 1);
+}
+
+/// [`sosfilt_zerophase`] with SciPy's exact recurrence at every length.
+pub fn sosfilt_zerophase_exact(sos: &Sos, data: &mut [f64]) {
     run::<false>(sos.sections(), data, 1);
     run::<true>(sos.sections(), data, 1);
 }
 
-/// `sosfilt(sos, data)[::factor]` in place (what `Trace.decimate` does after its anti-alias filter):
-/// every sample still goes through the recurrences, but the outputs land straight in their
+/// `sosfilt(sos, data)[::factor]` in place (what `Trace.decimate` does after its anti-alias filter).
+/// Long traces filter in lanes like [`sosfilt`], then keep every `factor`-th sample; otherwise
+/// every sample still goes through the exact recurrences, but the outputs land straight in their
 /// decimated slots, so no separate copying pass follows. Truncates `data` to the
 /// `ceil(len / factor)` kept samples. `factor` must be at least 1.
 pub(crate) fn sosfilt_keep_every(sos: &Sos, data: &mut Vec<f64>, factor: usize) {
     let kept = data.len().div_ceil(factor);
     if sos.sections().is_empty() {
         (0..kept).for_each(|i| data[i] = data[i * factor]);
+    } else if sosfilt_blocks::try_run::<false>(sos.sections(), data) {
+        (1..kept).for_each(|i| data[i] = data[i * factor]);
     } else {
         run::<false>(sos.sections(), data, factor);
     }
     data.truncate(kept);
+}
+
+/// Filters `data` (forwards, or from its end when `REV`) from the cascade state `state`
+/// (`[z0, z1]` per section) with SciPy's per-sample loop: the short tail after the lanes' blocks.
+pub(crate) fn run_scalar_from<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    mut state: [[f64; 2]; N],
+    data: &mut [f64],
+) {
+    let n = data.len();
+    for t in 0..n {
+        let i = if REV { n - 1 - t } else { t };
+        let mut cur = data[i];
+        for (s, z) in sections.iter().zip(state.iter_mut()) {
+            let y = s[0] * cur + z[0];
+            z[0] = s[1] * cur - s[4] * y + z[1];
+            z[1] = s[2] * cur - s[5] * y;
+            cur = y;
+        }
+        data[i] = cur;
+    }
 }
 
 /// Runs all sections over `data`, forwards or (`REV`) from the end. The last group of sections

@@ -179,7 +179,8 @@ pub fn cosine_taper_fraction(npts: usize, p: f64, halfcosine: bool, sactaper: bo
     if idx3 == idx4 {
         idx3 -= 1;
     }
-    let mut w = vec![0.0; npts];
+    let mut w = seispool_core::with_capacity_huge(npts);
+    w.resize(npts, 0.0);
     let rising = |i: i64| {
         if halfcosine {
             0.5 * (1.0 - (PI * (i as f64 - idx1 as f64) / (idx2 - idx1) as f64).cos())

@@ -1071,3 +1071,93 @@ fn absurd_rates_do_not_panic() {
     let msg = write_err(&t(1e-300, 5000), &opts(None, 256, true));
     assert!(msg.contains("beyond the years a MiniSEED 2 BTIME can hold"), "{msg}");
 }
+
+/// A MiniSEED 2 header dated 2056 (0x0808) on day 1, 256 or 257 is plausible in both byte orders, and
+/// libmseed (ObsPy 1.5.1) and our reader then take it for the other order: ObsPy's own writer makes such
+/// files, which read back as 0 samples at a wrong time (or not at all). Writing one is now refused with a
+/// clear error (found by the `mseed` fuzz target's round trip); the neighbouring days write and read back.
+#[test]
+fn big_endian_records_dated_2056_day_1_256_257_were_read_back_as_little_endian() {
+    let dir = tempdir().unwrap();
+    let data: Vec<i32> = (0..2000).map(|i| (i % 1000) - 500).collect();
+    for start in [
+        "2056-01-01T00:07:16.205",
+        "2056-09-12T00:07:16.205",
+        "2056-09-13T23:50:00",
+        "2056-09-11T23:50:00",
+    ] {
+        let t = trace(
+            "XX.S2056..LHZ",
+            Time::parse(start).unwrap(),
+            1.0,
+            Samples::I32(data.clone()),
+        );
+        for big_endian in [true, false] {
+            let refused = write_file(
+                &dir.path().join("x.mseed"),
+                &Stream::new(vec![t.clone()]),
+                &opts(Some(DataEncoding::Steim2), 512, big_endian),
+            );
+            match refused {
+                Err(IoError::Unsupported { what, .. }) => {
+                    assert!(what.contains("2056") && what.contains("MiniSEED 3"), "{what}")
+                }
+                other => panic!("{start} (big-endian {big_endian}): write not refused: {other:?}"),
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    let mut written = Vec::new();
+    // Big-endian only: ObsPy's first-record check (and ours, which reads as it does) misreads little-endian
+    // headers dated after 2050, whatever the day.
+    for (k, start) in ["2056-09-11T00:00:00", "2056-01-02T00:00:00", "2055-09-13T00:00:00"]
+        .iter()
+        .enumerate()
+    {
+        let t = trace(
+            "XX.S2056..LHZ",
+            Time::parse(start).unwrap(),
+            1.0,
+            Samples::I32(data[..500].to_vec()),
+        );
+        #[allow(clippy::single_element_loop)]
+        for big_endian in [true] {
+            let path = dir.path().join(format!("{k}-{big_endian}.mseed"));
+            write_file(
+                &path,
+                &Stream::new(vec![t.clone()]),
+                &opts(Some(DataEncoding::Steim2), 512, big_endian),
+            )
+            .unwrap();
+            let ours = seispool_io::mseed::read_file(&path, &seispool_io::mseed::ReadOptions::default()).unwrap();
+            let [back] = ours.stream.traces.as_slice() else {
+                panic!("{}: {} traces read back", path.display(), ours.stream.traces.len());
+            };
+            assert_eq!(
+                (back.stats.starttime, &back.data),
+                (t.stats.starttime, &t.data),
+                "{}",
+                path.display()
+            );
+            // ObsPy's own first-record check misreads little-endian headers after 2050: big-endian (its
+            // default) only.
+            if big_endian {
+                paths.push(path);
+                written.push(t.clone());
+            }
+        }
+    }
+    for ((path, t), read) in paths.iter().zip(&written).zip(obspy_read_many(&paths, "{}")) {
+        let read = read.unwrap_or_else(|e| panic!("ObsPy cannot read {}: {e}", path.display()));
+        let [o] = read.as_slice() else {
+            panic!("ObsPy reads {} traces from {}", read.len(), path.display());
+        };
+        assert_eq!(
+            (o.starttime, o.npts),
+            (t.stats.starttime, t.data.len()),
+            "{}",
+            path.display()
+        );
+        assert_eq!(o.data, t.data, "{}", path.display());
+    }
+}

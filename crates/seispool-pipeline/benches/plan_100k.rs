@@ -67,7 +67,7 @@ fn main() {
     let before = vm_hwm_kib();
     let (t_all, all) = best(|| list_inputs(&roots, None, None).unwrap());
     let after_list = vm_hwm_kib();
-    let (t_sel, sel) = best(|| list_inputs_matching(&roots, None, None, Some("XX.S042.*.*")).unwrap());
+    let (t_sel, sel) = best(|| list_inputs_matching(&roots, None, None, Some("XX.S042.*.*"), false).unwrap());
     let mut spec = ProcessSpec::new(parse_pipeline("detrend(\"demean\")").unwrap());
     spec.select = Some("XX.S042.*.*".into());
     let (t_plan_sel, units_sel) = best(|| plan(&roots, &spec).unwrap());

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use seispool_core::{Stream, Time, glob_match};
 use seispool_io::mseed::DataEncoding;
-use seispool_io::sds::{ChannelDay, SelectOptions, discover_inputs, window_days};
+use seispool_io::sds::{ChannelDay, SelectOptions, discover_inputs_with, window_days};
 use seispool_io::{Format, IoError, ReadOptions, WriteSpec};
 
 use crate::runner::{RunConfig, RunError, Summary, Unit, UnitOutput, run};
@@ -35,6 +35,8 @@ pub struct ProcessSpec {
     pub endtime: Option<Time>,
     /// Only channels whose `NET.STA.LOC.CHA` matches this glob.
     pub select: Option<String>,
+    /// Follow symlinks in input directories wherever they lead (see `discover_inputs_with`).
+    pub follow_symlinks: bool,
     /// Seconds of the neighbouring SDS day files read for context and cut away after processing.
     pub overlap: f64,
     /// The inventory for `remove_response`/`remove_sensitivity` (shared by the workers, with its cache).
@@ -53,6 +55,7 @@ impl ProcessSpec {
             starttime: None,
             endtime: None,
             select: None,
+            follow_symlinks: false,
             overlap: 0.0,
             responses: None,
         }
@@ -98,25 +101,26 @@ pub fn list_inputs(
     starttime: Option<Time>,
     endtime: Option<Time>,
 ) -> Result<Vec<InputFile>, IoError> {
-    list_inputs_matching(inputs, starttime, endtime, None)
+    list_inputs_matching(inputs, starttime, endtime, None, false)
 }
 
 /// [`list_inputs`], also leaving out, unopened, the SDS day files whose names cannot match `select`
 /// (a `NET.STA.LOC.CHA` glob, as the readers apply it to each record). A name is trusted only at its
 /// SDS place (`…/YEAR/NET/STA/CHA.TYPE/NET.STA.LOC.CHA.TYPE.YEAR.DOY`, directories agreeing with the
 /// name, as ObsPy's SDS client relies on): every other file, whatever its name, is opened and its
-/// records are selected one by one.
+/// records are selected one by one. `follow_symlinks`: see [`discover_inputs_with`].
 pub fn list_inputs_matching(
     inputs: &[PathBuf],
     starttime: Option<Time>,
     endtime: Option<Time>,
     select: Option<&str>,
+    follow_symlinks: bool,
 ) -> Result<Vec<InputFile>, IoError> {
     let mut files = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for root in inputs {
         let is_dir = std::fs::metadata(root).map_err(|e| IoError::os(root, e))?.is_dir();
-        for input in discover_inputs(std::slice::from_ref(root))? {
+        for input in discover_inputs_with(std::slice::from_ref(root), follow_symlinks)? {
             // One root lists each file once; only several roots can repeat one.
             if inputs.len() > 1 && !seen.insert(input.path.clone()) {
                 continue;
@@ -182,7 +186,13 @@ fn sds_place(path: &Path) -> Option<ChannelDay> {
 /// previous and next day files of the same SDS channel found among the inputs are context.
 /// With a time window, SDS day files that cannot hold data of the window are left out.
 pub fn plan(inputs: &[PathBuf], spec: &ProcessSpec) -> Result<Vec<Unit>, IoError> {
-    let files = list_inputs_matching(inputs, spec.starttime, spec.endtime, spec.select.as_deref())?;
+    let files = list_inputs_matching(
+        inputs,
+        spec.starttime,
+        spec.endtime,
+        spec.select.as_deref(),
+        spec.follow_symlinks,
+    )?;
     let days: BTreeMap<(String, char, i64), PathBuf> = files
         .iter()
         .filter_map(|f| f.sds.as_ref().map(|d| (day_key(d, 0), f.path.clone())))
@@ -376,8 +386,14 @@ pub fn run_units(units: &[Unit], cfg: &RunConfig, spec: &ProcessSpec) -> Result<
     if cfg.config.is_empty() {
         cfg.config = spec.config_text();
     }
+    // Workers left idle by a run of fewer units than workers lend their core to the units' ops.
+    let per_unit = (crate::runner::effective_jobs(cfg.jobs) / units.len().max(1)).max(1);
     run(units, &cfg, |unit| {
-        PROCESSOR.with(|p| process_unit(unit, spec, &mut p.borrow_mut()))
+        PROCESSOR.with(|p| {
+            let mut p = p.borrow_mut();
+            p.set_threads(per_unit);
+            process_unit(unit, spec, &mut p)
+        })
     })
 }
 

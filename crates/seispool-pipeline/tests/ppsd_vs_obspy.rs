@@ -11,7 +11,10 @@ use num_complex::Complex;
 use seispool_core::{ChannelId, Samples, Stream, Time, Trace};
 use seispool_dsp::ppsd::{PpsdParams, histogram};
 use seispool_io::{Format, WriteSpec, npz::PpsdNpz, write};
-use seispool_pipeline::ppsd::{ChannelPpsd, EpochResponse, Paz, ResponseSource, compute_channel, npz_of, read_channel};
+use seispool_pipeline::ppsd::{
+    ChannelPpsd, EpochResponse, Paz, ResponseSource, compute_channel, compute_channel_files, npz_of, read_channel,
+    stream_channel,
+};
 use seispool_testkit::{run_oracle, tempdir};
 use serde_json::{Value, json};
 
@@ -330,4 +333,115 @@ fn ppsd_matches_obspys_shipped_iuanmo_paz_reference() {
             );
         }
     }
+}
+
+/// Writes one MiniSEED file holding several traces (each `(offset s, seconds, seed)` at `fs`).
+fn mseed_traces(dir: &Path, name: &str, fs: f64, pieces: &[(f64, f64, u64)]) -> PathBuf {
+    let id = ChannelId::parse(ID).unwrap();
+    let traces = pieces
+        .iter()
+        .map(|&(offset, seconds, seed)| {
+            Trace::new(
+                id.clone(),
+                Time(T0).add_seconds(offset),
+                fs,
+                Samples::I32(noise((seconds * fs) as usize, seed)),
+            )
+        })
+        .collect();
+    let path = dir.join(name);
+    write(&path, &Stream::new(traces), &WriteSpec::new(Format::Mseed2)).unwrap();
+    path
+}
+
+/// Regression: a channel's whole span was read and merged into one buffer before any window was computed,
+/// so memory grew with the number of days. Windows are now computed file by file as the data is read
+/// (`compute_channel_files`). The streamed path must give ObsPy's `PPSD.add` of the whole stream (same
+/// window, data and gap times, binned PSDs within 1e-3 dB, same histogram) and exactly the whole-stream
+/// path's numbers, on day files that follow each other sample for sample, with gaps between files (filled
+/// with zeros, or pieces of their own with `skip_on_gaps`), a gap and an overlap inside a file, a file
+/// off the sample grid, a time window and a resumed npz; data overlapping an earlier file's falls back.
+#[test]
+fn ppsd_streams_day_files_instead_of_holding_the_span() {
+    let dir = tempdir().unwrap();
+    let d = dir.path();
+    let fs = 10.0;
+    let chain: Vec<PathBuf> = (0..4)
+        .map(|k| mseed(d, &format!("chain{k}.mseed"), fs, 7200.0 * k as f64, 7200.0, 10 + k))
+        .collect();
+    let gappy = vec![
+        mseed(d, "g0.mseed", fs, 0.0, 7200.0, 20),
+        // 100 s gap between files, then a file with a 50 s gap and a 30 s overlap inside it.
+        mseed_traces(
+            d,
+            "g1.mseed",
+            fs,
+            &[(7300.0, 3000.0, 21), (10350.0, 2000.0, 22), (12320.0, 2000.0, 23)],
+        ),
+        // A file 30 ms off the sample grid after another gap.
+        mseed(d, "g2.mseed", fs, 14500.03, 7000.0, 24),
+        // A short piece after a long gap (shorter than a window with skip_on_gaps).
+        mseed(d, "g3.mseed", fs, 30000.0, 1000.0, 25),
+    ];
+    let overlapping = vec![
+        mseed(d, "o0.mseed", fs, 0.0, 7200.0, 30),
+        mseed(d, "o1.mseed", fs, 7000.0, 7200.0, 31),
+    ];
+    let (paz_json, paz) = paz();
+    let meta = json!({"paz": paz_json});
+    let s = |p: &[PathBuf]| p.iter().map(|x| x.to_str().unwrap().to_string()).collect::<Vec<_>>();
+    let p = json!({"ppsd_length": 1800.0});
+    let cases = json!([
+        {"files": s(&chain), "id": ID, "sampling_rate": fs, "metadata": meta, "params": p},
+        {"files": s(&gappy), "id": ID, "sampling_rate": fs, "metadata": meta, "params": p},
+        {"files": s(&gappy), "id": ID, "sampling_rate": fs, "metadata": meta,
+         "params": {"ppsd_length": 1800.0, "skip_on_gaps": true}},
+        {"files": s(&chain), "id": ID, "sampling_rate": fs, "metadata": meta, "params": p,
+         "trim": ["2024-01-01T01:00:00.05", "2024-01-01T06:10:00"]},
+        {"files": s(&chain[..2]), "add_again": s(&chain), "id": ID, "sampling_rate": fs, "metadata": meta,
+         "params": p},
+        {"files": s(&overlapping), "id": ID, "sampling_rate": fs, "metadata": meta, "params": p},
+    ]);
+    let jobs = d.join("stream_cases.json");
+    std::fs::write(&jobs, serde_json::to_vec(&cases).unwrap()).unwrap();
+    let out: Value = serde_json::from_str(&run_oracle("ppsd_oracle.py", &[jobs.to_str().unwrap()])).unwrap();
+    let o = &out["cases"];
+
+    let whole = |files: &[PathBuf], p: &PpsdParams, window: (Option<Time>, Option<Time>), existing| {
+        let (stream, mut w) = read_channel(ID, files, window.0, window.1).unwrap();
+        let (ppsd, w2) = compute_channel(ID, stream, p, &paz, None, existing).unwrap();
+        w.extend(w2);
+        (ppsd, w)
+    };
+    let check = |what: &str, files: &[PathBuf], p: &PpsdParams, window, existing, o: &Value, streams: bool| {
+        let streamed = stream_channel(ID, files, window, p, &paz, None, existing);
+        assert_eq!(streamed.is_some(), streams, "{what}: streamed");
+        let (ours, warnings) = compute_channel_files(ID, files, window, p, &paz, None, existing).unwrap();
+        compare(what, &ours, o);
+        let (reference, ref_warnings) = whole(files, p, window, existing);
+        assert_eq!(ours.times_processed, reference.times_processed, "{what}");
+        assert_eq!(ours.times_data, reference.times_data, "{what}");
+        assert_eq!(ours.times_gaps, reference.times_gaps, "{what}");
+        assert_eq!(ours.binned_psds, reference.binned_psds, "{what}: whole-stream numbers");
+        assert_eq!(warnings, ref_warnings, "{what}: warnings");
+        ours
+    };
+    let open = (None, None);
+    let fill = params(1800.0, false);
+    let chained = check("day files in a chain", &chain, &fill, open, None, &o[0], true);
+    assert_eq!(chained.times_processed.len(), 31);
+    let filled = check("gaps filled", &gappy, &fill, open, None, &o[1], true);
+    assert!(!filled.times_gaps.is_empty());
+    check("skip_on_gaps", &gappy, &params(1800.0, true), open, None, &o[2], true);
+    let window = (
+        Some(Time::parse("2024-01-01T01:00:00.05").unwrap()),
+        Some(Time::parse("2024-01-01T06:10:00").unwrap()),
+    );
+    check("time window", &chain, &fill, window, None, &o[3], true);
+    let (first, _) = whole(&chain[..2], &fill, open, None);
+    let npz_path = d.join("first2.npz");
+    std::fs::write(&npz_path, npz_of(&first).to_bytes().unwrap()).unwrap();
+    let stored = PpsdNpz::read(&npz_path).unwrap();
+    check("resume", &chain, &fill, open, Some(&stored), &o[4], true);
+    check("overlap across files", &overlapping, &fill, open, None, &o[5], false);
 }

@@ -98,7 +98,18 @@ fn ours(
     let removal = rm
         .multiplier(resp, 1.0 / rate, npts2nfft(data.len()))
         .map_err(|e| e.to_string())?;
-    rm.apply(data, &removal).map_err(|e| e.to_string())
+    let one = rm.apply(data, &removal).map_err(|e| e.to_string())?;
+    // Two threads (evaluation split by frequency, split FFT steps split by rows and columns) must give
+    // the very same samples.
+    rm.set_threads(2);
+    let removal2 = rm
+        .multiplier(resp, 1.0 / rate, npts2nfft(data.len()))
+        .map_err(|e| e.to_string())?;
+    let two = rm.apply(data, &removal2).map_err(|e| e.to_string())?;
+    if one != two {
+        return Err("two threads gave different samples than one".into());
+    }
+    Ok(one)
 }
 
 #[test]

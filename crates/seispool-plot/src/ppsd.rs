@@ -40,6 +40,20 @@ pub struct PpsdStyle {
     pub y_label: String,
     /// Colour scale top in percent (ObsPy's `max_percentage`, default 30).
     pub max_percentage: f64,
+    /// Data coverage drawn as a bar under the density (ObsPy's `show_coverage`); `None` leaves it out.
+    pub coverage: Option<Coverage>,
+}
+
+/// What ObsPy's coverage bar shows, as `[start, end]` spans in ns since 1970: the processed windows
+/// (lower part, blue), the data read (upper part, green) and the gaps in it (upper part, red).
+#[derive(Clone, Debug, Default)]
+pub struct Coverage {
+    /// Processed PSD windows.
+    pub processed: Vec<[i64; 2]>,
+    /// Data spans (`_times_data`).
+    pub data: Vec<[i64; 2]>,
+    /// Gaps (`_times_gaps`).
+    pub gaps: Vec<[i64; 2]>,
 }
 
 impl Default for PpsdStyle {
@@ -47,6 +61,7 @@ impl Default for PpsdStyle {
         PpsdStyle {
             y_label: "Amplitude [m²/s⁴/Hz] [dB]".into(),
             max_percentage: 30.0,
+            coverage: None,
         }
     }
 }
@@ -139,7 +154,9 @@ pub fn draw_ppsd(p: &PpsdPicture<'_>, style: &PpsdStyle) -> Result<(Canvas, Area
     let (np, nd) = check(p, style)?;
     let mut c = Canvas::new(p.width, p.height)?;
     let fs = (p.height as f32 / 45.0).clamp(9.0, 16.0);
-    let (left, right, top, bottom) = (fs * 6.0, fs * 7.5, fs * 2.6, fs * 3.6);
+    let cover = style.coverage.as_ref().filter(|c| coverage_range(c).is_some());
+    let extra = if cover.is_some() { fs * 4.6 } else { 0.0 };
+    let (left, right, top, bottom) = (fs * 6.0, fs * 7.5, fs * 2.6, fs * 3.6 + extra);
     let a = Area {
         x: left.round(),
         y: top.round(),
@@ -201,7 +218,63 @@ pub fn draw_ppsd(p: &PpsdPicture<'_>, style: &PpsdStyle) -> Result<(Canvas, Area
     axes_labels(&mut c, &a, fs, p, style);
     legend_box(&mut c, &a, fs, &legend, p.nlnm.is_some() || p.nhnm.is_some());
     colour_bar(&mut c, &a, fs, style.max_percentage);
+    if let Some(cov) = cover {
+        coverage_bar(&mut c, &a, fs, cov);
+    }
     Ok((c, a))
+}
+
+const PROCESSED: Rgb = Rgb(31, 119, 180); // matplotlib "C0"
+const DATA: Rgb = Rgb(0, 128, 0); // "g"
+const GAP: Rgb = Rgb(255, 0, 0); // "r"
+
+/// First and last time of the coverage spans (ns), `None` when there is nothing to show.
+fn coverage_range(c: &Coverage) -> Option<(i64, i64)> {
+    let all = c.processed.iter().chain(&c.data).chain(&c.gaps);
+    let lo = all.clone().map(|s| s[0].min(s[1])).min()?;
+    let hi = all.map(|s| s[0].max(s[1])).max()?;
+    Some((lo, hi.max(lo + 1)))
+}
+
+/// ObsPy's coverage bar under the density: processed windows in the lower 60 %, data (and gaps) in the
+/// upper 40 %, with the first and last time written under it.
+fn coverage_bar(c: &mut Canvas, a: &Area, fs: f32, cov: &Coverage) {
+    let Some((t0, t1)) = coverage_range(cov) else {
+        return;
+    };
+    let (y, h) = ((a.y + a.h + fs * 3.4).round(), (fs * 1.6).round());
+    let px = |t: i64| a.x + ((t - t0) as f64 / (t1 - t0) as f64) as f32 * a.w;
+    let span = |c: &mut Canvas, s: &[i64; 2], y0: f32, hh: f32, col: Rgb, alpha: f32| {
+        let (x0, x1) = (px(s[0].min(s[1])), px(s[0].max(s[1])));
+        c.fill_rect_alpha(x0, y0, (x1 - x0).max(1.0), hh, col, alpha);
+    };
+    let split = (h * 0.4).round();
+    for s in &cov.processed {
+        span(c, s, y + split, h - split, PROCESSED, 0.5);
+    }
+    for s in &cov.data {
+        span(c, s, y, split, DATA, 1.0);
+    }
+    for s in &cov.gaps {
+        span(c, s, y, split, GAP, 1.0);
+    }
+    c.stroke_rect(a.x - 1.0, y - 1.0, a.w + 2.0, h + 2.0, Rgb::BLACK);
+    let label = |t: i64| {
+        let secs = t.div_euclid(1_000_000_000);
+        let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let (yy, mm, dd) = seispool_core::civil_from_days(days);
+        format!("{yy:04}-{mm:02}-{dd:02} {:02}:{:02}", rest / 3600, rest % 3600 / 60)
+    };
+    let ty = y + h + fs * 0.3;
+    c.text(a.x, ty, fs * 0.85, &label(t0), Rgb::BLACK, (HAlign::Left, VAlign::Top));
+    c.text(
+        a.x + a.w,
+        ty,
+        fs * 0.85,
+        &label(t1),
+        Rgb::BLACK,
+        (HAlign::Right, VAlign::Top),
+    );
 }
 
 fn grid_and_ticks(c: &mut Canvas, a: &Area, _fs: f32) {

@@ -477,3 +477,37 @@ fn extreme_times_draw_without_overflow() {
     };
     draw_waveform(&pic).expect("draw");
 }
+
+/// The PNG lacked ObsPy's coverage bar: with `coverage`, a strip under the density shows the data
+/// (green) with its gap (red) in the upper part and the processed windows (blue) in the lower part, and
+/// nothing where no window was processed.
+#[test]
+fn ppsd_coverage_bar_shows_data_gaps_and_processed_windows() {
+    use seispool_plot::ppsd::Coverage;
+    let a = ppsd_arrays(40);
+    let pic = picture(&a, 40, 800, 600);
+    let h = 3600 * S;
+    let style = PpsdStyle {
+        coverage: Some(Coverage {
+            processed: vec![[0, h], [h / 2, 3 * h / 2]],
+            data: vec![[0, 2 * h], [3 * h, 4 * h]],
+            gaps: vec![[2 * h, 3 * h]],
+        }),
+        ..PpsdStyle::default()
+    };
+    let (plain, area0) = draw_ppsd(&pic, &PpsdStyle::default()).expect("draw");
+    let (c, area) = draw_ppsd(&pic, &style).expect("draw");
+    assert!(area.h < area0.h, "the density makes room for the bar");
+    let fs = (600.0f32 / 45.0).clamp(9.0, 16.0);
+    let (y, hh) = ((area.y + area.h + fs * 3.4).round(), (fs * 1.6).round());
+    let x_at = |t: i64| (area.x + (t as f64 / (4 * h) as f64) as f32 * area.w) as u32;
+    let upper = (y + hh * 0.2) as u32;
+    let lower = (y + hh * 0.8) as u32;
+    let px = |x: u32, y: u32| c.pixel(x, y).expect("inside");
+    assert_eq!(px(x_at(h / 2), upper), Rgb(0, 128, 0), "data");
+    assert_eq!(px(x_at(5 * h / 2), upper), Rgb(255, 0, 0), "gap");
+    let blue = px(x_at(h / 4), lower);
+    assert!(blue.2 > blue.0 && blue.2 > blue.1, "processed window: {blue:?}");
+    assert_eq!(px(x_at(3 * h), lower), Rgb::WHITE, "no window processed there");
+    assert_ne!(plain.pixel(x_at(h / 2), upper), Some(Rgb(0, 128, 0)));
+}

@@ -54,32 +54,29 @@ impl ResponseTerm {
 /// The smoothed, binned PSD in dB of one window's raw one-sided PSD `psd` (`nfft / 2 + 1` values), as
 /// `PPSD.__process` stores it in `_binned_psds` (float32).
 pub fn binned_psd(setup: &PpsdSetup, psd: &[f64], term: &ResponseTerm, out: &mut Vec<f32>) {
+    binned_psd_with(setup, psd, term, &mut Vec::new(), out);
+}
+
+/// [`binned_psd`] with a caller's scratch buffer for the dB values (no allocation once it has grown).
+pub fn binned_psd_with(setup: &PpsdSetup, psd: &[f64], term: &ResponseTerm, db: &mut Vec<f64>, out: &mut Vec<f32>) {
     let tiny = f64::MIN_POSITIVE;
     // Leave out DC, reverse to ascending period, remove the response, go to dB.
-    let db: Vec<f64> = psd[1..]
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &p)| {
-            let v = match term {
-                ResponseTerm::Sensitivity(s) => p / (s * s),
-                ResponseTerm::Factors(f) => p * f[i],
-            };
-            // `spec[spec < dtiny] = dtiny` leaves NaN alone.
-            let v = if v < tiny { tiny } else { v };
-            v.log10() * 10.0
-        })
-        .collect();
+    db.clear();
+    let to_db = |v: f64| {
+        // `spec[spec < dtiny] = dtiny` leaves NaN alone.
+        let v = if v < tiny { tiny } else { v };
+        v.log10() * 10.0
+    };
+    match term {
+        ResponseTerm::Sensitivity(s) => db.extend(psd[1..].iter().rev().map(|&p| to_db(p / (s * s)))),
+        ResponseTerm::Factors(f) => db.extend(psd[1..].iter().rev().zip(f).map(|(&p, &f)| to_db(p * f))),
+    }
     out.clear();
-    let periods = &setup.psd_periods;
-    for (&left, &right) in setup.period_binning[0].iter().zip(&setup.period_binning[4]) {
-        let lo = periods.partition_point(|&p| p < left);
-        let hi = periods.partition_point(|&p| p <= right);
+    out.extend(setup.bin_ranges.iter().map(|&(lo, hi)| {
         let slice = &db[lo..hi.max(lo)];
         // numpy's mean of an empty selection is NaN.
-        let mean = pairwise_sum(slice) / slice.len() as f64;
-        out.push(mean as f32);
-    }
+        (pairwise_sum(slice) / slice.len() as f64) as f32
+    }));
 }
 
 /// numpy's pairwise summation (blocks of 8 accumulators below 128 elements), so means match to the ulp.

@@ -7,7 +7,7 @@ mod binning;
 mod noise_models;
 mod welch;
 
-pub use binning::{Histogram, ResponseTerm, binned_psd, histogram, paz_response};
+pub use binning::{Histogram, ResponseTerm, binned_psd, binned_psd_with, histogram, paz_response};
 pub use noise_models::{nhnm, nlnm, noise_model_periods};
 pub use welch::WelchPsd;
 
@@ -110,6 +110,8 @@ pub struct PpsdSetup {
     pub period_binning: [Vec<f64>; 5],
     /// dB bin edges (`_db_bin_edges`).
     pub db_bin_edges: Vec<f64>,
+    /// Per period bin, the range of `psd_periods` indices its smoothing window averages.
+    pub bin_ranges: Vec<(usize, usize)>,
 }
 
 fn check(ok: bool, msg: impl FnOnce() -> String) -> Result<(), OpError> {
@@ -212,6 +214,14 @@ impl PpsdSetup {
             )
         })?;
         let db_bin_edges = linspace(db_min, db_max, num_db as usize + 1);
+        let bin_ranges = period_binning[0]
+            .iter()
+            .zip(&period_binning[4])
+            .map(|(&left, &right)| {
+                let lo = psd_periods.partition_point(|&p| p < left);
+                (lo, psd_periods.partition_point(|&p| p <= right).max(lo))
+            })
+            .collect();
         Ok(PpsdSetup {
             params: p.clone(),
             sampling_rate,
@@ -221,6 +231,7 @@ impl PpsdSetup {
             psd_periods,
             period_binning,
             db_bin_edges,
+            bin_ranges,
         })
     }
 

@@ -13,6 +13,7 @@ mod chain;
 mod kernels;
 mod list;
 mod remove;
+mod split_fft;
 mod units;
 
 use std::f64::consts::PI;
@@ -22,6 +23,7 @@ use seispool_core::inventory::Response;
 
 pub use remove::{
     PreFilt, Removal, RemoveOptions, ResponseRemover, cosine_sac_taper, invert_spectrum, npts2nfft, remove_sensitivity,
+    split_factors,
 };
 use units::Unit;
 
@@ -93,7 +95,8 @@ pub fn frequencies(t_samp: f64, nfft: usize) -> Vec<f64> {
         return vec![0.0];
     }
     let step = fy / (num - 1) as f64;
-    let mut f: Vec<f64> = (0..num).map(|i| i as f64 * step).collect();
+    let mut f: Vec<f64> = seispool_core::with_capacity_huge(num);
+    f.extend((0..num).map(|i| i as f64 * step));
     f[num - 1] = fy;
     f
 }
@@ -101,6 +104,18 @@ pub fn frequencies(t_samp: f64, nfft: usize) -> Vec<f64> {
 /// ObsPy `Response.get_evalresp_response(t_samp, nfft, output)[0]`: the complex response on
 /// [`frequencies`]`(t_samp, nfft)`.
 pub fn evaluate(resp: &Response, t_samp: f64, nfft: usize, output: Output) -> Result<Vec<Complex64>, ResponseError> {
+    evaluate_threads(resp, t_samp, nfft, output, 1)
+}
+
+/// [`evaluate`] with the frequencies split over up to `threads` scoped threads (the same values: each
+/// frequency is evaluated alone).
+pub fn evaluate_threads(
+    resp: &Response,
+    t_samp: f64,
+    nfft: usize,
+    output: Output,
+    threads: usize,
+) -> Result<Vec<Complex64>, ResponseError> {
     if !(t_samp.is_finite() && t_samp > 0.0) {
         return Err(ResponseError::new(format!(
             "sampling interval {t_samp} must be a positive number"
@@ -113,7 +128,7 @@ pub fn evaluate(resp: &Response, t_samp: f64, nfft: usize, output: Output) -> Re
     }
     let freqs = frequencies(t_samp, nfft);
     let step = if freqs.len() > 1 { freqs[1] } else { 0.0 };
-    evaluate_impl(resp, &freqs, Some(step), output)
+    evaluate_impl(resp, &freqs, Some(step), output, threads)
 }
 
 /// ObsPy `Response.get_evalresp_response_for_frequencies(freqs, output)`.
@@ -121,7 +136,7 @@ pub fn evaluate_at(resp: &Response, freqs: &[f64], output: Output) -> Result<Vec
     if freqs.iter().any(|f| !f.is_finite()) {
         return Err(ResponseError::new("frequencies must be finite"));
     }
-    evaluate_impl(resp, freqs, None, output)
+    evaluate_impl(resp, freqs, None, output, 1)
 }
 
 /// Evaluation on `freqs`; `grid = Some(step)` when `freqs[j] = j·step` (angles by table, see
@@ -131,20 +146,41 @@ fn evaluate_impl(
     freqs: &[f64],
     grid: Option<f64>,
     output: Output,
+    threads: usize,
 ) -> Result<Vec<Complex64>, ResponseError> {
     let chain = chain::build(resp, freqs)?;
     let tables = grid_tables(&chain, grid, freqs.len());
-    let mut out = vec![Complex64::new(0.0, 0.0); freqs.len()];
-    let mut start = 0;
-    for (fb, ob) in freqs.chunks(kernels::BLOCK).zip(out.chunks_mut(kernels::BLOCK)) {
-        eval_block(&chain, fb, start, &tables, ob);
-        for (o, &f) in ob.iter_mut().zip(fb) {
-            let v = Complex64::new(o.re * chain.calc_sensit, o.im * chain.calc_sensit);
-            let v = convert_to_units(chain.input_unit, output, v, 2.0 * PI * f);
-            *o = Complex64::new(v.re * chain.scale, v.im * chain.scale);
+    let mut out = seispool_core::with_capacity_huge(freqs.len());
+    out.resize(freqs.len(), Complex64::new(0.0, 0.0));
+    let work = |mut start: usize, freqs: &[f64], out: &mut [Complex64]| {
+        for (fb, ob) in freqs.chunks(kernels::BLOCK).zip(out.chunks_mut(kernels::BLOCK)) {
+            eval_block(&chain, fb, start, &tables, ob);
+            for (o, &f) in ob.iter_mut().zip(fb) {
+                let v = Complex64::new(o.re * chain.calc_sensit, o.im * chain.calc_sensit);
+                let v = convert_to_units(chain.input_unit, output, v, 2.0 * PI * f);
+                *o = Complex64::new(v.re * chain.scale, v.im * chain.scale);
+            }
+            start += fb.len();
         }
-        start += fb.len();
+    };
+    let blocks = freqs.len().div_ceil(kernels::BLOCK);
+    if threads <= 1 || blocks < 2 {
+        work(0, freqs, &mut out);
+        return Ok(out);
     }
+    // Whole blocks per thread, so every block starts where the single-thread loop starts it.
+    let per = blocks.div_ceil(threads) * kernels::BLOCK;
+    std::thread::scope(|s| {
+        let mut parts = freqs.chunks(per).zip(out.chunks_mut(per)).enumerate();
+        let first = parts.next();
+        for (i, (fs, os)) in parts {
+            let work = &work;
+            s.spawn(move || work(i * per, fs, os));
+        }
+        if let Some((_, (fs, os))) = first {
+            work(0, fs, os);
+        }
+    });
     Ok(out)
 }
 

@@ -10,7 +10,8 @@ use num_complex::Complex64;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use seispool_core::inventory::{Filter, Response};
 
-use super::{Output, ResponseError, evaluate, frequencies};
+use super::split_fft::SplitFft;
+use super::{Output, ResponseError, evaluate_threads};
 use crate::complex::C64;
 
 /// The four corner frequencies of ObsPy's frequency-domain pre-filter (`pre_filt`).
@@ -71,6 +72,12 @@ impl RemoveOptions {
         }
         Ok(())
     }
+}
+
+/// The factors `(N1, N2)` of `nfft/2` the deconvolution of an `nfft`-point FFT is split into, or
+/// `None` when that length goes through one realfft transform.
+pub fn split_factors(nfft: usize) -> Option<(usize, usize)> {
+    SplitFft::new(nfft).map(|s| s.factors())
 }
 
 /// ObsPy `obspy.signal.util._npts2nfft`: at least `2·npts` (even), nudged to a length without prime
@@ -148,6 +155,82 @@ pub fn invert_spectrum(spec: &mut [Complex64], wlev: f64) -> usize {
         };
     }
     found
+}
+
+/// The evaluated response `r` (on `frequencies(delta, nfft)`) → the multiplier: ObsPy's inversion
+/// (water level, or plain with a zero DC value) times the pre-filter, split over `threads` scoped
+/// threads. Each value is computed alone, exactly as [`invert_spectrum`] and [`cosine_sac_taper`] do.
+fn finish_multiplier(
+    r: &mut [Complex64],
+    water_level: Option<f64>,
+    pre_filt: Option<PreFilt>,
+    delta: f64,
+    threads: usize,
+) {
+    let abs = |c: Complex64| C64::new(c.re, c.im).abs();
+    let num = r.len();
+    let fy = 1.0 / (delta * 2.0);
+    let step = if num > 1 { fy / (num - 1) as f64 } else { 0.0 };
+    // `frequencies` without the array: j·step, the last one exactly the Nyquist frequency.
+    let freq = |j: usize| if j + 1 == num && num > 1 { fy } else { j as f64 * step };
+    let per = num.div_ceil(threads.max(1)).max(1);
+    let swamp = water_level.map(|wl| {
+        let max = par_map_chunks(r, per, |_, c| c.iter().map(|&v| abs(v)).fold(f64::NAN, f64::max))
+            .into_iter()
+            .fold(f64::NAN, f64::max);
+        max * 10f64.powf(-wl / 20.0)
+    });
+    par_map_chunks(r, per, |first, chunk| {
+        for (i, c) in chunk.iter_mut().enumerate() {
+            let j = first + i;
+            *c = match swamp {
+                None if j == 0 => Complex64::new(0.0, 0.0),
+                None => reciprocal(*c),
+                Some(swamp) => {
+                    let len = abs(*c);
+                    if len < swamp && len > 0.0 {
+                        let s = swamp / len;
+                        *c = Complex64::new(c.re * s, c.im * s);
+                    }
+                    if abs(*c) > 0.0 {
+                        reciprocal(*c)
+                    } else {
+                        Complex64::new(0.0, 0.0)
+                    }
+                }
+            };
+            if let Some(pf) = pre_filt {
+                // The pre-filter is real: (data·taper)·inv equals data·(taper·inv) to rounding.
+                let t = sac_taper_at(freq(j), pf);
+                *c = Complex64::new(c.re * t, c.im * t);
+            }
+        }
+    });
+}
+
+/// `f(first_index, chunk)` over `per`-long chunks of `v`, the chunks spread over scoped threads
+/// (one per chunk; the caller's thread takes the first); the results in chunk order.
+fn par_map_chunks<T: Send, R: Send>(v: &mut [T], per: usize, f: impl Fn(usize, &mut [T]) -> R + Sync) -> Vec<R> {
+    let mut chunks = v.chunks_mut(per.max(1)).enumerate();
+    let Some((_, first)) = chunks.next() else {
+        return Vec::new();
+    };
+    let rest: Vec<_> = chunks.collect();
+    if rest.is_empty() {
+        return vec![f(0, first)];
+    }
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = rest.into_iter().map(|(i, c)| s.spawn(move || f(i * per, c))).collect();
+        let mut out = vec![f(0, first)];
+        for h in handles {
+            match h.join() {
+                Ok(r) => out.push(r),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }
 
 /// numpy's `1.0 / z`.
@@ -252,6 +335,10 @@ pub struct ResponseRemover {
     buf: Vec<f64>,
     spec: Vec<Complex64>,
     taper: Option<Vec<f64>>,
+    /// The four-step FFT for the last `nfft` (`None` inside: that length goes through realfft).
+    split: Option<(usize, Option<SplitFft>)>,
+    work: (Vec<Complex64>, Vec<Complex64>),
+    threads: usize,
 }
 
 impl std::fmt::Debug for ResponseRemover {
@@ -271,7 +358,27 @@ impl ResponseRemover {
             buf: Vec::new(),
             spec: Vec::new(),
             taper: None,
+            split: None,
+            work: (Vec::new(), Vec::new()),
+            threads: 1,
         })
+    }
+
+    /// Threads one deconvolution may use (scoped: they end with each call); default 1.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+
+    /// The threads one deconvolution may use.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Uses the single realfft transform instead of the split one (the reference the split path is
+    /// tested against).
+    #[doc(hidden)]
+    pub fn use_realfft_only(&mut self) {
+        self.split = Some((usize::MAX, None));
     }
 
     /// The options.
@@ -300,27 +407,8 @@ impl ResponseRemover {
                 offset: p.coefficients.first().copied().unwrap_or(0.0),
             });
         }
-        let mut r = evaluate(resp, delta, nfft, self.opts.output)?;
-        match self.opts.water_level {
-            None => {
-                // ObsPy inverts directly and zeroes the DC value.
-                if let Some(first) = r.first_mut() {
-                    *first = Complex64::new(0.0, 0.0);
-                }
-                r.iter_mut().skip(1).for_each(|c| *c = reciprocal(*c));
-            }
-            Some(wl) => {
-                invert_spectrum(&mut r, wl);
-            }
-        }
-        // The pre-filter is real: (data·taper)·inv equals data·(taper·inv) to rounding.
-        if let Some(pf) = self.opts.pre_filt {
-            let freqs = frequencies(delta, nfft);
-            r.iter_mut().zip(&freqs).for_each(|(c, &f)| {
-                let t = sac_taper_at(f, pf);
-                *c = Complex64::new(c.re * t, c.im * t);
-            });
-        }
+        let mut r = evaluate_threads(resp, delta, nfft, self.opts.output, self.threads)?;
+        finish_multiplier(&mut r, self.opts.water_level, self.opts.pre_filt, delta, self.threads);
         Ok(Removal::Spectral(r))
     }
 
@@ -357,6 +445,19 @@ impl ResponseRemover {
                 mult.len(),
                 nfft / 2 + 1
             )));
+        }
+        if self.split.as_ref().is_none_or(|(n, _)| *n != nfft && *n != usize::MAX) {
+            self.split = Some((nfft, SplitFft::new(nfft)));
+        }
+        if let Some((_, Some(split))) = &self.split
+            && split.nfft() == nfft
+        {
+            self.preprocess(data)?;
+            let (a, b) = &mut self.work;
+            if let Some((_, Some(split))) = &self.split {
+                split.deconvolve(data, mult, a, b, self.threads);
+            }
+            return Ok(());
         }
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();

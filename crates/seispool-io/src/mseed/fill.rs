@@ -148,6 +148,8 @@ fn zeroed(t: SampleType, n: usize) -> Samples {
 
 fn reserve(buf: &mut Samples, n: usize) {
     match buf {
+        // An empty integer buffer starts from this thread's spare (no fresh pages to fault in).
+        Samples::I32(v) if v.capacity() == 0 => *v = seispool_core::take_spare_i32(n),
         Samples::I32(v) => v.reserve_exact(n),
         Samples::F32(v) => v.reserve_exact(n),
         Samples::F64(v) => v.reserve_exact(n),

@@ -66,8 +66,9 @@ struct Span {
 }
 
 impl<'a> Joiner<'a> {
-    /// Adds a MiniSEED 2 record; `job` decodes its samples (`None`: headers only or no samples).
-    pub fn push_v2(&mut self, h: RecordHeader, job: Option<DecodeJob<'a>>) {
+    /// Adds a MiniSEED 2 record; `job` decodes its samples (`None`: headers only or no samples). Returns the
+    /// record's id when the joiner did not keep it (a spare for the next header's strings).
+    pub fn push_v2(&mut self, h: RecordHeader, job: Option<DecodeJob<'a>>) -> Option<ChannelId> {
         let hpdelta_us = if h.sample_rate != 0.0 {
             (1e6 / h.sample_rate) as i64
         } else {
@@ -90,7 +91,7 @@ impl<'a> Joiner<'a> {
             nsamples: h.nsamples,
             key: (h.id, h.dataquality),
         };
-        self.push(span, job, info, BTreeMap::new());
+        self.push(span, job, info, BTreeMap::new())
     }
 
     /// Adds a MiniSEED 3 record; `job` decodes its samples (`None`: headers only or no samples).
@@ -105,7 +106,7 @@ impl<'a> Joiner<'a> {
             tol: (0.5 * hpdelta as f64) as i64,
             nsamples: h.nsamples,
         };
-        self.push(span, job, h.info, h.headers);
+        let _spare = self.push(span, job, h.info, h.headers);
     }
 
     fn push(
@@ -114,15 +115,15 @@ impl<'a> Joiner<'a> {
         job: Option<DecodeJob<'a>>,
         info: MseedInfo,
         headers: BTreeMap<String, HeaderValue>,
-    ) {
-        let idx = match self.ids.iter().rposition(|i| i.key == span.key) {
-            Some(i) => i,
+    ) -> Option<ChannelId> {
+        let (idx, spare) = match self.ids.iter().rposition(|i| i.key == span.key) {
+            Some(i) => (i, Some(span.key.0)),
             None => {
                 self.ids.push(IdSegments {
                     key: span.key,
                     segments: Vec::new(),
                 });
-                self.ids.len() - 1
+                (self.ids.len() - 1, None)
             }
         };
         let sample_type = job.as_ref().map(|j| j.encoding.sample_type());
@@ -142,7 +143,7 @@ impl<'a> Joiner<'a> {
                 seg.end_ns = span.end_ns;
                 seg.info.number_of_records += 1;
                 seg.jobs.extend(job);
-                return;
+                return spare;
             }
         }
         segs.push(Segment {
@@ -157,6 +158,7 @@ impl<'a> Joiner<'a> {
             info,
             headers,
         });
+        spare
     }
 
     /// The traces: one buffer per trace, every record decoded into its part of it (in parallel on the current

@@ -5,6 +5,7 @@ pub mod decode;
 mod encoding;
 mod fill;
 mod first_record;
+mod headonly;
 mod join;
 mod reader;
 pub mod record;

@@ -20,6 +20,7 @@ use seispool_core::{Stream, Time, glob_match};
 use super::DataEncoding;
 use super::fill::{DecodeJob, may_hold};
 use super::first_record::first_record_check;
+use super::headonly::read_headers;
 use super::join::Joiner;
 use super::record::{MIN_RECLEN, RecordHeader, is_mseed2 as sniff};
 use super::records::{Record, RecordReader};
@@ -46,8 +47,14 @@ pub fn is_mseed2(prefix: &[u8]) -> bool {
     sniff(prefix)
 }
 
-/// Reads a MiniSEED 2 and/or 3 file (`opts.format` is ignored).
+/// Reads a MiniSEED 2 and/or 3 file (`opts.format` is ignored). Header-only reads of plain files skip the
+/// record payloads (`headonly.rs`); the result is the same as reading every byte.
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> {
+    if opts.headonly
+        && let Some(f) = read_headers(path, opts, false)
+    {
+        return Ok(f);
+    }
     let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
     read_bytes(path, &bytes, opts)
 }
@@ -56,6 +63,11 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> 
 /// effect outside a pool). Not for a pool whose workers each hold a unit of work (the process runner):
 /// a worker waiting for its records may pick up another unit.
 pub fn read_file_in_pool(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> {
+    if opts.headonly
+        && let Some(f) = read_headers(path, opts, true)
+    {
+        return Ok(f);
+    }
     let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
     read_bytes_in_pool(path, &bytes, opts)
 }
@@ -216,7 +228,7 @@ fn v3_job<'a>(rec: &Record3<'a>, index: usize, offset: u64) -> Result<DecodeJob<
 }
 
 /// The time window and channel selection of [`ReadOptions`], as libmseed's `ms_matchselect`.
-struct Window {
+pub(super) struct Window {
     start_us: Option<i64>,
     end_us: Option<i64>,
     start_ns: Option<i64>,
@@ -230,7 +242,7 @@ fn ns_to_us(t: Time) -> i64 {
 }
 
 impl Window {
-    fn new(opts: &ReadOptions) -> Window {
+    pub(super) fn new(opts: &ReadOptions) -> Window {
         Window {
             start_us: opts.starttime.map(ns_to_us),
             end_us: opts.endtime.map(ns_to_us),
@@ -241,7 +253,7 @@ impl Window {
     }
 
     /// The selection for a MiniSEED 2 record, in µs (the window rounded as ObsPy does).
-    fn keeps_v2(&self, h: &RecordHeader) -> bool {
+    pub(super) fn keeps_v2(&self, h: &RecordHeader) -> bool {
         let (s, e) = (h.start_us, h.end_us());
         let selected = self.select.as_ref().is_none_or(|p| glob_match(p, &h.id.to_string()));
         let after_start = self.start_us.is_none_or(|ws| s >= ws || e >= ws);
@@ -250,7 +262,7 @@ impl Window {
     }
 
     /// The selection for a MiniSEED 3 record, in nanoseconds (no µs rounding of the window).
-    fn keeps_v3(&self, h: &Header3) -> bool {
+    pub(super) fn keeps_v3(&self, h: &Header3) -> bool {
         if self.select.as_ref().is_some_and(|p| !glob_match(p, &h.id.to_string())) {
             return false;
         }

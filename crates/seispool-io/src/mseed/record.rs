@@ -23,7 +23,7 @@ pub const MAX_RECLEN: usize = 1 << 20;
 pub const FIXED_HEADER_LEN: usize = 48;
 
 /// libmseed's MS_ISVALIDYEARDAY.
-fn valid_year_day(year: u16, day: u16) -> bool {
+pub(crate) fn valid_year_day(year: u16, day: u16) -> bool {
     (1900..=2100).contains(&year) && (1..=366).contains(&day)
 }
 
@@ -232,15 +232,30 @@ pub fn nominal_sample_rate(factor: i16, multiplier: i16) -> f64 {
     rate
 }
 
-fn code(bytes: &[u8]) -> String {
+/// The code in `bytes` into `out` (cleared first; its buffer is reused).
+fn code_into(bytes: &[u8], out: &mut String) {
     // libmseed copies up to the first NUL; ObsPy strips whitespace and drops non-ASCII bytes.
     let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
-    bytes[..end]
-        .trim_ascii()
-        .iter()
-        .filter(|c| c.is_ascii())
-        .map(|&c| char::from(c))
-        .collect()
+    out.clear();
+    out.extend(
+        bytes[..end]
+            .trim_ascii()
+            .iter()
+            .filter(|c| c.is_ascii())
+            .map(|&c| char::from(c)),
+    );
+}
+
+/// The sequence number field (0 when not a number), as `str::parse` after trimming whitespace.
+fn sequence_number(b: &[u8]) -> u32 {
+    if b.iter().all(u8::is_ascii_digit) {
+        // The common case, same value as the parse below (six digits always fit).
+        return b.iter().fold(0, |n, &c| n * 10 + u32::from(c - b'0'));
+    }
+    std::str::from_utf8(b)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 impl RecordHeader {
@@ -250,8 +265,28 @@ impl RecordHeader {
         let rec = rec
             .get(..reclen)
             .ok_or_else(|| format!("record of {reclen} bytes but only {} available", rec.len()))?;
+        // With the whole record at hand no field lies beyond the bytes given.
+        Self::parse_prefix(rec, reclen)?.ok_or_else(|| format!("record header of {reclen} bytes could not be parsed"))
+    }
+
+    /// [`RecordHeader::parse`] from the first bytes of a record of `reclen` bytes (`prefix` may be shorter
+    /// than the record: the payload is not needed). `Ok(None)` when a blockette lies beyond `prefix` but
+    /// within the record: the caller then needs more bytes. Otherwise the same result as `parse` on the
+    /// whole record, since both read the same bytes.
+    pub fn parse_prefix(prefix: &[u8], reclen: usize) -> Result<Option<RecordHeader>, String> {
+        Self::parse_prefix_into(prefix, reclen, ChannelId::default())
+    }
+
+    /// [`RecordHeader::parse_prefix`] writing the id codes into the strings of `id` (a spare id whose
+    /// buffers are reused, saving allocations when many records are parsed).
+    pub fn parse_prefix_into(prefix: &[u8], reclen: usize, mut id: ChannelId) -> Result<Option<RecordHeader>, String> {
+        let rec = &prefix[..prefix.len().min(reclen)];
+        let cut = rec.len() < reclen;
         if reclen < FIXED_HEADER_LEN {
             return Err(format!("record length {reclen} is below the 48-byte fixed header"));
+        }
+        if rec.len() < FIXED_HEADER_LEN {
+            return Ok(None);
         }
         let be = header_big_endian(rec);
         let o = Order(be);
@@ -260,19 +295,14 @@ impl RecordHeader {
         let day = f16(22);
         let (hour, minute, second) = (rec[24], rec[25], rec[26]);
         let fract = f16(28);
-        let seq = std::str::from_utf8(&rec[..6])
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0);
+        code_into(&rec[18..20], &mut id.network);
+        code_into(&rec[8..13], &mut id.station);
+        code_into(&rec[13..15], &mut id.location);
+        code_into(&rec[15..18], &mut id.channel);
         let mut h = RecordHeader {
-            sequence_number: seq,
+            sequence_number: sequence_number(&rec[..6]),
             dataquality: char::from(rec[6]),
-            id: ChannelId::new(
-                &code(&rec[18..20]),
-                &code(&rec[8..13]),
-                &code(&rec[13..15]),
-                &code(&rec[15..18]),
-            ),
+            id,
             nsamples: usize::from(f16(30)),
             rate_factor: o.i16(rec, 32).unwrap_or(0),
             rate_multiplier: o.i16(rec, 34).unwrap_or(0),
@@ -296,12 +326,23 @@ impl RecordHeader {
         let mut off = usize::from(f16(46));
         while off != 0 && off < reclen {
             let (Some(kind), Some(next)) = (o.u16(rec, off), o.u16(rec, off + 2)) else {
+                if cut {
+                    return Ok(None);
+                }
                 return Err(format!("blockette at byte {off} extends beyond the record"));
             };
+            if cut && kind == 2000 && off + 6 > rec.len() {
+                return Ok(None); // its length field lies beyond the prefix
+            }
             let len = blockette_length(kind, rec, off, o);
             if len == 0 {
                 return Err(format!(
                     "unknown blockette type {kind} at byte {off} (its length is unknown)"
+                ));
+            }
+            if len < 4 {
+                return Err(format!(
+                    "blockette {kind} at byte {off} declares {len} bytes, less than its own 4-byte header"
                 ));
             }
             if off + len > reclen {
@@ -309,7 +350,9 @@ impl RecordHeader {
                     "blockette {kind} at byte {off} ({len} bytes) extends beyond the {reclen}-byte record"
                 ));
             }
-            let body = &rec[off + 4..off + len];
+            let Some(body) = rec.get(off + 4..off + len) else {
+                return Ok(None); // within the record (checked above), beyond the prefix
+            };
             match kind {
                 100 => h.b100 = Some(f32::from_bits(o.u32(body, 0).unwrap_or(0))),
                 1000 => {
@@ -347,7 +390,7 @@ impl RecordHeader {
             Some(r) => f64::from(r),
             None => nominal_sample_rate(h.rate_factor, h.rate_multiplier),
         };
-        Ok(h)
+        Ok(Some(h))
     }
 
     /// The encoding, if libmseed 2 (and so ObsPy) can decode it.
@@ -398,6 +441,8 @@ pub fn btime_us(year: u16, day: u16, hour: u8, minute: u8, second: u8, fract: u1
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
@@ -406,6 +451,23 @@ mod tests {
         assert_eq!(btime_us(2000, 60, 1, 2, 3, 4), 951_786_123_000_400);
         // Out-of-range fields just add up (libmseed).
         assert_eq!(btime_us(1970, 1, 0, 0, 61, 10_000), 62_000_000);
+    }
+
+    /// A blockette 2000 whose length field is below its own 4-byte header used to panic (slice start after end).
+    #[test]
+    fn blockette_2000_shorter_than_its_header_is_an_error_not_a_panic() {
+        let mut rec = vec![b' '; 256];
+        rec[..7].copy_from_slice(b"000001D");
+        rec[20..22].copy_from_slice(&2024u16.to_be_bytes());
+        rec[22..24].copy_from_slice(&1u16.to_be_bytes());
+        rec[24..44].fill(0);
+        rec[46..48].copy_from_slice(&48u16.to_be_bytes());
+        rec[48..50].copy_from_slice(&2000u16.to_be_bytes());
+        rec[50..52].copy_from_slice(&0u16.to_be_bytes());
+        rec[52..54].copy_from_slice(&2u16.to_be_bytes());
+        let e = RecordHeader::parse(&rec, 256).unwrap_err();
+        assert!(e.contains("blockette 2000 at byte 48 declares 2 bytes"), "{e}");
+        assert_eq!(RecordHeader::parse_prefix(&rec[..100], 256).unwrap_err(), e);
     }
 
     #[test]

@@ -616,6 +616,19 @@ fn write_header(
     let u16b = |v: u16| if big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
     let (grid_us, usec) = split_usec(start_us);
     let mut bt = btime(grid_us)?;
+    // libmseed (so ObsPy 1.5.1, and our reader, which reads as they do) decides a header's byte order from
+    // whether its year and day are plausible; a header dated 2056 (0x0808) on day 1, 256 or 257 is plausible
+    // in both orders and reads back as garbage (ObsPy's own writer makes such files, in either order).
+    // Refuse it rather than write a file that no reader gets back.
+    let (year, day) = (u16::from_be_bytes([bt[0], bt[1]]), u16::from_be_bytes([bt[2], bt[3]]));
+    if super::record::valid_year_day(year.swap_bytes(), day.swap_bytes()) {
+        return Err(format!(
+            "a MiniSEED 2 record starting at {} (year {year}, day {day}) cannot be read back: its header is \
+             plausible in both byte orders, and libmseed, ObsPy and seispool take it for the other one; \
+             write MiniSEED 3 for this time",
+            Time(grid_us * 1000)
+        ));
+    }
     if !big_endian {
         bt[..2].reverse();
         bt[2..4].reverse();

@@ -54,7 +54,8 @@ pub fn discover_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
     discover_inputs_with(paths, false)
 }
 
-/// [`discover_inputs`], following symlinked files out of the trees when `follow_symlinks` is set.
+/// [`discover_inputs`], following symlinks (files and directories, wherever they lead) when
+/// `follow_symlinks` is set: an SDS archive whose year directories are links onto other disks.
 pub fn discover_inputs_with(paths: &[PathBuf], follow_symlinks: bool) -> Result<Vec<Input>, IoError> {
     let mut seen = HashSet::new();
     let mut inputs = Vec::new();
@@ -79,9 +80,11 @@ pub fn discover_inputs_with(paths: &[PathBuf], follow_symlinks: bool) -> Result<
     Ok(inputs)
 }
 
-/// Every file under `dir`, sorted by path. Symlinked directories are not entered (no cycles). A
-/// symlinked file counts only when it resolves inside `dir`, unless `follow_outside`: a link in an
-/// input tree must not pull in (or, through outputs mirroring inputs, expose) files from elsewhere.
+/// Every file under `dir`, sorted by path. Symlinked directories are not entered, and a symlinked
+/// file counts only when it resolves inside `dir`, unless `follow_outside`: a link in an input tree
+/// must not pull in (or, through outputs mirroring inputs, expose) files from elsewhere unless asked.
+/// When asked, symlinked directories are entered too, each real directory once (a link cycle ends
+/// there), and symlinked files count wherever they lead.
 ///
 /// Each directory's entries are sorted by name and walked depth first in that order, which yields the
 /// paths already in `Path` order (component by component) without sorting full paths: listing 100,000
@@ -104,11 +107,16 @@ fn walk_files_with(dir: &Path, follow_outside: bool) -> Result<Vec<PathBuf>, IoE
         Some(std::fs::canonicalize(dir).map_err(|e| IoError::os(dir, e))?)
     };
     let mut files = Vec::new();
+    // Real directories entered so far, when links are followed: a link cycle is entered once.
+    let mut entered = HashSet::new();
     // (path, is a directory); children are pushed in reverse name order so that they pop in order.
     let mut stack = vec![(dir.to_path_buf(), true)];
     while let Some((path, is_dir)) = stack.pop() {
         if !is_dir {
             files.push(path);
+            continue;
+        }
+        if follow_outside && !entered.insert(std::fs::canonicalize(&path).map_err(|e| IoError::os(&path, e))?) {
             continue;
         }
         let mut entries = Vec::new();
@@ -120,7 +128,9 @@ fn walk_files_with(dir: &Path, follow_outside: bool) -> Result<Vec<PathBuf>, IoE
         entries.sort_unstable_by(|a, b| b.0.cmp(&a.0));
         for (name, kind) in entries {
             let child = path.join(&name);
-            if kind.is_dir() {
+            let linked_dir =
+                || follow_outside && kind.is_symlink() && std::fs::metadata(&child).is_ok_and(|m| m.is_dir());
+            if kind.is_dir() || linked_dir() {
                 stack.push((child, true));
             } else if kind.is_file() || linked_file_allowed(&child, root.as_deref()) {
                 stack.push((child, false));
@@ -148,5 +158,24 @@ mod tests {
         sorted.sort();
         assert_eq!(walked, sorted);
         assert_eq!(walked.len(), 7);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_directories_are_entered_only_when_asked_and_a_link_cycle_ends() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tree = dir.path().join("tree");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(tree.join("2024")).expect("mkdir");
+        std::fs::create_dir_all(elsewhere.join("XX")).expect("mkdir");
+        std::fs::write(tree.join("2024/a"), b"").expect("write");
+        std::fs::write(elsewhere.join("XX/b"), b"").expect("write");
+        std::os::unix::fs::symlink(&elsewhere, tree.join("2025")).expect("link");
+        // A cycle: a link back to the tree's root.
+        std::os::unix::fs::symlink(&tree, tree.join("2024/loop")).expect("link");
+        let plain = walk_files_with(&tree, false).expect("walk");
+        assert_eq!(plain, vec![tree.join("2024/a")]);
+        let followed = walk_files_with(&tree, true).expect("walk");
+        assert_eq!(followed, vec![tree.join("2024/a"), tree.join("2025/XX/b")]);
     }
 }

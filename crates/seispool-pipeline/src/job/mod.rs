@@ -38,6 +38,8 @@ pub struct JobBuilder {
     pub endtime: Option<Time>,
     /// Only channels whose `NET.STA.LOC.CHA` matches this glob (`*.HHZ` is fine).
     pub select: Option<String>,
+    /// Follow symlinks in input directories wherever they lead.
+    pub follow_symlinks: bool,
     /// Seconds of the neighbouring SDS days read as context and cut away.
     pub overlap: f64,
     /// Output format name (`None`: the input's format).
@@ -117,6 +119,7 @@ impl JobBuilder {
             starttime: self.starttime,
             endtime: self.endtime,
             select: self.select,
+            follow_symlinks: self.follow_symlinks,
             overlap: self.overlap,
             responses,
         };

@@ -27,6 +27,8 @@ pub struct ReadBuilder {
     pub endtime: Option<Time>,
     /// `NET.STA.LOC.CHA` glob.
     pub select: Option<String>,
+    /// Follow symlinks in input directories wherever they lead.
+    pub follow_symlinks: bool,
     /// Worker threads (`None`/0: all cores).
     pub jobs: Option<usize>,
     /// StationXML file or directory: the inventory then lists data channels without a response.
@@ -38,6 +40,7 @@ pub struct ReadBuilder {
 pub struct ReadJob {
     paths: Vec<PathBuf>,
     opts: ReadOptions,
+    follow_symlinks: bool,
     jobs: Option<usize>,
     responses: Option<std::sync::Arc<crate::responses::Responses>>,
 }
@@ -81,6 +84,7 @@ impl ReadBuilder {
                 select: self.select,
                 headonly: false,
             },
+            follow_symlinks: self.follow_symlinks,
             jobs: self.jobs,
         })
     }
@@ -97,7 +101,13 @@ impl ReadJob {
     /// (`OUT/.seispool/`) skipped so a `process` output directory reads back as a whole.
     pub fn files(&self) -> Result<Vec<PathBuf>, IoError> {
         let o = &self.opts;
-        let files = list_inputs_matching(&self.paths, o.starttime, o.endtime, o.select.as_deref())?;
+        let files = list_inputs_matching(
+            &self.paths,
+            o.starttime,
+            o.endtime,
+            o.select.as_deref(),
+            self.follow_symlinks,
+        )?;
         Ok(files.into_iter().map(|f| f.path).collect())
     }
 

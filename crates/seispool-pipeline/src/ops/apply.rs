@@ -17,6 +17,8 @@ pub struct Processor {
     designs: DesignCache,
     resampler: Resampler,
     removers: super::response::Removers,
+    /// Threads one op on one trace may use (0 or 1: the calling thread only).
+    threads: usize,
 }
 
 /// An op that failed on some trace: which op (1-based, as written), on which trace, why.
@@ -37,6 +39,18 @@ impl Processor {
     /// A processor with empty caches.
     pub fn new() -> Processor {
         Processor::default()
+    }
+
+    /// Lets one op on one trace use up to `threads` threads (scoped: they end with the op). A run
+    /// gives its spare workers this way when it has fewer units than workers; today
+    /// `remove_response` uses them.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+
+    /// Threads one op on one trace may use.
+    pub fn threads(&self) -> usize {
+        self.threads.max(1)
     }
 
     /// Applies every op of `pipeline` to `stream` in order; returns ObsPy's warnings (deduplicated).
@@ -131,7 +145,8 @@ impl Processor {
                     if tr.data.sample_type() == seispool_core::SampleType::Text {
                         return Err((tr.id(), "text (ASCII) samples cannot be processed numerically".into()));
                     }
-                    super::response::apply(&mut self.removers, responses, opts, tr).map_err(|what| (tr.id(), what))?;
+                    super::response::apply(&mut self.removers, self.threads.max(1), responses, opts, tr)
+                        .map_err(|what| (tr.id(), what))?;
                 }
                 Ok(())
             }

@@ -153,6 +153,7 @@ impl Removers {
 /// `Trace.remove_response` / `remove_sensitivity` with the run's responses (`opts = None`: sensitivity).
 pub(super) fn apply(
     removers: &mut Removers,
+    threads: usize,
     responses: Option<&Responses>,
     opts: Option<&RemoveOptions>,
     tr: &mut Trace,
@@ -168,6 +169,7 @@ pub(super) fn apply(
         return remove_sensitivity(resp, tr.data_f64_mut()).map_err(|e| format!("response of {id} at {t}: {e}"));
     };
     let remover = removers.get(opts)?;
+    remover.set_threads(threads);
     let delta = tr.stats.delta();
     let removal = responses.removal(remover, &id, t, delta, npts2nfft(tr.stats.npts))?;
     remover

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 
 use rayon::prelude::*;
 use seispool_core::{FillValue, MergeMethod, Number, Stream, Time, round_away, utc_cmp, utc_sub};
-use seispool_dsp::ppsd::{PpsdSetup, ResponseTerm, WelchPsd, binned_psd};
+use seispool_dsp::ppsd::{PpsdSetup, ResponseTerm, WelchPsd, binned_psd_with};
 
 /// A channel epoch's response term, valid from `start` to `end` (ObsPy: inclusive on both ends).
 #[derive(Clone, Debug)]
@@ -218,88 +218,267 @@ impl ChannelPpsd {
         };
         let jobs = self.plan(&pieces, terms, &mut warnings)?;
         let data: Vec<&[f64]> = pieces.iter().map(|p| p.data.as_slice()).collect();
-        let setup = &self.setup;
-        let results: Vec<(i64, Vec<f32>)> = jobs
-            .into_par_iter()
-            .map_init(
-                || (WelchPsd::new(setup.nfft, setup.nlap, setup.sampling_rate), Vec::new()),
-                |(welch, psd), job| {
-                    let mut out = Vec::new();
-                    if let Ok(w) = welch {
-                        w.psd(&data[job.trace][job.range.clone()], psd);
-                        binned_psd(setup, psd, &terms[job.term].term, &mut out);
-                    }
-                    (job.t, out)
-                },
-            )
-            .collect();
-        let mut all: Vec<(i64, Vec<f32>)> = std::mem::take(&mut self.times_processed)
-            .into_iter()
-            .zip(std::mem::take(&mut self.binned_psds))
-            .collect();
-        // Planning kept this channel's times sorted without duplicates; put the new PSDs with them.
-        let new_times: std::collections::HashSet<i64> = results.iter().map(|r| r.0).collect();
-        all.retain(|(t, _)| !new_times.contains(t));
-        all.extend(results);
-        all.sort_by_key(|r| r.0);
-        (self.times_processed, self.binned_psds) = all.into_iter().unzip();
+        let kernels = Kernels::new();
+        let results = self.compute_jobs(jobs, &data, terms, &kernels);
+        self.merge_results(results);
         Ok(warnings)
+    }
+
+    /// Each job's binned PSD, windows in parallel on the caller's pool (each worker reuses its own
+    /// kernel: FFT plan, taper and buffers); the result does not depend on which worker ran a window.
+    fn compute_jobs(
+        &self,
+        jobs: Vec<Job>,
+        data: &[&[f64]],
+        terms: &[EpochTerm],
+        kernels: &Kernels,
+    ) -> Vec<(i64, Vec<f32>)> {
+        let setup = &self.setup;
+        jobs.into_par_iter()
+            .map(|job| {
+                let mut out = Vec::new();
+                kernels.with(setup, |k| {
+                    k.welch.psd(&data[job.trace][job.range.clone()], &mut k.psd);
+                    binned_psd_with(setup, &k.psd, &terms[job.term].term, &mut k.db, &mut out);
+                });
+                (job.t, out)
+            })
+            .collect()
+    }
+
+    /// Puts computed windows in place of their placeholders (planning inserted each new time, sorted and
+    /// unique, with an empty PSD): a binary search per window, so streaming day by day stays linear.
+    fn merge_results(&mut self, results: Vec<(i64, Vec<f32>)>) {
+        for (t, psd) in results {
+            if let Ok(i) = self.times_processed.binary_search(&t) {
+                self.binned_psds[i] = psd;
+            }
+        }
+    }
+
+    /// Starts streaming a contiguous run of samples (the merged trace of a chain of traces that follow
+    /// each other sample for sample) at `start`.
+    pub fn stream_begin(&self, start: Time, sr: f64) -> StreamChain {
+        StreamChain {
+            start,
+            sr,
+            buf: Vec::new(),
+            offset: 0,
+            total: 0,
+            t1: start,
+            kernels: Kernels::new(),
+        }
+    }
+
+    /// Computes every window of `chain` that the samples appended so far complete, in ObsPy's order and
+    /// with ObsPy's times (as `add` on the whole merged trace would), then drops the samples no later
+    /// window needs.
+    pub fn stream_windows(&mut self, chain: &mut StreamChain, terms: &[EpochTerm], warnings: &mut Vec<String>) {
+        if chain.total == 0 {
+            return;
+        }
+        let mut jobs = Vec::new();
+        chain.t1 = self.plan_piece(
+            0,
+            (chain.start, chain.sr, chain.total, chain.offset),
+            chain.t1,
+            terms,
+            warnings,
+            &mut jobs,
+        );
+        let data = [chain.buf.as_slice()];
+        let results = self.compute_jobs(jobs, &data, terms, &chain.kernels);
+        self.merge_results(results);
+        // The next window's first sample (`_ltrim`'s index); everything before it is no longer needed.
+        let d = round_away(utc_sub(chain.t1, chain.start) * chain.sr);
+        let keep_from = if d > 0.0 { (d as usize).min(chain.total) } else { 0 };
+        if keep_from > chain.offset {
+            chain.buf.drain(..keep_from - chain.offset);
+            chain.offset = keep_from;
+        }
+    }
+
+    /// Ends a stream: ObsPy's warning for a merged trace shorter than one window.
+    pub fn stream_finish(&self, chain: &StreamChain, warnings: &mut Vec<String>) {
+        let end = chain.end();
+        let last = chain
+            .start
+            .add_seconds(self.setup.params.ppsd_length)
+            .add_seconds(-1.0 / chain.sr);
+        if chain.total > 0 && utc_cmp(last, end) == Ordering::Greater {
+            warnings.push(format!(
+                "{}: trace {} - {} is shorter than ppsd_length ({} s), skipped",
+                self.id, chain.start, end, self.setup.params.ppsd_length
+            ));
+        }
     }
 
     /// The windows to process, decided in ObsPy's order (each accepted window counts as present for the
     /// next ones); their start times are inserted into `times_processed` as placeholders.
     fn plan(&mut self, pieces: &[Piece], terms: &[EpochTerm], warnings: &mut Vec<String>) -> Result<Vec<Job>, String> {
-        let p = self.setup.params.clone();
-        let step = self.setup.step();
         let mut jobs = Vec::new();
         for (index, tr) in pieces.iter().enumerate() {
-            let delta = 1.0 / tr.sr;
-            let t2 = tr.end();
-            let last_of = |t1: Time| t1.add_seconds(p.ppsd_length).add_seconds(-delta);
-            let mut t1 = tr.start;
-            if utc_cmp(last_of(t1), t2) == Ordering::Greater {
+            let last = tr
+                .start
+                .add_seconds(self.setup.params.ppsd_length)
+                .add_seconds(-1.0 / tr.sr);
+            if utc_cmp(last, tr.end()) == Ordering::Greater {
                 warnings.push(format!(
                     "{}: trace {} - {} is shorter than ppsd_length ({} s), skipped",
-                    self.id, tr.start, t2, p.ppsd_length
+                    self.id,
+                    tr.start,
+                    tr.end(),
+                    self.setup.params.ppsd_length
                 ));
                 continue;
             }
-            while utc_cmp(last_of(t1), t2) != Ordering::Greater {
-                if self.time_present(t1.ns()) {
-                    warnings.push(format!("{}: already covered time span at {t1}, skipped", self.id));
-                } else {
-                    let (start, mut range) = slice_range(tr.start, tr.sr, tr.data.len(), t1, last_of(t1));
-                    if range.len() == self.setup.len + 1 {
-                        range.end -= 1;
-                    }
-                    let term = terms.iter().position(|e| {
-                        utc_cmp(e.start, start) != Ordering::Greater && utc_cmp(start, e.end) != Ordering::Greater
-                    });
-                    if range.len() != self.setup.len {
-                        warnings.push(format!(
-                            "{}: window at {t1} has {} samples, expected {}, skipped",
-                            self.id,
-                            range.len(),
-                            self.setup.len
-                        ));
-                    } else if let Some(term) = term {
-                        let t = t1.ns();
-                        let at = self.times_processed.partition_point(|&x| x <= t);
-                        self.times_processed.insert(at, t);
-                        self.binned_psds.insert(at, Vec::new());
-                        jobs.push(Job {
-                            t,
-                            trace: index,
-                            range,
-                            term,
-                        });
-                    } else {
-                        warnings.push(format!("{}: no response for the window at {start}, skipped", self.id));
-                    }
-                }
-                t1 = t1.add_seconds(step);
-            }
+            self.plan_piece(
+                index,
+                (tr.start, tr.sr, tr.data.len(), 0),
+                tr.start,
+                terms,
+                warnings,
+                &mut jobs,
+            );
         }
         Ok(jobs)
+    }
+
+    /// Plans the windows of one merged trace (`start`, sampling rate, samples so far, index of the first
+    /// sample held) from window start `t1` on while they end within the samples so far; returns the next
+    /// window start. Job ranges index the held samples.
+    fn plan_piece(
+        &mut self,
+        index: usize,
+        (start0, sr, npts, offset): (Time, f64, usize, usize),
+        mut t1: Time,
+        terms: &[EpochTerm],
+        warnings: &mut Vec<String>,
+        jobs: &mut Vec<Job>,
+    ) -> Time {
+        let p = self.setup.params.clone();
+        let step = self.setup.step();
+        let delta = 1.0 / sr;
+        let t2 = match npts {
+            0 => start0,
+            n => start0.add_seconds((n - 1) as f64 * delta),
+        };
+        let last_of = |t1: Time| t1.add_seconds(p.ppsd_length).add_seconds(-delta);
+        while utc_cmp(last_of(t1), t2) != Ordering::Greater {
+            if self.time_present(t1.ns()) {
+                warnings.push(format!("{}: already covered time span at {t1}, skipped", self.id));
+            } else {
+                let (start, mut range) = slice_range(start0, sr, npts, t1, last_of(t1));
+                if range.len() == self.setup.len + 1 {
+                    range.end -= 1;
+                }
+                let term = terms.iter().position(|e| {
+                    utc_cmp(e.start, start) != Ordering::Greater && utc_cmp(start, e.end) != Ordering::Greater
+                });
+                if range.len() != self.setup.len {
+                    warnings.push(format!(
+                        "{}: window at {t1} has {} samples, expected {}, skipped",
+                        self.id,
+                        range.len(),
+                        self.setup.len
+                    ));
+                } else if let (Some(term), true) = (term, range.start >= offset) {
+                    let t = t1.ns();
+                    let at = self.times_processed.partition_point(|&x| x <= t);
+                    self.times_processed.insert(at, t);
+                    self.binned_psds.insert(at, Vec::new());
+                    jobs.push(Job {
+                        t,
+                        trace: index,
+                        range: range.start - offset..range.end - offset,
+                        term,
+                    });
+                } else {
+                    warnings.push(format!("{}: no response for the window at {start}, skipped", self.id));
+                }
+            }
+            t1 = t1.add_seconds(step);
+        }
+        t1
+    }
+}
+
+/// Per-worker PSD kernels (FFT plan, taper, buffers), made once per worker and reused for every window.
+pub struct Kernels {
+    slots: Vec<std::sync::Mutex<Option<Kernel>>>,
+}
+
+struct Kernel {
+    welch: WelchPsd,
+    psd: Vec<f64>,
+    db: Vec<f64>,
+}
+
+impl Kernels {
+    fn new() -> Kernels {
+        Kernels {
+            slots: (0..rayon::current_num_threads().max(1))
+                .map(|_| std::sync::Mutex::new(None))
+                .collect(),
+        }
+    }
+
+    /// Runs `f` with this worker's kernel (made on first use).
+    fn with(&self, setup: &PpsdSetup, f: impl FnOnce(&mut Kernel)) {
+        let i = rayon::current_thread_index().unwrap_or(0) % self.slots.len();
+        let mut slot = match self.slots[i].lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if slot.is_none()
+            && let Ok(welch) = WelchPsd::new(setup.nfft, setup.nlap, setup.sampling_rate)
+        {
+            *slot = Some(Kernel {
+                welch,
+                psd: Vec::new(),
+                db: Vec::new(),
+            });
+        }
+        if let Some(k) = slot.as_mut() {
+            f(k);
+        }
+    }
+}
+
+/// A merged trace read piece by piece: the samples from `offset` on of the trace that starts at `start`.
+pub struct StreamChain {
+    start: Time,
+    sr: f64,
+    buf: Vec<f64>,
+    offset: usize,
+    total: usize,
+    t1: Time,
+    kernels: Kernels,
+}
+
+impl StreamChain {
+    /// Time of the first sample.
+    pub fn start(&self) -> Time {
+        self.start
+    }
+
+    /// ObsPy's `endtime` of the samples so far.
+    pub fn end(&self) -> Time {
+        match self.total {
+            0 => self.start,
+            n => self.start.add_seconds((n - 1) as f64 * (1.0 / self.sr)),
+        }
+    }
+
+    /// Appends a trace's samples as float64 (the trace must follow the previous one sample for sample).
+    pub fn append(&mut self, data: seispool_core::Samples) {
+        let n = data.len();
+        match data {
+            seispool_core::Samples::I32(v) => self.buf.extend(v.into_iter().map(f64::from)),
+            seispool_core::Samples::F32(v) => self.buf.extend(v.into_iter().map(f64::from)),
+            seispool_core::Samples::F64(v) => self.buf.extend(v),
+            seispool_core::Samples::Text(_) => return,
+        }
+        self.total += n;
     }
 }

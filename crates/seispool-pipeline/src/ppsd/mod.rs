@@ -7,7 +7,7 @@ mod channel;
 mod output;
 mod response;
 
-pub use channel::{ChannelPpsd, EpochTerm};
+pub use channel::{ChannelPpsd, EpochTerm, StreamChain};
 pub use output::{npz_of, picture_png, state_from_npz};
 pub use response::{EpochResponse, NoResponse, OPEN_END, OPEN_START, Paz, ResponseSource};
 
@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use seispool_core::{Stream, Time};
+use seispool_core::{Stream, Time, utc_sub};
 use seispool_dsp::ppsd::{PpsdParams, PpsdSetup, ResponseTerm, SpecialHandling};
 use seispool_io::{ReadOptions, read};
 
@@ -39,6 +39,8 @@ pub struct PpsdJob {
     pub endtime: Option<Time>,
     /// `NET.STA.LOC.CHA` glob.
     pub select: Option<String>,
+    /// Follow symlinks in input directories wherever they lead.
+    pub follow_symlinks: bool,
     /// Worker threads (None: all cores).
     pub jobs: Option<usize>,
     /// Add to existing npz files instead of replacing them.
@@ -59,6 +61,7 @@ impl PpsdJob {
             starttime: self.starttime,
             endtime: self.endtime,
             select: self.select.clone(),
+            follow_symlinks: self.follow_symlinks,
             jobs: self.jobs,
             inventory: None,
         }
@@ -166,9 +169,10 @@ pub fn plan_channels(
     starttime: Option<Time>,
     endtime: Option<Time>,
     select: Option<&str>,
+    follow_symlinks: bool,
 ) -> Result<BTreeMap<String, Vec<PathBuf>>, RunError> {
-    let files =
-        list_inputs_matching(inputs, starttime, endtime, select).map_err(|e| RunError::Inputs(e.to_string()))?;
+    let files = list_inputs_matching(inputs, starttime, endtime, select, follow_symlinks)
+        .map_err(|e| RunError::Inputs(e.to_string()))?;
     let mut channels: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for f in files {
         let ids = match &f.sds {
@@ -296,6 +300,171 @@ pub fn compute_channel(
     Ok((ppsd, warnings))
 }
 
+/// One channel's PPSD from its files: [`compute_channel`] on [`read_channel`]'s stream, with the same
+/// results, warnings and errors. The windows are computed file by file as the data is read, keeping only
+/// the samples later windows need, so memory is bounded by about one file's data, not the span, whenever
+/// each file's data starts after all the data before it (files in time order, as SDS day files are):
+/// each file's traces are merged as ObsPy merges them and joined to the data before by ObsPy's own rule
+/// (contiguous, gap filled with zeros, or with `skip_on_gaps` a new piece). Anything else (data
+/// overlapping an earlier file's, off the sample grid, other sampling rates, errors) is done the general
+/// way on the whole stream.
+pub fn compute_channel_files(
+    id: &str,
+    files: &[PathBuf],
+    window: (Option<Time>, Option<Time>),
+    params: &PpsdParams,
+    source: &dyn ResponseSource,
+    sensitivity: Option<f64>,
+    existing: Option<&seispool_io::npz::PpsdNpz>,
+) -> Result<(ChannelPpsd, Vec<String>), String> {
+    if let Some(done) = stream_channel(id, files, window, params, source, sensitivity, existing) {
+        return Ok(done);
+    }
+    let (stream, mut warnings) = read_channel(id, files, window.0, window.1)?;
+    if stream.traces.is_empty() && existing.is_none() {
+        return Err(format!("no data for {id} in the time window"));
+    }
+    let (ppsd, w) = compute_channel(id, stream, params, source, sensitivity, existing)?;
+    warnings.extend(w);
+    Ok((ppsd, warnings))
+}
+
+/// Most fill samples appended at once when joining across a gap (windows are computed in between).
+const FILL_CHUNK: usize = 1 << 22;
+
+/// The streamed case of [`compute_channel_files`]; `None` when the data does not allow it (or anything
+/// fails), so that the general path gives the answer and the error.
+pub fn stream_channel(
+    id: &str,
+    files: &[PathBuf],
+    (starttime, endtime): (Option<Time>, Option<Time>),
+    params: &PpsdParams,
+    source: &dyn ResponseSource,
+    sensitivity: Option<f64>,
+    existing: Option<&seispool_io::npz::PpsdNpz>,
+) -> Option<(ChannelPpsd, Vec<String>)> {
+    use seispool_core::{FillValue, MergeMethod, Number, Samples, Trace};
+    let opts = ReadOptions {
+        starttime,
+        endtime,
+        select: Some(id.to_string()),
+        ..Default::default()
+    };
+    let method = if params.skip_on_gaps {
+        MergeMethod::Cleanup
+    } else {
+        MergeMethod::Discard
+    };
+    let fill = || Some(FillValue::Number(Number::Int(0)));
+    let (mut read_warnings, mut warnings) = (Vec::new(), Vec::new());
+    let mut state: Option<(ChannelPpsd, Vec<EpochTerm>)> = None;
+    let mut chain: Option<channel::StreamChain> = None;
+    // Every trace's header, for ObsPy's `get_gaps` over the whole stream at the end.
+    let mut headers: Vec<Trace> = Vec::new();
+    // The latest sample time of all data so far (a piece may end before an earlier one with skip_on_gaps).
+    let mut data_end: Option<Time> = None;
+    for f in files {
+        let got = read(f, &opts).ok()?;
+        read_warnings.extend(got.warnings.into_iter().map(|w| format!("{}: {w}", f.display())));
+        let mut traces = Vec::new();
+        for mut tr in got.stream.traces.into_iter().filter(|t| t.id() == id) {
+            if starttime.is_some() || endtime.is_some() {
+                tr.trim(starttime, endtime, false, true, None).ok()?;
+            }
+            if tr.stats.npts > 0 {
+                traces.push(tr);
+            }
+        }
+        let Some(first) = traces.iter().min_by_key(|t| t.stats.starttime) else {
+            continue;
+        };
+        let (first_start, first_sr, cid) = (first.stats.starttime, first.stats.sampling_rate, first.stats.id.clone());
+        if state.is_none() {
+            let fs = existing.map_or(first_sr, |n| n.sampling_rate);
+            let setup = PpsdSetup::new(fs, params).ok()?;
+            let ppsd = match existing {
+                Some(n) => state_from_npz(n, id, setup).ok()?,
+                None => ChannelPpsd::new(id, setup),
+            };
+            let terms = epoch_terms(id, &ppsd.setup, source, sensitivity, &mut warnings).ok()?;
+            state = Some((ppsd, terms));
+        }
+        let (ppsd, terms) = state.as_mut()?;
+        let fs = ppsd.setup.sampling_rate;
+        let usable = |t: &Trace| {
+            t.stats.sampling_rate == fs && !matches!(t.data, Samples::Text(_)) && t.stats.npts == t.data.len()
+        };
+        // Everything in this file must start after all the data before it (so ObsPy's sorted merge of the
+        // whole stream meets it in this order and cannot change samples already used).
+        let after = data_end.is_none_or(|e| first_start > e);
+        if !after || !traces.iter().all(usable) {
+            return None;
+        }
+        let several = traces.len() > 1;
+        for t in &traces {
+            data_end = data_end.max(Some(t.endtime()));
+            ppsd.times_data.push([t.stats.starttime.ns(), t.endtime().ns()]);
+            headers.push(Trace {
+                stats: t.stats.clone(),
+                data: Samples::I32(Vec::new()),
+            });
+        }
+        let mut merged = Stream::new(traces);
+        merged.merge(method, fill(), 0).ok()?;
+        merged.traces.sort_by_key(|t| t.stats.starttime);
+        for m in merged.traces {
+            let Some(c) = chain.as_mut() else {
+                let mut c = ppsd.stream_begin(m.stats.starttime, fs);
+                c.append(m.data);
+                chain = Some(c);
+                continue;
+            };
+            // How ObsPy joins this trace to the data before: merge the last sample before and this
+            // trace's first sample the same way (nothing overlaps, so only their times matter).
+            let last = Trace::new(cid.clone(), c.end(), fs, Samples::F64(vec![0.0]));
+            let next = Trace::new(cid.clone(), m.stats.starttime, fs, Samples::F64(vec![1.0]));
+            let mut join = Stream::new(vec![last, next]);
+            join.merge(method, fill(), 0).ok()?;
+            // Traces merged within this file were placed on their own sample grid: only equal to
+            // ObsPy's merge of the whole stream when that is the grid of the data before.
+            let offset = utc_sub(m.stats.starttime, c.start()) * fs;
+            if several && (offset - offset.round()).abs() > 1e-6 {
+                return None;
+            }
+            match join.traces.as_slice() {
+                [one] if one.stats.npts >= 2 => {
+                    let mut zeros = one.stats.npts - 2;
+                    while zeros > 0 {
+                        let n = zeros.min(FILL_CHUNK);
+                        c.append(Samples::F64(vec![0.0; n]));
+                        zeros -= n;
+                        ppsd.stream_windows(c, terms, &mut warnings);
+                    }
+                    c.append(m.data);
+                }
+                [_, _] => {
+                    ppsd.stream_windows(c, terms, &mut warnings);
+                    ppsd.stream_finish(c, &mut warnings);
+                    let mut c = ppsd.stream_begin(m.stats.starttime, fs);
+                    c.append(m.data);
+                    chain = Some(c);
+                }
+                _ => return None,
+            }
+        }
+        if let Some(c) = chain.as_mut() {
+            ppsd.stream_windows(c, terms, &mut warnings);
+        }
+    }
+    let (mut ppsd, _) = state?;
+    let c = chain?;
+    ppsd.stream_finish(&c, &mut warnings);
+    let gaps = Stream::new(headers).get_gaps();
+    ppsd.times_gaps.extend(gaps.iter().map(|g| [g.start.ns(), g.end.ns()]));
+    read_warnings.extend(warnings);
+    Some((ppsd, read_warnings))
+}
+
 fn run_channel(
     job: &PpsdJob,
     id: &str,
@@ -309,13 +478,17 @@ fn run_channel(
     } else {
         None
     };
-    let (stream, mut warnings) = read_channel(id, files, job.starttime, job.endtime)?;
-    if stream.traces.is_empty() && existing.is_none() {
-        return Err(format!("no data for {id} in the time window"));
-    }
     let before = existing.as_ref().map_or(0, |n| n.times_processed.len());
-    let (ppsd, w) = compute_channel(id, stream, &job.params, source, job.sensitivity, existing.as_ref())?;
-    warnings.extend(w);
+    let (ppsd, warnings) = compute_channel_files(
+        id,
+        files,
+        (job.starttime, job.endtime),
+        &job.params,
+        source,
+        job.sensitivity,
+        existing.as_ref(),
+    )?;
+    let mut warnings = warnings;
     let bytes = npz_of(&ppsd).to_bytes().map_err(|e| e.to_string())?;
     write_atomic(&npz_path, &bytes).map_err(|e| format!("{}: {e}", npz_path.display()))?;
     let png_name = format!("{id}.png");
@@ -343,7 +516,13 @@ pub fn run_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<PpsdSummar
     let t0 = Instant::now();
     job.params.check().map_err(|e| RunError::Inputs(e.to_string()))?;
     check_out_dir(&job.out, &job.inputs)?;
-    let channels = plan_channels(&job.inputs, job.starttime, job.endtime, job.select.as_deref())?;
+    let channels = plan_channels(
+        &job.inputs,
+        job.starttime,
+        job.endtime,
+        job.select.as_deref(),
+        job.follow_symlinks,
+    )?;
     std::fs::create_dir_all(&job.out).map_err(|source| RunError::OutDir {
         path: job.out.clone(),
         source,
@@ -424,18 +603,31 @@ pub struct ChannelOutcome {
 /// windows in parallel on a pool of `job.jobs` threads, results by id.
 pub fn compute_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<Vec<ChannelOutcome>, RunError> {
     job.params.check().map_err(|e| RunError::Inputs(e.to_string()))?;
-    let channels = plan_channels(&job.inputs, job.starttime, job.endtime, job.select.as_deref())?;
+    let channels = plan_channels(
+        &job.inputs,
+        job.starttime,
+        job.endtime,
+        job.select.as_deref(),
+        job.follow_symlinks,
+    )?;
     let pool = build_pool(effective_jobs(job.jobs)).map_err(|e| RunError::Pool(e.to_string()))?;
     let list: Vec<(&String, &Vec<PathBuf>)> = channels.iter().collect();
     Ok(pool.install(|| {
         list.par_iter()
             .map(|(id, files)| {
                 let mut warnings = Vec::new();
-                let ppsd = read_channel(id, files, job.starttime, job.endtime).and_then(|(stream, w)| {
-                    warnings.extend(w);
-                    let (p, w) = compute_channel(id, stream, &job.params, source, job.sensitivity, None)?;
-                    warnings.extend(w);
-                    Ok(p)
+                let ppsd = compute_channel_files(
+                    id,
+                    files,
+                    (job.starttime, job.endtime),
+                    &job.params,
+                    source,
+                    job.sensitivity,
+                    None,
+                )
+                .map(|(p, w)| {
+                    warnings = w;
+                    p
                 });
                 ChannelOutcome {
                     id: id.to_string(),

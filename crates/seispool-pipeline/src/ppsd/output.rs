@@ -5,7 +5,7 @@ use std::path::Path;
 use seispool_core::Time;
 use seispool_dsp::ppsd::{PpsdSetup, histogram, nhnm, nlnm};
 use seispool_io::npz::PpsdNpz;
-use seispool_plot::ppsd::{PpsdPicture, write_ppsd_png};
+use seispool_plot::ppsd::{Coverage, PpsdPicture, PpsdStyle, write_ppsd_png_styled};
 
 use super::ChannelPpsd;
 
@@ -92,7 +92,8 @@ pub fn state_from_npz(npz: &PpsdNpz, id: &str, setup: PpsdSetup) -> Result<Chann
     })
 }
 
-/// Draws the probability density with the noise models, mode and mean (ObsPy's `PPSD.plot()` look).
+/// Draws the probability density with the noise models, mode and mean, and the data coverage bar under
+/// it (ObsPy's `PPSD.plot()` look).
 pub fn picture_png(ppsd: &ChannelPpsd, path: &Path) -> Result<(), String> {
     let s = &ppsd.setup;
     if ppsd.times_processed.is_empty() {
@@ -128,5 +129,14 @@ pub fn picture_png(ppsd: &ChannelPpsd, path: &Path) -> Result<(), String> {
         width: 1000,
         height: 750,
     };
-    write_ppsd_png(&picture, path).map_err(|e| e.to_string())
+    let len_ns = (s.params.ppsd_length * 1e9).round() as i64;
+    let style = PpsdStyle {
+        coverage: Some(Coverage {
+            processed: ppsd.times_processed.iter().map(|&t| [t, t + len_ns]).collect(),
+            data: ppsd.times_data.clone(),
+            gaps: ppsd.times_gaps.clone(),
+        }),
+        ..PpsdStyle::default()
+    };
+    write_ppsd_png_styled(&picture, &style, path).map_err(|e| e.to_string())
 }

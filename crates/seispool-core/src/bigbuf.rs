@@ -1,0 +1,56 @@
+//! Trace-sized buffers backed by transparent huge pages where the kernel offers them.
+//!
+//! A one-trace run of `remove_response` on a 6-hour 100 Hz trace touches ~170 MB of fresh memory
+//! (samples, FFT work buffers, the evaluated response). With 4 KiB pages that is ~43 000 page faults,
+//! and the kernel's fault path (not the zeroing) was a quarter of the run's CPU time. Asking for huge
+//! pages (`madvise(MADV_HUGEPAGE)`, honoured when `/sys/kernel/mm/transparent_hugepage/enabled` is
+//! `always` or `madvise`) makes that one fault per 2 MiB. Contents and validity of the memory do not
+//! change; elsewhere (or when the kernel declines) this is an ordinary `Vec::with_capacity`.
+
+/// Bytes below which no advice is given (a huge page must fit inside the allocation twice over).
+const MIN_BYTES: usize = 4 << 20;
+
+/// An empty `Vec` with room for `n` values, its untouched pages advised to be huge pages.
+pub fn with_capacity_huge<T>(n: usize) -> Vec<T> {
+    let v: Vec<T> = Vec::with_capacity(n);
+    advise_huge(
+        v.as_ptr() as usize,
+        v.capacity().saturating_mul(std::mem::size_of::<T>()),
+    );
+    v
+}
+
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn advise_huge(addr: usize, len: usize) {
+    const HUGE: usize = 2 << 20;
+    if len < MIN_BYTES {
+        return;
+    }
+    let start = addr.next_multiple_of(HUGE);
+    let end = addr.saturating_add(len) / HUGE * HUGE;
+    if end > start {
+        // SAFETY: `start..end` lies inside one live allocation of ours; MADV_HUGEPAGE only tells the
+        // kernel how to back its pages (no data is changed or freed, no pointer becomes invalid). A
+        // refusal (e.g. THP disabled) is harmless and ignored.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge(_addr: usize, _len: usize) {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn huge_vec_is_an_ordinary_vec() {
+        let mut v = super::with_capacity_huge::<f64>(1 << 20);
+        assert!(v.is_empty() && v.capacity() >= 1 << 20);
+        v.resize(1 << 20, 1.5);
+        v.push(2.0);
+        assert_eq!((v.len(), v[0], v[1 << 20]), ((1 << 20) + 1, 1.5, 2.0));
+        assert!(super::with_capacity_huge::<u8>(0).is_empty());
+    }
+}
