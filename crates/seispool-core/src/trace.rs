@@ -137,12 +137,27 @@ thread_local! {
 /// Hands a no longer needed f64 buffer back for the next [`Samples::make_f64`] on this thread (the
 /// bigger of it and the current spare is kept).
 pub fn recycle_f64(v: Vec<f64>) {
-    SPARE_F64.with(|spare| {
-        let mut spare = spare.borrow_mut();
-        if v.capacity() > spare.capacity() {
-            *spare = v;
-        }
-    });
+    SPARE_F64.with(|spare| keep_bigger(spare, v));
+}
+
+/// Keeps the bigger of `v` and the spare in `spare`.
+fn keep_bigger<T>(spare: &std::cell::RefCell<Vec<T>>, v: Vec<T>) {
+    let mut spare = spare.borrow_mut();
+    if v.capacity() > spare.capacity() {
+        *spare = v;
+    }
+}
+
+/// The spare in `spare`, emptied, when it can hold `len` values; else an empty vector.
+fn take_if_big_enough<T>(spare: &std::cell::RefCell<Vec<T>>, len: usize) -> Vec<T> {
+    let mut spare = spare.borrow_mut();
+    let mut v = if spare.capacity() >= len {
+        std::mem::take(&mut *spare)
+    } else {
+        Vec::new()
+    };
+    v.clear();
+    v
 }
 
 thread_local! {
@@ -154,40 +169,19 @@ thread_local! {
 /// Hands a no longer needed i32 buffer back for [`take_spare_i32`] on this thread (the bigger of it and
 /// the current spare is kept).
 pub fn recycle_i32(v: Vec<i32>) {
-    SPARE_I32.with(|spare| {
-        let mut spare = spare.borrow_mut();
-        if v.capacity() > spare.capacity() {
-            *spare = v;
-        }
-    });
+    SPARE_I32.with(|spare| keep_bigger(spare, v));
 }
 
 /// An empty i32 buffer with room for `len` samples: this thread's spare when it is big enough, else a
 /// new allocation.
 pub fn take_spare_i32(len: usize) -> Vec<i32> {
-    let mut v = SPARE_I32.with(|spare| {
-        let mut spare = spare.borrow_mut();
-        if spare.capacity() >= len {
-            std::mem::take(&mut *spare)
-        } else {
-            Vec::new()
-        }
-    });
-    v.clear();
+    let mut v = SPARE_I32.with(|spare| take_if_big_enough(spare, len));
     v.reserve_exact(len);
     v
 }
 
 fn take_spare_f64(len: usize) -> Vec<f64> {
-    let mut v = SPARE_F64.with(|spare| {
-        let mut spare = spare.borrow_mut();
-        if spare.capacity() >= len {
-            std::mem::take(&mut *spare)
-        } else {
-            Vec::new()
-        }
-    });
-    v.clear();
+    let v = SPARE_F64.with(|spare| take_if_big_enough(spare, len));
     if v.capacity() < len {
         // Fresh pages: ask for huge ones (one fault per 2 MiB instead of per 4 KiB).
         return crate::with_capacity_huge(len);

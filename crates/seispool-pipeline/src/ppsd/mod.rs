@@ -52,6 +52,17 @@ pub struct PpsdJob {
 }
 
 impl PpsdJob {
+    /// The job's channels and their files ([`plan_channels`] with the job's selection).
+    fn channels(&self) -> Result<BTreeMap<String, Vec<PathBuf>>, RunError> {
+        plan_channels(
+            &self.inputs,
+            self.starttime,
+            self.endtime,
+            self.select.as_deref(),
+            self.follow_symlinks,
+        )
+    }
+
     /// Checks the reading options as every job does (inputs exist, window, select glob, jobs), so the
     /// front ends refuse them with the same words; the PPSD parameters are checked by [`PpsdParams::check`].
     pub fn check(&self) -> Result<(), crate::JobError> {
@@ -516,13 +527,7 @@ pub fn run_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<PpsdSummar
     let t0 = Instant::now();
     job.params.check().map_err(|e| RunError::Inputs(e.to_string()))?;
     check_out_dir(&job.out, &job.inputs)?;
-    let channels = plan_channels(
-        &job.inputs,
-        job.starttime,
-        job.endtime,
-        job.select.as_deref(),
-        job.follow_symlinks,
-    )?;
+    let channels = job.channels()?;
     std::fs::create_dir_all(&job.out).map_err(|source| RunError::OutDir {
         path: job.out.clone(),
         source,
@@ -603,13 +608,7 @@ pub struct ChannelOutcome {
 /// windows in parallel on a pool of `job.jobs` threads, results by id.
 pub fn compute_ppsd(job: &PpsdJob, source: &dyn ResponseSource) -> Result<Vec<ChannelOutcome>, RunError> {
     job.params.check().map_err(|e| RunError::Inputs(e.to_string()))?;
-    let channels = plan_channels(
-        &job.inputs,
-        job.starttime,
-        job.endtime,
-        job.select.as_deref(),
-        job.follow_symlinks,
-    )?;
+    let channels = job.channels()?;
     let pool = build_pool(effective_jobs(job.jobs)).map_err(|e| RunError::Pool(e.to_string()))?;
     let list: Vec<(&String, &Vec<PathBuf>)> = channels.iter().collect();
     Ok(pool.install(|| {
