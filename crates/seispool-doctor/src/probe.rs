@@ -297,11 +297,39 @@ fn verdict(f: &child::Finished, p: &Progress) -> (Outcome, Option<String>) {
 }
 
 /// faulthandler's report of a fatal signal in the parent or a worker.
+///
+/// faulthandler writes its prefix, the signal's name and the newlines as separate writes, so when
+/// two workers die at once their reports interleave on the shared stderr
+/// ("Fatal Python error: Fatal Python error: Segmentation fault"). The report is rebuilt from
+/// the first signal name faulthandler knows, or else from what follows the last prefix.
 fn fatal_error(stderr: &str) -> Option<String> {
-    stderr
-        .lines()
-        .find(|l| l.starts_with("Fatal Python error"))
-        .map(str::to_string)
+    const PREFIX: &str = "Fatal Python error: ";
+    // faulthandler's names for the fatal signals it handles (Modules/faulthandler.c).
+    const NAMES: [&str; 5] = [
+        "Segmentation fault",
+        "Bus error",
+        "Floating-point exception",
+        "Illegal instruction",
+        "Aborted",
+    ];
+    let start = stderr.find("Fatal Python error")?;
+    let rest = &stderr[start..];
+    let known = NAMES
+        .iter()
+        .filter_map(|name| rest.find(name).map(|at| (at, *name)))
+        .min();
+    let what = match known {
+        Some((_, name)) => name.to_string(),
+        None => {
+            let line = rest.lines().next().unwrap_or_default();
+            let tail = line.rsplit(PREFIX).next().unwrap_or_default().trim();
+            tail.trim_start_matches("Fatal Python error")
+                .trim_start_matches(':')
+                .trim()
+                .to_string()
+        }
+    };
+    Some(format!("{PREFIX}{what}"))
 }
 
 fn last_error_line(stderr: &str, code: i32) -> String {
@@ -316,6 +344,28 @@ fn last_error_line(stderr: &str, code: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_workers_crashing_at_once_interleave_their_fatal_error_lines() {
+        let interleaved = "x\nFatal Python error: Fatal Python error: Segmentation fault\n\nSegmentation fault\n\n";
+        assert_eq!(
+            fatal_error(interleaved).as_deref(),
+            Some("Fatal Python error: Segmentation fault")
+        );
+        let glued = "Fatal Python error: Segmentation faultFatal Python error: Segmentation fault\n";
+        assert_eq!(
+            fatal_error(glued).as_deref(),
+            Some("Fatal Python error: Segmentation fault")
+        );
+        let plain = "Fatal Python error: Bus error\n\nCurrent thread 0x1:\n";
+        assert_eq!(fatal_error(plain).as_deref(), Some("Fatal Python error: Bus error"));
+        let other = "Fatal Python error: Fatal Python error: _PyMem_DebugMalloc: bad\n";
+        assert_eq!(
+            fatal_error(other).as_deref(),
+            Some("Fatal Python error: _PyMem_DebugMalloc: bad")
+        );
+        assert_eq!(fatal_error("Traceback ...\nValueError: no\n"), None);
+    }
 
     fn line(ev: serde_json::Value) -> String {
         format!("{TAG}{ev}\n")
