@@ -128,6 +128,22 @@ impl Samples {
     }
 }
 
+impl Samples {
+    /// Replaces I32 samples by the f64 ones `f` computes from them, written into this thread's spare f64
+    /// buffer: an op that reads integers and writes floats in one pass (e.g. linear detrend) skips
+    /// [`Samples::make_f64`]'s separate conversion pass. Returns false, doing nothing, for other types.
+    pub fn promote_i32_with(&mut self, f: impl FnOnce(&[i32], &mut Vec<f64>)) -> bool {
+        let Samples::I32(x) = self else {
+            return false;
+        };
+        let mut v = take_spare_f64(x.len());
+        f(x, &mut v);
+        recycle_i32(std::mem::take(x));
+        *self = Samples::F64(v);
+        true
+    }
+}
+
 thread_local! {
     /// One spare f64 buffer per thread, reused by [`Samples::make_f64`]: a worker promotes one channel-day
     /// after another, and a reused buffer costs no page faults (~17 k for a 100 Hz day otherwise).

@@ -118,6 +118,71 @@ pub fn detrend_linear(data: &mut [f64]) {
     }
 }
 
+/// [`detrend_linear`] of integer samples, written as f64 into `out` (cleared first) in the same pass that
+/// converts them: two passes over the integers instead of a conversion pass and two passes over f64.
+/// The sums are exact (integers below 2⁵³ in f64 within a block, blocks added in i128), so the fitted
+/// line is at least as close to the least-squares line as [`detrend_linear`]'s; within 1e-12 of the
+/// detrended trace's maximum of ObsPy's (tests/detrend_fused.rs, and the ObsPy comparison of the seed
+/// pipeline).
+pub fn detrend_linear_i32(src: &[i32], out: &mut Vec<f64>) {
+    out.clear();
+    let n = src.len();
+    if n < 2 {
+        out.resize(n, 0.0);
+        return;
+    }
+    // Σ x and Σ (2i − (n − 1))·x, both exact: `2·Σ (i − x̄)·x` without the cancellation of Σ i·x − x̄·Σ x.
+    let (mut sum, mut cross2) = (0i128, 0i128);
+    for (b, block) in src.chunks(I32_BLOCK).enumerate() {
+        // Within a block k < 1024 and |x| ≤ 2³¹, so every product and partial sum is an integer below
+        // 2⁵¹: exact in f64, whose lanes vectorise (i64 products do not on AVX2).
+        let (mut s, mut t) = ([0.0f64; LANES], [0.0f64; LANES]);
+        let mut k: [f64; LANES] = std::array::from_fn(|j| j as f64);
+        let mut lanes = block.chunks_exact(LANES);
+        for group in lanes.by_ref() {
+            for j in 0..LANES {
+                let x = f64::from(group[j]);
+                s[j] += x;
+                t[j] += k[j] * x;
+                k[j] += LANES as f64;
+            }
+        }
+        for (j, &x) in lanes.remainder().iter().enumerate() {
+            let x = f64::from(x);
+            s[j] += x;
+            t[j] += k[j] * x;
+        }
+        let bs = s.iter().sum::<f64>() as i128;
+        let bt = t.iter().sum::<f64>() as i128;
+        // 2·(b·BLOCK + k) − (n − 1) = c_b + 2k.
+        let c_b = 2 * (b * I32_BLOCK) as i128 - (n as i128 - 1);
+        sum += bs;
+        cross2 += c_b * bs + 2 * bt;
+    }
+    let nf = n as f64;
+    let xm = (nf - 1.0) / 2.0;
+    let ym = sum as f64 / nf;
+    let sxx = nf * (nf * nf - 1.0) / 12.0;
+    let slope = (cross2 as f64 / 2.0) / sxx;
+    out.reserve_exact(n);
+    let mut dx: [f64; LANES] = std::array::from_fn(|k| k as f64 - xm);
+    let mut lanes = src.chunks_exact(LANES);
+    for group in lanes.by_ref() {
+        let mut v = [0.0f64; LANES];
+        for k in 0..LANES {
+            v[k] = f64::from(group[k]) - (ym + slope * dx[k]);
+            dx[k] += LANES as f64;
+        }
+        out.extend_from_slice(&v);
+    }
+    for (&x, d) in lanes.remainder().iter().zip(dx) {
+        out.push(f64::from(x) - (ym + slope * d));
+    }
+}
+
+/// Samples per block of [`detrend_linear_i32`]'s exact sums (products below 2⁵¹).
+const I32_BLOCK: usize = 1024;
+
 /// Blocks of [`LANES`] × 16 samples summed in independent lanes (the compiler vectorises them), block
 /// totals added with Neumaier's compensation: the error stays near one block's, as numpy's pairwise
 /// sum's does.

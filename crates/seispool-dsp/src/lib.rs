@@ -26,7 +26,8 @@ pub use iir::{Band, DesignCache, DesignError, FilterKind, IirSpec, MAX_ORDER, So
 pub use sosfilt::{sosfilt, sosfilt_exact, sosfilt_zerophase, sosfilt_zerophase_exact};
 
 pub use detrend::{
-    Detrend, detrend, detrend_constant, detrend_linear, detrend_polynomial, detrend_simple, detrend_spline,
+    Detrend, detrend, detrend_constant, detrend_linear, detrend_linear_i32, detrend_polynomial, detrend_simple,
+    detrend_spline,
 };
 pub use integrate::{differentiate_gradient, integrate_cumtrapz, integrate_spline};
 pub use interpolate::{InterpMethod, InterpolatePlan, interpolate, interpolate_kernel, interpolate_plan};

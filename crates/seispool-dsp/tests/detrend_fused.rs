@@ -65,3 +65,72 @@ fn two_pass_linear_detrend_within_1e_12_of_the_centred_fit() {
         }
     }
 }
+
+/// The exact least-squares line of integer samples: sums in i128, the line evaluated in f64 only at the end.
+fn exact_reference(x: &[i32]) -> Vec<f64> {
+    let n = x.len() as i128;
+    let sum: i128 = x.iter().map(|&v| i128::from(v)).sum();
+    // 2·Σ (i − x̄)·x = Σ (2i − (n − 1))·x, exactly.
+    let cross2: i128 = x
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (2 * i as i128 - (n - 1)) * i128::from(v))
+        .sum();
+    let nf = x.len() as f64;
+    let xm = (nf - 1.0) / 2.0;
+    let ym = sum as f64 / nf;
+    let slope = (cross2 as f64 / 2.0) / (nf * (nf * nf - 1.0) / 12.0);
+    x.iter()
+        .enumerate()
+        .map(|(i, &v)| f64::from(v) - (ym + slope * (i as f64 - xm)))
+        .collect()
+}
+
+#[test]
+fn integer_linear_detrend_in_the_conversion_pass_within_1e_12_of_the_exact_fit() {
+    let mut s: u64 = 0x1D37_2E0D;
+    let mut next = move || {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        s.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    for n in [0usize, 1, 2, 3, 7, 8, 9, 1023, 1024, 1025, 4097, 100_003, 1_000_003] {
+        for case in 0..4 {
+            let x: Vec<i32> = (0..n)
+                .map(|i| match case {
+                    // Full-scale noise: the products' bounds.
+                    0 => next() as i32,
+                    // Extremes only.
+                    1 => {
+                        if next() & 1 == 0 {
+                            i32::MAX
+                        } else {
+                            i32::MIN
+                        }
+                    }
+                    // A big offset with a small signal and a trend.
+                    2 => 2_000_000_000 - (i as i32 % 1000) - (next() % 7) as i32,
+                    // A typical seismometer count series.
+                    _ => ((i as f64 * 0.01).sin() * 4e5) as i32 + (next() % 101) as i32 - 50,
+                })
+                .collect();
+            let mut got = vec![123.0; 5];
+            seispool_dsp::detrend_linear_i32(&x, &mut got);
+            assert_eq!(got.len(), n);
+            if n < 2 {
+                assert!(got.iter().all(|&v| v == 0.0), "{got:?}");
+                continue;
+            }
+            let want = exact_reference(&x);
+            let scale = x.iter().fold(1.0f64, |m, &v| m.max(f64::from(v).abs()));
+            let err = got.iter().zip(&want).fold(0.0f64, |m, (g, w)| m.max((g - w).abs())) / scale;
+            assert!(err <= 1e-12, "n={n} case {case}: {err:e}");
+            // And the f64 kernel on the converted samples agrees to the same tolerance.
+            let mut f: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+            detrend_linear(&mut f);
+            let err = got.iter().zip(&f).fold(0.0f64, |m, (g, w)| m.max((g - w).abs())) / scale;
+            assert!(err <= 1e-12, "n={n} case {case} vs detrend_linear: {err:e}");
+        }
+    }
+}

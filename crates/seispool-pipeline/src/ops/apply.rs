@@ -337,6 +337,10 @@ fn detrend(tr: &mut Trace, kind: DetrendKind) -> Result<(), String> {
     if tr.stats.npts == 0 {
         return Ok(());
     }
+    // Integer samples (as decoded) are converted and detrended in one pass.
+    if matches!(kind, Detrend::Linear) && tr.data.promote_i32_with(seispool_dsp::detrend_linear_i32) {
+        return Ok(());
+    }
     seispool_dsp::detrend(tr.data_f64_mut(), kind).map_err(|e| e.to_string())
 }
 
