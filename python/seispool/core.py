@@ -217,6 +217,7 @@ def _base_refs(data: np.ndarray) -> int:
 
 class _Holder:
     __slots__ = ("_data",)
+    _data: np.ndarray
 
 
 def _sole_counts() -> tuple[int, int]:
