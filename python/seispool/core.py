@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob as _glob
 import math
 import os
+import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any, Union, overload
@@ -158,6 +159,8 @@ class Trace(ProcessingOps, TraceMethods):
 
         >>> tr.process('detrend("demean"); taper(0.05)')  # doctest: +SKIP
         """
+        if Stream([self])._processed_in_place(pipeline, stacklevel=3):
+            return self
         result = Stream([self])._processed(pipeline, stacklevel=3)
         if len(result) != 1:
             raise _seispool.PipelineError(f"{pipeline!r} turned one trace into {len(result)}; use Stream.process")
@@ -202,6 +205,50 @@ class Trace(ProcessingOps, TraceMethods):
     ) -> None:
         """Writes this trace (see `Stream.write`)."""
         Stream([self]).write(path, format=format, encoding=encoding, record_length=record_length, byteorder=byteorder, reclen=reclen)
+
+
+def _refs(holder: Any) -> int:
+    return sys.getrefcount(holder._data)
+
+
+def _base_refs(data: np.ndarray) -> int:
+    return sys.getrefcount(data.base)
+
+
+class _Holder:
+    __slots__ = ("_data",)
+    _data: np.ndarray
+
+
+def _sole_counts() -> tuple[int, int]:
+    """The reference counts `_refs` and `_base_refs` see when nothing else refers to the array or its base
+    (measured on this interpreter, so they hold for its version)."""
+    h = _Holder()
+    h._data = np.frombuffer(bytearray(8), dtype=np.float64)
+    return _refs(h), _base_refs(h._data)
+
+
+_SOLE_REFS, _SOLE_BASE_REFS = _sole_counts()
+
+
+def _borrowable(tr: Trace) -> bool:
+    """Whether the Rust engine may change ``tr``'s sample array in place: a writable, C-contiguous, native
+    float64 array that nothing but this trace can see: no other reference to it, and its memory its own
+    (numpy's) or a buffer seispool handed over that nothing else refers to (a view's base is that buffer).
+    Otherwise the op works on a copy as before (the caller's array stays as it was; ObsPy's filter and
+    detrend also leave it)."""
+    data = tr._data
+    flags = data.flags  # holds a reference to the array: dropped before counting
+    if not (data.dtype == np.float64 and flags.writeable and flags.c_contiguous and data.ndim == 1):
+        return False
+    owndata = bool(flags.owndata)
+    no_base = data.base is None
+    del data, flags
+    if _refs(tr) != _SOLE_REFS:
+        return False
+    if no_base:
+        return owndata
+    return type(tr._data.base).__name__ == "PySliceContainer" and _base_refs(tr._data) == _SOLE_BASE_REFS
 
 
 def _one(st: Stream, op: str) -> Trace:
@@ -328,6 +375,26 @@ class Stream(ProcessingOps, StreamMethods):
     def _processed(self, pipeline: str, stacklevel: int = 2) -> Stream:
         return self._run(pipeline, stacklevel + 1)[0]
 
+    def _processed_in_place(self, pipeline: str, stacklevel: int) -> bool:
+        """Runs ``pipeline`` on the traces' own sample arrays without copying them, when every op changes
+        only the samples (detrend, taper, filter, integrate, differentiate, normalize) and every array is
+        one only its trace can see (`_borrowable`); ``False`` (nothing touched) otherwise. A chain of
+        method calls thus copies the samples at most once (the first call, when the array came from the
+        caller), then works on the array seispool made. The traces stay the same objects, as in ObsPy."""
+        traces = self.traces
+        if not all(_borrowable(t) for t in traces):
+            return False
+        with translated():
+            warns = _seispool.apply_in_place(pipeline, [t._raw() for t in traces])
+            if warns is None:
+                return False
+            calls = split_calls(_seispool.check_pipeline(pipeline))
+        _warn_all(warns, stacklevel)
+        notes = [f"seispool {_seispool.__version__}: {c}" for c in calls]
+        for t in traces:
+            t.stats.processing.extend(notes)
+        return True
+
     def _run(self, pipeline: str, stacklevel: int, inventory: Any = _NO_INVENTORY) -> tuple[Stream, list[int]]:
         """The processed stream and, per result trace, the index of the input trace it came from (whose
         calib, processing and custom stats it inherits). ``inventory`` (for remove_response and
@@ -362,7 +429,8 @@ class Stream(ProcessingOps, StreamMethods):
 
         >>> st.process('merge(method=1); detrend("linear"); taper(0.05); filter("lowpass", freq=5)')  # doctest: +SKIP
         """
-        self.traces = self._processed(pipeline, stacklevel=3).traces
+        if not self._processed_in_place(pipeline, stacklevel=3):
+            self.traces = self._processed(pipeline, stacklevel=3).traces
         return self
 
     def merge(self, method: int = 0, fill_value: Any = None, interpolation_samples: int = 0, **kwargs: Any) -> Stream:

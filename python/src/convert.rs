@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use numpy::{PyArray1, PyReadonlyArray1, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyReadonlyArray1, PyReadwriteArray1, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -150,6 +150,13 @@ fn headers_from_py(d: &Bound<'_, PyAny>) -> PyResult<BTreeMap<String, HeaderValu
 
 /// One trace from its raw tuple (the samples are copied into a Rust `Vec`).
 pub fn trace_from_py(raw: &Bound<'_, PyAny>) -> PyResult<Trace> {
+    let t = raw_tuple(raw)?;
+    let data = samples_from_py(&t.get_item(7)?, t.get_item(8)?.extract()?)?;
+    let stats = stats_from_py(t, data.len())?;
+    Ok(Trace { stats, data })
+}
+
+fn raw_tuple<'a, 'py>(raw: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyTuple>> {
     let t = raw.cast::<PyTuple>()?;
     if t.len() != 11 {
         return Err(PyValueError::new_err(format!(
@@ -157,19 +164,49 @@ pub fn trace_from_py(raw: &Bound<'_, PyAny>) -> PyResult<Trace> {
             t.len()
         )));
     }
+    Ok(t)
+}
+
+/// The header of a raw tuple whose samples number `len`.
+fn stats_from_py(t: &Bound<'_, PyTuple>, len: usize) -> PyResult<Stats> {
     let s = |i: usize| -> PyResult<String> { t.get_item(i)?.extract() };
-    let data = samples_from_py(&t.get_item(7)?, t.get_item(8)?.extract()?)?;
     let npts: usize = t.get_item(6)?.extract()?;
-    let stats = Stats {
+    Ok(Stats {
         id: ChannelId::new(&s(0)?, &s(1)?, &s(2)?, &s(3)?),
         starttime: Time(t.get_item(4)?.extract()?),
         sampling_rate: t.get_item(5)?.extract()?,
         // header-only traces keep their declared npts; otherwise npts is the data length
-        npts: if data.is_empty() { npts } else { data.len() },
+        npts: if len == 0 { npts } else { len },
         mseed: mseed_from_py(&t.get_item(9)?)?,
         headers: headers_from_py(&t.get_item(10)?)?,
-    };
-    Ok(Trace { stats, data })
+    })
+}
+
+/// Headers and, for each, its samples borrowed from numpy for writing in place.
+pub type Borrowed<'py> = (Vec<Stats>, Vec<PyReadwriteArray1<'py, f64>>);
+
+/// The headers of raw tuples and their samples borrowed for writing in place, without a copy; `None`
+/// unless every trace's samples are a writable, C-contiguous, native float64 array that no other trace
+/// of `raws` shares (numpy's borrow checker refuses a second writable borrow of overlapping memory).
+pub fn borrow_stream_from_py<'py>(raws: &Bound<'py, PyAny>) -> PyResult<Option<Borrowed<'py>>> {
+    let mut stats = Vec::new();
+    let mut arrays = Vec::new();
+    for raw in raws.try_iter()? {
+        let raw = raw?;
+        let t = raw_tuple(&raw)?;
+        if t.get_item(8)?.extract::<bool>()? {
+            return Ok(None);
+        }
+        let Ok(a) = t.get_item(7)?.extract::<PyReadwriteArray1<'py, f64>>() else {
+            return Ok(None);
+        };
+        if !a.is_c_contiguous() {
+            return Ok(None);
+        }
+        stats.push(stats_from_py(t, a.len())?);
+        arrays.push(a);
+    }
+    Ok(Some((stats, arrays)))
 }
 
 /// A stream from a sequence of raw tuples.

@@ -61,6 +61,33 @@ fn apply<'py>(
     Ok((stream_to_py(py, stream)?, warnings))
 }
 
+/// Applies `pipeline` to raw traces' float64 samples in place, borrowing the numpy arrays (no copy), with
+/// the GIL released; returns the warnings, or `None` (nothing touched) when some op changes more than
+/// the samples or some array cannot be borrowed for writing (then use `apply`). As ObsPy's in-place
+/// methods, an error on some trace leaves the traces before it changed.
+#[pyfunction]
+fn apply_in_place<'py>(py: Python<'py>, pipeline: &str, raws: &Bound<'py, PyAny>) -> PyResult<Option<Vec<String>>> {
+    let pipeline = seispool_pipeline::parse_pipeline(pipeline).map_err(pipeline_err)?;
+    if !pipeline.ops.iter().all(seispool_pipeline::keeps_samples_in_place) {
+        return Ok(None);
+    }
+    let Some((stats, mut arrays)) = convert::borrow_stream_from_py(raws)? else {
+        return Ok(None);
+    };
+    let mut slices = Vec::with_capacity(arrays.len());
+    for a in &mut arrays {
+        match a.as_slice_mut() {
+            Ok(s) => slices.push(s),
+            Err(_) => return Ok(None),
+        }
+    }
+    let done = py.detach(|| seispool_pipeline::Processor::new().apply_in_place(&pipeline, &stats, &mut slices));
+    match done {
+        None => Ok(None),
+        Some(result) => result.map(Some).map_err(pipeline_err),
+    }
+}
+
 /// One gap: `(id, start_ns, end_ns, delta_s, nsamples)`.
 type GapRow = (String, i64, i64, f64, i64);
 
@@ -119,6 +146,7 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_pipeline, m)?)?;
     m.add_function(wrap_pyfunction!(get_gaps, m)?)?;
     m.add_function(wrap_pyfunction!(apply, m)?)?;
+    m.add_function(wrap_pyfunction!(apply_in_place, m)?)?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
     m.add_function(wrap_pyfunction!(ppsd::ppsd, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;

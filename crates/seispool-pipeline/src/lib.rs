@@ -15,7 +15,7 @@ pub mod synth_inventory;
 
 pub use job::{Job, JobBuilder, JobError, Opt, ReadBuilder, ReadJob};
 pub use lang::PipelineError;
-pub use ops::apply::{ApplyError, Processor};
+pub use ops::apply::{ApplyError, Processor, keeps_samples_in_place};
 pub use ops::{
     DetrendKind, DifferentiateMethod, FillValue, FilterSpec, IntegrateMethod, InterpMethod, MergeMethod, Number, Op,
     Pipeline, Selection, TaperSide, TaperWindow, parse_pipeline,

@@ -164,18 +164,53 @@ impl Processor {
         }
     }
 
+    /// Applies every op of `pipeline` to samples the caller lends in place (`data[i]` holds the f64 samples
+    /// of the trace with `stats[i]`), as [`Processor::apply`] would to those traces, without copying them.
+    /// Only ops that keep each trace's length, type and header qualify ([`keeps_samples_in_place`]);
+    /// `None` when some op does not (then nothing was touched: use [`Processor::apply`]). As ObsPy's
+    /// methods, an error on some trace leaves the traces before it changed.
+    pub fn apply_in_place(
+        &mut self,
+        pipeline: &Pipeline,
+        stats: &[seispool_core::Stats],
+        data: &mut [&mut [f64]],
+    ) -> Option<Result<Vec<String>, ApplyError>> {
+        if stats.len() != data.len() || !pipeline.ops.iter().all(keeps_samples_in_place) {
+            return None;
+        }
+        let mut warnings = Vec::new();
+        for (i, op) in pipeline.ops.iter().enumerate() {
+            for (st, samples) in stats.iter().zip(data.iter_mut()) {
+                if let Err(what) = self.apply_to_samples(op, st, samples, &mut warnings) {
+                    return Some(Err(ApplyError {
+                        index: i + 1,
+                        op: op.to_string(),
+                        trace: format!("{}: ", st.id),
+                        what,
+                    }));
+                }
+            }
+        }
+        warnings.dedup();
+        Some(Ok(warnings))
+    }
+
     fn apply_to_trace(&mut self, op: &Op, tr: &mut Trace, warnings: &mut Vec<String>) -> Result<(), String> {
-        let delta = tr.stats.delta();
-        let s = |e: OpError| e.to_string();
+        if keeps_samples_in_place(op) {
+            // An empty trace keeps its sample type (only `normalize` makes it f64, as before).
+            if tr.stats.npts == 0 && !matches!(op, Op::Normalize { .. }) {
+                return self.apply_to_samples(op, &tr.stats, &mut [], warnings);
+            }
+            // Integer samples (as decoded) are converted and linearly detrended in one pass.
+            if matches!(op, Op::Detrend(DetrendKind::Linear))
+                && tr.data.promote_i32_with(seispool_dsp::detrend_linear_i32)
+            {
+                return Ok(());
+            }
+            let Trace { stats, data } = tr;
+            return self.apply_to_samples(op, stats, data.make_f64(), warnings);
+        }
         match op {
-            Op::Detrend(kind) => detrend(tr, *kind),
-            Op::Taper {
-                max_percentage,
-                window,
-                max_length,
-                side,
-            } => taper(tr, *max_percentage, window, *max_length, *side, warnings),
-            Op::Filter(spec) => self.filter(spec, tr, warnings),
             Op::Decimate {
                 factor,
                 no_filter,
@@ -194,34 +229,62 @@ impl Processor {
                 npts,
                 time_shift,
             } => interpolate(tr, *sampling_rate, method, *starttime, *npts, *time_shift),
+            _ => Ok(()),
+        }
+    }
+
+    /// One op of [`keeps_samples_in_place`] on one trace's f64 samples (`stats.npts` of them, or none
+    /// for an empty or header-only trace).
+    fn apply_to_samples(
+        &mut self,
+        op: &Op,
+        stats: &seispool_core::Stats,
+        data: &mut [f64],
+        warnings: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let delta = stats.delta();
+        let npts = stats.npts;
+        let s = |e: OpError| e.to_string();
+        match op {
+            Op::Detrend(kind) => detrend(data, npts, *kind),
+            Op::Taper {
+                max_percentage,
+                window,
+                max_length,
+                side,
+            } => taper(
+                data,
+                npts,
+                stats.sampling_rate,
+                *max_percentage,
+                window,
+                *max_length,
+                *side,
+                warnings,
+            ),
+            Op::Filter(spec) => self.filter(spec, stats.sampling_rate, npts, data, warnings),
             Op::Integrate(method) => {
-                if tr.stats.npts == 0 {
+                if npts == 0 {
                     return Ok(());
                 }
                 match method {
                     IntegrateMethod::Cumtrapz => {
-                        seispool_dsp::integrate_cumtrapz(tr.data_f64_mut(), delta);
+                        seispool_dsp::integrate_cumtrapz(data, delta);
                         Ok(())
                     }
                     IntegrateMethod::Spline { k } => {
-                        seispool_dsp::integrate_spline(tr.data_f64_mut(), delta, *k as usize).map_err(s)
+                        seispool_dsp::integrate_spline(data, delta, *k as usize).map_err(s)
                     }
                 }
             }
             Op::Differentiate(DifferentiateMethod::Gradient) => {
-                if tr.stats.npts == 0 {
+                if npts == 0 {
                     return Ok(());
                 }
-                seispool_dsp::differentiate_gradient(tr.data_f64_mut(), delta).map_err(s)
+                seispool_dsp::differentiate_gradient(data, delta).map_err(s)
             }
-            Op::Normalize { norm } => seispool_dsp::normalize(tr.data_f64_mut(), *norm).map_err(s),
-            Op::Merge { .. }
-            | Op::Trim { .. }
-            | Op::Slice { .. }
-            | Op::Select(_)
-            | Op::Split
-            | Op::RemoveResponse(_)
-            | Op::RemoveSensitivity => Ok(()),
+            Op::Normalize { norm } => seispool_dsp::normalize(data, *norm).map_err(s),
+            _ => Ok(()),
         }
     }
 
@@ -279,8 +342,14 @@ impl Processor {
         Ok(())
     }
 
-    fn filter(&mut self, spec: &FilterSpec, tr: &mut Trace, warnings: &mut Vec<String>) -> Result<(), String> {
-        let df = tr.stats.sampling_rate;
+    fn filter(
+        &mut self,
+        spec: &FilterSpec,
+        df: f64,
+        npts: usize,
+        data: &mut [f64],
+        warnings: &mut Vec<String>,
+    ) -> Result<(), String> {
         let iir = |corners: u32, zerophase: bool| IirOptions {
             corners: corners as usize,
             zerophase,
@@ -315,15 +384,15 @@ impl Processor {
         }
         .map_err(|e| e.to_string())?;
         warnings.extend(plan.warnings().iter().map(FilterWarning::to_string));
-        if tr.stats.npts == 0 {
+        if npts == 0 {
             return Ok(());
         }
-        plan.apply(tr.data_f64_mut()).map_err(|e| e.to_string())
+        plan.apply(data).map_err(|e| e.to_string())
     }
 }
 
 /// `detrend(type, **options)`.
-fn detrend(tr: &mut Trace, kind: DetrendKind) -> Result<(), String> {
+fn detrend(data: &mut [f64], npts: usize, kind: DetrendKind) -> Result<(), String> {
     let kind = match kind {
         DetrendKind::Simple => Detrend::Simple,
         DetrendKind::Linear => Detrend::Linear,
@@ -334,19 +403,18 @@ fn detrend(tr: &mut Trace, kind: DetrendKind) -> Result<(), String> {
             dspline,
         },
     };
-    if tr.stats.npts == 0 {
+    if npts == 0 {
         return Ok(());
     }
-    // Integer samples (as decoded) are converted and detrended in one pass.
-    if matches!(kind, Detrend::Linear) && tr.data.promote_i32_with(seispool_dsp::detrend_linear_i32) {
-        return Ok(());
-    }
-    seispool_dsp::detrend(tr.data_f64_mut(), kind).map_err(|e| e.to_string())
+    seispool_dsp::detrend(data, kind).map_err(|e| e.to_string())
 }
 
 /// `taper(max_percentage, type, max_length, side)`, with ObsPy's warning about a taper longer than the trace.
+#[allow(clippy::too_many_arguments)] // the op's four options and the trace's samples, count and rate
 fn taper(
-    tr: &mut Trace,
+    data: &mut [f64],
+    npts: usize,
+    df: f64,
     max_percentage: Option<f64>,
     window: &TaperWindow,
     max_length: Option<f64>,
@@ -354,22 +422,21 @@ fn taper(
     warnings: &mut Vec<String>,
 ) -> Result<(), String> {
     let s = |e: OpError| e.to_string();
-    let df = tr.stats.sampling_rate;
     let kind = taper_type(window).map_err(s)?;
     // ObsPy warns when every requested half-length exceeds half the trace (also when none is given).
-    let npts = tr.stats.npts as f64;
+    let n = npts as f64;
     let halves = [
-        max_percentage.map(|p| (p * npts).trunc()),
+        max_percentage.map(|p| (p * n).trunc()),
         max_length.map(|l| (l * df).trunc()),
     ];
-    if halves.iter().flatten().all(|h| 2.0 * h > npts) {
+    if halves.iter().flatten().all(|h| 2.0 * h > n) {
         warnings
             .push("The requested taper is longer than the trace. The taper will be shortened to trace length.".into());
     }
-    if tr.stats.npts == 0 {
+    if npts == 0 {
         return Ok(());
     }
-    seispool_dsp::taper(tr.data_f64_mut(), df, max_percentage, &kind, max_length, side).map_err(s)
+    seispool_dsp::taper(data, df, max_percentage, &kind, max_length, side).map_err(s)
 }
 
 /// `interpolate(sampling_rate, method, starttime, npts, time_shift)`.
@@ -399,6 +466,20 @@ fn interpolate(
     tr.stats.starttime = seispool_core::Time(plan.new_starttime_ns);
     tr.stats.sampling_rate = plan.new_sampling_rate;
     Ok(())
+}
+
+/// Whether `op` changes only a trace's samples, in place, keeping their count and (once f64) their type
+/// and the trace's header: these ops can run on samples lent by the caller ([`Processor::apply_in_place`]).
+pub fn keeps_samples_in_place(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Detrend(_)
+            | Op::Taper { .. }
+            | Op::Filter(_)
+            | Op::Integrate(_)
+            | Op::Differentiate(_)
+            | Op::Normalize { .. }
+    )
 }
 
 fn decimate_any(data: &mut Samples, factor: usize) -> Result<(), seispool_dsp::FilterError> {
@@ -479,5 +560,41 @@ mod tests {
         let mut st = text_stream();
         Processor::new().apply(&p, &mut st).unwrap();
         assert_eq!(st.traces[0].data, Samples::Text(b"HLOWRD".to_vec()));
+    }
+
+    #[test]
+    fn in_place_ops_give_what_apply_gives_and_others_are_refused() {
+        let id = ChannelId::new("XX", "STA", "", "HHZ");
+        let data: Vec<f64> = (0..5000)
+            .map(|i| f64::from(i % 97) * 3.5 - 40.0 + f64::from(i) * 0.01)
+            .collect();
+        let text = r#"detrend("linear"); taper(0.05); filter("bandpass", freqmin=1.0, freqmax=10.0, corners=4, zerophase=True); integrate(); differentiate(); normalize()"#;
+        let p = crate::parse_pipeline(text).unwrap();
+        let mut st = Stream::new(vec![Trace::new(id, Time(0), 100.0, Samples::F64(data.clone()))]);
+        let expected = Processor::new().apply(&p, &mut st).unwrap();
+        let mut lent = data.clone();
+        let stats = vec![st.traces[0].stats.clone()];
+        let got = Processor::new()
+            .apply_in_place(&p, &stats, &mut [lent.as_mut_slice()])
+            .unwrap()
+            .unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(Samples::F64(lent), st.traces[0].data);
+        for text in [
+            "decimate(2)",
+            "resample(50.0)",
+            "merge()",
+            r#"detrend("demean"); trim()"#,
+        ] {
+            let p = crate::parse_pipeline(text).unwrap();
+            let mut lent = data.clone();
+            assert!(
+                Processor::new()
+                    .apply_in_place(&p, &stats, &mut [lent.as_mut_slice()])
+                    .is_none(),
+                "{text}"
+            );
+            assert_eq!(lent, data, "{text}: refused but touched");
+        }
     }
 }
