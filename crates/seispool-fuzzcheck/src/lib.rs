@@ -20,7 +20,7 @@ mod sac;
 mod stationxml;
 mod text;
 
-pub use mseed::{check_decoders, check_mseed};
+pub use mseed::{check_decoders, check_mseed, check_mseed_headonly};
 pub use sac::check_sac;
 pub use stationxml::check_stationxml;
 pub use text::{check_pipeline, check_sds_path, check_time};
@@ -34,6 +34,7 @@ pub type Check = fn(&[u8]);
 /// Every target, by the name of its fuzz target and corpus directory.
 pub const TARGETS: &[(&str, Check)] = &[
     ("mseed", check_mseed),
+    ("mseed_headonly", check_mseed_headonly),
     ("decoders", check_decoders),
     ("sac", check_sac),
     ("sds_path", check_sds_path),

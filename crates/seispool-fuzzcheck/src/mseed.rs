@@ -189,3 +189,60 @@ fn re_encode(encoding: DataEncoding, samples: Samples, big_endian: bool) {
         "{encoding} samples changed in the round trip"
     );
 }
+
+/// The header-only scan of a file on disk (`read_file` with `headonly`, which skips the payloads and
+/// gives way to the whole-file reader on anything unusual) must give exactly what the whole-file
+/// reader gives on the same bytes: the same traces and stats, record counts and warnings, or the same
+/// error.
+pub fn check_mseed_headonly(data: &[u8]) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SERIAL: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!(
+        "seispool-fuzz-headonly-{}-{}.mseed",
+        std::process::id(),
+        SERIAL.fetch_add(1, Ordering::Relaxed)
+    ));
+    if std::fs::write(&path, data).is_err() {
+        return; // no scratch space: nothing to compare
+    }
+    let t = |ns: i64| Some(seispool_core::Time(ns));
+    let option_sets = [
+        ReadOptions {
+            headonly: true,
+            ..ReadOptions::default()
+        },
+        // A window inside most records' times (fuzzed headers give any time).
+        ReadOptions {
+            headonly: true,
+            starttime: t(1_104_537_600_000_000_000),
+            endtime: t(1_709_251_205_000_000_000),
+            ..ReadOptions::default()
+        },
+        ReadOptions {
+            headonly: true,
+            select: Some("*.??Z".into()),
+            ..ReadOptions::default()
+        },
+    ];
+    let summary = |r: Result<seispool_io::mseed::MseedFile, IoError>| match r {
+        Ok(f) => format!(
+            "records {} skipped {} warnings {:?}\n{:#?}",
+            f.records, f.skipped, f.warnings, f.stream.traces
+        ),
+        Err(e) => format!("error: {e}"),
+    };
+    let mut mismatch = None;
+    for opts in &option_sets {
+        let scanned = summary(seispool_io::mseed::read_file(&path, opts));
+        let whole = summary(read_bytes(&path, data, opts));
+        if scanned != whole {
+            mismatch = Some(format!("{opts:?}\nscan:  {scanned}\nwhole: {whole}"));
+            break;
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    if let Some(m) = mismatch {
+        panic!("header-only scan differs from the whole-file read: {m}");
+    }
+}
