@@ -203,6 +203,26 @@ fn op_json(op: &Op) -> Value {
 
 fn apply(st: &Stream, op: &Op) -> Result<Stream, StreamError> {
     let mut st = st.clone();
+    if let Op::Merge(m, f, i, thr) = op {
+        // The pipeline's merge moves the traces instead of copying them: same result, same errors.
+        let mut moved = st.clone();
+        let got = moved.merge_consuming(*m, *f, *i, *thr);
+        let mut copied = st.clone();
+        let want = copied.merge_with_threshold(*m, *f, *i, *thr);
+        assert_eq!(
+            got.is_ok(),
+            want.is_ok(),
+            "merge_consuming vs merge: {got:?} / {want:?}"
+        );
+        if want.is_ok() {
+            // Compared as text: NaN samples are equal there (and not under `==`).
+            assert_eq!(
+                format!("{:?}", moved.traces),
+                format!("{:?}", copied.traces),
+                "merge_consuming differs from merge"
+            );
+        }
+    }
     match op {
         Op::Merge(m, f, i, thr) if *thr == 0.01 => st.merge(*m, *f, *i).map(|_| st),
         Op::Merge(m, f, i, thr) => st.merge_with_threshold(*m, *f, *i, *thr).map(|_| st),

@@ -99,8 +99,9 @@ impl Processor {
                 fill_value,
                 interpolation_samples,
                 misalignment_threshold,
+                // The processor's stream is dropped when an op fails: merge it without copying it first.
             } => st
-                .merge_with_threshold(*method, *fill_value, *interpolation_samples, *misalignment_threshold)
+                .merge_consuming(*method, *fill_value, *interpolation_samples, *misalignment_threshold)
                 .map_err(|e| stream_err(&e)),
             Op::Trim {
                 starttime,
