@@ -187,12 +187,14 @@ fn finish_multiplier(
                 None if j == 0 => Complex64::new(0.0, 0.0),
                 None => reciprocal(*c),
                 Some(swamp) => {
-                    let len = abs(*c);
+                    let mut len = abs(*c);
                     if len < swamp && len > 0.0 {
                         let s = swamp / len;
                         *c = Complex64::new(c.re * s, c.im * s);
+                        len = abs(*c);
                     }
-                    if abs(*c) > 0.0 {
+                    // `len` is the modulus of the value now in `c` (recomputed only when it changed).
+                    if len > 0.0 {
                         reciprocal(*c)
                     } else {
                         Complex64::new(0.0, 0.0)
@@ -334,10 +336,11 @@ pub struct ResponseRemover {
     plans: Option<FftPlans>,
     buf: Vec<f64>,
     spec: Vec<Complex64>,
-    taper: Option<Vec<f64>>,
+    taper: Option<crate::taper::EdgeTaper>,
     /// The four-step FFT for the last `nfft` (`None` inside: that length goes through realfft).
     split: Option<(usize, Option<SplitFft>)>,
-    work: (Vec<Complex64>, Vec<Complex64>),
+    /// The split FFT's work buffer, kept for the next trace.
+    work: Vec<Complex64>,
     threads: usize,
 }
 
@@ -359,7 +362,7 @@ impl ResponseRemover {
             spec: Vec::new(),
             taper: None,
             split: None,
-            work: (Vec::new(), Vec::new()),
+            work: Vec::new(),
             threads: 1,
         })
     }
@@ -453,9 +456,8 @@ impl ResponseRemover {
             && split.nfft() == nfft
         {
             self.preprocess(data)?;
-            let (a, b) = &mut self.work;
             if let Some((_, Some(split))) = &self.split {
-                split.deconvolve(data, mult, a, b, self.threads);
+                split.deconvolve(data, mult, &mut self.work, self.threads);
             }
             return Ok(());
         }
@@ -493,13 +495,13 @@ impl ResponseRemover {
             data.iter_mut().for_each(|v| *v -= mean);
         }
         if self.opts.taper {
-            if self.taper.as_ref().is_none_or(|w| w.len() != npts) {
-                let w = crate::taper::cosine_taper_fraction(npts, self.opts.taper_fraction, false, true)
+            if self.taper.as_ref().is_none_or(|w| w.npts != npts) {
+                let w = crate::taper::cosine_taper_fraction_edges(npts, self.opts.taper_fraction, false, true)
                     .map_err(|e| ResponseError::new(e.msg))?;
                 self.taper = Some(w);
             }
             if let Some(w) = &self.taper {
-                data.iter_mut().zip(w).for_each(|(v, w)| *v *= w);
+                w.apply(data);
             }
         }
         Ok(())
