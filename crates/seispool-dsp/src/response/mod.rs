@@ -347,10 +347,22 @@ struct PeriodicFir {
 }
 
 impl PeriodicFir {
-    /// The response at grid index `j`.
+    /// `t[i]` = the response at grid index `start + i` (one division per block, not per value).
+    fn fill(&self, start: usize, t: &mut [Complex64]) {
+        let (mut q, mut r) = (start / self.period, start % self.period);
+        for v in t {
+            *v = self.value(q, r);
+            r += 1;
+            if r == self.period {
+                r = 0;
+                q += 1;
+            }
+        }
+    }
+
+    /// The response at grid index `q·period + r` (`r < period`).
     #[inline]
-    fn at(&self, j: usize) -> Complex64 {
-        let (q, r) = (j / self.period, j % self.period);
+    fn value(&self, q: usize, r: usize) -> Complex64 {
         let (v, reflected) = if 2 * r <= self.period {
             (self.values[r], false)
         } else {
@@ -435,40 +447,37 @@ fn eval_block(chain: &chain::Chain, f: &[f64], start: usize, tables: &[StageGrid
         let Some(filt) = &st.filt else { continue };
         let sint = st.deci.map_or(0.0, |d| d.0);
         let t = &mut tmp[..n];
-        let evaluated = match filt {
-            _ if grid.fir.is_some() => {
-                if let Some(p) = &grid.fir {
-                    for (i, v) in t.iter_mut().enumerate() {
-                        *v = p.at(start + i);
+        let evaluated = if let Some(p) = &grid.fir {
+            p.fill(start, t);
+            true
+        } else {
+            match filt {
+                Filt::Analog {
+                    hz, a0, zeros, poles, ..
+                } => {
+                    kernels::analog(zeros, poles, *a0, if *hz { f } else { w }, t);
+                    true
+                }
+                Filt::IirPz { a0, zeros, poles, .. } if !(zeros.is_empty() && poles.is_empty()) => {
+                    kernels::iir_pz(zeros, poles, *a0, &angles(&grid.sint, sint), t);
+                    true
+                }
+                Filt::FirSym1 { .. } | Filt::FirSym2 { .. } | Filt::FirAsym { .. } => {
+                    fir_kernel(filt, &angles(&grid.sint, sint), t)
+                }
+                Filt::IirCoeffs { h0, num, den } => {
+                    kernels::iir_coeffs(num, den, *h0, &angles(&grid.sint, sint), t);
+                    true
+                }
+                Filt::List { amp, phase } => {
+                    for i in 0..n {
+                        let (a, p) = (amp[start + i], phase[start + i] / 180.0 * PI);
+                        t[i] = Complex64::new(a * p.cos(), a * p.sin());
                     }
+                    true
                 }
-                true
+                _ => false,
             }
-            Filt::Analog {
-                hz, a0, zeros, poles, ..
-            } => {
-                kernels::analog(zeros, poles, *a0, if *hz { f } else { w }, t);
-                true
-            }
-            Filt::IirPz { a0, zeros, poles, .. } if !(zeros.is_empty() && poles.is_empty()) => {
-                kernels::iir_pz(zeros, poles, *a0, &angles(&grid.sint, sint), t);
-                true
-            }
-            Filt::FirSym1 { .. } | Filt::FirSym2 { .. } | Filt::FirAsym { .. } => {
-                fir_kernel(filt, &angles(&grid.sint, sint), t)
-            }
-            Filt::IirCoeffs { h0, num, den } => {
-                kernels::iir_coeffs(num, den, *h0, &angles(&grid.sint, sint), t);
-                true
-            }
-            Filt::List { amp, phase } => {
-                for i in 0..n {
-                    let (a, p) = (amp[start + i], phase[start + i] / 180.0 * PI);
-                    t[i] = Complex64::new(a * p.cos(), a * p.sin());
-                }
-                true
-            }
-            _ => false,
         };
         if evaluated {
             for i in 0..n {
