@@ -31,6 +31,7 @@ impl C64 {
     /// `np.abs` on a complex array: numpy's SIMD loop computes `larger * sqrt(fma(r, r, 1))` with
     /// `r = smaller / larger`, which differs from `hypot` in the last bit. Ties between mirrored poles
     /// in `zpk2sos` are broken by these bits, so they must match.
+    #[inline]
     pub fn abs(self) -> f64 {
         let (re, im) = (self.re.abs(), self.im.abs());
         if re.is_nan() || im.is_nan() {

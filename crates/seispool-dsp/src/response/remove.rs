@@ -167,45 +167,97 @@ fn finish_multiplier(
     delta: f64,
     threads: usize,
 ) {
-    let abs = |c: Complex64| C64::new(c.re, c.im).abs();
     let num = r.len();
     let fy = 1.0 / (delta * 2.0);
     let step = if num > 1 { fy / (num - 1) as f64 } else { 0.0 };
-    // `frequencies` without the array: j·step, the last one exactly the Nyquist frequency.
-    let freq = |j: usize| if j + 1 == num && num > 1 { fy } else { j as f64 * step };
+    let grid = Grid { num, step, fy };
     let per = num.div_ceil(threads.max(1)).max(1);
     let swamp = water_level.map(|wl| {
-        let max = par_map_chunks(r, per, |_, c| c.iter().map(|&v| abs(v)).fold(f64::NAN, f64::max))
+        let max = par_map_chunks(r, per, |_, c| with_fma(|| max_modulus(c)))
             .into_iter()
             .fold(f64::NAN, f64::max);
         max * 10f64.powf(-wl / 20.0)
     });
     par_map_chunks(r, per, |first, chunk| {
-        for (i, c) in chunk.iter_mut().enumerate() {
-            let j = first + i;
-            *c = match swamp {
-                None if j == 0 => Complex64::new(0.0, 0.0),
-                None => reciprocal(*c),
-                Some(swamp) => {
-                    let len = abs(*c);
-                    if len < swamp && len > 0.0 {
-                        let s = swamp / len;
-                        *c = Complex64::new(c.re * s, c.im * s);
-                    }
-                    if abs(*c) > 0.0 {
-                        reciprocal(*c)
-                    } else {
-                        Complex64::new(0.0, 0.0)
-                    }
-                }
-            };
-            if let Some(pf) = pre_filt {
-                // The pre-filter is real: (data·taper)·inv equals data·(taper·inv) to rounding.
-                let t = sac_taper_at(freq(j), pf);
-                *c = Complex64::new(c.re * t, c.im * t);
-            }
-        }
+        with_fma(|| invert_chunk(chunk, first, swamp, pre_filt, &grid))
     });
+}
+
+/// ObsPy's frequency grid without the array: `j·step`, the last one exactly the Nyquist frequency.
+struct Grid {
+    num: usize,
+    step: f64,
+    fy: f64,
+}
+
+impl Grid {
+    #[inline]
+    fn freq(&self, j: usize) -> f64 {
+        if j + 1 == self.num && self.num > 1 {
+            self.fy
+        } else {
+            j as f64 * self.step
+        }
+    }
+}
+
+/// Runs `f` from an AVX2+FMA build when the CPU has both, so the moduli's `mul_add` (numpy's
+/// `np.abs`) is one instruction instead of a call into libm; `mul_add` rounds once either way, so
+/// the values are the same bits.
+#[inline(always)]
+fn with_fma<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[allow(unsafe_code)]
+        // SAFETY: the CPU supports AVX2 and FMA (checked above), the only requirement of the target
+        // features; `fma_build` is otherwise safe code.
+        return unsafe { fma_build(f) };
+    }
+    f()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn fma_build<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// The largest `np.abs` of `c` (NaN when empty).
+#[inline(always)]
+fn max_modulus(c: &[Complex64]) -> f64 {
+    c.iter().map(|&v| C64::new(v.re, v.im).abs()).fold(f64::NAN, f64::max)
+}
+
+/// [`finish_multiplier`] on `chunk`, whose first value is frequency index `first`.
+#[inline(always)]
+fn invert_chunk(chunk: &mut [Complex64], first: usize, swamp: Option<f64>, pre_filt: Option<PreFilt>, grid: &Grid) {
+    let abs = |c: Complex64| C64::new(c.re, c.im).abs();
+    for (i, c) in chunk.iter_mut().enumerate() {
+        let j = first + i;
+        *c = match swamp {
+            None if j == 0 => Complex64::new(0.0, 0.0),
+            None => reciprocal(*c),
+            Some(swamp) => {
+                let mut len = abs(*c);
+                if len < swamp && len > 0.0 {
+                    let s = swamp / len;
+                    *c = Complex64::new(c.re * s, c.im * s);
+                    len = abs(*c);
+                }
+                // `len` is the modulus of the value now in `c` (recomputed only when it changed).
+                if len > 0.0 {
+                    reciprocal(*c)
+                } else {
+                    Complex64::new(0.0, 0.0)
+                }
+            }
+        };
+        if let Some(pf) = pre_filt {
+            // The pre-filter is real: (data·taper)·inv equals data·(taper·inv) to rounding.
+            let t = sac_taper_at(grid.freq(j), pf);
+            *c = Complex64::new(c.re * t, c.im * t);
+        }
+    }
 }
 
 /// `f(first_index, chunk)` over `per`-long chunks of `v`, the chunks spread over scoped threads
@@ -334,10 +386,11 @@ pub struct ResponseRemover {
     plans: Option<FftPlans>,
     buf: Vec<f64>,
     spec: Vec<Complex64>,
-    taper: Option<Vec<f64>>,
+    taper: Option<crate::taper::EdgeTaper>,
     /// The four-step FFT for the last `nfft` (`None` inside: that length goes through realfft).
     split: Option<(usize, Option<SplitFft>)>,
-    work: (Vec<Complex64>, Vec<Complex64>),
+    /// The split FFT's work buffer, kept for the next trace.
+    work: Vec<Complex64>,
     threads: usize,
 }
 
@@ -359,7 +412,7 @@ impl ResponseRemover {
             spec: Vec::new(),
             taper: None,
             split: None,
-            work: (Vec::new(), Vec::new()),
+            work: Vec::new(),
             threads: 1,
         })
     }
@@ -453,9 +506,8 @@ impl ResponseRemover {
             && split.nfft() == nfft
         {
             self.preprocess(data)?;
-            let (a, b) = &mut self.work;
             if let Some((_, Some(split))) = &self.split {
-                split.deconvolve(data, mult, a, b, self.threads);
+                split.deconvolve(data, mult, &mut self.work, self.threads);
             }
             return Ok(());
         }
@@ -493,13 +545,13 @@ impl ResponseRemover {
             data.iter_mut().for_each(|v| *v -= mean);
         }
         if self.opts.taper {
-            if self.taper.as_ref().is_none_or(|w| w.len() != npts) {
-                let w = crate::taper::cosine_taper_fraction(npts, self.opts.taper_fraction, false, true)
+            if self.taper.as_ref().is_none_or(|w| w.npts != npts) {
+                let w = crate::taper::cosine_taper_fraction_edges(npts, self.opts.taper_fraction, false, true)
                     .map_err(|e| ResponseError::new(e.msg))?;
                 self.taper = Some(w);
             }
             if let Some(w) = &self.taper {
-                data.iter_mut().zip(w).for_each(|(v, w)| *v *= w);
+                w.apply(data);
             }
         }
         Ok(())

@@ -6,18 +6,19 @@
 //! tables; that planning cost more than the two transforms. Here the length-`M` complex FFT of the
 //! packed real signal (`z[m] = x[2m] + i·x[2m+1]`) is split as `M = N1·N2` (both near `√M`):
 //!
-//! * forward: FFTs of length `N1` down the columns of the `N1 × N2` row-major `z`, a twiddle
-//!   `W_M^(n2·k1)`, FFTs of length `N2` along the rows, giving `Z[k1 + N1·k2]` at `k1·N2 + k2`
-//!   (the spectrum "transposed");
-//! * per pair of bins `(k, M-k)`, which sit in rows `k1` and `N1-k1`: unpack the real FFT, multiply
-//!   by the response multiplier, pack again for the inverse (ObsPy's Nyquist modulus and numpy's
-//!   dropped DC imaginary part included);
+//! * forward: FFTs of length `N1` down the columns of the `N1 × N2` row-major `z` into one work
+//!   buffer stored column-major, a twiddle `W_M^(n2·k1)`, then FFTs of length `N2` along its rows in
+//!   place (a few rows at a time through a small buffer), which leaves `Z[k]` at `k`: natural order;
+//! * per pair of bins `(k, M-k)`: unpack the real FFT, multiply by the response multiplier, pack
+//!   again for the inverse (ObsPy's Nyquist modulus and numpy's dropped DC imaginary part included);
 //! * inverse: the same steps backwards, ending in natural order.
 //!
 //! Only the plans of lengths `N1` and `N2` are made (microseconds) and the twiddles come from two
 //! small tables (`W^j = coarse[j >> 11] · fine[j & 2047]`, both from `sin_cos`, error ~1e-16).
-//! Every step writes contiguous rows or columns of one of two work buffers, so it splits over
-//! threads as disjoint slices (`std::thread::scope`: the threads end with the call).
+//! One work buffer of `M` values serves the whole deconvolution (a second one cost 35 MB of fresh
+//! pages on a 6-hour trace). Every step splits over threads as disjoint slices: whole columns, or
+//! for the row FFTs the same band of rows of every column (`std::thread::scope`: the threads end
+//! with the call).
 
 use std::f64::consts::PI;
 use std::sync::Arc;
@@ -27,6 +28,9 @@ use rustfft::{Fft, FftPlanner};
 
 /// Columns (or rows) gathered together, so a strided access reads whole cache lines.
 const GROUP: usize = 16;
+/// Rows gathered together by the in-place row FFTs: 8 values (two cache lines) per column, a
+/// buffer of `8·N2` values that stays in L2.
+const ROW_GROUP: usize = 8;
 const FINE_BITS: usize = 11;
 const FINE: usize = 1 << FINE_BITS;
 
@@ -108,17 +112,18 @@ impl SplitFft {
 
     /// `data ← irfft(rfft(data, nfft) · mult, nfft)[..len]` with `mult` of `nfft/2 + 1` values, numpy's
     /// and ObsPy's conventions: the product's DC imaginary part dropped, its Nyquist value replaced by
-    /// its modulus. `a` and `b` are work buffers (resized to `nfft/2`), `threads >= 1`.
-    pub(crate) fn deconvolve(&self, data: &mut [f64], mult: &[C], a: &mut Vec<C>, b: &mut Vec<C>, threads: usize) {
+    /// its modulus. `a` is the work buffer (resized to `nfft/2`; keep it for the next call),
+    /// `threads >= 1`.
+    pub(crate) fn deconvolve(&self, data: &mut [f64], mult: &[C], a: &mut Vec<C>, threads: usize) {
         let (n1, n2) = (self.n1, self.n2);
         let m = n1 * n2;
         debug_assert!(data.len() <= self.nfft && mult.len() == m + 1);
         let threads = threads.max(1);
-        for w in [&mut *a, &mut *b] {
-            if w.capacity() < m {
-                *w = seispool_core::with_capacity_huge(m);
+        if a.len() != m {
+            if a.capacity() < m {
+                *a = seispool_core::with_capacity_huge(m);
             }
-            w.resize(m, C::new(0.0, 0.0));
+            a.resize(m, C::new(0.0, 0.0));
         }
         // F1: columns of z (read from data, zero-padded) → A column-major, twiddled.
         {
@@ -127,22 +132,17 @@ impl SplitFft {
                 self.forward_columns(x, first * GROUP, chunk)
             });
         }
-        // F2: rows of A's transpose → B rows (B[k1·N2 + k2] = Z[k1 + N1·k2]).
-        {
-            let a: &[C] = a;
-            par_chunks(b, n2 * GROUP, threads, |first, chunk| {
-                self.forward_rows(a, first * GROUP, chunk)
-            });
-        }
-        // P + I2: bin pairs (rows k1 and N1-k1), then the row inverse FFTs and twiddles.
-        self.pairs_and_inverse_rows(b, mult, threads);
-        // I1: inverse FFTs down the columns of B → A column-major (A[n2·N1 + n1] = M·z[n1·N2 + n2]).
-        {
-            let b: &[C] = b;
-            par_chunks(a, n1 * GROUP, threads, |first, chunk| {
-                self.inverse_columns(b, first * GROUP, chunk)
-            });
-        }
+        // F2: FFTs along A's rows, in place: A[k2·N1 + k1] = Z[k1 + N1·k2], the natural order.
+        self.rows_in_place(a, threads, false);
+        // P: bin pairs (k, M-k).
+        self.pairs(a, mult, threads);
+        // I2: inverse FFTs along the rows and twiddles, in place.
+        self.rows_in_place(a, threads, true);
+        // I1: inverse FFTs down the columns (A[n2·N1 + n1] = M·z[n1·N2 + n2]).
+        par_chunks(a, n1 * GROUP, threads, |_, chunk| {
+            let mut scratch = vec![C::new(0.0, 0.0); self.i1.get_inplace_scratch_len()];
+            self.i1.process_with_scratch(chunk, &mut scratch);
+        });
         // O: A → data in natural order, scaled by 1/M.
         {
             let a: &[C] = a;
@@ -185,114 +185,120 @@ impl SplitFft {
         }
     }
 
-    /// Rows `row0..` of B: for each `k1`, the FFT over `n2` of `A[n2·N1 + k1]`.
-    fn forward_rows(&self, a: &[C], row0: usize, out: &mut [C]) {
-        let (n1, n2) = (self.n1, self.n2);
-        let rows = out.len() / n2;
-        for c in 0..n2 {
-            let src = &a[c * n1 + row0..c * n1 + row0 + rows];
-            for (r, v) in src.iter().enumerate() {
-                out[r * n2 + c] = *v;
+    /// The length-`N2` FFTs along the rows of the column-major `a` (row `k1` = `a[c·N1 + k1]` over
+    /// `c`), in place: forward, or inverse followed by the twiddle `W_M^(-n2·k1)`. Each thread owns a
+    /// band of rows, i.e. the same slice of every column, so the bands are disjoint borrows; `ROW_GROUP`
+    /// rows at a time are gathered into a small buffer (whole cache lines per column), transformed
+    /// and scattered back.
+    fn rows_in_place(&self, a: &mut [C], threads: usize, inverse: bool) {
+        let n1 = self.n1;
+        let per = n1.div_ceil(threads).div_ceil(ROW_GROUP).max(1) * ROW_GROUP;
+        let bands = n1.div_ceil(per);
+        let mut slices: Vec<Vec<&mut [C]>> = (0..bands).map(|_| Vec::with_capacity(self.n2)).collect();
+        for col in a.chunks_mut(n1) {
+            let mut rest = col;
+            for band in slices.iter_mut() {
+                let (head, tail) = rest.split_at_mut(per.min(rest.len()));
+                band.push(head);
+                rest = tail;
             }
         }
-        let mut scratch = vec![C::new(0.0, 0.0); self.f2.get_inplace_scratch_len()];
-        self.f2.process_with_scratch(out, &mut scratch);
+        let run = |b: usize, cols: Vec<&mut [C]>| self.row_band(cols, b * per, inverse);
+        if bands <= 1 || threads <= 1 {
+            for (b, cols) in slices.into_iter().enumerate() {
+                run(b, cols);
+            }
+            return;
+        }
+        std::thread::scope(|s| {
+            let mut it = slices.into_iter().enumerate();
+            let first = it.next();
+            for (b, cols) in it {
+                let run = &run;
+                s.spawn(move || run(b, cols));
+            }
+            if let Some((b, cols)) = first {
+                run(b, cols);
+            }
+        });
     }
 
-    /// The inverse of [`SplitFft::forward_columns`] from B's rows: A's columns `col0..` become `M·z`.
-    fn inverse_columns(&self, b: &[C], col0: usize, out: &mut [C]) {
-        let (n1, n2) = (self.n1, self.n2);
-        let cols = out.len() / n1;
-        for r in 0..n1 {
-            let src = &b[r * n2 + col0..r * n2 + col0 + cols];
-            for (c, v) in src.iter().enumerate() {
-                out[c * n1 + r] = *v;
+    /// Rows `row0..row0 + cols[0].len()` of [`SplitFft::rows_in_place`], `cols[c]` being column `c`'s
+    /// part of them.
+    fn row_band(&self, mut cols: Vec<&mut [C]>, row0: usize, inverse: bool) {
+        let n2 = self.n2;
+        let rows = cols.first().map_or(0, |c| c.len());
+        let plan = if inverse { &self.i2 } else { &self.f2 };
+        let mut scratch = vec![C::new(0.0, 0.0); plan.get_inplace_scratch_len()];
+        let mut buf = vec![C::new(0.0, 0.0); ROW_GROUP * n2];
+        for g0 in (0..rows).step_by(ROW_GROUP) {
+            let g = ROW_GROUP.min(rows - g0);
+            let buf = &mut buf[..g * n2];
+            for (c, col) in cols.iter().enumerate() {
+                for (r, v) in col[g0..g0 + g].iter().enumerate() {
+                    buf[r * n2 + c] = *v;
+                }
+            }
+            plan.process_with_scratch(buf, &mut scratch);
+            if inverse {
+                for (r, row) in buf.chunks_mut(n2).enumerate() {
+                    let k1 = row0 + g0 + r;
+                    if k1 != 0 {
+                        for (q, v) in row.iter_mut().enumerate().skip(1) {
+                            *v *= self.tw.at(2 * q * k1).conj();
+                        }
+                    }
+                }
+            }
+            for (c, col) in cols.iter_mut().enumerate() {
+                for (r, v) in col[g0..g0 + g].iter_mut().enumerate() {
+                    *v = buf[r * n2 + c];
+                }
             }
         }
-        let mut scratch = vec![C::new(0.0, 0.0); self.i1.get_inplace_scratch_len()];
-        self.i1.process_with_scratch(out, &mut scratch);
     }
 
-    /// Splits B into row 0 plus the pairs `(k1, N1-k1)`: the outer pairs `1..h` with their partners
-    /// on one thread, the middle rows on another.
-    fn pairs_and_inverse_rows(&self, b: &mut [C], mult: &[C], threads: usize) {
-        let (n1, n2) = (self.n1, self.n2);
-        // Rows 1..h pair with rows N1-h+1..N1; rows h..=N1-h pair among themselves.
-        let h = if threads > 1 { (n1 / 4).max(1) } else { n1.div_ceil(2) };
-        let (row0, rest) = b.split_at_mut(n2);
-        let (low, rest) = rest.split_at_mut((h - 1) * n2);
-        let (mid, high) = rest.split_at_mut((n1 + 1 - 2 * h) * n2);
-        let outer = |row0: &mut [C], low: &mut [C], high: &mut [C]| {
-            self.row_zero(row0, mult);
-            self.inverse_rows(row0, 0);
-            self.row_pairs(low, 1, high, mult);
-        };
-        let middle = |mid: &mut [C]| {
-            // Rows h..=N1-h: split in the middle (the self-paired row N1/2 of an even N1 included).
-            let count = mid.len() / n2;
-            let half = count / 2;
-            let (lo, hi) = mid.split_at_mut(half * n2);
-            self.row_pairs(lo, h, hi, mult);
-        };
-        if threads > 1 {
-            std::thread::scope(|s| {
-                s.spawn(|| middle(mid));
-                outer(row0, low, high);
-            });
-        } else {
-            outer(row0, low, high);
-            middle(mid);
-        }
-    }
-
-    /// Row 0 holds `Z[N1·k2]`: `k2 = 0` (DC and Nyquist) and the pairs `(k2, N2-k2)` in the same row.
-    fn row_zero(&self, row: &mut [C], mult: &[C]) {
-        let (n1, n2) = (self.n1, self.n2);
-        let m = n1 * n2;
-        let z0 = row[0];
+    /// The bins in natural order: `Z[0]` (DC and Nyquist of the real FFT) alone, then the pairs
+    /// `(k, M-k)`, `k` from both ends towards the middle, split over the threads as matching chunks
+    /// from the front of the lower half and the back of the upper half.
+    fn pairs(&self, a: &mut [C], mult: &[C], threads: usize) {
+        let m = self.n1 * self.n2;
+        let z0 = a[0];
         let dc = (C::new(z0.re + z0.im, 0.0) * mult[0]).re;
         let nyq = (C::new(z0.re - z0.im, 0.0) * mult[m]).norm();
-        row[0] = C::new(0.5 * (dc + nyq), 0.5 * (dc - nyq));
-        for k2 in 1..=n2 / 2 {
-            let (k, j) = (n1 * k2, n2 - k2);
-            let (p, q) = self.pair(row[k2], row[j], k, mult);
-            row[k2] = p;
-            row[j] = q;
+        a[0] = C::new(0.5 * (dc + nyq), 0.5 * (dc - nyq));
+        let half = (m - 1) / 2;
+        let (low, rest) = a[1..].split_at_mut(half);
+        let (mid, high) = rest.split_at_mut(rest.len() - half);
+        if let Some(v) = mid.first_mut() {
+            // M even: the bin M/2 pairs with itself (both halves of `pair` agree).
+            *v = self.pair(*v, *v, m / 2, mult).0;
         }
-    }
-
-    /// Rows `first..` of `low` paired with the rows of `high` counted from its end (`high`'s last row
-    /// is `N1 - first`); a row paired with itself (`low` ending where `high` starts) is handled
-    /// through `high` alone. Each row pair is then inverse-transformed.
-    fn row_pairs(&self, low: &mut [C], first: usize, high: &mut [C], mult: &[C]) {
-        let (n1, n2) = (self.n1, self.n2);
-        let nh = high.len() / n2;
-        for (r, lrow) in low.chunks_mut(n2).enumerate() {
-            let k1 = first + r;
-            let hrow = &mut high[(nh - 1 - r) * n2..(nh - r) * n2];
-            for (k2, lv) in lrow.iter_mut().enumerate() {
-                let k = k1 + n1 * k2;
-                let j = n2 - 1 - k2;
-                let (p, q) = self.pair(*lv, hrow[j], k, mult);
+        let per = half.div_ceil(threads).max(1);
+        let run = |first: usize, lo: &mut [C], hi: &mut [C]| {
+            let n = hi.len();
+            for (i, lv) in lo.iter_mut().enumerate() {
+                let k = 1 + first + i;
+                let (p, q) = self.pair(*lv, hi[n - 1 - i], k, mult);
                 *lv = p;
-                hrow[j] = q;
+                hi[n - 1 - i] = q;
             }
-            self.inverse_rows(lrow, k1);
-            self.inverse_rows(hrow, n1 - k1);
+        };
+        if threads <= 1 || half <= per {
+            run(0, low, high);
+            return;
         }
-        if nh > low.len() / n2 {
-            // The self-paired row N1/2 (even N1): columns k2 and N2-1-k2 pair within it.
-            let k1 = n1 / 2;
-            let row = &mut high[..n2];
-            for k2 in 0..n2.div_ceil(2) {
-                let k = k1 + n1 * k2;
-                let j = n2 - 1 - k2;
-                let (p, q) = self.pair(row[k2], row[j], k, mult);
-                row[k2] = p;
-                row[j] = q;
+        std::thread::scope(|s| {
+            let mut parts = low.chunks_mut(per).zip(high.rchunks_mut(per)).enumerate();
+            let first = parts.next();
+            for (t, (lo, hi)) in parts {
+                let run = &run;
+                s.spawn(move || run(t * per, lo, hi));
             }
-            self.inverse_rows(row, k1);
-        }
+            if let Some((_, (lo, hi))) = first {
+                run(0, lo, hi);
+            }
+        });
     }
 
     /// From `Z[k]` and `Z[M-k]` (`k` not 0): the packed inverse input for both, after multiplying
@@ -318,17 +324,6 @@ impl SplitFft {
         let zk2 = e2 + io2;
         let zmk2 = e2.conj() + C::new(o2.im, o2.re);
         (zk2, zmk2)
-    }
-
-    /// Inverse FFT of row `k1` over `k2` and the twiddle `W_M^(-n2·k1)`.
-    fn inverse_rows(&self, row: &mut [C], k1: usize) {
-        let mut scratch = vec![C::new(0.0, 0.0); self.i2.get_inplace_scratch_len()];
-        self.i2.process_with_scratch(row, &mut scratch);
-        if k1 != 0 {
-            for (n2, v) in row.iter_mut().enumerate().skip(1) {
-                *v *= self.tw.at(2 * n2 * k1).conj();
-            }
-        }
     }
 }
 
