@@ -196,6 +196,30 @@ pub fn take_spare_i32(len: usize) -> Vec<i32> {
     v
 }
 
+thread_local! {
+    /// One spare byte buffer per thread, like [`SPARE_F64`]: the bytes of the next file read on this
+    /// thread land in it instead of fresh pages (~3.7 k page faults per 15 MB day file otherwise).
+    static SPARE_BYTES: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Reads the whole file at `path` into this thread's spare byte buffer (or a new one); hand it back
+/// with [`recycle_bytes`] when done.
+pub fn read_file_reusing(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let hint = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let mut v = SPARE_BYTES.with(|spare| take_if_big_enough(spare, hint));
+    v.reserve_exact(hint.saturating_add(1));
+    file.read_to_end(&mut v)?;
+    Ok(v)
+}
+
+/// Hands a no longer needed byte buffer back for [`read_file_reusing`] on this thread (the bigger of it
+/// and the current spare is kept).
+pub fn recycle_bytes(v: Vec<u8>) {
+    SPARE_BYTES.with(|spare| keep_bigger(spare, v));
+}
+
 fn take_spare_f64(len: usize) -> Vec<f64> {
     let v = SPARE_F64.with(|spare| take_if_big_enough(spare, len));
     if v.capacity() < len {

@@ -55,8 +55,11 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> 
     {
         return Ok(f);
     }
-    let bytes = std::fs::read(path).map_err(|e| IoError::os(path, e))?;
-    read_bytes(path, &bytes, opts)
+    // The file's bytes go into this thread's spare buffer: a worker reads one day file after another.
+    let bytes = seispool_core::read_file_reusing(path).map_err(|e| IoError::os(path, e))?;
+    let result = read_bytes(path, &bytes, opts);
+    seispool_core::recycle_bytes(bytes);
+    result
 }
 
 /// [`read_file`], decoding the records of a large file in parallel on the rayon pool this runs on (no
