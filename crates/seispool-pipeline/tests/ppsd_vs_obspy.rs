@@ -360,7 +360,9 @@ fn mseed_traces(dir: &Path, name: &str, fs: f64, pieces: &[(f64, f64, u64)]) -> 
 /// window, data and gap times, binned PSDs within 1e-3 dB, same histogram) and exactly the whole-stream
 /// path's numbers, on day files that follow each other sample for sample, with gaps between files (filled
 /// with zeros, or pieces of their own with `skip_on_gaps`), a gap and an overlap inside a file, a file
-/// off the sample grid, a time window and a resumed npz; data overlapping an earlier file's falls back.
+/// off the sample grid, a time window and a resumed npz; data overlapping an earlier file's falls back. A
+/// file whose traces only have gaps between them (a day with gaps) is joined trace by trace without
+/// merging it first (the merge copied every sample: a fifth of a gappy channel-day's time).
 #[test]
 fn ppsd_streams_day_files_instead_of_holding_the_span() {
     let dir = tempdir().unwrap();
@@ -383,6 +385,24 @@ fn ppsd_streams_day_files_instead_of_holding_the_span() {
         // A short piece after a long gap (shorter than a window with skip_on_gaps).
         mseed(d, "g3.mseed", fs, 30000.0, 1000.0, 25),
     ];
+    // Gaps only inside a file (traces in and out of order, none overlapping): joined trace by trace to
+    // the data before, without merging the file first; then a file that follows the last trace sample
+    // for sample.
+    let inner_gaps = vec![
+        mseed(d, "i0.mseed", fs, 0.0, 7200.0, 40),
+        mseed_traces(
+            d,
+            "i1.mseed",
+            fs,
+            &[
+                (10350.0, 2000.0, 42),
+                (7300.0, 3000.0, 41),
+                (12350.1, 1850.0, 43),
+                (14200.0, 700.0, 44),
+            ],
+        ),
+        mseed(d, "i2.mseed", fs, 14900.0, 7200.0, 45),
+    ];
     let overlapping = vec![
         mseed(d, "o0.mseed", fs, 0.0, 7200.0, 30),
         mseed(d, "o1.mseed", fs, 7000.0, 7200.0, 31),
@@ -401,6 +421,9 @@ fn ppsd_streams_day_files_instead_of_holding_the_span() {
         {"files": s(&chain[..2]), "add_again": s(&chain), "id": ID, "sampling_rate": fs, "metadata": meta,
          "params": p},
         {"files": s(&overlapping), "id": ID, "sampling_rate": fs, "metadata": meta, "params": p},
+        {"files": s(&inner_gaps), "id": ID, "sampling_rate": fs, "metadata": meta, "params": p},
+        {"files": s(&inner_gaps), "id": ID, "sampling_rate": fs, "metadata": meta,
+         "params": {"ppsd_length": 1800.0, "skip_on_gaps": true}},
     ]);
     let jobs = d.join("stream_cases.json");
     std::fs::write(&jobs, serde_json::to_vec(&cases).unwrap()).unwrap();
@@ -444,4 +467,15 @@ fn ppsd_streams_day_files_instead_of_holding_the_span() {
     let stored = PpsdNpz::read(&npz_path).unwrap();
     check("resume", &chain, &fill, open, Some(&stored), &o[4], true);
     check("overlap across files", &overlapping, &fill, open, None, &o[5], false);
+    let inner = check("gaps inside a file", &inner_gaps, &fill, open, None, &o[6], true);
+    assert!(inner.times_gaps.len() >= 3, "{:?}", inner.times_gaps);
+    check(
+        "gaps inside a file, skip_on_gaps",
+        &inner_gaps,
+        &params(1800.0, true),
+        open,
+        None,
+        &o[7],
+        true,
+    );
 }

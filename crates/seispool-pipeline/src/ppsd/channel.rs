@@ -474,7 +474,11 @@ impl StreamChain {
     pub fn append(&mut self, data: seispool_core::Samples) {
         let n = data.len();
         match data {
-            seispool_core::Samples::I32(v) => self.buf.extend(v.into_iter().map(f64::from)),
+            seispool_core::Samples::I32(v) => {
+                self.buf.extend(v.iter().map(|&x| f64::from(x)));
+                // The decoder of the next file takes this buffer back (no fresh pages to fault in).
+                seispool_core::recycle_i32(v);
+            }
             seispool_core::Samples::F32(v) => self.buf.extend(v.into_iter().map(f64::from)),
             seispool_core::Samples::F64(v) => self.buf.extend(v),
             seispool_core::Samples::Text(_) => return,

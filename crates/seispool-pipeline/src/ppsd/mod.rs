@@ -420,10 +420,21 @@ pub fn stream_channel(
                 data: Samples::I32(Vec::new()),
             });
         }
-        let mut merged = Stream::new(traces);
-        merged.merge(method, fill(), 0).ok()?;
-        merged.traces.sort_by_key(|t| t.stats.starttime);
-        for m in merged.traces {
+        // Traces that follow each other without overlapping (a day file with gaps) need no merge of
+        // their own: each is joined below to the data before it one pair at a time, as ObsPy's merge of
+        // the whole stream adds them (`cur_trace.__add__(trace)` against everything so far). Only
+        // overlapping traces take the general merge (it copies every sample of the file).
+        traces.sort_by_key(|t| t.stats.starttime);
+        let disjoint = traces.windows(2).all(|w| w[1].stats.starttime > w[0].endtime());
+        let pieces = if disjoint {
+            traces
+        } else {
+            let mut merged = Stream::new(traces);
+            merged.merge(method, fill(), 0).ok()?;
+            merged.traces.sort_by_key(|t| t.stats.starttime);
+            merged.traces
+        };
+        for m in pieces {
             let Some(c) = chain.as_mut() else {
                 let mut c = ppsd.stream_begin(m.stats.starttime, fs);
                 c.append(m.data);
