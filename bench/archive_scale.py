@@ -52,7 +52,7 @@ def archives(seispool):
 
 
 def peak_rss_mib(cmd):
-    r = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
+    r = subprocess.run(["/usr/bin/time", "-v"] + cmd, check=False, capture_output=True, text=True)
     if r.returncode not in (0, 1):
         raise SystemExit(f"{cmd} failed: {r.stderr[-2000:]}")
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)

@@ -17,9 +17,8 @@ import time
 
 import numpy as np
 import obspy
-
 import seispool
-import seispool.core as core
+from seispool import core
 
 CHAINS = {
     "detrend+taper+filter": lambda st: st.detrend("linear").taper(0.05).filter("bandpass", freqmin=0.5, freqmax=10.0, corners=4, zerophase=True),
