@@ -14,65 +14,12 @@ use std::path::{Path, PathBuf};
 
 use seispool_core::inventory::Inventory;
 use seispool_dsp::response::{Output, evaluate_every_frequency, evaluate_threads, fir_periods};
-use seispool_testkit::{python, run_oracle};
+use seispool_testkit::{inventory_responses, obspy_package_dir, read_c128, run_oracle, stationxml_with_responses};
 
 /// Against the every-frequency sums.
 const TOL_OLD: f64 = 1e-11;
 /// Against ObsPy (the evaluation contract).
 const TOL_OBSPY: f64 = 1e-9;
-
-fn obspy_root() -> PathBuf {
-    let out = std::process::Command::new(python())
-        .args(["-c", "import obspy, os; print(os.path.dirname(obspy.__file__))"])
-        .output()
-        .expect("spawn oracle python");
-    assert!(out.status.success(), "oracle python cannot import obspy");
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
-
-/// Every `*.xml` under ObsPy's package that is StationXML with a `<Response>`.
-fn stationxml_with_responses(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            stationxml_with_responses(&p, out);
-        } else if p.extension().is_some_and(|e| e == "xml")
-            && let Ok(bytes) = std::fs::read(&p)
-        {
-            let text = String::from_utf8_lossy(&bytes);
-            if text.contains("FDSNStationXML") && text.contains("<Response") {
-                out.push(p);
-            }
-        }
-    }
-}
-
-fn read_c128(path: &Path) -> Vec<(f64, f64)> {
-    let b = std::fs::read(path).expect("oracle output");
-    b.chunks_exact(16)
-        .map(|c| {
-            let re = f64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
-            let im = f64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
-            (re, im)
-        })
-        .collect()
-}
-
-fn responses(inv: &Inventory) -> Vec<(String, &seispool_core::Response)> {
-    let mut v = Vec::new();
-    for n in &inv.networks {
-        for s in &n.stations {
-            for c in &s.channels {
-                if let Some(r) = &c.response {
-                    v.push((format!("{}.{}.{}.{}", n.code, s.code, c.location_code, c.code), r));
-                }
-            }
-        }
-    }
-    v
-}
 
 /// Writes ObsPy's synthetic rule inventories (no evaluation) and returns their paths.
 fn synthetic_inventories(dir: &Path) -> Vec<PathBuf> {
@@ -105,8 +52,7 @@ fn max_error(want: &[(f64, f64)], got: &[num_complex::Complex64]) -> (f64, f64) 
 #[test]
 fn periodic_fir_evaluation_matches_every_frequency_sums_for_every_test_inventory() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut files = Vec::new();
-    stationxml_with_responses(&obspy_root(), &mut files);
+    let mut files = stationxml_with_responses(&obspy_package_dir());
     assert!(
         files.len() >= 30,
         "expected ObsPy's StationXML test files, found {}",
@@ -120,7 +66,7 @@ fn periodic_fir_evaluation_matches_every_frequency_sums_for_every_test_inventory
     let mut worst = 0.0f64;
     for f in &files {
         let inv = seispool_io::read_inventory(f).unwrap_or_else(|e| panic!("{e}"));
-        for (id, resp) in responses(&inv) {
+        for (id, resp) in inventory_responses(&inv) {
             for &(t_samp, nfft) in &grids {
                 let Ok(periods) = fir_periods(resp, t_samp, nfft) else {
                     continue;
@@ -177,7 +123,7 @@ fn obspy_responses(files: &[PathBuf], (t_samp, nfft): (f64, usize), dir: &Path) 
 
 #[test]
 fn periodic_fir_evaluation_matches_obspy_on_long_wrapping_grids() {
-    let root = obspy_root().join("core/tests/data");
+    let root = obspy_package_dir().join("core/tests/data");
     let dir = tempfile::tempdir().expect("tempdir");
     let mut files: Vec<PathBuf> = [
         "IU_ANMO_00_BHZ.xml",
@@ -207,7 +153,7 @@ fn periodic_fir_evaluation_matches_obspy_on_long_wrapping_grids() {
         for ch in manifest["channels"].as_array().expect("channels") {
             let fi = ch["file"].as_u64().expect("file") as usize;
             let ci = ch["chan"].as_u64().expect("chan") as usize;
-            let ours = responses(&invs[fi]);
+            let ours = inventory_responses(&invs[fi]);
             let (id, resp) = &ours[ci];
             for r in ch["results"].as_array().expect("results") {
                 let Some(file) = r.get("file") else { continue };

@@ -4,73 +4,19 @@
 //! asymmetric FIR coefficients, palindromic FIRs, delay corrections, response lists).
 //! One oracle process for all cases; tolerance 1e-9 of the response's maximum modulus.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use seispool_core::inventory::Inventory;
 use seispool_dsp::response::{Output, evaluate};
-use seispool_testkit::{python, run_oracle};
+use seispool_testkit::{inventory_responses, obspy_package_dir, read_c128, run_oracle, stationxml_with_responses};
 
 const CASES: &[(f64, usize)] = &[(0.025, 1024), (1.0, 7), (0.01, 1000)];
 const OUTPUTS: &[&str] = &["DISP", "VEL", "ACC", "DEF"];
 const TOL: f64 = 1e-9;
 
-fn obspy_root() -> PathBuf {
-    let out = std::process::Command::new(python())
-        .args(["-c", "import obspy, os; print(os.path.dirname(obspy.__file__))"])
-        .output()
-        .expect("spawn oracle python");
-    assert!(out.status.success(), "oracle python cannot import obspy");
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
-
-/// Every `*.xml` under ObsPy's package that is StationXML with a `<Response>`.
-fn stationxml_with_responses(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            stationxml_with_responses(&p, out);
-        } else if p.extension().is_some_and(|e| e == "xml")
-            && let Ok(bytes) = std::fs::read(&p)
-        {
-            let text = String::from_utf8_lossy(&bytes);
-            if text.contains("FDSNStationXML") && text.contains("<Response") {
-                out.push(p);
-            }
-        }
-    }
-}
-
-fn read_c128(path: &Path) -> Vec<(f64, f64)> {
-    let b = std::fs::read(path).expect("oracle output");
-    b.chunks_exact(16)
-        .map(|c| {
-            let re = f64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
-            let im = f64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
-            (re, im)
-        })
-        .collect()
-}
-
-fn responses(inv: &Inventory) -> Vec<(String, &seispool_core::Response)> {
-    let mut v = Vec::new();
-    for n in &inv.networks {
-        for s in &n.stations {
-            for c in &s.channels {
-                if let Some(r) = &c.response {
-                    v.push((format!("{}.{}.{}.{}", n.code, s.code, c.location_code, c.code), r));
-                }
-            }
-        }
-    }
-    v
-}
-
 #[test]
 fn response_evaluation_matches_obspy_for_every_test_inventory() {
-    let mut files = Vec::new();
-    stationxml_with_responses(&obspy_root(), &mut files);
+    let files = stationxml_with_responses(&obspy_package_dir());
     assert!(
         files.len() >= 30,
         "expected ObsPy's StationXML test files, found {}",
@@ -102,7 +48,7 @@ fn response_evaluation_matches_obspy_for_every_test_inventory() {
     for ch in manifest["channels"].as_array().expect("channels") {
         let fi = ch["file"].as_u64().expect("file") as usize;
         let ci = ch["chan"].as_u64().expect("chan") as usize;
-        let ours = responses(&invs[fi]);
+        let ours = inventory_responses(&invs[fi]);
         let Some((id, resp)) = ours.get(ci) else {
             failures.push(format!("{}: channel {ci} missing", all_files[fi].display()));
             continue;

@@ -73,14 +73,70 @@ pub fn run_python(code: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("python prints utf-8")
 }
 
-/// ObsPy's own MiniSEED test-data folder (`obspy/io/mseed/tests/data`) inside the oracle venv.
-pub fn obspy_mseed_data() -> PathBuf {
+/// The `obspy` package folder inside the oracle venv (its `tests/data` folders hold the reference files).
+pub fn obspy_package_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let out = run_python("import obspy, os; print(os.path.dirname(obspy.__file__))", &[]);
-        PathBuf::from(out.trim()).join("io/mseed/tests/data")
+        PathBuf::from(out.trim())
     })
     .clone()
+}
+
+/// ObsPy's own MiniSEED test-data folder (`obspy/io/mseed/tests/data`) inside the oracle venv.
+pub fn obspy_mseed_data() -> PathBuf {
+    obspy_package_dir().join("io/mseed/tests/data")
+}
+
+/// Every `*.xml` below `dir` (sorted, recursively) that is StationXML with a `<Response>`.
+pub fn stationxml_with_responses(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "xml")
+                && let Ok(bytes) = std::fs::read(&p)
+            {
+                let text = String::from_utf8_lossy(&bytes);
+                if text.contains("FDSNStationXML") && text.contains("<Response") {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out
+}
+
+/// A file of little-endian complex128 values (numpy's `<c16`), as `(re, im)` pairs.
+pub fn read_c128(path: &Path) -> Vec<(f64, f64)> {
+    let b = std::fs::read(path).expect("oracle output");
+    b.chunks_exact(16)
+        .map(|c| {
+            let re = f64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
+            let im = f64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
+            (re, im)
+        })
+        .collect()
+}
+
+/// Every channel response of `inv` with its `NET.STA.LOC.CHA` id, in document order.
+pub fn inventory_responses(inv: &seispool_core::Inventory) -> Vec<(String, &seispool_core::Response)> {
+    let mut v = Vec::new();
+    for n in &inv.networks {
+        for s in &n.stations {
+            for c in &s.channels {
+                if let Some(r) = &c.response {
+                    v.push((format!("{}.{}.{}.{}", n.code, s.code, c.location_code, c.code), r));
+                }
+            }
+        }
+    }
+    v
 }
 
 /// One trace as ObsPy read it.
