@@ -323,14 +323,7 @@ impl Stream {
         interpolation_samples: i64,
         misalignment_threshold: f64,
     ) -> Result<(), StreamError> {
-        // One non-empty trace per id (a gap-free day file): ObsPy changes nothing, and copying the samples
-        // would double the memory of the common case. (Empty traces are dropped: not this path.)
-        let mut ids = std::collections::HashSet::new();
-        if self.traces.iter().all(|t| t.stats.npts > 0 && ids.insert(&t.stats.id)) {
-            return Ok(());
-        }
-        let works: Vec<MaskedTrace> = self.traces.iter().cloned().map(MaskedTrace::new).collect();
-        self.merge_works(works, method, fill_value, interpolation_samples, misalignment_threshold)
+        self.merge_impl(false, method, fill_value, interpolation_samples, misalignment_threshold)
     }
 
     /// [`Stream::merge_with_threshold`] without first copying the samples: the traces are moved into
@@ -343,26 +336,33 @@ impl Stream {
         interpolation_samples: i64,
         misalignment_threshold: f64,
     ) -> Result<(), StreamError> {
-        let mut ids = std::collections::HashSet::new();
-        if self.traces.iter().all(|t| t.stats.npts > 0 && ids.insert(&t.stats.id)) {
-            return Ok(());
-        }
-        let works: Vec<MaskedTrace> = std::mem::take(&mut self.traces)
-            .into_iter()
-            .map(MaskedTrace::new)
-            .collect();
-        self.merge_works(works, method, fill_value, interpolation_samples, misalignment_threshold)
+        self.merge_impl(true, method, fill_value, interpolation_samples, misalignment_threshold)
     }
 
-    /// The merge proper, on the traces in `works` (which replace the stream's on success).
-    fn merge_works(
+    /// The merge; `consume` moves the traces into it instead of copying them (the stream is then left
+    /// empty on error).
+    fn merge_impl(
         &mut self,
-        works: Vec<MaskedTrace>,
+        consume: bool,
         method: MergeMethod,
         fill_value: Option<FillValue>,
         interpolation_samples: i64,
         misalignment_threshold: f64,
     ) -> Result<(), StreamError> {
+        // One non-empty trace per id (a gap-free day file): ObsPy changes nothing, and copying the samples
+        // would double the memory of the common case. (Empty traces are dropped: not this path.)
+        let mut ids = std::collections::HashSet::new();
+        if self.traces.iter().all(|t| t.stats.npts > 0 && ids.insert(&t.stats.id)) {
+            return Ok(());
+        }
+        let works: Vec<MaskedTrace> = if consume {
+            std::mem::take(&mut self.traces)
+                .into_iter()
+                .map(MaskedTrace::new)
+                .collect()
+        } else {
+            self.traces.iter().cloned().map(MaskedTrace::new).collect()
+        };
         let works = cleanup(works, misalignment_threshold)?;
         if method == MergeMethod::Cleanup {
             self.traces = works.into_iter().flat_map(MaskedTrace::split).collect();
