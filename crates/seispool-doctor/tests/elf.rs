@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use seispool_doctor::elf::{ElfError, needed_libraries, parse_needed};
-use seispool_testkit::run_python;
+use seispool_testkit::{Rng, run_python};
 
 /// `readelf -d`'s NEEDED entries, in order: the oracle.
 fn readelf_needed(path: &Path) -> Vec<String> {
@@ -129,21 +129,6 @@ fn elf_truncated_images_are_errors_not_panics() {
     assert_eq!(parse_needed(b"\x7fELF"), Err(ElfError::NotElf));
 }
 
-/// xorshift64*: a fixed-seed generator so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn elf_parser_survives_garbage_and_mutated_images() {
     let mut rng = Rng(0x5e15_9001);
@@ -165,13 +150,13 @@ fn elf_parser_survives_garbage_and_mutated_images() {
                 } else {
                     rng.below(m.len().min(512))
                 };
-                m[at] = rng.next() as u8;
+                m[at] = rng.next_u64() as u8;
             }
             let _ = parse_needed(&m);
         }
     }
     for _ in 0..3000 {
-        let mut junk: Vec<u8> = (0..rng.below(600)).map(|_| rng.next() as u8).collect();
+        let mut junk: Vec<u8> = (0..rng.below(600)).map(|_| rng.next_u64() as u8).collect();
         if junk.len() >= 6 && rng.below(2) == 0 {
             junk[..4].copy_from_slice(b"\x7fELF");
             junk[4] = 1 + rng.below(2) as u8;

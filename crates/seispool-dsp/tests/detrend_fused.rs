@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use seispool_dsp::detrend_linear;
+use seispool_testkit::Rng;
 
 /// Neumaier-compensated sum: accurate to about one rounding of the result.
 fn accurate_sum(terms: impl Iterator<Item = f64>) -> f64 {
@@ -38,13 +39,8 @@ fn reference(data: &mut [f64]) {
 
 #[test]
 fn two_pass_linear_detrend_within_1e_12_of_the_centred_fit() {
-    let mut s: u64 = 0x5EED_0021;
-    let mut noise = move || {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut rng = Rng(0x5EED_0021);
+    let mut noise = move || rng.next_f64() - 0.5;
     for n in [2, 3, 7, 127, 128, 129, 1001, 8_640_000 + 13] {
         for (offset, trend, amp) in [
             (250.0, 1e-4, 1000.0),
@@ -88,13 +84,8 @@ fn exact_reference(x: &[i32]) -> Vec<f64> {
 
 #[test]
 fn integer_linear_detrend_in_the_conversion_pass_within_1e_12_of_the_exact_fit() {
-    let mut s: u64 = 0x1D37_2E0D;
-    let mut next = move || {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        s.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
+    let mut rng = Rng(0x1D37_2E0D);
+    let mut next = move || rng.next_u64();
     for n in [0usize, 1, 2, 3, 7, 8, 9, 1023, 1024, 1025, 4097, 100_003, 1_000_003] {
         for case in 0..4 {
             let x: Vec<i32> = (0..n)

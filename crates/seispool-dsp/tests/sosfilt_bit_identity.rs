@@ -11,6 +11,7 @@ use seispool_dsp::{
     DecimateOptions, DesignCache, Sos, decimate, design_lowpass_cheby_2, sosfilt, sosfilt_exact, sosfilt_zerophase,
     sosfilt_zerophase_exact,
 };
+use seispool_testkit::Rng;
 
 /// `scipy.signal._sosfilt`: per sample, every section in turn, direct form II transposed.
 fn reference(sections: &[[f64; 6]], data: &mut [f64]) {
@@ -34,22 +35,6 @@ fn reference_zerophase(sections: &[[f64; 6]], data: &mut [f64]) {
     data.reverse();
 }
 
-/// xorshift64* in [0, 1).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next()
-    }
-}
-
 /// A random section: stable poles (radius < 1) unless `unstable`, arbitrary signed numerator with
 /// exact zeros and negative zeros now and then (they decide signs of zero in the state).
 fn section(rng: &mut Rng, unstable: bool) -> [f64; 6] {
@@ -61,7 +46,7 @@ fn section(rng: &mut Rng, unstable: bool) -> [f64; 6] {
     let theta = rng.range(0.0, std::f64::consts::PI);
     let mut b = [rng.range(-2.0, 2.0), rng.range(-2.0, 2.0), rng.range(-2.0, 2.0)];
     for c in &mut b {
-        match (rng.next() * 8.0) as u32 {
+        match (rng.next_f64() * 8.0) as u32 {
             0 => *c = 0.0,
             1 => *c = -0.0,
             _ => {}
@@ -73,7 +58,7 @@ fn section(rng: &mut Rng, unstable: bool) -> [f64; 6] {
 fn signal(rng: &mut Rng, n: usize, specials: bool) -> Vec<f64> {
     (0..n)
         .map(|_| {
-            let u = rng.next();
+            let u = rng.next_f64();
             match (specials, (u * 64.0) as u32) {
                 (true, 0) => 0.0,
                 (true, 1) => -0.0,
@@ -149,7 +134,7 @@ fn sosfilt_without_sections_leaves_data_alone() {
 fn sosfilt_keeps_signed_zero_state_of_idle_sections() {
     const VALUES: [f64; 5] = [0.0, -0.0, 1.0, -1.0, 0.5];
     let mut rng = Rng(0x5EED_0003);
-    let pick = |rng: &mut Rng| VALUES[(rng.next() * VALUES.len() as f64) as usize];
+    let pick = |rng: &mut Rng| VALUES[(rng.next_f64() * VALUES.len() as f64) as usize];
     for case in 0..3000 {
         let nsec = 2 + case % 6;
         let sections: Vec<[f64; 6]> = (0..nsec)

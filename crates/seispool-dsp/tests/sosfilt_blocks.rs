@@ -14,30 +14,19 @@ use seispool_dsp::{
     DecimateOptions, DesignCache, IirOptions, Sos, decimate, design_bandpass, design_highpass, design_lowpass,
     design_lowpass_cheby_2, sosfilt, sosfilt_exact, sosfilt_zerophase, sosfilt_zerophase_exact,
 };
+use seispool_testkit::Rng;
 
 const TOL: f64 = 1e-12;
 
 /// Shortest trace filtered in lanes (4 blocks of 16 384 samples; see src/sosfilt_blocks.rs).
 const LANE_MIN: usize = 4 * 16_384;
 
-/// xorshift64* in [0, 1).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Noise of amplitude `amp` on an offset `dc` and a slow trend, with a few spikes.
 fn trace(rng: &mut Rng, n: usize, amp: f64, dc: f64) -> Vec<f64> {
     (0..n)
         .map(|i| {
-            let spike = if rng.next() < 1e-5 { 50.0 * amp } else { 0.0 };
-            dc + amp * (rng.next() - 0.5) + spike + 1e-3 * amp * (i as f64 / n as f64)
+            let spike = if rng.next_f64() < 1e-5 { 50.0 * amp } else { 0.0 };
+            dc + amp * (rng.next_f64() - 0.5) + spike + 1e-3 * amp * (i as f64 / n as f64)
         })
         .collect()
 }
@@ -306,7 +295,7 @@ fn blocks_on_a_day_through_a_0_01_hz_highpass_as_close_to_the_truth_as_scipy() {
     let input: Vec<f64> = (0..n)
         .map(|i| {
             let t = i as f64;
-            2.0 * rng.next() - 1.0 + 0.5 * (0.0628 * t).sin() + (1.9 * t).sin()
+            2.0 * rng.next_f64() - 1.0 + 0.5 * (0.0628 * t).sin() + (1.9 * t).sin()
         })
         .collect();
     let sos = highpass(0.01, 100.0, 4);

@@ -4,11 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use seispool_core::{Samples, Time};
 use seispool_io::mseed::{MseedFile, ReadOptions, read_file};
-use seispool_testkit::{OracleTrace, obspy_mseed_data, obspy_read_many, run_python};
+use seispool_testkit::{OracleTrace, files_below, obspy_mseed_data, obspy_read_many, run_python};
 
 /// Bit patterns, so that NaNs compare equal to themselves.
 fn bits(s: &Samples) -> (String, Vec<u64>) {
@@ -71,19 +71,7 @@ fn assert_same(what: &str, ours: &MseedFile, oracle: &[OracleTrace], headonly: b
 
 /// Every file of ObsPy's MiniSEED test data (recursively).
 fn corpus() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&obspy_mseed_data(), &mut out);
+    let out = files_below(&obspy_mseed_data());
     assert!(out.len() > 40, "ObsPy test data not found");
     out
 }

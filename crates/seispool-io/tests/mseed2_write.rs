@@ -15,26 +15,10 @@ use seispool_io::mseed::{
     DataEncoding, STEIM_FRAME_BYTES, WriteOptions, encode_steim1, encode_steim2, sample_rate_factor_multiplier,
     write_file, write_to,
 };
-use seispool_testkit::{OracleTrace, TempDir, obspy_read_many, run_oracle, run_python, tempdir};
+use seispool_testkit::{OracleTrace, Rng, TempDir, obspy_read_many, run_oracle, run_python, tempdir};
 
 // ---------------------------------------------------------------------------------------------
 // Signals
-
-/// Deterministic xorshift64* generator (tests only; no external randomness).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn i32_in(&mut self, lo: i32, hi: i32) -> i32 {
-        let span = (i64::from(hi) - i64::from(lo) + 1) as u64;
-        (i64::from(lo) + (self.next() % span) as i64) as i32
-    }
-}
 
 /// Random walk starting at `start` with steps in ±`step`.
 fn walk(rng: &mut Rng, n: usize, start: i32, step: i32) -> Vec<i32> {
@@ -80,7 +64,7 @@ fn int_signals(enc: DataEncoding) -> Vec<(&'static str, Vec<i32>)> {
             [0, (1 << 29) - 1, 0, -(1 << 29), -1, (1 << 28) - 1, -(1 << 28) + 1].repeat(143),
         ),
         _ => (
-            (0..1000).map(|_| rng.next() as i32).collect(),
+            (0..1000).map(|_| rng.next_u64() as i32).collect(),
             [i32::MAX, -i32::MAX, i32::MIN, 0, i32::MAX, i32::MIN].repeat(167),
         ),
     };
@@ -118,7 +102,7 @@ fn float_signals(f64s: bool) -> Vec<(&'static str, Samples)> {
         1e-310,
     ];
     let signals: Vec<(&str, Vec<u64>)> = vec![
-        ("random", (0..1000).map(|_| rng.next()).collect()),
+        ("random", (0..1000).map(|_| rng.next_u64()).collect()),
         ("specials", specials.repeat(3).iter().map(|x| x.to_bits()).collect()),
         ("constant", vec![2.5f64.to_bits(); 777]),
         ("one", vec![(-1.25f64).to_bits()]),
@@ -153,7 +137,7 @@ fn text_signals() -> Vec<(&'static str, Samples)> {
     vec![
         (
             "text",
-            Samples::Text((0..1000).map(|_| b' ' + (rng.next() % 95) as u8).collect()),
+            Samples::Text((0..1000).map(|_| b' ' + (rng.next_u64() % 95) as u8).collect()),
         ),
         ("one", Samples::Text(b"x".to_vec())),
         ("long", Samples::Text(b"log line: all quiet\n".repeat(1000))),
@@ -685,9 +669,9 @@ fn sample_rate_factors_match_libmseed() {
         1.0 / 7.0,
         1.0 / 86400.0,
     ];
-    rates.extend((0..300).map(|_| (rng.next() % 1_000_000) as f64 / 1000.0));
-    rates.extend((0..100).map(|_| 1.0 / ((rng.next() % 100_000) as f64 + 1.5)));
-    rates.extend((0..100).map(|_| (rng.next() % 2_000_000_000) as f64));
+    rates.extend((0..300).map(|_| (rng.next_u64() % 1_000_000) as f64 / 1000.0));
+    rates.extend((0..100).map(|_| 1.0 / ((rng.next_u64() % 100_000) as f64 + 1.5)));
+    rates.extend((0..100).map(|_| (rng.next_u64() % 2_000_000_000) as f64));
     let args: Vec<String> = rates.iter().map(|r| format!("{r:e}")).collect();
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let code = r#"

@@ -19,7 +19,7 @@ use seispool_io::mseed::{
     DataEncoding, EXTRA_HEADERS_KEY, FLAGS_KEY, PUBVERSION_KEY, ReadOptions, WriteOptions, WriteOptions3, id_to_sid,
     is_mseed3, read_bytes, read_file, sid_to_id, write_file, write_file3, write_to3,
 };
-use seispool_testkit::{obspy_read_many, run_oracle, run_python, tempdir};
+use seispool_testkit::{Rng, obspy_read_many, run_oracle, run_python, tempdir};
 
 // ---------------------------------------------------------------------------------------------
 // Our reader
@@ -34,22 +34,6 @@ fn our_read_bytes(bytes: &[u8]) -> Result<Stream, IoError> {
 
 // ---------------------------------------------------------------------------------------------
 // Signals
-
-/// Deterministic xorshift64* generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn i32_in(&mut self, lo: i32, hi: i32) -> i32 {
-        let span = (i64::from(hi) - i64::from(lo) + 1) as u64;
-        (i64::from(lo) + (self.next() % span) as i64) as i32
-    }
-}
 
 /// `n` samples fit for `enc`, cycling through its extreme values and random ones.
 fn signal(enc: u8, n: usize, seed: u64) -> Samples {
@@ -66,7 +50,7 @@ fn signal(enc: u8, n: usize, seed: u64) -> Samples {
             .collect()
     };
     match enc {
-        0 => Samples::Text((0..n).map(|i| (rng.next() >> 8) as u8 ^ i as u8).collect()),
+        0 => Samples::Text((0..n).map(|i| (rng.next_u64() >> 8) as u8 ^ i as u8).collect()),
         1 => Samples::I32(pick(&mut rng, &[32767, -32768, 0, -1], -32768, 32767)),
         3 | 10 => Samples::I32(pick(&mut rng, &[i32::MAX, i32::MIN, 0, -1, 1], i32::MIN, i32::MAX)),
         11 => {
@@ -105,7 +89,7 @@ fn signal(enc: u8, n: usize, seed: u64) -> Samples {
                         if i % 2 == 0 {
                             ext[i / 2 % ext.len()]
                         } else {
-                            f32::from_bits(rng.next() as u32)
+                            f32::from_bits(rng.next_u64() as u32)
                         }
                     })
                     .collect(),
@@ -128,7 +112,7 @@ fn signal(enc: u8, n: usize, seed: u64) -> Samples {
                         if i % 2 == 0 {
                             ext[i / 2 % ext.len()]
                         } else {
-                            f64::from_bits(rng.next())
+                            f64::from_bits(rng.next_u64())
                         }
                     })
                     .collect(),
@@ -1051,18 +1035,18 @@ fn sid_mapping_matches_libmseed() {
         "FDSN:_____".into(),
     ];
     for _ in 0..400 {
-        let n = (rng.next() % 16) as usize;
+        let n = (rng.next_u64() % 16) as usize;
         let body: String = (0..n)
-            .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize] as char)
+            .map(|_| alphabet[(rng.next_u64() % alphabet.len() as u64) as usize] as char)
             .collect();
         sids.push(format!("FDSN:{body}"));
     }
     let mut ids: Vec<ChannelId> = Vec::new();
     for _ in 0..300 {
         let mut part = |max: u64| -> String {
-            let n = (rng.next() % (max + 1)) as usize;
+            let n = (rng.next_u64() % (max + 1)) as usize;
             (0..n)
-                .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize] as char)
+                .map(|_| alphabet[(rng.next_u64() % alphabet.len() as u64) as usize] as char)
                 .collect()
         };
         ids.push(ChannelId::new(&part(4), &part(5), &part(3), &part(6)));

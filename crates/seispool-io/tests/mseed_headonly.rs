@@ -7,13 +7,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use seispool_core::{ChannelId, Samples, Stream, Time, Trace};
 use seispool_io::mseed::{
     DataEncoding, MseedFile, ReadOptions, WriteOptions, WriteOptions3, read_bytes, read_file, write_file, write_file3,
 };
-use seispool_testkit::{obspy_mseed_data, run_oracle, tempdir};
+use seispool_testkit::{files_below, obspy_mseed_data, run_oracle, tempdir};
 
 /// Everything a header-only read reports, as text (the stream, its stats and npts, warnings, counts).
 fn summary(r: &Result<MseedFile, seispool_io::IoError>) -> String {
@@ -76,22 +76,9 @@ fn check_same(files: &[PathBuf]) -> usize {
     ok
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn headonly_read_from_disk_matches_the_whole_file_read_on_obspy_test_data() {
-    let mut files = Vec::new();
-    walk(&obspy_mseed_data(), &mut files);
+    let files = files_below(&obspy_mseed_data());
     assert!(files.len() > 40, "ObsPy test data not found");
     let ok = check_same(&files);
     assert!(ok > 100, "only {ok} reads succeeded");

@@ -73,6 +73,41 @@ pub fn run_python(code: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("python prints utf-8")
 }
 
+/// xorshift64*: the fixed-seed generator of the tests (failures reproduce; no external randomness).
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in [0, 1) (the top 53 bits).
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in [lo, hi).
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.next_f64()
+    }
+
+    /// An integer in lo..=hi.
+    pub fn i32_in(&mut self, lo: i32, hi: i32) -> i32 {
+        let span = (i64::from(hi) - i64::from(lo) + 1) as u64;
+        (i64::from(lo) + (self.next_u64() % span) as i64) as i32
+    }
+
+    /// An index below `n` (> 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
+
 /// The `obspy` package folder inside the oracle venv (its `tests/data` folders hold the reference files).
 pub fn obspy_package_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -88,28 +123,37 @@ pub fn obspy_mseed_data() -> PathBuf {
     obspy_package_dir().join("io/mseed/tests/data")
 }
 
-/// Every `*.xml` below `dir` (sorted, recursively) that is StationXML with a `<Response>`.
-pub fn stationxml_with_responses(dir: &Path) -> Vec<PathBuf> {
+/// Every file below `dir`, recursively, in sorted order (panics on an unreadable folder).
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
-        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let rd = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let mut entries: Vec<PathBuf> = rd.map(|e| e.expect("directory entry").path()).collect();
         entries.sort();
         for p in entries {
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "xml")
-                && let Ok(bytes) = std::fs::read(&p)
-            {
-                let text = String::from_utf8_lossy(&bytes);
-                if text.contains("FDSNStationXML") && text.contains("<Response") {
-                    out.push(p);
-                }
+            } else {
+                out.push(p);
             }
         }
     }
     let mut out = Vec::new();
     walk(dir, &mut out);
     out
+}
+
+/// Every `*.xml` below `dir` (sorted, recursively) that is StationXML with a `<Response>`.
+pub fn stationxml_with_responses(dir: &Path) -> Vec<PathBuf> {
+    files_below(dir)
+        .into_iter()
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "xml")
+                && std::fs::read(p).is_ok_and(|bytes| {
+                    let text = String::from_utf8_lossy(&bytes);
+                    text.contains("FDSNStationXML") && text.contains("<Response")
+                })
+        })
+        .collect()
 }
 
 /// A file of little-endian complex128 values (numpy's `<c16`), as `(re, im)` pairs.
