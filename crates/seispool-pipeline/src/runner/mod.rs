@@ -220,9 +220,8 @@ enum Outcome {
 struct Pending {
     index: usize,
     target: PathBuf,
-    bytes: Vec<u8>,
-    /// False when the pipeline left no data: nothing is written, the unit is still recorded.
-    write: bool,
+    /// None when the pipeline left no data: nothing is written, the unit is still recorded.
+    bytes: Option<Vec<u8>>,
     rel: String,
     fp: Option<Fingerprint>,
 }
@@ -230,8 +229,8 @@ struct Pending {
 impl Pending {
     /// Writes the output atomically, then records it in the manifest (only once it is durable).
     fn finish(self, manifest: &Manifest) -> Result<(), String> {
-        if self.write
-            && let Err(e) = write_atomic(&self.target, &self.bytes)
+        if let Some(bytes) = &self.bytes
+            && let Err(e) = write_atomic(&self.target, bytes)
         {
             return Err(format!("{}: cannot write output: {e}", self.target.display()));
         }
@@ -293,13 +292,12 @@ where
         // The bytes go as soon as they are written: outcomes are kept until the end of the run, and
         // holding every unit's output made memory grow with the archive (issue 20). `Some(empty)` still
         // tells the summary that the unit wrote output.
-        let wrote = out.bytes.take();
-        let write = wrote.is_some();
+        let bytes = out.bytes.take();
+        let write = bytes.is_some();
         let pending = Pending {
             index,
             target,
-            bytes: wrote.unwrap_or_default(),
-            write,
+            bytes,
             rel,
             fp,
         };
@@ -319,7 +317,10 @@ where
             .spawn_scoped(scope, || {
                 for p in rx {
                     let index = p.index;
-                    if let Err(e) = p.finish(&manifest) {
+                    // As for the work itself, a bug that panics costs its unit, not the run.
+                    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.finish(&manifest)))
+                        .unwrap_or_else(|panic| Err(atomic::panic_failure(panic.as_ref())));
+                    if let Err(e) = done {
                         write_failures
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
@@ -345,7 +346,7 @@ where
         });
         drop(tx);
         if let Ok(handle) = writer {
-            // A panic in the writer is a bug; the units it had not written are reported below.
+            // Its panics are caught per unit above.
             let _ = handle.join();
         }
         outcomes
