@@ -65,8 +65,25 @@ pub(crate) struct MaskedTrace {
     pub(crate) mask: Option<Vec<bool>>,
 }
 
-/// Pieces to concatenate: data and whether (and where) masked.
-pub(crate) type Pieces = Vec<(Samples, Option<Vec<bool>>)>;
+/// One part of a trace being assembled (see [`MaskedTrace::assemble`]); ranges are already clamped to
+/// their trace.
+pub(crate) enum Part {
+    /// A range of the first trace's samples (moved, not copied, when it leads the result).
+    A(Range<usize>),
+    /// A range of the second trace's samples.
+    B(Range<usize>),
+    /// New samples, masked where the mask says.
+    New(Samples, Option<Vec<bool>>),
+}
+
+impl Part {
+    fn len(&self) -> usize {
+        match self {
+            Part::A(r) | Part::B(r) => r.len(),
+            Part::New(d, _) => d.len(),
+        }
+    }
+}
 
 impl MaskedTrace {
     pub(crate) fn new(t: Trace) -> MaskedTrace {
@@ -99,10 +116,15 @@ impl MaskedTrace {
         self.mask.as_ref().is_some_and(|m| m[i])
     }
 
-    /// `data[r]` with its mask.
+    /// `r` clamped to the samples (Python slice bounds; an inverted range is empty).
+    pub(crate) fn clamped(&self, r: Range<usize>) -> Range<usize> {
+        let end = r.end.min(self.len());
+        r.start.min(end)..end
+    }
+
+    /// `data[r]` with its mask, copied.
     pub(crate) fn piece(&self, r: Range<usize>) -> (Samples, Option<Vec<bool>>) {
-        let r = r.start.min(self.len())..r.end.min(self.len());
-        let r = r.start.min(r.end)..r.end;
+        let r = self.clamped(r);
         (sub(&self.data, r.clone()), self.mask.as_ref().map(|m| m[r].to_vec()))
     }
 
@@ -115,30 +137,110 @@ impl MaskedTrace {
         self.mask = mask.filter(|m| m.iter().any(|&x| x));
     }
 
-    pub(crate) fn set_pieces(&mut self, pieces: Pieces) {
-        let kind = self.kind();
-        // Sized once (no regrowth copies); integer samples reuse this thread's spare buffer.
-        let total = pieces.iter().map(|p| p.0.len()).sum();
-        let mut data = match kind {
-            SampleType::I32 => Samples::I32(crate::trace::take_spare_i32(total)),
-            _ => {
-                let mut d = Samples::empty(kind);
-                d.reserve(total);
-                d
+    /// Keeps `data[r]` and its mask in place (`data = data[r]` without a new buffer).
+    fn keep(&mut self, r: Range<usize>) {
+        let r = self.clamped(r);
+        let mut data = std::mem::take(&mut self.data);
+        data.retain_range(r.clone());
+        let mask = self.mask.take().map(|mut m| {
+            m.truncate(r.end);
+            m.drain(..r.start);
+            m
+        });
+        self.set(data, mask);
+    }
+
+    /// `a`'s stats with `parts` concatenated as its data and mask (`np.concatenate` of ObsPy's pieces).
+    /// When the result starts with `a`'s leading samples and uses no other samples of `a`, `a`'s buffer
+    /// is cut and extended in place instead of copied (a day of samples merged with the next piece
+    /// costs only the appended samples); otherwise a new buffer is filled. `a`'s integer buffer, when
+    /// not reused, goes back to this thread's spare.
+    pub(crate) fn assemble(a: MaskedTrace, b: Option<&MaskedTrace>, parts: Vec<Part>) -> MaskedTrace {
+        let total: usize = parts.iter().map(Part::len).sum();
+        let any_mask = parts.iter().any(|p| match p {
+            Part::A(_) => a.mask.is_some(),
+            Part::B(_) => b.is_some_and(|b| b.mask.is_some()),
+            Part::New(_, m) => m.is_some(),
+        });
+        let lead = match parts.split_first() {
+            Some((Part::A(r), rest)) if r.start == 0 && !rest.iter().any(|p| matches!(p, Part::A(_))) => Some(r.end),
+            _ => None,
+        };
+        let MaskedTrace {
+            stats,
+            data: a_data,
+            mask: a_mask,
+        } = a;
+        let kind = a_data.sample_type();
+        let (mut data, mut mask, a_data, a_mask, rest) = match lead {
+            Some(end) => {
+                let mut data = a_data;
+                data.truncate(end);
+                data.reserve(total.saturating_sub(end));
+                let mask = any_mask.then(|| {
+                    let mut m = a_mask.unwrap_or_else(|| vec![false; end]);
+                    m.truncate(end);
+                    m.reserve(total.saturating_sub(end));
+                    m
+                });
+                (data, mask, Samples::empty(kind), None, &parts[1..])
+            }
+            None => {
+                let data = match kind {
+                    SampleType::I32 => Samples::I32(crate::trace::take_spare_i32(total)),
+                    _ => {
+                        let mut d = Samples::empty(kind);
+                        d.reserve(total);
+                        d
+                    }
+                };
+                (
+                    data,
+                    any_mask.then(|| Vec::with_capacity(total)),
+                    a_data,
+                    a_mask,
+                    &parts[..],
+                )
             }
         };
-        let any_mask = pieces.iter().any(|p| p.1.is_some());
-        let mut mask = Vec::new();
-        for (d, m) in &pieces {
-            data.extend_from(d);
-            if any_mask {
-                match m {
-                    Some(m) => mask.extend_from_slice(m),
-                    None => mask.extend(std::iter::repeat_n(false, d.len())),
+        for part in rest {
+            let (src, src_mask, r) = match part {
+                Part::A(r) => (&a_data, a_mask.as_ref(), r.clone()),
+                Part::B(r) => match b {
+                    Some(b) => (&b.data, b.mask.as_ref(), r.clone()),
+                    None => continue,
+                },
+                Part::New(d, m) => (d, m.as_ref(), 0..d.len()),
+            };
+            data.extend_from_range(src, r.clone());
+            if let Some(mask) = mask.as_mut() {
+                match src_mask {
+                    Some(m) => mask.extend_from_slice(&m[r]),
+                    None => mask.extend(std::iter::repeat_n(false, r.len())),
                 }
             }
         }
-        self.set(data, any_mask.then_some(mask));
+        if let Samples::I32(v) = a_data {
+            crate::trace::recycle_i32(v);
+        }
+        let mut out = MaskedTrace {
+            stats,
+            data: Samples::empty(kind),
+            mask: None,
+        };
+        out.set(data, mask);
+        out
+    }
+
+    /// [`MaskedTrace::assemble`] of this trace alone.
+    fn reassemble(&mut self, parts: Vec<Part>) {
+        let placeholder = MaskedTrace {
+            stats: self.stats.clone(),
+            data: Samples::empty(self.kind()),
+            mask: None,
+        };
+        let me = std::mem::replace(self, placeholder);
+        *self = MaskedTrace::assemble(me, None, parts);
     }
 
     pub(crate) fn chunk(&self, n: usize, fill: Chunk) -> Result<(Samples, Option<Vec<bool>>), StreamError> {
@@ -149,73 +251,74 @@ impl MaskedTrace {
 
     /// `Trace._ltrim`.
     pub(crate) fn ltrim(&mut self, starttime: Time, pad: bool, nearest: bool, fill: Chunk) -> Result<(), StreamError> {
-        let sr = self.stats.sampling_rate;
-        let delta: i64 = if nearest {
-            let mut d = round_away(utc_sub(starttime, self.start()) * sr);
-            if d < 0.0 && pad {
-                let npts = d.abs() + 10.0;
-                let newstart = self.start().add_seconds(-(npts / sr));
-                d = round_away(utc_sub(starttime, newstart) * sr) - npts;
+        let (start, cut) = ltrim_cut(self.shape(), starttime, pad, nearest);
+        if let Some(s) = start {
+            self.stats.starttime = s;
+        }
+        match cut {
+            Cut::Nothing => {}
+            Cut::Empty => self.set(Samples::empty(self.kind()), None),
+            Cut::Keep(r) => self.keep(r),
+            Cut::Pad(n) => {
+                let (gap, masked) = self.chunk(n, fill)?;
+                self.reassemble(vec![Part::New(gap, masked), Part::A(0..self.len())]);
             }
-            d as i64
-        } else {
-            -(py_round(utc_sub(self.start(), starttime) * sr, 7).floor() as i64)
-        };
-        if delta > 0 || pad {
-            self.stats.starttime = self.start().add_seconds(delta as f64 * self.stats.delta());
-        }
-        if delta == 0 || (delta < 0 && !pad) {
-            return Ok(());
-        }
-        if delta < 0 {
-            let gap = self.chunk(delta.unsigned_abs() as usize, fill)?;
-            let all = self.piece(0..self.len());
-            self.set_pieces(vec![gap, all]);
-        } else if utc_cmp(starttime, self.endtime()) == Ordering::Greater {
-            self.set(Samples::empty(self.kind()), None);
-        } else {
-            let (d, m) = self.piece(delta as usize..self.len());
-            self.set(d, m);
         }
         Ok(())
     }
 
     /// `Trace._rtrim`.
     pub(crate) fn rtrim(&mut self, endtime: Time, pad: bool, nearest: bool, fill: Chunk) -> Result<(), StreamError> {
-        let sr = self.stats.sampling_rate;
-        let delta: i64 = if nearest {
-            round_away(utc_sub(endtime, self.start()) * sr) as i64 - self.len() as i64 + 1
-        } else {
-            py_round(utc_sub(endtime, self.endtime()) * sr, 7).floor() as i64
-        };
-        if delta == 0 || (delta > 0 && !pad) {
-            return Ok(());
+        let (start, cut) = rtrim_cut(self.shape(), endtime, pad, nearest);
+        if let Some(s) = start {
+            self.stats.starttime = s;
         }
-        if delta > 0 {
-            let gap = self.chunk(delta as usize, fill)?;
-            let all = self.piece(0..self.len());
-            self.set_pieces(vec![all, gap]);
-            return Ok(());
+        match cut {
+            Cut::Nothing => {}
+            Cut::Empty => self.set(Samples::empty(self.kind()), None),
+            Cut::Keep(r) => self.keep(r),
+            Cut::Pad(n) => {
+                let (gap, masked) = self.chunk(n, fill)?;
+                self.reassemble(vec![Part::A(0..self.len()), Part::New(gap, masked)]);
+            }
         }
-        if utc_lt(endtime, self.start()) {
-            self.stats.starttime = self.endtime().add_seconds(delta as f64 * self.stats.delta());
-            self.set(Samples::empty(self.kind()), None);
-            return Ok(());
-        }
-        let len = self.len() as i64;
-        let mut total = len - delta.abs();
-        if utc_cmp(endtime, self.start()) == Ordering::Equal {
-            total = 1;
-        }
-        // Python's data[:total]
-        let end = if total >= 0 {
-            total.min(len)
-        } else {
-            (len + total).max(0)
-        };
-        let (d, m) = self.piece(0..end as usize);
-        self.set(d, m);
         Ok(())
+    }
+
+    /// What `_ltrim`/`_rtrim` look at: start, sample count and rate.
+    fn shape(&self) -> Stats {
+        Stats {
+            starttime: self.stats.starttime,
+            sampling_rate: self.stats.sampling_rate,
+            npts: self.len(),
+            ..Stats::default()
+        }
+    }
+
+    /// The samples `trim(t1, t2, pad=False, nearest_sample=True)` would keep, without copying them (the
+    /// same decisions as [`MaskedTrace::trim`], on the trace's shape only).
+    pub(crate) fn trimmed_range(&self, t1: Time, t2: Time) -> Result<Range<usize>, StreamError> {
+        if utc_cmp(t1, t2) == Ordering::Greater {
+            return err(format!("{}: starttime {t1} is later than endtime {t2}", self.stats.id));
+        }
+        let mut shape = self.shape();
+        let cut_range = |cut: Cut, len: usize| match cut {
+            Cut::Nothing | Cut::Pad(_) => 0..len,
+            Cut::Empty => 0..0,
+            Cut::Keep(r) => {
+                let end = r.end.min(len);
+                r.start.min(end)..end
+            }
+        };
+        let (start, cut) = ltrim_cut(shape.clone(), t1, false, true);
+        if let Some(s) = start {
+            shape.starttime = s;
+        }
+        let first = cut_range(cut, shape.npts);
+        shape.npts = first.len();
+        let (_, cut) = rtrim_cut(shape.clone(), t2, false, true);
+        let second = cut_range(cut, shape.npts);
+        Ok(first.start + second.start..first.start + second.end)
     }
 
     /// `Trace.trim` (in place; masked padding stays masked).
@@ -271,6 +374,79 @@ impl MaskedTrace {
         }
         out
     }
+}
+
+/// What `_ltrim`/`_rtrim` do to the samples.
+enum Cut {
+    Nothing,
+    Empty,
+    Keep(Range<usize>),
+    Pad(usize),
+}
+
+/// `Trace._ltrim`'s decisions for a trace of this shape (start, rate and `npts`): the new start time,
+/// if it changes, and what happens to the samples.
+fn ltrim_cut(shape: Stats, starttime: Time, pad: bool, nearest: bool) -> (Option<Time>, Cut) {
+    let sr = shape.sampling_rate;
+    let start = shape.starttime;
+    let delta: i64 = if nearest {
+        let mut d = round_away(utc_sub(starttime, start) * sr);
+        if d < 0.0 && pad {
+            let npts = d.abs() + 10.0;
+            let newstart = start.add_seconds(-(npts / sr));
+            d = round_away(utc_sub(starttime, newstart) * sr) - npts;
+        }
+        d as i64
+    } else {
+        -(py_round(utc_sub(start, starttime) * sr, 7).floor() as i64)
+    };
+    let mut moved = shape;
+    let new_start = (delta > 0 || pad).then(|| {
+        moved.starttime = start.add_seconds(delta as f64 * moved.delta());
+        moved.starttime
+    });
+    let cut = if delta == 0 || (delta < 0 && !pad) {
+        Cut::Nothing
+    } else if delta < 0 {
+        Cut::Pad(delta.unsigned_abs() as usize)
+    } else if utc_cmp(starttime, moved.endtime()) == Ordering::Greater {
+        Cut::Empty
+    } else {
+        Cut::Keep(delta as usize..moved.npts)
+    };
+    (new_start, cut)
+}
+
+/// `Trace._rtrim`'s decisions, as [`ltrim_cut`].
+fn rtrim_cut(shape: Stats, endtime: Time, pad: bool, nearest: bool) -> (Option<Time>, Cut) {
+    let sr = shape.sampling_rate;
+    let len = shape.npts as i64;
+    let delta: i64 = if nearest {
+        round_away(utc_sub(endtime, shape.starttime) * sr) as i64 - len + 1
+    } else {
+        py_round(utc_sub(endtime, shape.endtime()) * sr, 7).floor() as i64
+    };
+    if delta == 0 || (delta > 0 && !pad) {
+        return (None, Cut::Nothing);
+    }
+    if delta > 0 {
+        return (None, Cut::Pad(delta as usize));
+    }
+    if utc_lt(endtime, shape.starttime) {
+        let start = shape.endtime().add_seconds(delta as f64 * shape.delta());
+        return (Some(start), Cut::Empty);
+    }
+    let mut total = len - delta.abs();
+    if utc_cmp(endtime, shape.starttime) == Ordering::Equal {
+        total = 1;
+    }
+    // Python's data[:total]
+    let end = if total >= 0 {
+        total.min(len)
+    } else {
+        (len + total).max(0)
+    };
+    (None, Cut::Keep(0..end as usize))
 }
 
 /// Elementwise `a[ra] == b[rb]` with NumPy broadcasting; `None` where either side is masked.

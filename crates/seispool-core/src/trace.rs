@@ -94,6 +94,44 @@ impl Samples {
         true
     }
 
+    /// Appends `other[range]`; both must have the same type (returns false and leaves `self` unchanged
+    /// otherwise). Panics if the range is out of bounds, like slicing.
+    pub fn extend_from_range(&mut self, other: &Samples, range: std::ops::Range<usize>) -> bool {
+        match (self, other) {
+            (Samples::I32(a), Samples::I32(b)) => a.extend_from_slice(&b[range]),
+            (Samples::F32(a), Samples::F32(b)) => a.extend_from_slice(&b[range]),
+            (Samples::F64(a), Samples::F64(b)) => a.extend_from_slice(&b[range]),
+            (Samples::Text(a), Samples::Text(b)) => a.extend_from_slice(&b[range]),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Keeps the first `n` samples (all when there are fewer), in place.
+    pub fn truncate(&mut self, n: usize) {
+        match self {
+            Samples::I32(v) => v.truncate(n),
+            Samples::F32(v) => v.truncate(n),
+            Samples::F64(v) => v.truncate(n),
+            Samples::Text(v) => v.truncate(n),
+        }
+    }
+
+    /// Keeps `range` (clamped to the samples), in place: no new buffer.
+    pub fn retain_range(&mut self, range: std::ops::Range<usize>) {
+        fn keep<T>(v: &mut Vec<T>, r: std::ops::Range<usize>) {
+            let end = r.end.min(v.len());
+            v.truncate(end);
+            v.drain(..r.start.min(end));
+        }
+        match self {
+            Samples::I32(v) => keep(v, range),
+            Samples::F32(v) => keep(v, range),
+            Samples::F64(v) => keep(v, range),
+            Samples::Text(v) => keep(v, range),
+        }
+    }
+
     /// The samples as f64 (text bytes become their byte values).
     pub fn to_f64(&self) -> Vec<f64> {
         match self {
