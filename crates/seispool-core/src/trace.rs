@@ -193,6 +193,8 @@ const SPARE_SLOTS: usize = 2;
 thread_local! {
     /// Spare f64 buffers, used by [`Samples::make_f64`] and [`Samples::promote_i32_with`].
     static SPARE_F64: Spares<f64> = const { std::cell::RefCell::new([Vec::new(), Vec::new()]) };
+    /// Spare f32 buffers: samples cast for a FLOAT32 output (see [`take_spare_f32`]).
+    static SPARE_F32: Spares<f32> = const { std::cell::RefCell::new([Vec::new(), Vec::new()]) };
     /// Spare i32 buffers: decoded and merged integer samples (see [`take_spare_i32`]).
     static SPARE_I32: Spares<i32> = const { std::cell::RefCell::new([Vec::new(), Vec::new()]) };
     /// Spare byte buffers: whole files read by [`read_file_reusing`].
@@ -238,6 +240,16 @@ fn take_spare<T>(spares: &Spares<T>, len: usize) -> Vec<T> {
 /// An empty f64 buffer with room for `len` samples, from this thread's spares when it can be.
 fn take_spare_f64(len: usize) -> Vec<f64> {
     SPARE_F64.with(|spares| take_spare(spares, len))
+}
+
+/// Hands a no longer needed f32 buffer back for [`take_spare_f32`] on this thread.
+pub fn recycle_f32(v: Vec<f32>) {
+    SPARE_F32.with(|spares| keep(spares, v));
+}
+
+/// An empty f32 buffer with room for `len` samples, from this thread's spares when it can be.
+pub fn take_spare_f32(len: usize) -> Vec<f32> {
+    SPARE_F32.with(|spares| take_spare(spares, len))
 }
 
 /// Hands a no longer needed i32 buffer back for [`take_spare_i32`] on this thread.

@@ -346,8 +346,10 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
     };
     // The next unit on this thread promotes into this buffer instead of faulting in fresh pages.
     for t in stream.traces {
-        if let seispool_core::Samples::F64(v) = t.data {
-            seispool_core::recycle_f64(v);
+        match t.data {
+            seispool_core::Samples::F64(v) => seispool_core::recycle_f64(v),
+            seispool_core::Samples::F32(v) => seispool_core::recycle_f32(v),
+            _ => {}
         }
     }
     Ok(UnitOutput {
@@ -428,7 +430,12 @@ pub fn coerce_samples(stream: &mut Stream, enc: DataEncoding) -> Result<(), Stri
             (Samples::I32(v), SampleType::F64) => Samples::F64(v.iter().map(|&x| f64::from(x)).collect()),
             (Samples::F32(v), SampleType::F64) => Samples::F64(v.iter().map(|&x| f64::from(x)).collect()),
             (Samples::I32(v), SampleType::F32) => Samples::F32(v.iter().map(|&x| x as f32).collect()),
-            (Samples::F64(v), SampleType::F32) => Samples::F32(v.iter().map(|&x| x as f32).collect()),
+            (Samples::F64(v), SampleType::F32) => {
+                // Into this thread's spare (the unit's end hands it back), not fresh pages.
+                let mut out = seispool_core::take_spare_f32(v.len());
+                out.extend(v.iter().map(|&x| x as f32));
+                Samples::F32(out)
+            }
             (Samples::Text(_), _) | (_, SampleType::Text) => {
                 return Err(format!(
                     "{} holds {} samples, which encoding {enc} cannot store: text is stored only as ASCII and \
