@@ -94,7 +94,7 @@ def main():
     x = np.random.default_rng(0).standard_normal(NFFT)
     rows = [
         (
-            "seispool Welch segment (detrend, taper, FFT, |X|²)",
+            "seispool Welch segment (detrend, taper, FFT, power)",
             ours["welch_segment_us"],
         ),
         (
