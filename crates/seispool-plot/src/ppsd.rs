@@ -244,8 +244,10 @@ fn coverage_bar(c: &mut Canvas, a: &Area, fs: f32, cov: &Coverage) {
     };
     let (y, h) = ((a.y + a.h + fs * 3.4).round(), (fs * 1.6).round());
     let px = |t: i64| a.x + ((t - t0) as f64 / (t1 - t0) as f64) as f32 * a.w;
+    // Edges on whole pixels: half-transparent windows that meet mid-pixel would leave lighter seams
+    // where their antialiased edges overlap (one faint line per window boundary).
     let span = |c: &mut Canvas, s: &[i64; 2], y0: f32, hh: f32, col: Rgb, alpha: f32| {
-        let (x0, x1) = (px(s[0].min(s[1])), px(s[0].max(s[1])));
+        let (x0, x1) = (px(s[0].min(s[1])).round(), px(s[0].max(s[1])).round());
         c.fill_rect_alpha(x0, y0, (x1 - x0).max(1.0), hh, col, alpha);
     };
     let split = (h * 0.4).round();
