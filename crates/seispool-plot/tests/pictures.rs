@@ -511,3 +511,35 @@ fn ppsd_coverage_bar_shows_data_gaps_and_processed_windows() {
     assert_eq!(px(x_at(3 * h), lower), Rgb::WHITE, "no window processed there");
     assert_ne!(plain.pixel(x_at(h / 2), upper), Some(Rgb(0, 128, 0)));
 }
+
+/// Half-transparent processed windows that met mid-pixel left a lighter seam at every window boundary
+/// (their antialiased edges overlapped to less than two layers): ObsPy's 50 %-overlapping windows
+/// must draw as one even band wherever two windows cover the time.
+#[test]
+fn ppsd_coverage_bar_had_faint_seams_at_window_boundaries() {
+    use seispool_plot::ppsd::Coverage;
+    let a = ppsd_arrays(143);
+    let pic = picture(&a, 143, 1000, 750);
+    let h = 3600 * S;
+    // Three days of one-hour windows every half hour (143 of them), as a default PPSD makes.
+    let processed: Vec<[i64; 2]> = (0..143).map(|k| [k * h / 2, k * h / 2 + h]).collect();
+    let style = PpsdStyle {
+        coverage: Some(Coverage {
+            processed,
+            data: vec![[0, 72 * h]],
+            gaps: vec![],
+        }),
+        ..PpsdStyle::default()
+    };
+    let (c, area) = draw_ppsd(&pic, &style).expect("draw");
+    let fs = (750.0f32 / 45.0).clamp(9.0, 16.0);
+    let (y, hh) = ((area.y + area.h + fs * 3.4).round(), (fs * 1.6).round());
+    let lower = (y + hh * 0.8) as u32;
+    // Inside the doubly covered part (away from the first and last half hour).
+    let x0 = (area.x + area.w * 0.02).ceil() as u32;
+    let x1 = (area.x + area.w * 0.98).floor() as u32;
+    let first = c.pixel(x0, lower).expect("inside");
+    for x in x0..x1 {
+        assert_eq!(c.pixel(x, lower), Some(first), "seam at x = {x}");
+    }
+}
