@@ -251,25 +251,18 @@ impl MaskedTrace {
 
     /// `Trace._ltrim`.
     pub(crate) fn ltrim(&mut self, starttime: Time, pad: bool, nearest: bool, fill: Chunk) -> Result<(), StreamError> {
-        let (start, cut) = ltrim_cut(self.shape(), starttime, pad, nearest);
-        if let Some(s) = start {
-            self.stats.starttime = s;
-        }
-        match cut {
-            Cut::Nothing => {}
-            Cut::Empty => self.set(Samples::empty(self.kind()), None),
-            Cut::Keep(r) => self.keep(r),
-            Cut::Pad(n) => {
-                let (gap, masked) = self.chunk(n, fill)?;
-                self.reassemble(vec![Part::New(gap, masked), Part::A(0..self.len())]);
-            }
-        }
-        Ok(())
+        let decision = ltrim_cut(self.shape(), starttime, pad, nearest);
+        self.apply_cut(decision, fill, true)
     }
 
     /// `Trace._rtrim`.
     pub(crate) fn rtrim(&mut self, endtime: Time, pad: bool, nearest: bool, fill: Chunk) -> Result<(), StreamError> {
-        let (start, cut) = rtrim_cut(self.shape(), endtime, pad, nearest);
+        let decision = rtrim_cut(self.shape(), endtime, pad, nearest);
+        self.apply_cut(decision, fill, false)
+    }
+
+    /// Carries out a trim's decision; padding goes before the samples when `front`.
+    fn apply_cut(&mut self, (start, cut): (Option<Time>, Cut), fill: Chunk, front: bool) -> Result<(), StreamError> {
         if let Some(s) = start {
             self.stats.starttime = s;
         }
@@ -279,7 +272,8 @@ impl MaskedTrace {
             Cut::Keep(r) => self.keep(r),
             Cut::Pad(n) => {
                 let (gap, masked) = self.chunk(n, fill)?;
-                self.reassemble(vec![Part::A(0..self.len()), Part::New(gap, masked)]);
+                let (gap, all) = (Part::New(gap, masked), Part::A(0..self.len()));
+                self.reassemble(if front { vec![gap, all] } else { vec![all, gap] });
             }
         }
         Ok(())
