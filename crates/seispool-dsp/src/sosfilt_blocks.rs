@@ -23,6 +23,9 @@
 
 use crate::sosfilt::run_scalar_from;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+
 /// Lanes (blocks) per trace: one AVX2 vector of four f64 (eight lanes would need 16 vector
 /// registers for four sections' state and spill). The portable build uses the same arithmetic in
 /// SSE2 pairs.
@@ -69,23 +72,32 @@ pub(crate) fn try_run<const REV: bool>(sections: &[[f64; 6]], data: &mut [f64]) 
     true
 }
 
-/// The AVX2 build of [`blocks`] (same code; the compiler turns the lane loops into vector ones).
+/// The AVX2 + FMA build: [`avx2::zero_state`]'s register-resident kernel for the lanes.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 fn blocks_avx2<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], m: usize) {
-    blocks::<N, REV>(sections, data, m)
+    blocks::<N, REV>(sections, data, m, |body| avx2::zero_state::<N, REV>(sections, body, m))
 }
 
-/// Runs the AVX2 build when the CPU has AVX2, the portable one otherwise.
+/// Runs the AVX2 + FMA build when the CPU has both, the portable one otherwise.
 fn best<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], m: usize) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         #[allow(unsafe_code)]
-        // SAFETY: the CPU supports AVX2 (checked above), the only requirement of the target feature;
-        // `blocks_avx2` is otherwise safe code (no pointers, every access bounds-checked).
+        // SAFETY: the CPU supports AVX2 and FMA (checked above), the only requirement of the
+        // target features.
         return unsafe { blocks_avx2::<N, REV>(sections, data, m) };
     }
-    blocks::<N, REV>(sections, data, m)
+    portable::<N, REV>(sections, data, m)
+}
+
+/// The portable build: [`Lanes`] in plain Rust (SciPy's expression order, no fused multiply-add).
+fn portable<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], m: usize) {
+    blocks::<N, REV>(sections, data, m, |body| {
+        let mut lanes = Lanes::<N>::new(sections);
+        lanes.run::<REV>(body, m);
+        std::array::from_fn(|b| lanes.state(b))
+    })
 }
 
 /// The state of a cascade: `[z0, z1]` per section.
@@ -93,8 +105,15 @@ type State<const N: usize> = [[f64; 2]; N];
 
 /// `LANES` blocks of `m` samples in processing order: block `b` is `data[b·m .. (b+1)·m]`
 /// forwards, or, when `REV`, the `m` samples ending `b·m` from the end, walked backwards.
+/// `zero_state` filters the blocks of the body (in place, each from zero state) and returns each
+/// block's final state.
 #[inline(always)]
-fn blocks<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], m: usize) {
+fn blocks<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    data: &mut [f64],
+    m: usize,
+    zero_state: impl FnOnce(&mut [f64]) -> [State<N>; LANES],
+) {
     let n = data.len();
     let whole = LANES * m;
     // Processing order: the blocks, then the tail of `n − whole` samples.
@@ -104,13 +123,12 @@ fn blocks<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f6
     } else {
         data.split_at_mut(whole)
     };
-    let mut lanes = Lanes::<N>::new(sections);
-    lanes.run::<REV>(body, m);
+    let finals = zero_state(body);
     // Block 0 started from SciPy's zero state: it is exact, and so is its final state.
-    let mut state: State<N> = lanes.state(0);
-    for b in 1..LANES {
+    let mut state: State<N> = finals[0];
+    for (b, &fin) in finals.iter().enumerate().skip(1) {
         let block = block_mut::<REV>(body, m, b);
-        let mut next = lanes.state(b);
+        let mut next = fin;
         if let Some(rest) = homogeneous::<N, REV>(sections, state, block) {
             for (z, r) in next.iter_mut().zip(rest) {
                 z[0] += r[0];
