@@ -85,16 +85,7 @@ pub(super) fn zero_state<const N: usize, const REV: bool>(
     body: &mut [f64],
     m: usize,
 ) -> [State<N>; LANES] {
-    let coef: Vec<Coef> = sections
-        .iter()
-        .map(|s| Coef {
-            b0: _mm256_set1_pd(s[0]),
-            b1: _mm256_set1_pd(s[1]),
-            b2: _mm256_set1_pd(s[2]),
-            na1: _mm256_set1_pd(-s[4]),
-            na2: _mm256_set1_pd(-s[5]),
-        })
-        .collect();
+    let coef = coefs(sections);
     let groups = groups(sections);
     let mut z0 = [_mm256_setzero_pd(); N];
     let mut z1 = [_mm256_setzero_pd(); N];
@@ -113,6 +104,21 @@ pub(super) fn zero_state<const N: usize, const REV: bool>(
     }
     let (z0, z1) = (z0.map(|v| to_array(v)), z1.map(|v| to_array(v)));
     std::array::from_fn(|b| std::array::from_fn(|k| [z0[k][b], z1[k][b]]))
+}
+
+/// The sections' coefficients as vectors.
+#[target_feature(enable = "avx2,fma")]
+fn coefs(sections: &[[f64; 6]]) -> Vec<Coef> {
+    sections
+        .iter()
+        .map(|s| Coef {
+            b0: _mm256_set1_pd(s[0]),
+            b1: _mm256_set1_pd(s[1]),
+            b2: _mm256_set1_pd(s[2]),
+            na1: _mm256_set1_pd(-s[4]),
+            na2: _mm256_set1_pd(-s[5]),
+        })
+        .collect()
 }
 
 /// The four elements of `v`.
@@ -237,4 +243,49 @@ fn group<const G: usize, const SYM: u32>(coef: &[Coef], z0: &mut [__m256d], z1: 
     }
     z0.copy_from_slice(&s0);
     z1.copy_from_slice(&s1);
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::{DesignCache, IirOptions, design_bandpass};
+
+    /// The `b2 == b0` form reuses the product `b0·x` for `b2·x`: the same product, so the same
+    /// bits as the general form, sample for sample and in the final state.
+    #[test]
+    fn sections_with_b2_equal_b0_give_the_general_forms_bits() {
+        if !(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
+            return;
+        }
+        let opts = IirOptions {
+            corners: 4,
+            ..IirOptions::default()
+        };
+        let band = design_bandpass(0.5, 10.0, 100.0, &opts, &mut DesignCache::new()).unwrap();
+        let sections = band.sos().sections();
+        let mut rng = seispool_testkit::Rng(0x5EED_5E77);
+        let samples: Vec<[f64; 4]> = (0..CHUNK + 3)
+            .map(|_| std::array::from_fn(|_| 1e3 * (rng.next_f64() - 0.5)))
+            .collect();
+        // SAFETY (all blocks below): the CPU has AVX2 and FMA (checked above); the loads read
+        // four f64 from four-element arrays.
+        #[allow(unsafe_code)]
+        let run = |sym: bool| unsafe {
+            let coef = coefs(sections);
+            let mut z0 = [_mm256_setzero_pd(); 4];
+            let mut z1 = [_mm256_setzero_pd(); 4];
+            let mut buf: Vec<__m256d> = samples.iter().map(|x| _mm256_loadu_pd(x.as_ptr())).collect();
+            if sym {
+                group::<4, 0b1111>(&coef, &mut z0, &mut z1, &mut buf);
+            } else {
+                group::<4, 0>(&coef, &mut z0, &mut z1, &mut buf);
+            }
+            let bits = |v: &__m256d| to_array(*v).map(f64::to_bits);
+            let out: Vec<[u64; 4]> = buf.iter().chain(&z0).chain(&z1).map(bits).collect();
+            out
+        };
+        assert_eq!(run(true), run(false));
+    }
 }
