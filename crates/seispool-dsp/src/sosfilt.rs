@@ -59,6 +59,8 @@ pub(crate) fn sosfilt_keep_every(sos: &Sos, data: &mut Vec<f64>, factor: usize) 
     let kept = data.len().div_ceil(factor);
     if sos.sections().is_empty() {
         (0..kept).for_each(|i| data[i] = data[i * factor]);
+    } else if sosfilt_blocks::try_run_keep(sos.sections(), data, factor) {
+        return;
     } else if sosfilt_blocks::try_run::<false>(sos.sections(), data) {
         (1..kept).for_each(|i| data[i] = data[i * factor]);
     } else {

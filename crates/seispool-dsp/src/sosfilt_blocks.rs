@@ -72,6 +72,95 @@ pub(crate) fn try_run<const REV: bool>(sections: &[[f64; 6]], data: &mut [f64]) 
     true
 }
 
+/// `sosfilt(sections, data)[::factor]` in lanes, truncating `data` to the `ceil(len / factor)`
+/// kept samples, when the AVX2 + FMA build applies (`factor ≥ 2`); returns false (data untouched)
+/// otherwise. The lanes write only the kept outputs (see [`blocks_keep_avx2`]), so no full-length
+/// output is stored and read again.
+pub(crate) fn try_run_keep(sections: &[[f64; 6]], data: &mut Vec<f64>, factor: usize) -> bool {
+    let m = data.len() / LANES;
+    if factor < 2 || m < MIN_BLOCK || sections.is_empty() || sections.len() > MAX_SECTIONS || !stable(sections) {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        macro_rules! widths {
+            ($($w:literal)*) => {
+                match sections.len() {
+                    $($w => keep_avx2::<$w>(sections, data, m, factor),)*
+                    _ => return false,
+                }
+            };
+        }
+        widths!(1 2 3 4 5 6 7 8);
+        data.truncate(data.len().div_ceil(factor));
+        return true;
+    }
+    false
+}
+
+/// Runs [`blocks_keep_avx2`]; only called once the CPU is known to have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+fn keep_avx2<const N: usize>(sections: &[[f64; 6]], data: &mut [f64], m: usize, factor: usize) {
+    #[allow(unsafe_code)]
+    // SAFETY: the only caller, `try_run_keep`, checked that the CPU supports AVX2 and FMA, the
+    // only requirement of the target features.
+    unsafe {
+        blocks_keep_avx2::<N>(sections, data, m, factor)
+    }
+}
+
+/// [`blocks`] forwards, keeping every `factor`-th output (global index a multiple of `factor`):
+/// lane `b` writes its kept outputs to the start of its own block (slot `j` of block `b` is never
+/// past the sample the lane has read), the corrections add into those slots, then the blocks'
+/// kept runs move down into `data[..ceil(len / factor)]` and the tail's kept outputs follow.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn blocks_keep_avx2<const N: usize>(sections: &[[f64; 6]], data: &mut [f64], m: usize, factor: usize) {
+    let n = data.len();
+    let whole = LANES * m;
+    // First kept step of block `b`, and how many it keeps.
+    let first = |b: usize| (factor - b * m % factor) % factor;
+    let kept = |b: usize| {
+        if first(b) < m {
+            (m - 1 - first(b)) / factor + 1
+        } else {
+            0
+        }
+    };
+    let firsts: [usize; LANES] = std::array::from_fn(first);
+    let finals = avx2::zero_state_keep::<N>(sections, &mut data[..whole], m, factor, firsts);
+    let mut state: State<N> = finals[0];
+    for (b, &fin) in finals.iter().enumerate().skip(1) {
+        let block = &mut data[b * m..(b + 1) * m];
+        let f0 = firsts[b];
+        let add = |u: usize, v: f64| {
+            if u >= f0 && (u - f0).is_multiple_of(factor) {
+                block[(u - f0) / factor] += v;
+            }
+        };
+        let mut next = fin;
+        if let Some(rest) = homogeneous::<N>(sections, state, m, add) {
+            for (z, r) in next.iter_mut().zip(rest) {
+                z[0] += r[0];
+                z[1] += r[1];
+            }
+        }
+        state = next;
+    }
+    for (b, f0) in firsts.into_iter().enumerate().skip(1) {
+        // Global index `b·m + first(b)` is kept output `(b·m + first(b)) / factor`.
+        let to = (b * m + f0) / factor;
+        data.copy_within(b * m..b * m + kept(b), to);
+    }
+    let mut tail = data[whole..].to_vec();
+    run_scalar_from::<N, false>(sections, state, &mut tail);
+    for (g, v) in (whole..n).zip(tail) {
+        if g.is_multiple_of(factor) {
+            data[g / factor] = v;
+        }
+    }
+}
+
 /// The AVX2 + FMA build: [`avx2::zero_state`]'s register-resident kernel for the lanes.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
@@ -129,7 +218,8 @@ fn blocks<const N: usize, const REV: bool>(
     for (b, &fin) in finals.iter().enumerate().skip(1) {
         let block = block_mut::<REV>(body, m, b);
         let mut next = fin;
-        if let Some(rest) = homogeneous::<N, REV>(sections, state, block) {
+        let add = |u: usize, v: f64| block[if REV { m - 1 - u } else { u }] += v;
+        if let Some(rest) = homogeneous::<N>(sections, state, m, add) {
             for (z, r) in next.iter_mut().zip(rest) {
                 z[0] += r[0];
                 z[1] += r[1];
@@ -147,15 +237,16 @@ fn block_mut<const REV: bool>(body: &mut [f64], m: usize, b: usize) -> &mut [f64
     &mut body[start..start + m]
 }
 
-/// Adds the cascade's zero-input response from `state` into `block` (walked backwards when
-/// `REV`). Returns the state left at the block's end, or `None` once the response has decayed
+/// Adds the cascade's zero-input response from `state` over a block of `m` samples: `add(u, v)`
+/// adds `v` to the output of the block's `u`-th processed sample. Returns the state left at the block's end, or `None` once the response has decayed
 /// below [`DECAY`] of the starting state (or the state is zero). Non-finite states never decay, so
 /// NaN and infinity propagate through the whole block as they would in SciPy's recurrence.
 #[inline(always)]
-fn homogeneous<const N: usize, const REV: bool>(
+fn homogeneous<const N: usize>(
     sections: &[[f64; 6]],
     mut z: State<N>,
-    block: &mut [f64],
+    m: usize,
+    mut add: impl FnMut(usize, f64),
 ) -> Option<State<N>> {
     let limit = if z.iter().flatten().all(|v| v.is_finite()) {
         let scale = z.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -167,7 +258,6 @@ fn homogeneous<const N: usize, const REV: bool>(
         // NaN or infinity: never "decays" (`|v| <= −1` is false for every value).
         -1.0
     };
-    let m = block.len();
     let mut t = 0;
     while t < m {
         // Check the decay every 32 samples (the check costs more than a step).
@@ -180,8 +270,7 @@ fn homogeneous<const N: usize, const REV: bool>(
                 zk[1] = s[2] * x - s[5] * y;
                 x = y;
             }
-            let i = if REV { m - 1 - u } else { u };
-            block[i] += x;
+            add(u, x);
         }
         t = end;
         if z.iter().flatten().all(|v| v.abs() <= limit) {
@@ -378,7 +467,7 @@ mod tests {
     /// and backwards, with lanes of 16 387 samples (not a multiple of the transposes' four, nor
     /// of the buffer's chunk) and a tail of three samples.
     #[test]
-    fn lanes_within_1e_12_for_every_section_count_both_directions() {
+    fn lanes_within_2e_13_for_every_section_count_both_directions() {
         let all = ten_sections();
         let input = input(LANES * (MIN_BLOCK + 3) + 3);
         macro_rules! counts {
@@ -390,6 +479,43 @@ mod tests {
             )*};
         }
         counts!(1 2 3 4 5 6 7 8);
+    }
+
+    /// The lanes writing only every `factor`-th output (`decimate`'s filter) against SciPy's
+    /// recurrence followed by `[::factor]`: factors that divide the block length and ones that do
+    /// not (so every block keeps a different phase), tails of 0 to 3 samples whose kept outputs
+    /// come from the scalar tail, and 1, 4 and 6 sections.
+    #[test]
+    fn kept_outputs_within_2e_13_for_every_factor_phase_and_tail() {
+        let all = ten_sections();
+        for factor in [2, 3, 4, 5, 7, 16] {
+            for n in [
+                LANES * MIN_BLOCK,
+                LANES * (MIN_BLOCK + 1) + 1,
+                LANES * (MIN_BLOCK + 5) + 3,
+            ] {
+                let input = input(n);
+                for sections in [&all[..1], &all[6..], &all[..6]] {
+                    let mut want = input.clone();
+                    match sections.len() {
+                        1 => run_scalar_from::<1, false>(sections, [[0.0; 2]; 1], &mut want),
+                        4 => run_scalar_from::<4, false>(sections, [[0.0; 2]; 4], &mut want),
+                        _ => run_scalar_from::<6, false>(sections, [[0.0; 2]; 6], &mut want),
+                    }
+                    let want: Vec<f64> = want.into_iter().step_by(factor).collect();
+                    let mut got = input.clone();
+                    let lanes = try_run_keep(sections, &mut got, factor);
+                    assert_eq!(lanes, has_avx2_fma(), "factor {factor}, {n} samples");
+                    if !lanes {
+                        continue;
+                    }
+                    assert_eq!(got.len(), want.len(), "factor {factor}, {n} samples: length");
+                    let e = max_err(&got, &want);
+                    let what = format!("factor {factor}, {n} samples, {} sections", sections.len());
+                    assert!(e <= TOL, "{what}: {e:e} of max");
+                }
+            }
+        }
     }
 
     /// The groups' `b2 == b0` masks: every bandpass section, all Chebyshev II sections but the

@@ -106,6 +106,44 @@ pub(super) fn zero_state<const N: usize, const REV: bool>(
     std::array::from_fn(|b| std::array::from_fn(|k| [z0[k][b], z1[k][b]]))
 }
 
+/// [`zero_state`] forwards, writing only the kept outputs: lane `b` keeps steps `firsts[b]`,
+/// `firsts[b] + factor`, … and writes the `j`-th of them to its slot `j`.
+#[target_feature(enable = "avx2,fma")]
+pub(super) fn zero_state_keep<const N: usize>(
+    sections: &[[f64; 6]],
+    body: &mut [f64],
+    m: usize,
+    factor: usize,
+    firsts: [usize; LANES],
+) -> [State<N>; LANES] {
+    let coef = coefs(sections);
+    let groups = groups(sections);
+    let mut z0 = [_mm256_setzero_pd(); N];
+    let mut z1 = [_mm256_setzero_pd(); N];
+    let mut lanes = split_lanes::<false>(body, m);
+    let mut buf = [_mm256_setzero_pd(); CHUNK];
+    // Next kept step of each lane.
+    let mut next = firsts;
+    let mut t = 0;
+    while t < m {
+        let len = CHUNK.min(m - t);
+        let buf = &mut buf[..len];
+        gather::<false>(&lanes, m, t, buf);
+        for g in &groups {
+            run_group(g.sym, &coef[g.lo..g.hi], &mut z0[g.lo..g.hi], &mut z1[g.lo..g.hi], buf);
+        }
+        for (b, lane) in lanes.iter_mut().enumerate() {
+            while next[b] < t + len {
+                lane[(next[b] - firsts[b]) / factor] = to_array(buf[next[b] - t])[b];
+                next[b] += factor;
+            }
+        }
+        t += len;
+    }
+    let (z0, z1) = (z0.map(|v| to_array(v)), z1.map(|v| to_array(v)));
+    std::array::from_fn(|b| std::array::from_fn(|k| [z0[k][b], z1[k][b]]))
+}
+
 /// The sections' coefficients as vectors.
 #[target_feature(enable = "avx2,fma")]
 fn coefs(sections: &[[f64; 6]]) -> Vec<Coef> {
