@@ -518,39 +518,19 @@ mod tests {
         }
     }
 
-    /// The groups' `b2 == b0` masks: every bandpass section, all Chebyshev II sections but the
-    /// first.
+    /// The groups' `b2 == b0` masks (every bandpass section, all Chebyshev II sections but the
+    /// first) and `b2 == b0 == 1` masks (all those but the bandpass's first).
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn groups_mark_exactly_the_sections_with_b2_equal_b0() {
+    fn groups_mark_exactly_the_sections_with_b2_equal_b0_and_equal_one() {
         let all = ten_sections();
+        let group = |lo, hi, sym, unit| avx2::Group { lo, hi, sym, unit };
         let g = avx2::groups(&all[..6]);
-        assert_eq!(
-            g,
-            vec![
-                avx2::Group {
-                    lo: 0,
-                    hi: 3,
-                    sym: 0b110
-                },
-                avx2::Group {
-                    lo: 3,
-                    hi: 6,
-                    sym: 0b111
-                },
-            ]
-        );
+        assert_eq!(g, vec![group(0, 3, 0b110, 0b110), group(3, 6, 0b111, 0b111)]);
         let g = avx2::groups(&all[6..]);
-        assert_eq!(
-            g,
-            vec![avx2::Group {
-                lo: 0,
-                hi: 4,
-                sym: 0b1111
-            }]
-        );
+        assert_eq!(g, vec![group(0, 4, 0b1111, 0b1110)]);
         let mut skewed = all[6..].to_vec();
         skewed[2][2] = f64::from_bits(skewed[2][0].to_bits() + 1);
-        assert_eq!(avx2::groups(&skewed)[0].sym, 0b1011);
+        assert_eq!(avx2::groups(&skewed), vec![group(0, 4, 0b1011, 0b1010)]);
     }
 }

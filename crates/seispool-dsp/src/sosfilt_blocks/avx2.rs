@@ -22,11 +22,15 @@
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    __m256d, _mm256_add_pd, _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_permute2f128_pd, _mm256_set1_pd,
-    _mm256_setzero_pd, _mm256_storeu_pd, _mm256_unpackhi_pd, _mm256_unpacklo_pd,
+    __m256d, _MM_HINT_T0, _mm_prefetch, _mm256_add_pd, _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_mul_pd,
+    _mm256_permute2f128_pd, _mm256_set1_pd, _mm256_setzero_pd, _mm256_storeu_pd, _mm256_unpackhi_pd,
+    _mm256_unpacklo_pd,
 };
 
 use super::{LANES, State, split_lanes};
+
+/// How far ahead (in samples) [`gather`] prefetches each lane.
+const PREFETCH: usize = 256;
 
 /// Steps per pass through the buffer: 256 vectors, 8 KiB, well inside L1.
 const CHUNK: usize = 256;
@@ -46,13 +50,14 @@ struct Coef {
     na2: __m256d,
 }
 
-/// Sections `lo..hi` of the cascade run together, and the mask of those with `b2 == b0` (bit `k`
-/// for section `lo + k`).
+/// Sections `lo..hi` of the cascade run together, the mask of those with `b2 == b0` (bit `k` for
+/// section `lo + k`) and the mask of those with `b2 == b0 == 1`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Group {
     pub(super) lo: usize,
     pub(super) hi: usize,
     pub(super) sym: u32,
+    pub(super) unit: u32,
 }
 
 /// The groups of an `n`-section cascade: one group up to [`GROUP`] sections, else two halves
@@ -72,6 +77,9 @@ pub(super) fn groups(sections: &[[f64; 6]]) -> Vec<Group> {
             hi,
             sym: (lo..hi)
                 .filter(|&k| sections[k][2] == sections[k][0])
+                .fold(0, |mask, k| mask | 1 << (k - lo)),
+            unit: (lo..hi)
+                .filter(|&k| sections[k][2] == 1.0 && sections[k][0] == 1.0)
                 .fold(0, |mask, k| mask | 1 << (k - lo)),
         })
         .collect()
@@ -97,7 +105,14 @@ pub(super) fn zero_state<const N: usize, const REV: bool>(
         let buf = &mut buf[..len];
         gather::<REV>(&lanes, m, t, buf);
         for g in &groups {
-            run_group(g.sym, &coef[g.lo..g.hi], &mut z0[g.lo..g.hi], &mut z1[g.lo..g.hi], buf);
+            run_group(
+                g.sym,
+                g.unit,
+                &coef[g.lo..g.hi],
+                &mut z0[g.lo..g.hi],
+                &mut z1[g.lo..g.hi],
+                buf,
+            );
         }
         scatter::<REV>(&mut lanes, m, t, buf);
         t += len;
@@ -130,7 +145,14 @@ pub(super) fn zero_state_keep<const N: usize>(
         let buf = &mut buf[..len];
         gather::<false>(&lanes, m, t, buf);
         for g in &groups {
-            run_group(g.sym, &coef[g.lo..g.hi], &mut z0[g.lo..g.hi], &mut z1[g.lo..g.hi], buf);
+            run_group(
+                g.sym,
+                g.unit,
+                &coef[g.lo..g.hi],
+                &mut z0[g.lo..g.hi],
+                &mut z1[g.lo..g.hi],
+                buf,
+            );
         }
         for (b, lane) in lanes.iter_mut().enumerate() {
             while next[b] < t + len {
@@ -199,6 +221,14 @@ fn gather<const REV: bool>(lanes: &[&mut [f64]; LANES], m: usize, t: usize, buf:
         // The four samples of steps `t + j ..= t + j + 3` in memory order.
         let start = if REV { m - (t + j + 4) } else { t + j };
         let rows: [__m256d; 4] = std::array::from_fn(|b| {
+            // Four lanes read four streams; asking for each one PREFETCH samples ahead keeps
+            // the loads from waiting on memory (a prefetch never faults, even past the end).
+            let ahead = if REV {
+                lanes[b].as_ptr().wrapping_add(start).wrapping_sub(PREFETCH)
+            } else {
+                lanes[b].as_ptr().wrapping_add(start + PREFETCH)
+            };
+            _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
             let four = &lanes[b][start..start + 4];
             // SAFETY: `four` holds the four f64 loaded (unaligned load).
             unsafe { _mm256_loadu_pd(four.as_ptr()) }
@@ -238,14 +268,25 @@ fn scatter<const REV: bool>(lanes: &mut [&mut [f64]; LANES], m: usize, t: usize,
     }
 }
 
-/// Runs one group (at most [`GROUP`] sections, `sym` the mask of those with `b2 == b0`) over the
-/// buffer, state `z0`, `z1` in and out.
+/// Runs one group (at most [`GROUP`] sections, `sym` the mask of those with `b2 == b0`, `unit`
+/// of those with `b2 == b0 == 1`) over the buffer, state `z0`, `z1` in and out. Every `sym` mask
+/// has its kernel; of the `unit` masks, those of ObsPy's designs (all `sym` sections, or all but
+/// the first: Butterworth `[k, ±2k, k]` then `[1, ±2, 1]`, Chebyshev II's first group) have
+/// theirs and any other runs as `unit == 0` (the same bits, see [`group`]).
 #[target_feature(enable = "avx2,fma")]
-fn run_group(sym: u32, coef: &[Coef], z0: &mut [__m256d], z1: &mut [__m256d], buf: &mut [__m256d]) {
+fn run_group(sym: u32, unit: u32, coef: &[Coef], z0: &mut [__m256d], z1: &mut [__m256d], buf: &mut [__m256d]) {
     macro_rules! arms {
         ($(($g:literal, $mask:literal))*) => {
             match (coef.len(), sym) {
-                $(($g, $mask) => group::<$g, $mask>(coef, z0, z1, buf),)*
+                $(($g, $mask) => {
+                    if unit == $mask {
+                        group::<$g, $mask, $mask>(coef, z0, z1, buf)
+                    } else if unit == $mask & !1 {
+                        group::<$g, $mask, { $mask & !1 }>(coef, z0, z1, buf)
+                    } else {
+                        group::<$g, $mask, 0>(coef, z0, z1, buf)
+                    }
+                })*
                 // `groups` makes groups of 1 ..= GROUP sections and masks of their width.
                 (g, mask) => unreachable!("group of {g} sections, mask {mask:#b}"),
             }
@@ -259,9 +300,16 @@ fn run_group(sym: u32, coef: &[Coef], z0: &mut [__m256d], z1: &mut [__m256d], bu
 }
 
 /// `G` sections over the buffer with their state in registers; bit `k` of `SYM` set: section `k`
-/// has `b2 == b0` and reuses the product `b0·x` (same bits, one multiply fewer).
+/// has `b2 == b0` and reuses the product `b0·x` (same bits, one multiply fewer); bit `k` of
+/// `UNIT` set too: `b2 == b0 == 1`, so `b0·x` is `x` (exactly: a multiply by one is exact for
+/// every value), one multiply fewer again and three cycles less from `x` to `y`.
 #[target_feature(enable = "avx2,fma")]
-fn group<const G: usize, const SYM: u32>(coef: &[Coef], z0: &mut [__m256d], z1: &mut [__m256d], buf: &mut [__m256d]) {
+fn group<const G: usize, const SYM: u32, const UNIT: u32>(
+    coef: &[Coef],
+    z0: &mut [__m256d],
+    z1: &mut [__m256d],
+    buf: &mut [__m256d],
+) {
     let c: [Coef; G] = std::array::from_fn(|k| coef[k]);
     let mut s0: [__m256d; G] = std::array::from_fn(|k| z0[k]);
     let mut s1: [__m256d; G] = std::array::from_fn(|k| z1[k]);
@@ -269,7 +317,7 @@ fn group<const G: usize, const SYM: u32>(coef: &[Coef], z0: &mut [__m256d], z1: 
         let mut x = *v;
         for k in 0..G {
             let ck = &c[k];
-            let p = _mm256_mul_pd(ck.b0, x);
+            let p = if UNIT >> k & 1 == 1 { x } else { _mm256_mul_pd(ck.b0, x) };
             let y = _mm256_add_pd(p, s0[k]);
             let t = _mm256_fmadd_pd(ck.b1, x, s1[k]);
             let q = if SYM >> k & 1 == 1 { p } else { _mm256_mul_pd(ck.b2, x) };
@@ -290,10 +338,11 @@ mod tests {
     use super::*;
     use crate::{DesignCache, IirOptions, design_bandpass};
 
-    /// The `b2 == b0` form reuses the product `b0·x` for `b2·x`: the same product, so the same
-    /// bits as the general form, sample for sample and in the final state.
+    /// The `b2 == b0` form reuses the product `b0·x` for `b2·x`, and the `b2 == b0 == 1` form
+    /// uses `x` for it (the seed bandpass's sections 1 to 3): the same values, so the same bits
+    /// as the general form, sample for sample and in the final state.
     #[test]
-    fn sections_with_b2_equal_b0_give_the_general_forms_bits() {
+    fn sections_with_b2_equal_b0_or_one_give_the_general_forms_bits() {
         if !(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
             return;
         }
@@ -310,20 +359,21 @@ mod tests {
         // SAFETY (all blocks below): the CPU has AVX2 and FMA (checked above); the loads read
         // four f64 from four-element arrays.
         #[allow(unsafe_code)]
-        let run = |sym: bool| unsafe {
+        let run = |form: u8| unsafe {
             let coef = coefs(sections);
             let mut z0 = [_mm256_setzero_pd(); 4];
             let mut z1 = [_mm256_setzero_pd(); 4];
             let mut buf: Vec<__m256d> = samples.iter().map(|x| _mm256_loadu_pd(x.as_ptr())).collect();
-            if sym {
-                group::<4, 0b1111>(&coef, &mut z0, &mut z1, &mut buf);
-            } else {
-                group::<4, 0>(&coef, &mut z0, &mut z1, &mut buf);
+            match form {
+                2 => group::<4, 0b1111, 0b1110>(&coef, &mut z0, &mut z1, &mut buf),
+                1 => group::<4, 0b1111, 0>(&coef, &mut z0, &mut z1, &mut buf),
+                _ => group::<4, 0, 0>(&coef, &mut z0, &mut z1, &mut buf),
             }
             let bits = |v: &__m256d| to_array(*v).map(f64::to_bits);
             let out: Vec<[u64; 4]> = buf.iter().chain(&z0).chain(&z1).map(bits).collect();
             out
         };
-        assert_eq!(run(true), run(false));
+        assert_eq!(run(1), run(0));
+        assert_eq!(run(2), run(0));
     }
 }
