@@ -17,9 +17,16 @@
 //! rounding only: within 1e-12 of the trace's max on days at 100 and 200 Hz, odd and tiny lengths
 //! and poles near the unit circle (tests/sosfilt_blocks.rs); where the recurrence itself is
 //! ill-conditioned (a 0.01 Hz highpass, huge DC offsets) SciPy is ~1e-11 of max from the true
-//! output and the lanes are as close to it (same test, double-double reference). No fused
-//! multiply-add is used (Rust never contracts `a * b + c`), so every build (AVX2 or portable)
-//! gives the same bits.
+//! output and the lanes are as close to it (same test, double-double reference).
+//!
+//! Two builds of the zero-state pass: on x86-64 CPUs with AVX2 and FMA (runtime-detected),
+//! [`avx2`]'s hand-written kernel (state in registers, fused multiply-adds with a reassociated
+//! chain, one multiply fewer for sections with `b2 == b0`); elsewhere the portable [`Lanes`] in
+//! SciPy's expression order without fused multiply-adds (Rust never contracts `a * b + c`). The
+//! two round differently: within 2e-13 of the exact output's max of each other and of SciPy's
+//! recurrence for 1 to 8 sections in both directions (the unit tests below). The homogeneous
+//! corrections and the tail are the same scalar code in both. `decimate`'s filter runs through
+//! [`try_run_keep`], whose AVX2 lanes store only the kept outputs.
 
 use crate::sosfilt::run_scalar_from;
 
@@ -27,8 +34,7 @@ use crate::sosfilt::run_scalar_from;
 mod avx2;
 
 /// Lanes (blocks) per trace: one AVX2 vector of four f64 (eight lanes would need 16 vector
-/// registers for four sections' state and spill). The portable build uses the same arithmetic in
-/// SSE2 pairs.
+/// registers for four sections' state and spill). The portable build does the same in SSE2 pairs.
 pub(crate) const LANES: usize = 4;
 
 /// Shortest block worth the lanes: below `LANES · MIN_BLOCK` samples the scalar kernel runs (the
