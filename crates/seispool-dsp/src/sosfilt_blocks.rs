@@ -524,6 +524,31 @@ mod tests {
         }
     }
 
+    /// A NaN or an infinity in the kept-only path: every kept output from it on is non-finite,
+    /// exactly where SciPy's recurrence followed by `[::factor]` has them, in a late block too
+    /// (the correction carries it through the following blocks).
+    #[test]
+    fn kept_outputs_propagate_non_finite_samples_like_scipy() {
+        let all = ten_sections();
+        let n = LANES * MIN_BLOCK + 2;
+        for bad in [f64::NAN, f64::INFINITY] {
+            for at in [5, MIN_BLOCK + 17, 3 * MIN_BLOCK + 1] {
+                let mut input = input(n);
+                input[at] = bad;
+                let mut want = input.clone();
+                run_scalar_from::<6, false>(&all[..6], [[0.0; 2]; 6], &mut want);
+                let want: Vec<f64> = want.into_iter().step_by(4).collect();
+                let mut got = input;
+                if !try_run_keep(&all[..6], &mut got, 4) {
+                    continue;
+                }
+                let finite = |v: &Vec<f64>| v.iter().map(|x| x.is_finite()).collect::<Vec<_>>();
+                assert_eq!(finite(&got), finite(&want), "{bad} at {at}");
+                assert!(!want[at.div_ceil(4) + 1].is_finite(), "{bad} at {at}: reference");
+            }
+        }
+    }
+
     /// The groups' `b2 == b0` masks (every bandpass section, all Chebyshev II sections but the
     /// first) and `b2 == b0 == 1` masks (all those but the bandpass's first).
     #[cfg(target_arch = "x86_64")]
