@@ -93,36 +93,12 @@ pub(super) fn zero_state<const N: usize, const REV: bool>(
     body: &mut [f64],
     m: usize,
 ) -> [State<N>; LANES] {
-    let coef = coefs(sections);
-    let groups = groups(sections);
-    let mut z0 = [_mm256_setzero_pd(); N];
-    let mut z1 = [_mm256_setzero_pd(); N];
-    let mut lanes = split_lanes::<REV>(body, m);
-    let mut buf = [_mm256_setzero_pd(); CHUNK];
-    let mut t = 0;
-    while t < m {
-        let len = CHUNK.min(m - t);
-        let buf = &mut buf[..len];
-        gather::<REV>(&lanes, m, t, buf);
-        for g in &groups {
-            run_group(
-                g.sym,
-                g.unit,
-                &coef[g.lo..g.hi],
-                &mut z0[g.lo..g.hi],
-                &mut z1[g.lo..g.hi],
-                buf,
-            );
-        }
-        scatter::<REV>(&mut lanes, m, t, buf);
-        t += len;
-    }
-    let (z0, z1) = (z0.map(|v| to_array(v)), z1.map(|v| to_array(v)));
-    std::array::from_fn(|b| std::array::from_fn(|k| [z0[k][b], z1[k][b]]))
+    pass::<N, REV>(sections, body, m, None)
 }
 
 /// [`zero_state`] forwards, writing only the kept outputs: lane `b` keeps steps `firsts[b]`,
-/// `firsts[b] + factor`, … and writes the `j`-th of them to its slot `j`.
+/// `firsts[b] + factor`, … and writes the `j`-th of them to its slot `j` (never past a sample
+/// the lane has read).
 #[target_feature(enable = "avx2,fma")]
 pub(super) fn zero_state_keep<const N: usize>(
     sections: &[[f64; 6]],
@@ -131,33 +107,44 @@ pub(super) fn zero_state_keep<const N: usize>(
     factor: usize,
     firsts: [usize; LANES],
 ) -> [State<N>; LANES] {
+    pass::<N, false>(sections, body, m, Some((factor, firsts)))
+}
+
+/// The body of [`zero_state`] and [`zero_state_keep`]: every output back in place, or with
+/// `keep = Some((factor, firsts))` only the kept ones.
+#[target_feature(enable = "avx2,fma")]
+fn pass<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    body: &mut [f64],
+    m: usize,
+    keep: Option<(usize, [usize; LANES])>,
+) -> [State<N>; LANES] {
     let coef = coefs(sections);
     let groups = groups(sections);
     let mut z0 = [_mm256_setzero_pd(); N];
     let mut z1 = [_mm256_setzero_pd(); N];
-    let mut lanes = split_lanes::<false>(body, m);
+    let mut lanes = split_lanes::<REV>(body, m);
     let mut buf = [_mm256_setzero_pd(); CHUNK];
     // Next kept step of each lane.
-    let mut next = firsts;
+    let mut next = keep.map_or([0; LANES], |(_, firsts)| firsts);
     let mut t = 0;
     while t < m {
         let len = CHUNK.min(m - t);
         let buf = &mut buf[..len];
-        gather::<false>(&lanes, m, t, buf);
+        gather::<REV>(&lanes, m, t, buf);
         for g in &groups {
-            run_group(
-                g.sym,
-                g.unit,
-                &coef[g.lo..g.hi],
-                &mut z0[g.lo..g.hi],
-                &mut z1[g.lo..g.hi],
-                buf,
-            );
+            let (lo, hi) = (g.lo, g.hi);
+            run_group(g.sym, g.unit, &coef[lo..hi], &mut z0[lo..hi], &mut z1[lo..hi], buf);
         }
-        for (b, lane) in lanes.iter_mut().enumerate() {
-            while next[b] < t + len {
-                lane[(next[b] - firsts[b]) / factor] = to_array(buf[next[b] - t])[b];
-                next[b] += factor;
+        match keep {
+            None => scatter::<REV>(&mut lanes, m, t, buf),
+            Some((factor, firsts)) => {
+                for (b, lane) in lanes.iter_mut().enumerate() {
+                    while next[b] < t + len {
+                        lane[(next[b] - firsts[b]) / factor] = to_array(buf[next[b] - t])[b];
+                        next[b] += factor;
+                    }
+                }
             }
         }
         t += len;
