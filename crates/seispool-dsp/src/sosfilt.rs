@@ -51,11 +51,16 @@ pub fn sosfilt_zerophase_exact(sos: &Sos, data: &mut [f64]) {
 }
 
 /// `sosfilt(sos, data)[::factor]` in place (what `Trace.decimate` does after its anti-alias filter).
-/// Long traces filter in lanes like [`sosfilt`], then keep every `factor`-th sample; otherwise
-/// every sample still goes through the exact recurrences, but the outputs land straight in their
-/// decimated slots, so no separate copying pass follows. Truncates `data` to the
-/// `ceil(len / factor)` kept samples. `factor` must be at least 1.
+/// Long traces filter in lanes like [`sosfilt`]: with AVX2 and FMA the lanes store only the kept
+/// samples ([`sosfilt_blocks::try_run_keep`]), in the portable build every sample and then a pass
+/// keeps every `factor`-th; otherwise every sample still goes through the exact recurrences, but
+/// the outputs land straight in their decimated slots, so no separate copying pass follows.
+/// Truncates `data` to the `ceil(len / factor)` kept samples. `factor` must be at least 1.
 pub(crate) fn sosfilt_keep_every(sos: &Sos, data: &mut Vec<f64>, factor: usize) {
+    if sosfilt_blocks::try_run_keep(sos.sections(), data, factor) {
+        // Already truncated to the kept samples.
+        return;
+    }
     let kept = data.len().div_ceil(factor);
     if sos.sections().is_empty() {
         (0..kept).for_each(|i| data[i] = data[i * factor]);

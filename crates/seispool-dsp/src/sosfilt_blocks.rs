@@ -17,15 +17,24 @@
 //! rounding only: within 1e-12 of the trace's max on days at 100 and 200 Hz, odd and tiny lengths
 //! and poles near the unit circle (tests/sosfilt_blocks.rs); where the recurrence itself is
 //! ill-conditioned (a 0.01 Hz highpass, huge DC offsets) SciPy is ~1e-11 of max from the true
-//! output and the lanes are as close to it (same test, double-double reference). No fused
-//! multiply-add is used (Rust never contracts `a * b + c`), so every build (AVX2 or portable)
-//! gives the same bits.
+//! output and the lanes are as close to it (same test, double-double reference).
+//!
+//! Two builds of the zero-state pass: on x86-64 CPUs with AVX2 and FMA (runtime-detected),
+//! [`avx2`]'s hand-written kernel (state in registers, fused multiply-adds with a reassociated
+//! chain, one multiply fewer for sections with `b2 == b0`); elsewhere the portable [`Lanes`] in
+//! SciPy's expression order without fused multiply-adds (Rust never contracts `a * b + c`). The
+//! two round differently: within 2e-13 of the exact output's max of each other and of SciPy's
+//! recurrence for 1 to 8 sections in both directions (the unit tests below). The homogeneous
+//! corrections and the tail are the same scalar code in both. `decimate`'s filter runs through
+//! [`try_run_keep`], whose AVX2 lanes store only the kept outputs.
 
 use crate::sosfilt::run_scalar_from;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+
 /// Lanes (blocks) per trace: one AVX2 vector of four f64 (eight lanes would need 16 vector
-/// registers for four sections' state and spill). The portable build uses the same arithmetic in
-/// SSE2 pairs.
+/// registers for four sections' state and spill). The portable build does the same in SSE2 pairs.
 pub(crate) const LANES: usize = 4;
 
 /// Shortest block worth the lanes: below `LANES · MIN_BLOCK` samples the scalar kernel runs (the
@@ -69,23 +78,121 @@ pub(crate) fn try_run<const REV: bool>(sections: &[[f64; 6]], data: &mut [f64]) 
     true
 }
 
-/// The AVX2 build of [`blocks`] (same code; the compiler turns the lane loops into vector ones).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn blocks_avx2<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], m: usize) {
-    blocks::<N, REV>(sections, data, m)
+/// `sosfilt(sections, data)[::factor]` in lanes, truncating `data` to the `ceil(len / factor)`
+/// kept samples, when the AVX2 + FMA build applies (`factor ≥ 2`); returns false (data untouched)
+/// otherwise. The lanes write only the kept outputs (see [`blocks_keep_avx2`]), so no full-length
+/// output is stored and read again.
+pub(crate) fn try_run_keep(sections: &[[f64; 6]], data: &mut Vec<f64>, factor: usize) -> bool {
+    let m = data.len() / LANES;
+    if factor < 2 || m < MIN_BLOCK || sections.is_empty() || sections.len() > MAX_SECTIONS || !stable(sections) {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        macro_rules! widths {
+            ($($w:literal)*) => {
+                match sections.len() {
+                    $($w => keep_avx2::<$w>(sections, data, m, factor),)*
+                    _ => return false,
+                }
+            };
+        }
+        widths!(1 2 3 4 5 6 7 8);
+        data.truncate(data.len().div_ceil(factor));
+        return true;
+    }
+    false
 }
 
-/// Runs the AVX2 build when the CPU has AVX2, the portable one otherwise.
+/// Runs [`blocks_keep_avx2`]; only called once the CPU is known to have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+fn keep_avx2<const N: usize>(sections: &[[f64; 6]], data: &mut [f64], m: usize, factor: usize) {
+    #[allow(unsafe_code)]
+    // SAFETY: the only caller, `try_run_keep`, checked that the CPU supports AVX2 and FMA, the
+    // only requirement of the target features.
+    unsafe {
+        blocks_keep_avx2::<N>(sections, data, m, factor)
+    }
+}
+
+/// [`blocks`] forwards, keeping every `factor`-th output (global index a multiple of `factor`):
+/// lane `b` writes its kept outputs to the start of its own block (slot `j` of block `b` is never
+/// past the sample the lane has read), the corrections add into those slots, then the blocks'
+/// kept runs move down into `data[..ceil(len / factor)]` and the tail's kept outputs follow.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn blocks_keep_avx2<const N: usize>(sections: &[[f64; 6]], data: &mut [f64], m: usize, factor: usize) {
+    let n = data.len();
+    let whole = LANES * m;
+    // First kept step of block `b`, and how many it keeps.
+    let first = |b: usize| (factor - b * m % factor) % factor;
+    let kept = |b: usize| {
+        if first(b) < m {
+            (m - 1 - first(b)) / factor + 1
+        } else {
+            0
+        }
+    };
+    let firsts: [usize; LANES] = std::array::from_fn(first);
+    let finals = avx2::zero_state_keep::<N>(sections, &mut data[..whole], m, factor, firsts);
+    let mut state: State<N> = finals[0];
+    for (b, &fin) in finals.iter().enumerate().skip(1) {
+        let block = &mut data[b * m..(b + 1) * m];
+        let f0 = firsts[b];
+        let add = |u: usize, v: f64| {
+            if u >= f0 && (u - f0).is_multiple_of(factor) {
+                block[(u - f0) / factor] += v;
+            }
+        };
+        let mut next = fin;
+        if let Some(rest) = homogeneous::<N>(sections, state, m, add) {
+            for (z, r) in next.iter_mut().zip(rest) {
+                z[0] += r[0];
+                z[1] += r[1];
+            }
+        }
+        state = next;
+    }
+    for (b, f0) in firsts.into_iter().enumerate().skip(1) {
+        // Global index `b·m + first(b)` is kept output `(b·m + first(b)) / factor`.
+        let to = (b * m + f0) / factor;
+        data.copy_within(b * m..b * m + kept(b), to);
+    }
+    let mut tail = data[whole..].to_vec();
+    run_scalar_from::<N, false>(sections, state, &mut tail);
+    for (g, v) in (whole..n).zip(tail) {
+        if g.is_multiple_of(factor) {
+            data[g / factor] = v;
+        }
+    }
+}
+
+/// The AVX2 + FMA build: [`avx2::zero_state`]'s register-resident kernel for the lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn blocks_avx2<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], m: usize) {
+    blocks::<N, REV>(sections, data, m, |body| avx2::zero_state::<N, REV>(sections, body, m))
+}
+
+/// Runs the AVX2 + FMA build when the CPU has both, the portable one otherwise.
 fn best<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], m: usize) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         #[allow(unsafe_code)]
-        // SAFETY: the CPU supports AVX2 (checked above), the only requirement of the target feature;
-        // `blocks_avx2` is otherwise safe code (no pointers, every access bounds-checked).
+        // SAFETY: the CPU supports AVX2 and FMA (checked above), the only requirement of the
+        // target features.
         return unsafe { blocks_avx2::<N, REV>(sections, data, m) };
     }
-    blocks::<N, REV>(sections, data, m)
+    portable::<N, REV>(sections, data, m)
+}
+
+/// The portable build: [`Lanes`] in plain Rust (SciPy's expression order, no fused multiply-add).
+fn portable<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], m: usize) {
+    blocks::<N, REV>(sections, data, m, |body| {
+        let mut lanes = Lanes::<N>::new(sections);
+        lanes.run::<REV>(body, m);
+        std::array::from_fn(|b| lanes.state(b))
+    })
 }
 
 /// The state of a cascade: `[z0, z1]` per section.
@@ -93,8 +200,15 @@ type State<const N: usize> = [[f64; 2]; N];
 
 /// `LANES` blocks of `m` samples in processing order: block `b` is `data[b·m .. (b+1)·m]`
 /// forwards, or, when `REV`, the `m` samples ending `b·m` from the end, walked backwards.
+/// `zero_state` filters the blocks of the body (in place, each from zero state) and returns each
+/// block's final state.
 #[inline(always)]
-fn blocks<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f64], m: usize) {
+fn blocks<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    data: &mut [f64],
+    m: usize,
+    zero_state: impl FnOnce(&mut [f64]) -> [State<N>; LANES],
+) {
     let n = data.len();
     let whole = LANES * m;
     // Processing order: the blocks, then the tail of `n − whole` samples.
@@ -104,14 +218,14 @@ fn blocks<const N: usize, const REV: bool>(sections: &[[f64; 6]], data: &mut [f6
     } else {
         data.split_at_mut(whole)
     };
-    let mut lanes = Lanes::<N>::new(sections);
-    lanes.run::<REV>(body, m);
+    let finals = zero_state(body);
     // Block 0 started from SciPy's zero state: it is exact, and so is its final state.
-    let mut state: State<N> = lanes.state(0);
-    for b in 1..LANES {
+    let mut state: State<N> = finals[0];
+    for (b, &fin) in finals.iter().enumerate().skip(1) {
         let block = block_mut::<REV>(body, m, b);
-        let mut next = lanes.state(b);
-        if let Some(rest) = homogeneous::<N, REV>(sections, state, block) {
+        let mut next = fin;
+        let add = |u: usize, v: f64| block[if REV { m - 1 - u } else { u }] += v;
+        if let Some(rest) = homogeneous::<N>(sections, state, m, add) {
             for (z, r) in next.iter_mut().zip(rest) {
                 z[0] += r[0];
                 z[1] += r[1];
@@ -129,15 +243,16 @@ fn block_mut<const REV: bool>(body: &mut [f64], m: usize, b: usize) -> &mut [f64
     &mut body[start..start + m]
 }
 
-/// Adds the cascade's zero-input response from `state` into `block` (walked backwards when
-/// `REV`). Returns the state left at the block's end, or `None` once the response has decayed
+/// Adds the cascade's zero-input response from `state` over a block of `m` samples: `add(u, v)`
+/// adds `v` to the output of the block's `u`-th processed sample. Returns the state left at the block's end, or `None` once the response has decayed
 /// below [`DECAY`] of the starting state (or the state is zero). Non-finite states never decay, so
 /// NaN and infinity propagate through the whole block as they would in SciPy's recurrence.
 #[inline(always)]
-fn homogeneous<const N: usize, const REV: bool>(
+fn homogeneous<const N: usize>(
     sections: &[[f64; 6]],
     mut z: State<N>,
-    block: &mut [f64],
+    m: usize,
+    mut add: impl FnMut(usize, f64),
 ) -> Option<State<N>> {
     let limit = if z.iter().flatten().all(|v| v.is_finite()) {
         let scale = z.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -149,7 +264,6 @@ fn homogeneous<const N: usize, const REV: bool>(
         // NaN or infinity: never "decays" (`|v| <= −1` is false for every value).
         -1.0
     };
-    let m = block.len();
     let mut t = 0;
     while t < m {
         // Check the decay every 32 samples (the check costs more than a step).
@@ -162,8 +276,7 @@ fn homogeneous<const N: usize, const REV: bool>(
                 zk[1] = s[2] * x - s[5] * y;
                 x = y;
             }
-            let i = if REV { m - 1 - u } else { u };
-            block[i] += x;
+            add(u, x);
         }
         t = end;
         if z.iter().flatten().all(|v| v.abs() <= limit) {
@@ -278,4 +391,177 @@ fn split_lanes<const REV: bool>(body: &mut [f64], m: usize) -> [&mut [f64]; LANE
         rest = tail;
     }
     lanes
+}
+
+#[cfg(test)]
+mod tests {
+    //! The AVX2 + FMA lanes against the portable lanes and SciPy's exact recurrence for every
+    //! section count the lanes take, both directions, with tails; and the `b2 == b0` form against
+    //! the general one (see also tests/sosfilt_blocks.rs for the public entry points).
+
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::{DesignCache, IirOptions, design_bandpass, design_lowpass_cheby_2};
+
+    /// Both lane builds, the AVX2 one against the portable one as well as against SciPy's
+    /// recurrence: within 2e-13 of the exact output's max (they differ only by rounding; the
+    /// largest seen is 6e-14, mostly the portable lanes' own difference from SciPy).
+    const TOL: f64 = 2e-13;
+
+    /// Ten stable sections: `decimate(4)`'s Chebyshev II (the first with `b2 != b0`, the others
+    /// `b2 == b0 == 1`) then the seed's Butterworth bandpass (`[k, 2k, k]`, `[1, ±2, 1]`), so the
+    /// first `n` mix both forms for every `n`.
+    fn ten_sections() -> Vec<[f64; 6]> {
+        let mut cache = DesignCache::new();
+        let cheby = design_lowpass_cheby_2(12.5, 100.0, 12, &mut cache).unwrap();
+        let opts = IirOptions {
+            corners: 4,
+            ..IirOptions::default()
+        };
+        let band = design_bandpass(0.5, 10.0, 100.0, &opts, &mut cache).unwrap();
+        let mut s = cheby.plan.sos().sections().to_vec();
+        s.extend_from_slice(band.sos().sections());
+        assert_eq!(s.len(), 10);
+        s
+    }
+
+    fn input(n: usize) -> Vec<f64> {
+        let mut rng = seispool_testkit::Rng(0x5EED_A7C2);
+        (0..n)
+            .map(|i| 300.0 + 1e3 * (rng.next_f64() - 0.5) + 1e-3 * i as f64)
+            .collect()
+    }
+
+    fn max_err(got: &[f64], want: &[f64]) -> f64 {
+        let max = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        got.iter().zip(want).fold(0.0f64, |e, (g, w)| e.max((g - w).abs())) / max
+    }
+
+    fn has_avx2_fma() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    fn check<const N: usize, const REV: bool>(sections: &[[f64; 6]], input: &[f64]) {
+        let m = input.len() / LANES;
+        let mut exact = input.to_vec();
+        run_scalar_from::<N, REV>(sections, [[0.0; 2]; N], &mut exact);
+        let mut port = input.to_vec();
+        portable::<N, REV>(sections, &mut port, m);
+        let e = max_err(&port, &exact);
+        assert!(e <= TOL, "{N} sections, rev {REV}: portable {e:e} of max");
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            let mut fast = input.to_vec();
+            #[allow(unsafe_code)]
+            // SAFETY: the CPU has AVX2 and FMA (checked above).
+            unsafe {
+                blocks_avx2::<N, REV>(sections, &mut fast, m)
+            };
+            let e = max_err(&fast, &exact);
+            assert!(e <= TOL, "{N} sections, rev {REV}: avx2 {e:e} of max from exact");
+            let p = max_err(&fast, &port);
+            println!("{N} sections, rev {REV}: avx2 {e:e} of max from exact, {p:e} from portable");
+            assert!(p <= TOL, "{N} sections, rev {REV}: avx2 {p:e} of max from portable");
+        }
+    }
+
+    /// Every section count 1 ..= 8 (one register group up to four, two groups beyond), forwards
+    /// and backwards, with lanes of 16 387 samples (not a multiple of the transposes' four, nor
+    /// of the buffer's chunk) and a tail of three samples.
+    #[test]
+    fn lanes_within_2e_13_for_every_section_count_both_directions() {
+        let all = ten_sections();
+        let input = input(LANES * (MIN_BLOCK + 3) + 3);
+        macro_rules! counts {
+            ($($n:literal)*) => {$(
+                for first in [0, 10 - $n] {
+                    check::<$n, false>(&all[first..first + $n], &input);
+                    check::<$n, true>(&all[first..first + $n], &input);
+                }
+            )*};
+        }
+        counts!(1 2 3 4 5 6 7 8);
+    }
+
+    /// The lanes writing only every `factor`-th output (`decimate`'s filter) against SciPy's
+    /// recurrence followed by `[::factor]`: factors that divide the block length and ones that do
+    /// not (so every block keeps a different phase), tails of 0 to 3 samples whose kept outputs
+    /// come from the scalar tail, and 1, 4 and 6 sections.
+    #[test]
+    fn kept_outputs_within_2e_13_for_every_factor_phase_and_tail() {
+        let all = ten_sections();
+        for factor in [2, 3, 4, 5, 7, 16] {
+            for n in [
+                LANES * MIN_BLOCK,
+                LANES * (MIN_BLOCK + 1) + 1,
+                LANES * (MIN_BLOCK + 5) + 3,
+            ] {
+                let input = input(n);
+                for sections in [&all[..1], &all[6..], &all[..6]] {
+                    let mut want = input.clone();
+                    match sections.len() {
+                        1 => run_scalar_from::<1, false>(sections, [[0.0; 2]; 1], &mut want),
+                        4 => run_scalar_from::<4, false>(sections, [[0.0; 2]; 4], &mut want),
+                        _ => run_scalar_from::<6, false>(sections, [[0.0; 2]; 6], &mut want),
+                    }
+                    let want: Vec<f64> = want.into_iter().step_by(factor).collect();
+                    let mut got = input.clone();
+                    let lanes = try_run_keep(sections, &mut got, factor);
+                    assert_eq!(lanes, has_avx2_fma(), "factor {factor}, {n} samples");
+                    if !lanes {
+                        continue;
+                    }
+                    assert_eq!(got.len(), want.len(), "factor {factor}, {n} samples: length");
+                    let e = max_err(&got, &want);
+                    let what = format!("factor {factor}, {n} samples, {} sections", sections.len());
+                    assert!(e <= TOL, "{what}: {e:e} of max");
+                }
+            }
+        }
+    }
+
+    /// A NaN or an infinity in the kept-only path: every kept output from it on is non-finite,
+    /// exactly where SciPy's recurrence followed by `[::factor]` has them, in a late block too
+    /// (the correction carries it through the following blocks).
+    #[test]
+    fn kept_outputs_propagate_non_finite_samples_like_scipy() {
+        let all = ten_sections();
+        let n = LANES * MIN_BLOCK + 2;
+        for bad in [f64::NAN, f64::INFINITY] {
+            for at in [5, MIN_BLOCK + 17, 3 * MIN_BLOCK + 1] {
+                let mut input = input(n);
+                input[at] = bad;
+                let mut want = input.clone();
+                run_scalar_from::<6, false>(&all[..6], [[0.0; 2]; 6], &mut want);
+                let want: Vec<f64> = want.into_iter().step_by(4).collect();
+                let mut got = input;
+                if !try_run_keep(&all[..6], &mut got, 4) {
+                    continue;
+                }
+                let finite = |v: &Vec<f64>| v.iter().map(|x| x.is_finite()).collect::<Vec<_>>();
+                assert_eq!(finite(&got), finite(&want), "{bad} at {at}");
+                assert!(!want[at.div_ceil(4) + 1].is_finite(), "{bad} at {at}: reference");
+            }
+        }
+    }
+
+    /// The groups' `b2 == b0` masks (every bandpass section, all Chebyshev II sections but the
+    /// first) and `b2 == b0 == 1` masks (all those but the bandpass's first).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn groups_mark_exactly_the_sections_with_b2_equal_b0_and_equal_one() {
+        let all = ten_sections();
+        let group = |lo, hi, sym, unit| avx2::Group { lo, hi, sym, unit };
+        let g = avx2::groups(&all[..6]);
+        assert_eq!(g, vec![group(0, 3, 0b110, 0b110), group(3, 6, 0b111, 0b111)]);
+        let g = avx2::groups(&all[6..]);
+        assert_eq!(g, vec![group(0, 4, 0b1111, 0b1110)]);
+        let mut skewed = all[6..].to_vec();
+        skewed[2][2] = f64::from_bits(skewed[2][0].to_bits() + 1);
+        assert_eq!(avx2::groups(&skewed), vec![group(0, 4, 0b1011, 0b1010)]);
+    }
 }

@@ -1,0 +1,366 @@
+//! The lanes' zero-state pass written for AVX2 + FMA (issue 13, session 4).
+//!
+//! The portable [`super::Lanes`] leaves register allocation to the compiler, which spilled the
+//! lane state to the stack, so every sample's section chain waited on store forwarding. Here:
+//!
+//! - The lanes are gathered, [`CHUNK`] steps at a time, into a small buffer with a 4 × 4 register
+//!   transpose (one vector per step, lane `b` in element `b`); the cascade runs over that buffer
+//!   in groups of at most [`GROUP`] sections whose state lives in `__m256d` locals (two vectors
+//!   per section, no spills); the buffer is transposed back into the lanes.
+//! - The chain is reassociated around fused multiply-adds: `y = b0·x + z0` (SciPy's rounding:
+//!   a product, then a sum), `z0' = −a1·y + (b1·x + z1)`, `z1' = −a2·y + b2·x`, so the
+//!   loop-carried path `z0 → y → z0'` is one add and one FMA (7 cycles on Zen 3) and the five
+//!   products per section are four FMAs and one multiply.
+//! - Sections with `b2 == b0` exactly (every section of ObsPy's Butterworth bandpass, highpass and
+//!   lowpass, all but the first of `decimate`'s Chebyshev II) reuse `b0·x` for `b2·x`: the same
+//!   product, so the same bits as the general form, one multiply fewer.
+//!
+//! Rounding differs from SciPy's expression order (the FMAs round once where SciPy rounds twice),
+//! within 1e-12 of the trace's max like the portable lanes (tests/sosfilt_blocks.rs and the unit
+//! tests below).
+
+#![allow(unsafe_code)]
+
+use std::arch::x86_64::{
+    __m256d, _MM_HINT_T0, _mm_prefetch, _mm256_add_pd, _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_mul_pd,
+    _mm256_permute2f128_pd, _mm256_set1_pd, _mm256_setzero_pd, _mm256_storeu_pd, _mm256_unpackhi_pd,
+    _mm256_unpacklo_pd,
+};
+
+use super::{LANES, State, split_lanes};
+
+/// How far ahead (in samples) [`gather`] prefetches each lane.
+const PREFETCH: usize = 256;
+
+/// Steps per pass through the buffer: 256 vectors, 8 KiB, well inside L1.
+const CHUNK: usize = 256;
+
+/// Sections per register-resident group: four sections' state is eight vector registers, which
+/// leaves room for the input, output and temporaries in the sixteen; longer cascades run as two
+/// groups over the buffer (see [`groups`]).
+pub(super) const GROUP: usize = 4;
+
+/// One section's coefficients, each broadcast to the four lanes (`na1 = −a1`, `na2 = −a2`).
+#[derive(Clone, Copy)]
+struct Coef {
+    b0: __m256d,
+    b1: __m256d,
+    b2: __m256d,
+    na1: __m256d,
+    na2: __m256d,
+}
+
+/// Sections `lo..hi` of the cascade run together, the mask of those with `b2 == b0` (bit `k` for
+/// section `lo + k`) and the mask of those with `b2 == b0 == 1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Group {
+    pub(super) lo: usize,
+    pub(super) hi: usize,
+    pub(super) sym: u32,
+    pub(super) unit: u32,
+}
+
+/// The groups of an `n`-section cascade: one group up to [`GROUP`] sections, else two halves
+/// (the first the larger), so every group keeps its state in registers.
+pub(super) fn groups(sections: &[[f64; 6]]) -> Vec<Group> {
+    let n = sections.len();
+    let bounds: Vec<(usize, usize)> = if n <= GROUP {
+        vec![(0, n)]
+    } else {
+        let h = n.div_ceil(2);
+        vec![(0, h), (h, n)]
+    };
+    bounds
+        .into_iter()
+        .map(|(lo, hi)| Group {
+            lo,
+            hi,
+            sym: (lo..hi)
+                .filter(|&k| sections[k][2] == sections[k][0])
+                .fold(0, |mask, k| mask | 1 << (k - lo)),
+            unit: (lo..hi)
+                .filter(|&k| sections[k][2] == 1.0 && sections[k][0] == 1.0)
+                .fold(0, |mask, k| mask | 1 << (k - lo)),
+        })
+        .collect()
+}
+
+/// Filters the `LANES` blocks of `body` (each `m` samples, in processing order, see
+/// [`super::blocks`]) from zero state, in place; returns each lane's final state.
+#[target_feature(enable = "avx2,fma")]
+pub(super) fn zero_state<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    body: &mut [f64],
+    m: usize,
+) -> [State<N>; LANES] {
+    pass::<N, REV>(sections, body, m, None)
+}
+
+/// [`zero_state`] forwards, writing only the kept outputs: lane `b` keeps steps `firsts[b]`,
+/// `firsts[b] + factor`, … and writes the `j`-th of them to its slot `j` (never past a sample
+/// the lane has read).
+#[target_feature(enable = "avx2,fma")]
+pub(super) fn zero_state_keep<const N: usize>(
+    sections: &[[f64; 6]],
+    body: &mut [f64],
+    m: usize,
+    factor: usize,
+    firsts: [usize; LANES],
+) -> [State<N>; LANES] {
+    pass::<N, false>(sections, body, m, Some((factor, firsts)))
+}
+
+/// The body of [`zero_state`] and [`zero_state_keep`]: every output back in place, or with
+/// `keep = Some((factor, firsts))` only the kept ones.
+#[target_feature(enable = "avx2,fma")]
+fn pass<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    body: &mut [f64],
+    m: usize,
+    keep: Option<(usize, [usize; LANES])>,
+) -> [State<N>; LANES] {
+    let coef = coefs(sections);
+    let groups = groups(sections);
+    let mut z0 = [_mm256_setzero_pd(); N];
+    let mut z1 = [_mm256_setzero_pd(); N];
+    let mut lanes = split_lanes::<REV>(body, m);
+    let mut buf = [_mm256_setzero_pd(); CHUNK];
+    // Next kept step of each lane.
+    let mut next = keep.map_or([0; LANES], |(_, firsts)| firsts);
+    let mut t = 0;
+    while t < m {
+        let len = CHUNK.min(m - t);
+        let buf = &mut buf[..len];
+        gather::<REV>(&lanes, m, t, buf);
+        for g in &groups {
+            let (lo, hi) = (g.lo, g.hi);
+            run_group(g.sym, g.unit, &coef[lo..hi], &mut z0[lo..hi], &mut z1[lo..hi], buf);
+        }
+        match keep {
+            None => scatter::<REV>(&mut lanes, m, t, buf),
+            Some((factor, firsts)) => {
+                for (b, lane) in lanes.iter_mut().enumerate() {
+                    while next[b] < t + len {
+                        lane[(next[b] - firsts[b]) / factor] = to_array(buf[next[b] - t])[b];
+                        next[b] += factor;
+                    }
+                }
+            }
+        }
+        t += len;
+    }
+    let (z0, z1) = (z0.map(|v| to_array(v)), z1.map(|v| to_array(v)));
+    std::array::from_fn(|b| std::array::from_fn(|k| [z0[k][b], z1[k][b]]))
+}
+
+/// The sections' coefficients as vectors.
+#[target_feature(enable = "avx2,fma")]
+fn coefs(sections: &[[f64; 6]]) -> Vec<Coef> {
+    sections
+        .iter()
+        .map(|s| Coef {
+            b0: _mm256_set1_pd(s[0]),
+            b1: _mm256_set1_pd(s[1]),
+            b2: _mm256_set1_pd(s[2]),
+            na1: _mm256_set1_pd(-s[4]),
+            na2: _mm256_set1_pd(-s[5]),
+        })
+        .collect()
+}
+
+/// The four elements of `v`.
+#[target_feature(enable = "avx2,fma")]
+fn to_array(v: __m256d) -> [f64; 4] {
+    let mut a = [0.0; 4];
+    // SAFETY: `a` has room for the four f64 stored (unaligned store).
+    unsafe { _mm256_storeu_pd(a.as_mut_ptr(), v) };
+    a
+}
+
+/// The 4 × 4 transpose: element `j` of row `b` becomes element `b` of row `j`.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn transpose(r: [__m256d; 4]) -> [__m256d; 4] {
+    let t0 = _mm256_unpacklo_pd(r[0], r[1]);
+    let t1 = _mm256_unpackhi_pd(r[0], r[1]);
+    let t2 = _mm256_unpacklo_pd(r[2], r[3]);
+    let t3 = _mm256_unpackhi_pd(r[2], r[3]);
+    [
+        _mm256_permute2f128_pd::<0x20>(t0, t2),
+        _mm256_permute2f128_pd::<0x20>(t1, t3),
+        _mm256_permute2f128_pd::<0x31>(t0, t2),
+        _mm256_permute2f128_pd::<0x31>(t1, t3),
+    ]
+}
+
+/// Index in a lane of processing step `u` (lanes are `m` long, walked backwards when `REV`).
+#[inline(always)]
+fn at<const REV: bool>(m: usize, u: usize) -> usize {
+    if REV { m - 1 - u } else { u }
+}
+
+/// Steps `t .. t + buf.len()` of every lane into `buf` (one vector per step).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn gather<const REV: bool>(lanes: &[&mut [f64]; LANES], m: usize, t: usize, buf: &mut [__m256d]) {
+    let whole = buf.len() / 4 * 4;
+    for j in (0..whole).step_by(4) {
+        // The four samples of steps `t + j ..= t + j + 3` in memory order.
+        let start = if REV { m - (t + j + 4) } else { t + j };
+        let rows: [__m256d; 4] = std::array::from_fn(|b| {
+            // Four lanes read four streams; asking for each one PREFETCH samples ahead keeps
+            // the loads from waiting on memory (a prefetch never faults, even past the end).
+            let ahead = if REV {
+                lanes[b].as_ptr().wrapping_add(start).wrapping_sub(PREFETCH)
+            } else {
+                lanes[b].as_ptr().wrapping_add(start + PREFETCH)
+            };
+            _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+            let four = &lanes[b][start..start + 4];
+            // SAFETY: `four` holds the four f64 loaded (unaligned load).
+            unsafe { _mm256_loadu_pd(four.as_ptr()) }
+        });
+        let cols = transpose(rows);
+        for (i, c) in cols.into_iter().enumerate() {
+            buf[j + if REV { 3 - i } else { i }] = c;
+        }
+    }
+    for (j, v) in buf.iter_mut().enumerate().skip(whole) {
+        let i = at::<REV>(m, t + j);
+        let x = [lanes[0][i], lanes[1][i], lanes[2][i], lanes[3][i]];
+        // SAFETY: `x` holds the four f64 loaded (unaligned load).
+        *v = unsafe { _mm256_loadu_pd(x.as_ptr()) };
+    }
+}
+
+/// `buf` back into steps `t .. t + buf.len()` of the lanes (the inverse of [`gather`]).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn scatter<const REV: bool>(lanes: &mut [&mut [f64]; LANES], m: usize, t: usize, buf: &[__m256d]) {
+    let whole = buf.len() / 4 * 4;
+    for j in (0..whole).step_by(4) {
+        let start = if REV { m - (t + j + 4) } else { t + j };
+        let cols: [__m256d; 4] = std::array::from_fn(|i| buf[j + if REV { 3 - i } else { i }]);
+        for (lane, row) in lanes.iter_mut().zip(transpose(cols)) {
+            let four = &mut lane[start..start + 4];
+            // SAFETY: `four` has room for the four f64 stored (unaligned store).
+            unsafe { _mm256_storeu_pd(four.as_mut_ptr(), row) };
+        }
+    }
+    for (j, &v) in buf.iter().enumerate().skip(whole) {
+        let i = at::<REV>(m, t + j);
+        for (lane, y) in lanes.iter_mut().zip(to_array(v)) {
+            lane[i] = y;
+        }
+    }
+}
+
+/// Runs one group (at most [`GROUP`] sections, `sym` the mask of those with `b2 == b0`, `unit`
+/// of those with `b2 == b0 == 1`) over the buffer, state `z0`, `z1` in and out. Every `sym` mask
+/// has its kernel; of the `unit` masks, those of ObsPy's designs (all `sym` sections, or all but
+/// the first: Butterworth `[k, ±2k, k]` then `[1, ±2, 1]`, Chebyshev II's first group) have
+/// theirs and any other runs as `unit == 0` (the same bits, see [`group`]).
+#[target_feature(enable = "avx2,fma")]
+fn run_group(sym: u32, unit: u32, coef: &[Coef], z0: &mut [__m256d], z1: &mut [__m256d], buf: &mut [__m256d]) {
+    macro_rules! arms {
+        ($(($g:literal, $mask:literal))*) => {
+            match (coef.len(), sym) {
+                $(($g, $mask) => {
+                    if unit == $mask {
+                        group::<$g, $mask, $mask>(coef, z0, z1, buf)
+                    } else if unit == $mask & !1 {
+                        group::<$g, $mask, { $mask & !1 }>(coef, z0, z1, buf)
+                    } else {
+                        group::<$g, $mask, 0>(coef, z0, z1, buf)
+                    }
+                })*
+                // `groups` makes groups of 1 ..= GROUP sections and masks of their width.
+                (g, mask) => unreachable!("group of {g} sections, mask {mask:#b}"),
+            }
+        };
+    }
+    arms!(
+        (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)(
+            4, 4
+        )(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)
+    );
+}
+
+/// `G` sections over the buffer with their state in registers; bit `k` of `SYM` set: section `k`
+/// has `b2 == b0` and reuses the product `b0·x` (same bits, one multiply fewer); bit `k` of
+/// `UNIT` set too: `b2 == b0 == 1`, so `b0·x` is `x` (exactly: a multiply by one is exact for
+/// every value), one multiply fewer again and three cycles less from `x` to `y`.
+#[target_feature(enable = "avx2,fma")]
+fn group<const G: usize, const SYM: u32, const UNIT: u32>(
+    coef: &[Coef],
+    z0: &mut [__m256d],
+    z1: &mut [__m256d],
+    buf: &mut [__m256d],
+) {
+    let c: [Coef; G] = std::array::from_fn(|k| coef[k]);
+    let mut s0: [__m256d; G] = std::array::from_fn(|k| z0[k]);
+    let mut s1: [__m256d; G] = std::array::from_fn(|k| z1[k]);
+    for v in buf.iter_mut() {
+        let mut x = *v;
+        for k in 0..G {
+            let ck = &c[k];
+            let p = if UNIT >> k & 1 == 1 { x } else { _mm256_mul_pd(ck.b0, x) };
+            let y = _mm256_add_pd(p, s0[k]);
+            let t = _mm256_fmadd_pd(ck.b1, x, s1[k]);
+            let q = if SYM >> k & 1 == 1 { p } else { _mm256_mul_pd(ck.b2, x) };
+            s0[k] = _mm256_fmadd_pd(ck.na1, y, t);
+            s1[k] = _mm256_fmadd_pd(ck.na2, y, q);
+            x = y;
+        }
+        *v = x;
+    }
+    z0.copy_from_slice(&s0);
+    z1.copy_from_slice(&s1);
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::{DesignCache, IirOptions, design_bandpass};
+
+    /// The `b2 == b0` form reuses the product `b0·x` for `b2·x`, and the `b2 == b0 == 1` form
+    /// uses `x` for it (the seed bandpass's sections 1 to 3): the same values, so the same bits
+    /// as the general form, sample for sample and in the final state.
+    #[test]
+    fn sections_with_b2_equal_b0_or_one_give_the_general_forms_bits() {
+        if !(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
+            return;
+        }
+        let opts = IirOptions {
+            corners: 4,
+            ..IirOptions::default()
+        };
+        let band = design_bandpass(0.5, 10.0, 100.0, &opts, &mut DesignCache::new()).unwrap();
+        let sections = band.sos().sections();
+        let mut rng = seispool_testkit::Rng(0x5EED_5E77);
+        let samples: Vec<[f64; 4]> = (0..CHUNK + 3)
+            .map(|_| std::array::from_fn(|_| 1e3 * (rng.next_f64() - 0.5)))
+            .collect();
+        // SAFETY (all blocks below): the CPU has AVX2 and FMA (checked above); the loads read
+        // four f64 from four-element arrays.
+        #[allow(unsafe_code)]
+        let run = |form: u8| unsafe {
+            let coef = coefs(sections);
+            let mut z0 = [_mm256_setzero_pd(); 4];
+            let mut z1 = [_mm256_setzero_pd(); 4];
+            let mut buf: Vec<__m256d> = samples.iter().map(|x| _mm256_loadu_pd(x.as_ptr())).collect();
+            match form {
+                2 => group::<4, 0b1111, 0b1110>(&coef, &mut z0, &mut z1, &mut buf),
+                1 => group::<4, 0b1111, 0>(&coef, &mut z0, &mut z1, &mut buf),
+                _ => group::<4, 0, 0>(&coef, &mut z0, &mut z1, &mut buf),
+            }
+            let bits = |v: &__m256d| to_array(*v).map(f64::to_bits);
+            let out: Vec<[u64; 4]> = buf.iter().chain(&z0).chain(&z1).map(bits).collect();
+            out
+        };
+        assert_eq!(run(1), run(0));
+        assert_eq!(run(2), run(0));
+    }
+}
