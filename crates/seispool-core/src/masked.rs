@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use crate::fill::{Chunk, Number, make_chunk};
 use crate::pytime::{py_round, utc_cmp, utc_lt, utc_sub};
+use crate::trace::{clamp_range, retain_range_of};
 use crate::{SampleType, Samples, Stats, Time, Trace, round_away};
 
 /// A stream operation ObsPy would refuse (its exception message, lowercased, naming the trace id).
@@ -118,8 +119,7 @@ impl MaskedTrace {
 
     /// `r` clamped to the samples (Python slice bounds; an inverted range is empty).
     pub(crate) fn clamped(&self, r: Range<usize>) -> Range<usize> {
-        let end = r.end.min(self.len());
-        r.start.min(end)..end
+        clamp_range(r, self.len())
     }
 
     /// `data[r]` with its mask, copied.
@@ -139,12 +139,10 @@ impl MaskedTrace {
 
     /// Keeps `data[r]` and its mask in place (`data = data[r]` without a new buffer).
     fn keep(&mut self, r: Range<usize>) {
-        let r = self.clamped(r);
         let mut data = std::mem::take(&mut self.data);
         data.retain_range(r.clone());
         let mask = self.mask.take().map(|mut m| {
-            m.truncate(r.end);
-            m.drain(..r.start);
+            retain_range_of(&mut m, r);
             m
         });
         self.set(data, mask);
@@ -153,13 +151,13 @@ impl MaskedTrace {
     /// `a`'s stats with `parts` concatenated as its data and mask (`np.concatenate` of ObsPy's pieces).
     /// When the result starts with `a`'s leading samples and uses no other samples of `a`, `a`'s buffer
     /// is cut and extended in place instead of copied (a day of samples merged with the next piece
-    /// costs only the appended samples); otherwise a new buffer is filled. `a`'s integer buffer, when
-    /// not reused, goes back to this thread's spare.
-    pub(crate) fn assemble(a: MaskedTrace, b: Option<&MaskedTrace>, parts: Vec<Part>) -> MaskedTrace {
+    /// costs only the appended samples); otherwise a new buffer is filled. The inputs' integer buffers
+    /// not reused go back to this thread's spares (for the next merge or decode).
+    pub(crate) fn assemble(a: MaskedTrace, b: Option<MaskedTrace>, parts: Vec<Part>) -> MaskedTrace {
         let total: usize = parts.iter().map(Part::len).sum();
         let any_mask = parts.iter().any(|p| match p {
             Part::A(_) => a.mask.is_some(),
-            Part::B(_) => b.is_some_and(|b| b.mask.is_some()),
+            Part::B(_) => b.as_ref().is_some_and(|b| b.mask.is_some()),
             Part::New(_, m) => m.is_some(),
         });
         let lead = match parts.split_first() {
@@ -206,7 +204,7 @@ impl MaskedTrace {
         for part in rest {
             let (src, src_mask, r) = match part {
                 Part::A(r) => (&a_data, a_mask.as_ref(), r.clone()),
-                Part::B(r) => match b {
+                Part::B(r) => match &b {
                     Some(b) => (&b.data, b.mask.as_ref(), r.clone()),
                     None => continue,
                 },
@@ -220,8 +218,10 @@ impl MaskedTrace {
                 }
             }
         }
-        if let Samples::I32(v) = a_data {
-            crate::trace::recycle_i32(v);
+        for spent in [Some(a_data), b.map(|b| b.data)].into_iter().flatten() {
+            if let Samples::I32(v) = spent {
+                crate::trace::recycle_i32(v);
+            }
         }
         let mut out = MaskedTrace {
             stats,
@@ -243,10 +243,11 @@ impl MaskedTrace {
         *self = MaskedTrace::assemble(me, None, parts);
     }
 
-    pub(crate) fn chunk(&self, n: usize, fill: Chunk) -> Result<(Samples, Option<Vec<bool>>), StreamError> {
+    /// `create_empty_data_chunk(n, dtype, fill)` as a part to assemble (masked where ObsPy masks it).
+    pub(crate) fn chunk(&self, n: usize, fill: Chunk) -> Result<Part, StreamError> {
         let (d, masked) =
             make_chunk(self.kind(), n, fill).map_err(|e| StreamError(format!("{}: {e}", self.stats.id)))?;
-        Ok((d, masked.then(|| vec![true; n])))
+        Ok(Part::New(d, masked.then(|| vec![true; n])))
     }
 
     /// `Trace._ltrim`.
@@ -271,8 +272,7 @@ impl MaskedTrace {
             Cut::Empty => self.set(Samples::empty(self.kind()), None),
             Cut::Keep(r) => self.keep(r),
             Cut::Pad(n) => {
-                let (gap, masked) = self.chunk(n, fill)?;
-                let (gap, all) = (Part::New(gap, masked), Part::A(0..self.len()));
+                let (gap, all) = (self.chunk(n, fill)?, Part::A(0..self.len()));
                 self.reassemble(if front { vec![gap, all] } else { vec![all, gap] });
             }
         }
@@ -299,10 +299,7 @@ impl MaskedTrace {
         let cut_range = |cut: Cut, len: usize| match cut {
             Cut::Nothing | Cut::Pad(_) => 0..len,
             Cut::Empty => 0..0,
-            Cut::Keep(r) => {
-                let end = r.end.min(len);
-                r.start.min(end)..end
-            }
+            Cut::Keep(r) => clamp_range(r, len),
         };
         let (start, cut) = ltrim_cut(shape.clone(), t1, false, true);
         if let Some(s) = start {

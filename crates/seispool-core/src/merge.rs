@@ -81,16 +81,10 @@ fn add(
     } else if delta == 0 {
         vec![Part::A(0..ll), Part::B(0..rl)]
     } else {
-        let (gap, masked) = lt.chunk(delta as usize, fill)?;
-        vec![Part::A(0..ll), Part::New(gap, masked), Part::B(0..rl)]
+        vec![Part::A(0..ll), lt.chunk(delta as usize, fill)?, Part::B(0..rl)]
     };
-    // The left trace's buffer becomes the result's (see `assemble`); the right one's integer buffer
-    // serves the next merge or decode on this thread.
-    let out = MaskedTrace::assemble(lt, Some(&rt), parts);
-    if let Samples::I32(v) = rt.data {
-        crate::trace::recycle_i32(v);
-    }
-    Ok(out)
+    // The left trace's buffer becomes the result's (see `assemble`).
+    Ok(MaskedTrace::assemble(lt, Some(rt), parts))
 }
 
 fn not_implemented<T>(id: &ChannelId) -> Result<T, StreamError> {
@@ -118,8 +112,7 @@ fn overlap_parts(
     Ok(if same {
         vec![head, Part::B(0..rl)]
     } else if method == MergeMethod::Discard {
-        let (gap, masked) = lt.chunk(d, fill)?;
-        vec![head, Part::New(gap, masked), Part::B(rt.clamped(d..rl))]
+        vec![head, lt.chunk(d, fill)?, Part::B(rt.clamped(d..rl))]
     } else if method == MergeMethod::Overwrite && interpolation_samples >= -1 {
         let ls = if d < ll { ll - d - 1 } else { 0 };
         let is = if interpolation_samples == -1 || interpolation_samples as usize > d {
@@ -174,10 +167,9 @@ fn contained_parts(
             vec![Part::A(0..ll)]
         }
     } else if method == MergeMethod::Discard {
-        let (gap, masked) = lt.chunk(rl, fill)?;
         vec![
             Part::A(lt.clamped(0..t1)),
-            Part::New(gap, masked),
+            lt.chunk(rl, fill)?,
             Part::A(lt.clamped(t2..ll)),
         ]
     } else if method == MergeMethod::Overwrite {

@@ -84,14 +84,7 @@ impl Samples {
 
     /// Appends `other`; both must have the same type (returns false and leaves `self` unchanged otherwise).
     pub fn extend_from(&mut self, other: &Samples) -> bool {
-        match (self, other) {
-            (Samples::I32(a), Samples::I32(b)) => a.extend_from_slice(b),
-            (Samples::F32(a), Samples::F32(b)) => a.extend_from_slice(b),
-            (Samples::F64(a), Samples::F64(b)) => a.extend_from_slice(b),
-            (Samples::Text(a), Samples::Text(b)) => a.extend_from_slice(b),
-            _ => return false,
-        }
-        true
+        self.extend_from_range(other, 0..other.len())
     }
 
     /// Appends `other[range]`; both must have the same type (returns false and leaves `self` unchanged
@@ -119,16 +112,11 @@ impl Samples {
 
     /// Keeps `range` (clamped to the samples), in place: no new buffer.
     pub fn retain_range(&mut self, range: std::ops::Range<usize>) {
-        fn keep<T>(v: &mut Vec<T>, r: std::ops::Range<usize>) {
-            let end = r.end.min(v.len());
-            v.truncate(end);
-            v.drain(..r.start.min(end));
-        }
         match self {
-            Samples::I32(v) => keep(v, range),
-            Samples::F32(v) => keep(v, range),
-            Samples::F64(v) => keep(v, range),
-            Samples::Text(v) => keep(v, range),
+            Samples::I32(v) => retain_range_of(v, range),
+            Samples::F32(v) => retain_range_of(v, range),
+            Samples::F64(v) => retain_range_of(v, range),
+            Samples::Text(v) => retain_range_of(v, range),
         }
     }
 
@@ -180,6 +168,19 @@ impl Samples {
         *self = Samples::F64(v);
         true
     }
+}
+
+/// `r` clamped to `len` values, as a Python slice clamps it (an inverted range is empty).
+pub(crate) fn clamp_range(r: std::ops::Range<usize>, len: usize) -> std::ops::Range<usize> {
+    let end = r.end.min(len);
+    r.start.min(end)..end
+}
+
+/// `v = v[r]` (clamped) in place: no new buffer.
+pub(crate) fn retain_range_of<T>(v: &mut Vec<T>, r: std::ops::Range<usize>) {
+    let r = clamp_range(r, v.len());
+    v.truncate(r.end);
+    v.drain(..r.start);
 }
 
 /// A thread's spare buffers of one type: up to [`SPARE_SLOTS`] freed buffers kept for the next request
