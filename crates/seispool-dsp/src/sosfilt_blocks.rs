@@ -59,13 +59,19 @@ fn stable(sections: &[[f64; 6]]) -> bool {
         .all(|s| s.iter().all(|c| c.is_finite()) && s[5].abs() < 1.0 && s[4].abs() < 1.0 + s[5])
 }
 
+/// The lanes' block length for `len` samples, when the lanes apply: blocks of at least [`MIN_BLOCK`]
+/// and 1 ..= [`MAX_SECTIONS`] strictly stable sections.
+fn block_len(sections: &[[f64; 6]], len: usize) -> Option<usize> {
+    let m = len / LANES;
+    (m >= MIN_BLOCK && !sections.is_empty() && sections.len() <= MAX_SECTIONS && stable(sections)).then_some(m)
+}
+
 /// Filters `data` (forwards, or from the end when `REV`) in lanes when that applies; returns false
 /// (data untouched) when the scalar kernel should run instead.
 pub(crate) fn try_run<const REV: bool>(sections: &[[f64; 6]], data: &mut [f64]) -> bool {
-    let m = data.len() / LANES;
-    if m < MIN_BLOCK || sections.is_empty() || sections.len() > MAX_SECTIONS || !stable(sections) {
+    let Some(m) = block_len(sections, data.len()) else {
         return false;
-    }
+    };
     macro_rules! widths {
         ($($w:literal)*) => {
             match sections.len() {
@@ -83,10 +89,9 @@ pub(crate) fn try_run<const REV: bool>(sections: &[[f64; 6]], data: &mut [f64]) 
 /// otherwise. The lanes write only the kept outputs (see [`blocks_keep_avx2`]), so no full-length
 /// output is stored and read again.
 pub(crate) fn try_run_keep(sections: &[[f64; 6]], data: &mut Vec<f64>, factor: usize) -> bool {
-    let m = data.len() / LANES;
-    if factor < 2 || m < MIN_BLOCK || sections.is_empty() || sections.len() > MAX_SECTIONS || !stable(sections) {
+    let Some(m) = block_len(sections, data.len()).filter(|_| factor >= 2) else {
         return false;
-    }
+    };
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         macro_rules! widths {
@@ -135,24 +140,14 @@ fn blocks_keep_avx2<const N: usize>(sections: &[[f64; 6]], data: &mut [f64], m: 
     };
     let firsts: [usize; LANES] = std::array::from_fn(first);
     let finals = avx2::zero_state_keep::<N>(sections, &mut data[..whole], m, factor, firsts);
-    let mut state: State<N> = finals[0];
-    for (b, &fin) in finals.iter().enumerate().skip(1) {
-        let block = &mut data[b * m..(b + 1) * m];
+    // Block `b` keeps its outputs at its own start: processed sample `u` is kept in slot
+    // `(u − first(b)) / factor` when it is a kept one.
+    let state = correct_blocks::<N>(sections, finals, m, |b, u, v| {
         let f0 = firsts[b];
-        let add = |u: usize, v: f64| {
-            if u >= f0 && (u - f0).is_multiple_of(factor) {
-                block[(u - f0) / factor] += v;
-            }
-        };
-        let mut next = fin;
-        if let Some(rest) = homogeneous::<N>(sections, state, m, add) {
-            for (z, r) in next.iter_mut().zip(rest) {
-                z[0] += r[0];
-                z[1] += r[1];
-            }
+        if u >= f0 && (u - f0).is_multiple_of(factor) {
+            data[b * m + (u - f0) / factor] += v;
         }
-        state = next;
-    }
+    });
     for (b, f0) in firsts.into_iter().enumerate().skip(1) {
         // Global index `b·m + first(b)` is kept output `(b·m + first(b)) / factor`.
         let to = (b * m + f0) / factor;
@@ -219,13 +214,28 @@ fn blocks<const N: usize, const REV: bool>(
         data.split_at_mut(whole)
     };
     let finals = zero_state(body);
-    // Block 0 started from SciPy's zero state: it is exact, and so is its final state.
-    let mut state: State<N> = finals[0];
+    // Block `b`'s `u`-th processed sample (see above).
+    let index = |b: usize, u: usize| if REV { (LANES - b) * m - 1 - u } else { b * m + u };
+    let state = correct_blocks::<N>(sections, finals, m, |b, u, v| body[index(b, u)] += v);
+    run_scalar_from::<N, REV>(sections, state, tail);
+}
+
+/// Makes the zero-state blocks exact, in order: block `b ≥ 1` gets the homogeneous response of the
+/// true state at the end of block `b − 1` (`add(b, u, v)` adds `v` to block `b`'s `u`-th processed
+/// output), and its final state is corrected by what is left of that response. Block 0 started
+/// from SciPy's zero state, so it and its final state are exact already. Returns the true state at
+/// the end of the last block.
+#[inline(always)]
+fn correct_blocks<const N: usize>(
+    sections: &[[f64; 6]],
+    finals: [State<N>; LANES],
+    m: usize,
+    mut add: impl FnMut(usize, usize, f64),
+) -> State<N> {
+    let mut state = finals[0];
     for (b, &fin) in finals.iter().enumerate().skip(1) {
-        let block = block_mut::<REV>(body, m, b);
         let mut next = fin;
-        let add = |u: usize, v: f64| block[if REV { m - 1 - u } else { u }] += v;
-        if let Some(rest) = homogeneous::<N>(sections, state, m, add) {
+        if let Some(rest) = homogeneous::<N>(sections, state, m, |u, v| add(b, u, v)) {
             for (z, r) in next.iter_mut().zip(rest) {
                 z[0] += r[0];
                 z[1] += r[1];
@@ -233,14 +243,7 @@ fn blocks<const N: usize, const REV: bool>(
         }
         state = next;
     }
-    run_scalar_from::<N, REV>(sections, state, tail);
-}
-
-/// Block `b` of `body` (in processing order, see [`blocks`]).
-#[inline(always)]
-fn block_mut<const REV: bool>(body: &mut [f64], m: usize, b: usize) -> &mut [f64] {
-    let start = if REV { (LANES - 1 - b) * m } else { b * m };
-    &mut body[start..start + m]
+    state
 }
 
 /// Adds the cascade's zero-input response from `state` over a block of `m` samples: `add(u, v)`
