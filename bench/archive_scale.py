@@ -20,16 +20,17 @@ import subprocess
 import tempfile
 import time
 
-PIPELINE = ('merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); '
-            'filter("bandpass", freqmin=0.5, freqmax=10, corners=4, zerophase=True); decimate(4)')
+PIPELINE = (
+    'merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); '
+    'filter("bandpass", freqmin=0.5, freqmax=10, corners=4, zerophase=True); decimate(4)'
+)
 
 
 def archives(seispool):
     base = os.path.join(tempfile.gettempdir(), "seispool-scale")
     a60 = os.path.join(base, "demo", "archive")
     if not os.path.isdir(a60):
-        subprocess.run([seispool, "demo", "--dir", os.path.join(base, "demo"), "--stations", "10", "--days", "2",
-                        "--no-process", "--quiet"], check=True)
+        subprocess.run([seispool, "demo", "--dir", os.path.join(base, "demo"), "--stations", "10", "--days", "2", "--no-process", "--quiet"], check=True)
     a6 = os.path.join(base, "a6")
     if not os.path.isdir(a6):
         for year in os.listdir(a60):
@@ -94,8 +95,11 @@ def main():
         t_alone = wall([b, "process", a6, "--out", o + "-alone", "--pipeline", PIPELINE, "--jobs", a.jobs, "--quiet"])
         i_sel = wall([b, "info", a60, "--jobs", a.jobs] + sel)
         i_alone = wall([b, "info", a6, "--jobs", a.jobs])
-        print(f"| {name} | process --select one station: {t_sel:.2f} s, alone {t_alone:.2f} s ({t_sel / t_alone:.2f}×) "
-              f"| info --select: {i_sel:.3f} s, alone {i_alone:.3f} s ({i_sel / i_alone:.2f}×) |", flush=True)
+        print(
+            f"| {name} | process --select one station: {t_sel:.2f} s, alone {t_alone:.2f} s ({t_sel / t_alone:.2f}×) "
+            f"| info --select: {i_sel:.3f} s, alone {i_alone:.3f} s ({i_sel / i_alone:.2f}×) |",
+            flush=True,
+        )
     shutil.rmtree(out, ignore_errors=True)
 
 

@@ -8,6 +8,7 @@ usage: dsp_vs_obspy.py [CRITERION_DIR] [REPEATS]
 Prints a markdown table: kernel, seispool ms, ObsPy ms, ObsPy / seispool.
 The data is noise plus a trend and an offset, like the Rust bench; IIR timings do not depend on values.
 """
+
 import json
 import os
 import statistics

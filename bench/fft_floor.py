@@ -67,9 +67,7 @@ def obspy_day_cpu():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument(
-        "--example", help="the built fft_floor example (default: build it with cargo)"
-    )
+    ap.add_argument("--example", help="the built fft_floor example (default: build it with cargo)")
     a = ap.parse_args()
     if a.example:
         cmd = [a.example]
@@ -85,11 +83,7 @@ def main():
             "fft_floor",
             "--",
         ]
-    ours = json.loads(
-        subprocess.run(
-            cmd, check=True, capture_output=True, text=True, cwd=os.path.dirname(HERE)
-        ).stdout
-    )
+    ours = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=os.path.dirname(HERE)).stdout)
 
     x = np.random.default_rng(0).standard_normal(NFFT)
     rows = [
@@ -127,13 +121,9 @@ def main():
         print("(pyfftw not installed: no FFTW rows)", file=sys.stderr)
 
     obspy_cpu, windows = obspy_day_cpu()
-    print(
-        f"ObsPy PPSD.add, one 100 Hz channel-day: {obspy_cpu:.2f} s CPU, {windows} windows (imports excluded)"
-    )
+    print(f"ObsPy PPSD.add, one 100 Hz channel-day: {obspy_cpu:.2f} s CPU, {windows} windows (imports excluded)")
     print(f"{FFTS_PER_DAY} FFTs of {NFFT} points per channel-day\n")
-    print(
-        "| per transform | µs | × 846 = s per channel-day | ObsPy / that (ceiling if FFTs were all) |"
-    )
+    print("| per transform | µs | × 846 = s per channel-day | ObsPy / that (ceiling if FFTs were all) |")
     print("|---|---:|---:|---:|")
     for name, us in rows:
         day = us * FFTS_PER_DAY / 1e6

@@ -35,9 +35,7 @@ def run(cmd):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument(
-        "--seispool", default=shutil.which("seispool") or "target/release/seispool"
-    )
+    ap.add_argument("--seispool", default=shutil.which("seispool") or "target/release/seispool")
     ap.add_argument(
         "--baseline",
         default=None,
@@ -90,9 +88,7 @@ def main():
     for _ in range(a.runs):
         for name, path in bins.items():
             for j in jobs:
-                wall, cpu, out = run(
-                    [path, "info", archive, "--json", "--jobs", str(j)]
-                )
+                wall, cpu, out = run([path, "info", archive, "--json", "--jobs", str(j)])
                 inv = json.loads(out)
                 assert inv["opened"] == len(files) and inv["failed"] == 0
                 inv.pop("wall_seconds")
@@ -104,16 +100,12 @@ def main():
             # The same scan from Python in this interpreter (no process start-up, like ObsPy's loop).
             t0, c0 = time.perf_counter(), time.process_time()
             got = sp.info(archive, jobs=1)
-            times.setdefault("python", []).append(
-                (time.perf_counter() - t0, time.process_time() - c0)
-            )
+            times.setdefault("python", []).append((time.perf_counter() - t0, time.process_time() - c0))
             assert len(got) == len(files) and not any(f["error"] for f in got)
         t0, c0 = time.perf_counter(), time.process_time()
         for f in files:
             obspy.read(f, headonly=True)
-        times.setdefault("obspy", []).append(
-            (time.perf_counter() - t0, time.process_time() - c0)
-        )
+        times.setdefault("obspy", []).append((time.perf_counter() - t0, time.process_time() - c0))
     load_after = "/".join(f"{x:.1f}" for x in os.getloadavg())
     n = len(files)
     out = {
@@ -128,12 +120,8 @@ def main():
         out[f"{key} files/s wall"] = round(n / statistics.median(w for w, _ in rows), 1)
         out[f"{key} files/cpu-s"] = round(n / statistics.median(c for _, c in rows), 1)
         if key != "obspy":
-            out[f"{key} vs obspy wall"] = round(
-                statistics.median(o[0] / r[0] for r, o in zip(rows, obspy_runs)), 2
-            )
-            out[f"{key} vs obspy cpu"] = round(
-                statistics.median(o[1] / r[1] for r, o in zip(rows, obspy_runs)), 2
-            )
+            out[f"{key} vs obspy wall"] = round(statistics.median(o[0] / r[0] for r, o in zip(rows, obspy_runs)), 2)
+            out[f"{key} vs obspy cpu"] = round(statistics.median(o[1] / r[1] for r, o in zip(rows, obspy_runs)), 2)
     print(json.dumps(out))
     print()
     print(
@@ -141,9 +129,7 @@ def main():
         f"load average (1/5/15 min) {load_before} before, {load_after} after."
     )
     print()
-    print(
-        "| | files/s (wall) | files per CPU-second | × ObsPy, wall (pair by pair) | × ObsPy, CPU |"
-    )
+    print("| | files/s (wall) | files per CPU-second | × ObsPy, wall (pair by pair) | × ObsPy, CPU |")
     print("|---|---:|---:|---:|---:|")
     for key in times:
         label = (
@@ -161,9 +147,7 @@ def main():
                 f"{out[f'{key} vs obspy cpu']:.1f}×",
             )
         )
-        print(
-            f"| {label} | {out[f'{key} files/s wall']:.0f} | {out[f'{key} files/cpu-s']:.0f} | {ratios[0]} | {ratios[1]} |"
-        )
+        print(f"| {label} | {out[f'{key} files/s wall']:.0f} | {out[f'{key} files/cpu-s']:.0f} | {ratios[0]} | {ratios[1]} |")
     print()
     if not a.dir:
         shutil.rmtree(work, ignore_errors=True)

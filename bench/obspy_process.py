@@ -5,6 +5,7 @@ usage: obspy_process.py IN_DIR OUT_DIR PIPELINE JOBS [ENCODING]
 Uses the forkserver start method, so it does not hang on BLAS/OpenMP threads (the seed bug).
 Prints one JSON line: {"files": n, "seconds": wall}.
 """
+
 import json
 import multiprocessing
 import os

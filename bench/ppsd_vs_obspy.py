@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-OBSPY = r'''
+OBSPY = r"""
 import glob, os, sys, warnings
 from obspy import read, Stream
 from obspy.signal import PPSD
@@ -42,10 +42,14 @@ for i in ids:
         p = PPSD(st[0].stats, paz)
         p.add(st)
     p.save_npz(os.path.join(out, i + ".npz"))
-'''
+"""
 
-PAZ = {"poles": [[-0.037004, 0.037016], [-0.037004, -0.037016], [-251.33, 0], [-131.04, -467.29], [-131.04, 467.29]],
-       "zeros": [[0, 0], [0, 0]], "gain": 60077000.0, "sensitivity": 2516778400.0}
+PAZ = {
+    "poles": [[-0.037004, 0.037016], [-0.037004, -0.037016], [-251.33, 0], [-131.04, -467.29], [-131.04, 467.29]],
+    "zeros": [[0, 0], [0, 0]],
+    "gain": 60077000.0,
+    "sensitivity": 2516778400.0,
+}
 
 
 def timed(cmd, env=None):
@@ -75,8 +79,10 @@ def main():
     if a.baseline:
         builds["baseline"] = a.baseline
     with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as d:
-        subprocess.run([a.seispool, "demo", "--dir", d, "--days", str(a.days), "--stations", str(a.stations),
-                        "--no-process", "--quiet", "--sampling-rate", str(a.rate)], check=True)
+        subprocess.run(
+            [a.seispool, "demo", "--dir", d, "--days", str(a.days), "--stations", str(a.stations), "--no-process", "--quiet", "--sampling-rate", str(a.rate)],
+            check=True,
+        )
         archive = os.path.join(d, "archive")
         paz = os.path.join(d, "paz.json")
         with open(paz, "w") as f:
@@ -89,17 +95,17 @@ def main():
             for name, exe in builds.items():
                 for jobs in (1, a.jobs):
                     out = os.path.join(d, f"{name}{jobs}")
-                    runs.setdefault(f"{name} -j {jobs}", []).append(timed(
-                        [exe, "ppsd", archive, "--paz", paz, "--out", out, "-j", str(jobs), "--quiet", *sel]))
+                    runs.setdefault(f"{name} -j {jobs}", []).append(timed([exe, "ppsd", archive, "--paz", paz, "--out", out, "-j", str(jobs), "--quiet", *sel]))
             ob = os.path.join(d, "obspy")
             os.makedirs(ob, exist_ok=True)
-            runs.setdefault("ObsPy (serial)", []).append(timed([sys.executable, "-c", OBSPY, archive, ob, a.select],
-                                                               env=env))
-            runs.setdefault("ObsPy imports only", []).append(timed(
-                [sys.executable, "-c", "from obspy import read, Stream; from obspy.signal import PPSD"], env=env))
+            runs.setdefault("ObsPy (serial)", []).append(timed([sys.executable, "-c", OBSPY, archive, ob, a.select], env=env))
+            runs.setdefault("ObsPy imports only", []).append(
+                timed([sys.executable, "-c", "from obspy import read, Stream; from obspy.signal import PPSD"], env=env)
+            )
             loads.append(os.getloadavg()[0])
         import numpy as np
         from obspy.signal import PPSD
+
         worst, n = 0.0, 0
         for f in sorted(glob.glob(os.path.join(d, "obspy", "*.npz"))):
             ref = PPSD.load_npz(f)
@@ -112,11 +118,12 @@ def main():
         chdays = n * a.days
         ob_cpu = med["ObsPy (serial)"][1]
         ob_work = ob_cpu - med["ObsPy imports only"][1]
-        print(f"{n} channel(s) x {a.days} day(s) = {chdays} channel-days at {a.rate:g} Hz; "
-              f"max |dB difference| {worst:.2e}; {a.repeat} pair(s), medians; "
-              f"load average {min(loads):.1f}-{max(loads):.1f}")
-        print("| run | wall s | CPU s | CPU s per channel-day | ObsPy CPU / CPU | (ObsPy CPU - imports) / CPU "
-              "| peak RSS MiB |")
+        print(
+            f"{n} channel(s) x {a.days} day(s) = {chdays} channel-days at {a.rate:g} Hz; "
+            f"max |dB difference| {worst:.2e}; {a.repeat} pair(s), medians; "
+            f"load average {min(loads):.1f}-{max(loads):.1f}"
+        )
+        print("| run | wall s | CPU s | CPU s per channel-day | ObsPy CPU / CPU | (ObsPy CPU - imports) / CPU | peak RSS MiB |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for k, (w, c, rss) in med.items():
             print(f"| {k} | {w:.2f} | {c:.2f} | {c / chdays:.3f} | {ob_cpu / c:.1f}× | {ob_work / c:.1f}× | {rss:.0f} |")

@@ -68,9 +68,7 @@ def _session_sample(sid, cpu):
                 fields = fh.read().rsplit(")", 1)[1].split()
             if int(fields[3]) != sid:  # field 6 (session) after the comm
                 continue
-            cpu[pid] = max(
-                cpu.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / tick
-            )  # fields 14, 15
+            cpu[pid] = max(cpu.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / tick)  # fields 14, 15
             with open(f"/proc/{pid}/statm") as fh:
                 rss = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
         except (OSError, IndexError, ValueError):
@@ -87,9 +85,7 @@ def timed(cmd, env=None):
     process of the session sampled every 20 ms (a pool's workers are not children the command waits for;
     a process's last < 20 ms escape the sampling)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL
-    )
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
     peak_sum = peak_one = 0.0
     cpu = {}
     while True:
@@ -122,21 +118,13 @@ def compare(ours, theirs):
             got_path = os.path.join(ours, os.path.relpath(ref_path, theirs))
             ref, got = obspy.read(ref_path), obspy.read(got_path)
             ref.sort(), got.sort()
-            assert len(ref) == len(got), (
-                f"{name}: {len(got)} traces vs ObsPy's {len(ref)}"
-            )
+            assert len(ref) == len(got), f"{name}: {len(got)} traces vs ObsPy's {len(ref)}"
             for a, b in zip(got, ref):
-                assert (
-                    a.id == b.id
-                    and a.stats.starttime == b.stats.starttime
-                    and a.stats.npts == b.stats.npts
-                ), f"{name}: {a} vs {b}"
+                assert a.id == b.id and a.stats.starttime == b.stats.starttime and a.stats.npts == b.stats.npts, f"{name}: {a} vs {b}"
                 scale = max(np.abs(b.data).max(), 1e-30)
                 worst = max(
                     worst,
-                    float(
-                        np.abs(a.data.astype("f8") - b.data.astype("f8")).max() / scale
-                    ),
+                    float(np.abs(a.data.astype("f8") - b.data.astype("f8")).max() / scale),
                 )
             files += 1
     return files, worst
@@ -165,9 +153,7 @@ def make_archive(seispool, work, stations, days):
 
 def input_samples(seispool, archive):
     """Samples in the archive (from the headers, `seispool info --json`)."""
-    res = subprocess.run(
-        [seispool, "info", archive, "--json"], check=True, capture_output=True
-    )
+    res = subprocess.run([seispool, "info", archive, "--json"], check=True, capture_output=True)
     return sum(t["npts"] for f in json.loads(res.stdout)["files"] for t in f["traces"])
 
 
@@ -210,10 +196,7 @@ def load():
 
 def vs_obspy(a, work):
     archive = make_archive(a.seispool, work, a.stations, a.days)
-    ours, theirs, theirs_default = (
-        os.path.join(work, d)
-        for d in ("out-seispool", "out-obspy", "out-obspy-default")
-    )
+    ours, theirs, theirs_default = (os.path.join(work, d) for d in ("out-seispool", "out-obspy", "out-obspy-default"))
     env_best = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
     env_best["OPENBLAS_NUM_THREADS"] = "1"
     env_default = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
@@ -234,14 +217,8 @@ def vs_obspy(a, work):
             runs[key].append(timed(cmd, env))
     load_after = load()
     files, worst = compare(ours, theirs)
-    ratio = {
-        k: statistics.median(r["wall"] / s["wall"] for r, s in zip(runs[k], runs["A"]))
-        for k in ("B", "C")
-    }
-    ratio_cpu = {
-        k: statistics.median(r["cpu"] / s["cpu"] for r, s in zip(runs[k], runs["A"]))
-        for k in ("B", "C")
-    }
+    ratio = {k: statistics.median(r["wall"] / s["wall"] for r, s in zip(runs[k], runs["A"])) for k in ("B", "C")}
+    ratio_cpu = {k: statistics.median(r["cpu"] / s["cpu"] for r, s in zip(runs[k], runs["A"])) for k in ("B", "C")}
     result = {
         "files": files,
         "jobs": a.jobs,
@@ -274,16 +251,11 @@ def vs_obspy(a, work):
         f"outputs A vs B max relative difference {worst:.1e}."
     )
     print()
-    print(
-        "| | wall s | CPU s (user+sys) | peak RSS MiB (all processes / largest) | speed-up of A (pair by pair, wall / CPU) |"
-    )
+    print("| | wall s | CPU s (user+sys) | peak RSS MiB (all processes / largest) | speed-up of A (pair by pair, wall / CPU) |")
     print("|---|---:|---:|---:|---:|")
     for label, k in rows:
         sp = "" if k == "A" else f"**{ratio[k]:.1f}×** / {ratio_cpu[k]:.1f}×"
-        print(
-            f"| {label} | {med(runs[k], 'wall'):.2f} | {med(runs[k], 'cpu'):.2f} | "
-            f"{med(runs[k], 'rss_sum'):.0f} / {med(runs[k], 'rss_one'):.0f} | {sp} |"
-        )
+        print(f"| {label} | {med(runs[k], 'wall'):.2f} | {med(runs[k], 'cpu'):.2f} | {med(runs[k], 'rss_sum'):.0f} / {med(runs[k], 'rss_one'):.0f} | {sp} |")
     print()
     if worst > 1e-6:
         sys.exit(f"outputs disagree: max relative difference {worst:g} > 1e-6")
@@ -307,9 +279,7 @@ def scaling(a, base):
         if not a.keep and not a.dir:
             shutil.rmtree(work, ignore_errors=True)
         t1, t2 = med(runs[1], "wall"), med(runs[2], "wall")
-        eff = statistics.median(
-            r1["wall"] / (2 * r2["wall"]) for r1, r2 in zip(runs[1], runs[2])
-        )
+        eff = statistics.median(r1["wall"] / (2 * r2["wall"]) for r1, r2 in zip(runs[1], runs[2]))
         rows.append(
             {
                 "channel_days": stations * 3 * days,
@@ -326,15 +296,9 @@ def scaling(a, base):
         print(json.dumps(rows[-1]))
     load_after = load()
     print()
-    print(
-        f"seispool alone, {a.scaling_runs} runs per cell, 1 and 2 jobs in turn, medians; load average (1/5/15 min) "
-        f"{load_before} before, {load_after} after."
-    )
+    print(f"seispool alone, {a.scaling_runs} runs per cell, 1 and 2 jobs in turn, medians; load average (1/5/15 min) {load_before} before, {load_after} after.")
     print()
-    print(
-        "| channel-days (samples) | 1 job s | 2 jobs s | 1→2 efficiency | ns/sample wall, 2 jobs | "
-        "CPU ns/sample (1 / 2 jobs) | peak RSS MiB (1 / 2 jobs) |"
-    )
+    print("| channel-days (samples) | 1 job s | 2 jobs s | 1→2 efficiency | ns/sample wall, 2 jobs | CPU ns/sample (1 / 2 jobs) | peak RSS MiB (1 / 2 jobs) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         n = r["samples"]
@@ -348,16 +312,12 @@ def scaling(a, base):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument(
-        "--seispool", default=shutil.which("seispool") or "target/release/seispool"
-    )
+    ap.add_argument("--seispool", default=shutil.which("seispool") or "target/release/seispool")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--stations", type=int, default=2)
     ap.add_argument("--days", type=int, default=1)
     ap.add_argument("--runs", type=int, default=3, help="paired runs of A, B and C")
-    ap.add_argument(
-        "--dir", default=None, help="work directory (archives are reused and kept)"
-    )
+    ap.add_argument("--dir", default=None, help="work directory (archives are reused and kept)")
     ap.add_argument("--pipeline", default=PIPELINE)
     ap.add_argument(
         "--scaling",
@@ -366,9 +326,7 @@ def main():
     )
     ap.add_argument("--scaling-runs", type=int, default=3)
     ap.add_argument("--no-obspy", action="store_true", help="only the scaling table")
-    ap.add_argument(
-        "--keep", action="store_true", help="keep the archives this script made"
-    )
+    ap.add_argument("--keep", action="store_true", help="keep the archives this script made")
     a = ap.parse_args()
     work = a.dir or tempfile.mkdtemp(prefix="seispool-bench-")
     try:

@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 import obspy
+
 import seispool
 
 PIPELINE = 'detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=10.0, corners=4, zerophase=True); decimate(4)'

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import obspy
+
 import seispool
 from seispool import core
 
@@ -51,7 +52,7 @@ def main():
                 else:
                     st = seispool.Stream([seispool.Trace(data.copy(), dict(header))])
                     core._borrowable = borrowable if mode == "after" else (lambda tr: False)
-                times[mode].append(timed(lambda st=st: chain(st)))
+                times[mode].append(timed(lambda st=st, chain=chain: chain(st)))
                 core._borrowable = borrowable
         med = {m: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for m, v in times.items()}
         print(f"\n{name}: median of {a.runs} (load {os.getloadavg()})")

@@ -18,15 +18,10 @@ import time
 import numpy as np
 import obspy
 import pymseed
+
 import seispool
 
-CASES = [
-    (rate, enc, reclen, gaps)
-    for rate in (100, 20)
-    for enc in ("STEIM2", "STEIM1")
-    for reclen in (4096, 512)
-    for gaps in (True, False)
-]
+CASES = [(rate, enc, reclen, gaps) for rate in (100, 20) for enc in ("STEIM2", "STEIM1") for reclen in (4096, 512) for gaps in (True, False)]
 
 
 def signal(rate, seed):
@@ -37,7 +32,7 @@ def signal(rate, seed):
     noise = rng.normal(0, 600, n)
     noise = np.convolve(noise, np.ones(4) / 2, mode="same")  # some colour
     x += noise
-    for k in range(6):  # earthquake wavelets
+    for _ in range(6):  # earthquake wavelets
         t0 = rng.uniform(0, 86000)
         i0 = int(t0 * rate)
         m = min(n - i0, int(300 * rate))

@@ -79,6 +79,16 @@ st.write(dst, format="MSEED", encoding="FLOAT64")
 """
 
 
+def med(xs, i):
+    """The median of field `i` over runs `xs`."""
+    return statistics.median(x[i] for x in xs)
+
+
+def ratio(xs, ys, i):
+    """The median pair-by-pair ratio of field `i`, ys over xs."""
+    return statistics.median(y[i] / x[i] for x, y in zip(xs, ys))
+
+
 def make_input(path, hours, ident, day, rate=100.0):
     rng = np.random.default_rng(int(hours))
     n = int(hours * 3600 * rate)
@@ -130,9 +140,7 @@ def seispool_cmd(binary, src_dir, xml, out, output, pre_filt):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seispool", required=True)
-    ap.add_argument(
-        "--before", help="an older seispool binary, timed in the same pairs"
-    )
+    ap.add_argument("--before", help="an older seispool binary, timed in the same pairs")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--hours", type=float, nargs="+", default=[6, 24])
     ap.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
@@ -172,13 +180,7 @@ def main():
                 ]
                 a, b, c = [], [], []
                 for _ in range(args.runs):
-                    a.append(
-                        timed(
-                            seispool_cmd(
-                                seispool, src_dir, xml, ours_out, output, pre_filt
-                            )
-                        )
-                    )
+                    a.append(timed(seispool_cmd(seispool, src_dir, xml, ours_out, output, pre_filt)))
                     b.append(timed(obspy_cmd))
                     if args.before:
                         c.append(
@@ -196,18 +198,12 @@ def main():
                 got = read(os.path.join(ours_out, "trace.mseed"))[0].data
                 want = read(theirs)[0].data
                 diff = np.abs(got - want).max() / np.abs(want).max()
-                med = lambda xs, i: statistics.median(x[i] for x in xs)
-                ratio = lambda xs, ys, i: statistics.median(
-                    y[i] / x[i] for x, y in zip(xs, ys)
-                )
                 row = (
                     f"| {case} | {hours:g} h at {rate:g} Hz ({int(hours * 3600 * rate)} samples) | {med(a, 0):.2f} / {med(a, 1):.2f} "
                     f"| {med(b, 0):.2f} / {med(b, 1):.2f} | {ratio(a, b, 0):.1f}× | {ratio(a, b, 1):.1f}× |"
                 )
                 if args.before:
-                    row += (
-                        f" {med(c, 0):.2f} / {med(c, 1):.2f} | {ratio(a, c, 0):.2f}× |"
-                    )
+                    row += f" {med(c, 0):.2f} / {med(c, 1):.2f} | {ratio(a, c, 0):.2f}× |"
                 print(row + f" {diff:.1e} |", flush=True)
     print(f"load average at end: {os.getloadavg()}")
 

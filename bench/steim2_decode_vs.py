@@ -5,6 +5,7 @@ Writes a random-walk int32 trace (same kind of signal as crates/seispool-io/benc
 as STEIM2 in 4096-byte records, then times obspy.read and pymseed's MS3TraceList.from_file(unpack_data=True)
 (best of 7) and prints Msamples/s for each.
 """
+
 import os
 import sys
 import tempfile
