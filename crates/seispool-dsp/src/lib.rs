@@ -15,6 +15,7 @@ mod resample;
 pub mod response;
 mod sosfilt;
 mod sosfilt_blocks;
+mod stream_chain;
 mod taper;
 mod window;
 
@@ -24,6 +25,7 @@ pub use filter::{bandpass, bandstop, highpass, lowpass, lowpass_cheby_2};
 pub use filter::{design_bandpass, design_bandstop, design_highpass, design_lowpass, design_lowpass_cheby_2};
 pub use iir::{Band, DesignCache, DesignError, FilterKind, IirSpec, MAX_ORDER, Sos, cheb2ord, iirfilter};
 pub use sosfilt::{sosfilt, sosfilt_exact, sosfilt_zerophase, sosfilt_zerophase_exact};
+pub use stream_chain::{FilterChain, filter_chain};
 
 pub use detrend::{
     Detrend, detrend, detrend_constant, detrend_linear, detrend_linear_i32, detrend_polynomial, detrend_simple,

@@ -53,7 +53,7 @@ const MAX_SECTIONS: usize = 8;
 /// Every section strictly stable (both poles inside the unit circle: the stability triangle
 /// `|a2| < 1`, `|a1| < 1 + a2`) and every coefficient finite. Otherwise the homogeneous response
 /// need not decay, so the exact scalar kernel is used.
-fn stable(sections: &[[f64; 6]]) -> bool {
+pub(crate) fn stable(sections: &[[f64; 6]]) -> bool {
     sections
         .iter()
         .all(|s| s.iter().all(|c| c.is_finite()) && s[5].abs() < 1.0 && s[4].abs() < 1.0 + s[5])
@@ -64,6 +64,45 @@ fn stable(sections: &[[f64; 6]]) -> bool {
 fn block_len(sections: &[[f64; 6]], len: usize) -> Option<usize> {
     let m = len / LANES;
     (m >= MIN_BLOCK && !sections.is_empty() && sections.len() <= MAX_SECTIONS && stable(sections)).then_some(m)
+}
+
+/// Whether the lanes' kernels take a cascade of this many sections (1 ..= [`MAX_SECTIONS`]).
+pub(crate) fn lanes_take(sections: &[[f64; 6]]) -> bool {
+    (1..=MAX_SECTIONS).contains(&sections.len())
+}
+
+/// Filters each of the [`LANES`] contiguous blocks of `body` (`m` samples each) from zero state, in
+/// place: forwards, or each from its own end when `REV` (the blocks are independent; see
+/// [`crate::stream_chain`]). Cascades the lanes do not take ([`lanes_take`]) are left alone.
+pub(crate) fn zero_state_blocks<const REV: bool>(sections: &[[f64; 6]], body: &mut [f64], m: usize) {
+    if body.len() != LANES * m {
+        return;
+    }
+    macro_rules! widths {
+        ($($w:literal)*) => {
+            match sections.len() {
+                $($w => zero_state_best::<$w, REV>(sections, body, m),)*
+                _ => {}
+            }
+        };
+    }
+    widths!(1 2 3 4 5 6 7 8);
+}
+
+/// [`zero_state_blocks`] for `N` sections: the AVX2 + FMA kernel when the CPU has both, the portable
+/// lanes otherwise.
+fn zero_state_best<const N: usize, const REV: bool>(sections: &[[f64; 6]], body: &mut [f64], m: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[allow(unsafe_code)]
+        // SAFETY: the CPU supports AVX2 and FMA (checked above), the only requirement of the
+        // target features.
+        unsafe {
+            avx2::zero_state::<N, REV>(sections, body, m);
+        }
+        return;
+    }
+    Lanes::<N>::new(sections).run::<REV>(body, m);
 }
 
 /// Filters `data` (forwards, or from the end when `REV`) in lanes when that applies; returns false

@@ -1,0 +1,211 @@
+//! The block-by-block filter chain (src/stream_chain.rs) against SciPy's exact recurrences run trace
+//! by trace (`sosfilt_exact`, bit-identical to SciPy's `_sosfilt`, tests/sosfilt_bit_identity.rs):
+//! `sosfilt` forwards (and backwards for `zerophase`), then `decimate`'s Chebyshev II and `[::factor]`.
+//! Tolerance: **within 1e-12 of the exact output's max**, on days at 100 and 200 Hz, every chain shape
+//! (zerophase or not, with or without a decimation), ObsPy's designs (Butterworth bandpass, lowpass,
+//! highpass, bandstop; `decimate`'s Chebyshev II for factors 2 to 16), large offsets, and lengths at
+//! and around the block size. Chains the blocks cannot take (too short, poles too near the unit circle)
+//! are refused, leaving the output alone.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use seispool_dsp::{
+    DesignCache, FilterChain, IirOptions, Sos, design_bandpass, design_bandstop, design_highpass, design_lowpass,
+    design_lowpass_cheby_2, filter_chain, sosfilt_exact, sosfilt_zerophase_exact,
+};
+use seispool_testkit::Rng;
+
+const TOL: f64 = 1e-12;
+
+/// Samples per block of the chain (4 lanes of 32 768).
+const BLOCK: usize = 131_072;
+
+/// Noise of amplitude `amp` on an offset `dc`, a slow trend and a few spikes.
+fn trace(rng: &mut Rng, n: usize, amp: f64, dc: f64) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            let spike = if rng.next_f64() < 1e-5 { 50.0 * amp } else { 0.0 };
+            dc + amp * (rng.next_f64() - 0.5) + spike + 1e-3 * amp * (i as f64 / n as f64)
+        })
+        .collect()
+}
+
+fn opts(corners: usize) -> IirOptions {
+    IirOptions {
+        corners,
+        ..IirOptions::default()
+    }
+}
+
+fn cheby(df: f64, factor: usize) -> Sos {
+    design_lowpass_cheby_2(df * 0.5 / factor as f64, df, 12, &mut DesignCache::new())
+        .unwrap()
+        .plan
+        .sos()
+        .clone()
+}
+
+/// The chain trace by trace with SciPy's exact recurrences.
+fn exact(input: &[f64], first: &Sos, zerophase: bool, decimate: Option<(&Sos, usize)>) -> Vec<f64> {
+    let mut v = input.to_vec();
+    if zerophase {
+        sosfilt_zerophase_exact(first, &mut v);
+    } else {
+        sosfilt_exact(first, &mut v);
+    }
+    match decimate {
+        Some((sos, factor)) => {
+            sosfilt_exact(sos, &mut v);
+            v.into_iter().step_by(factor).collect()
+        }
+        None => v,
+    }
+}
+
+/// Runs the chain over `input`; None when it refuses.
+fn blocks(input: &[f64], first: &Sos, zerophase: bool, decimate: Option<(&Sos, usize)>) -> Option<Vec<f64>> {
+    let chain = FilterChain {
+        first: first.sections(),
+        zerophase,
+        decimate: decimate.map(|(s, f)| (s.sections(), f)),
+    };
+    let mut out = vec![7.0; 3];
+    let get = |start: usize, buf: &mut [f64]| buf.copy_from_slice(&input[start..start + buf.len()]);
+    if filter_chain(input.len(), &get, &chain, &mut out) {
+        Some(out)
+    } else {
+        assert_eq!(out, vec![7.0; 3], "a refused chain leaves the output alone");
+        None
+    }
+}
+
+fn rel_err(got: &[f64], want: &[f64], what: &str) -> f64 {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    let max = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let err = got.iter().zip(want).fold(0.0f64, |m, (g, w)| m.max((g - w).abs()));
+    if max == 0.0 { err } else { err / max }
+}
+
+fn check(input: &[f64], first: &Sos, zerophase: bool, decimate: Option<(&Sos, usize)>, what: &str) {
+    let got = blocks(input, first, zerophase, decimate).unwrap_or_else(|| panic!("{what}: refused"));
+    let want = exact(input, first, zerophase, decimate);
+    let e = rel_err(&got, &want, what);
+    assert!(e <= TOL, "{what}: {e:e} of max");
+}
+
+/// The seed's chain (bandpass 0.5–10 Hz, 4 corners, zerophase; `decimate(4)`) on a day at 100 Hz, and
+/// the same at 200 Hz with `decimate(5)`, each with and without the decimation and zerophase.
+#[test]
+fn seed_chain_within_1e_12_on_days_at_100_and_200_hz() {
+    let mut rng = Rng(0x5EED_C4A1);
+    for (df, factor) in [(100.0, 4), (200.0, 5)] {
+        let n = (86_400.0 * df) as usize + 13;
+        let input = trace(&mut rng, n, 1000.0, 250.0);
+        let bp = design_bandpass(0.5, 10.0, df, &opts(4), &mut DesignCache::new())
+            .unwrap()
+            .sos()
+            .clone();
+        let dec = cheby(df, factor);
+        for zerophase in [true, false] {
+            for decimate in [Some((&dec, factor)), None] {
+                check(
+                    &input,
+                    &bp,
+                    zerophase,
+                    decimate,
+                    &format!("{df} Hz, zerophase {zerophase}, decimate {:?}", decimate.map(|d| d.1)),
+                );
+            }
+        }
+    }
+}
+
+/// Lengths at and around whole blocks (the last block short by one, one sample into a new block, an
+/// odd remainder in the last lane), where a block's segments and warm-ups meet the trace's ends.
+#[test]
+fn lengths_around_whole_blocks_within_1e_12() {
+    let mut rng = Rng(0x5EED_C4A2);
+    let bp = design_bandpass(1.0, 20.0, 100.0, &opts(4), &mut DesignCache::new())
+        .unwrap()
+        .sos()
+        .clone();
+    let dec = cheby(100.0, 3);
+    for n in [
+        BLOCK,
+        BLOCK + 1,
+        BLOCK + 3,
+        2 * BLOCK - 1,
+        2 * BLOCK,
+        2 * BLOCK + 5,
+        3 * BLOCK + 4097,
+    ] {
+        let input = trace(&mut rng, n, 300.0, -40.0);
+        check(&input, &bp, true, Some((&dec, 3)), &format!("{n} samples"));
+        check(&input, &bp, true, None, &format!("{n} samples, no decimation"));
+    }
+}
+
+/// ObsPy's other Butterworth designs and every `decimate` factor's Chebyshev II, on a large offset
+/// (the filters remove it; the state holds it).
+#[test]
+fn other_designs_and_factors_within_1e_12() {
+    let mut rng = Rng(0x5EED_C4A3);
+    let df = 100.0;
+    let n = 5 * BLOCK + 123;
+    let input = trace(&mut rng, n, 50.0, 2e6);
+    let mut cache = DesignCache::new();
+    let firsts = [
+        ("lowpass 5 Hz", design_lowpass(5.0, df, &opts(4), &mut cache).unwrap()),
+        ("highpass 1 Hz", design_highpass(1.0, df, &opts(2), &mut cache).unwrap()),
+        (
+            "bandstop 2-8 Hz",
+            design_bandstop(2.0, 8.0, df, &opts(4), &mut cache).unwrap(),
+        ),
+        (
+            "bandpass 0.5-10 Hz, 6 corners",
+            design_bandpass(0.5, 10.0, df, &opts(6), &mut cache).unwrap(),
+        ),
+    ];
+    for (name, plan) in &firsts {
+        for zerophase in [true, false] {
+            check(
+                &input,
+                plan.sos(),
+                zerophase,
+                None,
+                &format!("{name}, zerophase {zerophase}"),
+            );
+        }
+    }
+    for factor in [2, 5, 8, 16] {
+        let dec = cheby(df, factor);
+        check(
+            &input,
+            firsts[0].1.sos(),
+            true,
+            Some((&dec, factor)),
+            &format!("decimate({factor})"),
+        );
+    }
+}
+
+/// Refused: shorter than one block, and poles so near the unit circle (a 0.01 Hz highpass at 100 Hz)
+/// that the warm-ups would be longer than the blocks.
+#[test]
+fn short_traces_and_slow_poles_are_refused() {
+    let mut rng = Rng(0x5EED_C4A4);
+    let bp = design_bandpass(0.5, 10.0, 100.0, &opts(4), &mut DesignCache::new())
+        .unwrap()
+        .sos()
+        .clone();
+    let short = trace(&mut rng, BLOCK - 1, 10.0, 0.0);
+    assert!(blocks(&short, &bp, true, None).is_none());
+    let slow = design_highpass(0.01, 100.0, &opts(4), &mut DesignCache::new())
+        .unwrap()
+        .sos()
+        .clone();
+    let long = trace(&mut rng, 2 * BLOCK, 10.0, 0.0);
+    assert!(blocks(&long, &slow, true, None).is_none());
+    let dec = cheby(100.0, 4);
+    assert!(blocks(&long, &bp, true, Some((&dec, 0))).is_none(), "factor 0");
+}
