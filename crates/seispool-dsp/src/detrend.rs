@@ -1,5 +1,7 @@
 //! Trend removal: ObsPy `Trace.detrend` (`obspy.signal.detrend` and `scipy.signal.detrend`).
 
+use std::mem::MaybeUninit;
+
 use crate::OpError;
 use crate::fitpack;
 
@@ -126,57 +128,139 @@ pub fn detrend_linear(data: &mut [f64]) {
 /// pipeline).
 pub fn detrend_linear_i32(src: &[i32], out: &mut Vec<f64>) {
     out.clear();
-    let n = src.len();
-    if n < 2 {
-        out.resize(n, 0.0);
-        return;
+    out.reserve_exact(src.len());
+    let spare = &mut out.spare_capacity_mut()[..src.len()];
+    LineFit::of_i32(src).write(src, 0, None, spare);
+    #[allow(unsafe_code)]
+    // SAFETY: `write` initialised all `src.len()` values of the spare capacity (its contract).
+    unsafe {
+        out.set_len(src.len());
     }
-    // Σ x and Σ (2i − (n − 1))·x, both exact: `2·Σ (i − x̄)·x` without the cancellation of Σ i·x − x̄·Σ x.
-    let (mut sum, mut cross2) = (0i128, 0i128);
-    for (b, block) in src.chunks(I32_BLOCK).enumerate() {
-        // Within a block k < 1024 and |x| ≤ 2³¹, so every product and partial sum is an integer below
-        // 2⁵¹: exact in f64, whose lanes vectorise (i64 products do not on AVX2).
-        let (mut s, mut t) = ([0.0f64; LANES], [0.0f64; LANES]);
-        let mut k: [f64; LANES] = std::array::from_fn(|j| j as f64);
-        let mut lanes = block.chunks_exact(LANES);
-        for group in lanes.by_ref() {
-            for j in 0..LANES {
-                let x = f64::from(group[j]);
+}
+
+/// The least-squares line [`detrend_linear_i32`] subtracts: `ym + slope · (i − xm)` at sample `i`
+/// (or nothing to subtract from, for fewer than two samples: those become 0).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LineFit {
+    /// `(n − 1) / 2`, the mean abscissa.
+    pub(crate) xm: f64,
+    /// The mean sample.
+    pub(crate) ym: f64,
+    /// The fitted slope.
+    pub(crate) slope: f64,
+    /// Fewer than two samples: every detrended value is 0.
+    pub(crate) zero: bool,
+}
+
+impl LineFit {
+    /// The fit of `src` from exact sums: `Σ x` and `Σ (2i − (n − 1))·x`.
+    pub(crate) fn of_i32(src: &[i32]) -> LineFit {
+        let n = src.len();
+        if n < 2 {
+            return LineFit {
+                xm: 0.0,
+                ym: 0.0,
+                slope: 0.0,
+                zero: true,
+            };
+        }
+        // Σ x and Σ (2i − (n − 1))·x, both exact: `2·Σ (i − x̄)·x` without the cancellation of Σ i·x − x̄·Σ x.
+        let (mut sum, mut cross2) = (0i128, 0i128);
+        for (b, block) in src.chunks(I32_BLOCK).enumerate() {
+            // Within a block k < 1024 and |x| ≤ 2³¹, so every product and partial sum is an integer below
+            // 2⁵¹: exact in f64, whose lanes vectorise (i64 products do not on AVX2).
+            let (mut s, mut t) = ([0.0f64; LANES], [0.0f64; LANES]);
+            let mut k: [f64; LANES] = std::array::from_fn(|j| j as f64);
+            let mut lanes = block.chunks_exact(LANES);
+            for group in lanes.by_ref() {
+                for j in 0..LANES {
+                    let x = f64::from(group[j]);
+                    s[j] += x;
+                    t[j] += k[j] * x;
+                    k[j] += LANES as f64;
+                }
+            }
+            for (j, &x) in lanes.remainder().iter().enumerate() {
+                let x = f64::from(x);
                 s[j] += x;
                 t[j] += k[j] * x;
-                k[j] += LANES as f64;
+            }
+            let bs = s.iter().sum::<f64>() as i128;
+            let bt = t.iter().sum::<f64>() as i128;
+            // 2·(b·BLOCK + k) − (n − 1) = c_b + 2k.
+            let c_b = 2 * (b * I32_BLOCK) as i128 - (n as i128 - 1);
+            sum += bs;
+            cross2 += c_b * bs + 2 * bt;
+        }
+        let nf = n as f64;
+        let xm = (nf - 1.0) / 2.0;
+        let ym = sum as f64 / nf;
+        let sxx = nf * (nf * nf - 1.0) / 12.0;
+        let slope = (cross2 as f64 / 2.0) / sxx;
+        LineFit {
+            xm,
+            ym,
+            slope,
+            zero: false,
+        }
+    }
+
+    /// Detrended sample `i` of `x = src[i]`: `x − (ym + slope · (i − xm))`. The abscissa `i − xm`
+    /// is exact in f64 (a multiple of ½ below 2⁵²), so this is the value [`LineFit::write`]'s lane
+    /// counters give, bit for bit.
+    #[inline(always)]
+    pub(crate) fn value(&self, i: usize, x: i32) -> f64 {
+        if self.zero {
+            return 0.0;
+        }
+        f64::from(x) - (self.ym + self.slope * (i as f64 - self.xm))
+    }
+
+    /// Writes the detrended `src` (samples `first ..` of the trace), each times the matching
+    /// `window` factor when one is given (`window.len() == src.len()`), into `out`; initialises all
+    /// `src.len()` values of `out` (which is at least that long).
+    pub(crate) fn write(&self, src: &[i32], first: usize, window: Option<&[f64]>, out: &mut [MaybeUninit<f64>]) {
+        let out = &mut out[..src.len()];
+        if self.zero {
+            // 0, tapered as `taper` would taper it (`0 · w` is −0 for a negative factor).
+            match window {
+                Some(w) => out.iter_mut().zip(w).for_each(|(o, w)| {
+                    o.write(0.0 * w);
+                }),
+                None => out.iter_mut().for_each(|o| {
+                    o.write(0.0);
+                }),
+            }
+            return;
+        }
+        let (ym, slope) = (self.ym, self.slope);
+        // The abscissa runs as an f64 counter per lane (exact: multiples of ½ below 2⁵²), since
+        // converting a `usize` per sample does not vectorise.
+        let mut dx: [f64; LANES] = std::array::from_fn(|k| (first + k) as f64 - self.xm);
+        let mut lanes = src.chunks_exact(LANES).zip(out.chunks_exact_mut(LANES));
+        match window {
+            None => {
+                for (group, o) in lanes.by_ref() {
+                    for k in 0..LANES {
+                        o[k].write(f64::from(group[k]) - (ym + slope * dx[k]));
+                        dx[k] += LANES as f64;
+                    }
+                }
+            }
+            Some(w) => {
+                for ((group, o), w) in lanes.by_ref().zip(w.chunks_exact(LANES)) {
+                    for k in 0..LANES {
+                        o[k].write((f64::from(group[k]) - (ym + slope * dx[k])) * w[k]);
+                        dx[k] += LANES as f64;
+                    }
+                }
             }
         }
-        for (j, &x) in lanes.remainder().iter().enumerate() {
-            let x = f64::from(x);
-            s[j] += x;
-            t[j] += k[j] * x;
+        let done = src.len() / LANES * LANES;
+        for (j, (&x, d)) in src[done..].iter().zip(dx).enumerate() {
+            let v = f64::from(x) - (ym + slope * d);
+            out[done + j].write(window.map_or(v, |w| v * w[done + j]));
         }
-        let bs = s.iter().sum::<f64>() as i128;
-        let bt = t.iter().sum::<f64>() as i128;
-        // 2·(b·BLOCK + k) − (n − 1) = c_b + 2k.
-        let c_b = 2 * (b * I32_BLOCK) as i128 - (n as i128 - 1);
-        sum += bs;
-        cross2 += c_b * bs + 2 * bt;
-    }
-    let nf = n as f64;
-    let xm = (nf - 1.0) / 2.0;
-    let ym = sum as f64 / nf;
-    let sxx = nf * (nf * nf - 1.0) / 12.0;
-    let slope = (cross2 as f64 / 2.0) / sxx;
-    out.reserve_exact(n);
-    let mut dx: [f64; LANES] = std::array::from_fn(|k| k as f64 - xm);
-    let mut lanes = src.chunks_exact(LANES);
-    for group in lanes.by_ref() {
-        let mut v = [0.0f64; LANES];
-        for k in 0..LANES {
-            v[k] = f64::from(group[k]) - (ym + slope * dx[k]);
-            dx[k] += LANES as f64;
-        }
-        out.extend_from_slice(&v);
-    }
-    for (&x, d) in lanes.remainder().iter().zip(dx) {
-        out.push(f64::from(x) - (ym + slope * d));
     }
 }
 
@@ -381,4 +465,49 @@ pub(crate) fn pairwise_sum(a: &[f64]) -> f64 {
     }
     let n2 = (n / 2) & !7;
     pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lane counters of [`LineFit::write`] (start `first + k − xm`, then `+ LANES` per step) give
+    /// exactly `i as f64 − xm` for every index, which [`LineFit::value`] (the fused filter's input)
+    /// computes: all those values are multiples of ½ below 2⁵², exact in f64. Checked for runs
+    /// starting anywhere up to 2⁴⁸ samples into traces of odd and even lengths, with and without a
+    /// window, against extreme samples.
+    #[test]
+    fn lane_counters_give_index_minus_mean_bits_at_every_offset() {
+        let src: Vec<i32> = (0..203)
+            .map(|i| match i % 3 {
+                0 => i32::MIN,
+                1 => i32::MAX,
+                _ => i * 7919 - 100_000,
+            })
+            .collect();
+        let window: Vec<f64> = (0..src.len()).map(|i| 1.0 - i as f64 / 300.0 - 0.1).collect();
+        for n in [204usize, 205, 1 << 20, (1 << 20) + 1, 86_400 * 200, (1 << 49) + 3] {
+            let nf = n as f64;
+            let fit = LineFit {
+                xm: (nf - 1.0) / 2.0,
+                ym: -1234.5678,
+                slope: 0.000_123_456_789,
+                zero: false,
+            };
+            for first in [0, 1, 7, n / 2 - 100, n - src.len()] {
+                for w in [None, Some(window.as_slice())] {
+                    let mut out = vec![MaybeUninit::uninit(); src.len()];
+                    fit.write(&src, first, w, &mut out);
+                    for (j, o) in out.iter().enumerate() {
+                        // SAFETY: `write` initialised every value.
+                        #[allow(unsafe_code)]
+                        let got = unsafe { o.assume_init() };
+                        let v = fit.value(first + j, src[j]);
+                        let want = w.map_or(v, |w| v * w[j]);
+                        assert_eq!(got.to_bits(), want.to_bits(), "n {n}, first {first}, j {j}");
+                    }
+                }
+            }
+        }
+    }
 }

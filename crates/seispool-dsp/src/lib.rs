@@ -5,6 +5,7 @@ mod decimate;
 mod detrend;
 mod filter;
 mod fitpack;
+mod fused;
 mod iir;
 mod integrate;
 mod interpolate;
@@ -23,6 +24,7 @@ pub use decimate::{DecimateOptions, check_decimate, decimate, integer_decimation
 pub use filter::{Cheby2Design, FilterError, FilterPlan, FilterWarning, IirOptions};
 pub use filter::{bandpass, bandstop, highpass, lowpass, lowpass_cheby_2};
 pub use filter::{design_bandpass, design_bandstop, design_highpass, design_lowpass, design_lowpass_cheby_2};
+pub use fused::detrend_taper_filter_i32;
 pub use iir::{Band, DesignCache, DesignError, FilterKind, IirSpec, MAX_ORDER, Sos, cheb2ord, iirfilter};
 pub use sosfilt::{sosfilt, sosfilt_exact, sosfilt_zerophase, sosfilt_zerophase_exact};
 pub use stream_chain::{FilterChain, filter_chain};
@@ -38,5 +40,5 @@ pub use op_error::OpError;
 pub use resample::{ResamplePlan, Resampler, resample_prepare};
 /// The former name of [`TaperSide`].
 pub use taper::TaperSide as Side;
-pub use taper::{TAPER_TYPES, TaperSide, TaperType, cosine_taper, cosine_taper_fraction, taper};
+pub use taper::{TAPER_TYPES, TaperPlan, TaperSide, TaperType, cosine_taper, cosine_taper_fraction, taper};
 pub use window::Window;

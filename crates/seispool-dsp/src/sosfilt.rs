@@ -21,20 +21,22 @@ const MAX_LANES: usize = 12;
 /// lanes (see [`crate::sosfilt_blocks`]: within 1e-12 of the trace's max of SciPy's recurrence);
 /// short ones, and unstable or very long cascades, take [`sosfilt_exact`].
 pub fn sosfilt(sos: &Sos, data: &mut [f64]) {
-    if !sosfilt_blocks::try_run::<false>(sos.sections(), data) {
-        run::<false>(sos.sections(), data, 1);
-    }
+    pass::<false>(sos.sections(), data);
 }
 
 /// ObsPy's `zerophase=True`: `flip(sosfilt(sos, flip(sosfilt(sos, data))))`, in place. The
 /// backward pass walks the slice from the end, which is the same arithmetic without copying.
 /// Each pass runs like [`sosfilt`].
 pub fn sosfilt_zerophase(sos: &Sos, data: &mut [f64]) {
-    if !sosfilt_blocks::try_run::<false>(sos.sections(), data) {
-        run::<false>(sos.sections(), data, 1);
-    }
-    if !sosfilt_blocks::try_run::<true>(sos.sections(), data) {
-        run::<true>(sos.sections(), data, 1);
+    pass::<false>(sos.sections(), data);
+    pass::<true>(sos.sections(), data);
+}
+
+/// One pass of [`sosfilt`] in place, forwards or (`REV`) from the end: in lanes when they apply,
+/// else the exact kernel.
+pub(crate) fn pass<const REV: bool>(sections: &[[f64; 6]], data: &mut [f64]) {
+    if !sosfilt_blocks::try_run::<REV>(sections, data) {
+        run::<REV>(sections, data, 1);
     }
 }
 

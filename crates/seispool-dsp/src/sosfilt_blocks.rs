@@ -28,6 +28,7 @@
 //! corrections and the tail are the same scalar code in both. `decimate`'s filter runs through
 //! [`try_run_keep`], whose AVX2 lanes store only the kept outputs.
 
+use crate::fused::FusedInput;
 use crate::sosfilt::run_scalar_from;
 
 #[cfg(target_arch = "x86_64")]
@@ -148,6 +149,68 @@ pub(crate) fn try_run_keep(sections: &[[f64; 6]], data: &mut Vec<f64>, factor: u
     false
 }
 
+/// `sosfilt(sections, input)` forwards into `out` (cleared first), where `input` is the fused
+/// detrended (and tapered) integers, in lanes when the AVX2 + FMA build applies: the pass reads
+/// the integers and writes the filtered f64, so the detrended input is never stored. Returns
+/// false (`out` untouched) otherwise; the caller then converts and filters in place, which gives
+/// the same bits on the other paths (the portable lanes and the scalar kernel read the f64 input).
+pub(crate) fn try_run_fused(sections: &[[f64; 6]], input: &FusedInput<'_>, out: &mut Vec<f64>) -> bool {
+    let Some(m) = block_len(sections, input.len()) else {
+        return false;
+    };
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        macro_rules! widths {
+            ($($w:literal)*) => {
+                match sections.len() {
+                    $($w => fused_avx2::<$w>(sections, input, out, m),)*
+                    _ => return false,
+                }
+            };
+        }
+        widths!(1 2 3 4 5 6 7 8);
+        return true;
+    }
+    let _ = (input, out, m);
+    false
+}
+
+/// Runs [`blocks_fused_avx2`]; only called once the CPU is known to have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+fn fused_avx2<const N: usize>(sections: &[[f64; 6]], input: &FusedInput<'_>, out: &mut Vec<f64>, m: usize) {
+    #[allow(unsafe_code)]
+    // SAFETY: the only caller, `try_run_fused`, checked that the CPU supports AVX2 and FMA, the
+    // only requirement of the target features.
+    unsafe {
+        blocks_fused_avx2::<N>(sections, input, out, m)
+    }
+}
+
+/// [`blocks`] forwards with the lanes reading the fused input ([`avx2::zero_state_fused`]) and
+/// writing into `out`'s spare capacity, which is never zero-filled first.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn blocks_fused_avx2<const N: usize>(sections: &[[f64; 6]], input: &FusedInput<'_>, out: &mut Vec<f64>, m: usize) {
+    let n = input.len();
+    let whole = LANES * m;
+    out.clear();
+    out.reserve_exact(n);
+    let spare = &mut out.spare_capacity_mut()[..n];
+    // The tail's input, filtered in place below from the blocks' true final state.
+    input.fill(whole..n, &mut spare[whole..]);
+    #[allow(unsafe_code)]
+    // SAFETY: `spare` holds at least `n ≥ LANES · m` values, valid for writes, and `input` is `n`
+    // long; nothing else touches `out` during the pass.
+    let finals = unsafe { avx2::zero_state_fused::<N>(sections, input, spare.as_mut_ptr().cast(), m) };
+    #[allow(unsafe_code)]
+    // SAFETY: every one of the `n` values is initialised: the pass wrote each step `0 .. m` of
+    // each lane `b`, i.e. `out[b·m + u]` for all of `0 .. LANES · m`, and `fill` wrote the rest.
+    unsafe {
+        out.set_len(n);
+    }
+    finish::<N, false>(sections, out, m, finals);
+}
+
 /// Runs [`blocks_keep_avx2`]; only called once the CPU is known to have AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 fn keep_avx2<const N: usize>(sections: &[[f64; 6]], data: &mut [f64], m: usize, factor: usize) {
@@ -243,16 +306,35 @@ fn blocks<const N: usize, const REV: bool>(
     m: usize,
     zero_state: impl FnOnce(&mut [f64]) -> [State<N>; LANES],
 ) {
+    let (n, whole) = (data.len(), LANES * m);
+    // Processing order: the blocks, then the tail of `n − whole` samples.
+    let body = if REV {
+        &mut data[n - whole..]
+    } else {
+        &mut data[..whole]
+    };
+    let finals = zero_state(body);
+    finish::<N, REV>(sections, data, m, finals);
+}
+
+/// After the zero-state pass over the blocks of `data` (see [`blocks`]), with their final states
+/// `finals`: the blocks' corrections ([`correct_blocks`]), then the tail filtered in place from the
+/// true state.
+#[inline(always)]
+fn finish<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    data: &mut [f64],
+    m: usize,
+    finals: [State<N>; LANES],
+) {
     let n = data.len();
     let whole = LANES * m;
-    // Processing order: the blocks, then the tail of `n − whole` samples.
     let (body, tail) = if REV {
         let (tail, body) = data.split_at_mut(n - whole);
         (body, tail)
     } else {
         data.split_at_mut(whole)
     };
-    let finals = zero_state(body);
     // Block `b`'s `u`-th processed sample (see above).
     let index = |b: usize, u: usize| if REV { (LANES - b) * m - 1 - u } else { b * m + u };
     let state = correct_blocks::<N>(sections, finals, m, |b, u, v| body[index(b, u)] += v);

@@ -1,6 +1,7 @@
 //! ObsPy `Trace.taper` and ObsPy's own `cosine_taper`.
 
 use std::f64::consts::PI;
+use std::rc::Rc;
 
 use crate::OpError;
 use crate::window::{Kwargs, Window, window_from_name};
@@ -115,60 +116,123 @@ pub fn taper(
     max_length: Option<f64>,
     side: TaperSide,
 ) -> Result<(), OpError> {
-    let npts = data.len();
-    if npts == 0 {
+    if data.is_empty() {
         return Ok(());
     }
-    let mut wlen = (npts / 2) as i64;
-    if let Some(p) = max_percentage {
-        wlen = wlen.min(py_int("taper", p * npts as f64)?);
-    }
-    if let Some(l) = max_length {
-        wlen = wlen.min(py_int("taper", l * sampling_rate)?);
-    }
-    if wlen < 0 {
-        return Err(OpError::new("taper", format!("negative taper length {wlen} samples")));
-    }
-    let wlen = wlen as usize;
-    let m = if 2 * wlen == npts { 2 * wlen } else { 2 * wlen + 1 };
-    let apply = |data: &mut [f64], sides: &[f64]| {
-        if matches!(side, TaperSide::Both | TaperSide::Left) {
-            data[..wlen].iter_mut().zip(&sides[..wlen]).for_each(|(d, w)| *d *= w);
+    TaperPlan::new(data.len(), sampling_rate, max_percentage, kind, max_length, side)?.apply(data);
+    Ok(())
+}
+
+/// [`taper`] for a trace of `npts` samples, made before its samples are at hand: the flanks it
+/// multiplies. [`taper`] is `TaperPlan::new(..)?.apply(data)`; the fused detrend + taper + filter
+/// pass ([`crate::detrend_taper_filter_i32`]) multiplies by the same [`TaperPlan::left`] and
+/// [`TaperPlan::right`] values as it converts the samples.
+#[derive(Debug, Clone)]
+pub struct TaperPlan {
+    npts: usize,
+    wlen: usize,
+    m: usize,
+    side: TaperSide,
+    sides: Rc<Vec<f64>>,
+}
+
+impl TaperPlan {
+    /// The flanks `Trace.taper(max_percentage, type, max_length, side)` multiplies a trace of `npts`
+    /// (at least one) samples by, or ObsPy's error (see [`taper`]).
+    pub fn new(
+        npts: usize,
+        sampling_rate: f64,
+        max_percentage: Option<f64>,
+        kind: &TaperType,
+        max_length: Option<f64>,
+        side: TaperSide,
+    ) -> Result<TaperPlan, OpError> {
+        let mut wlen = (npts / 2) as i64;
+        if let Some(p) = max_percentage {
+            wlen = wlen.min(py_int("taper", p * npts as f64)?);
         }
-        if matches!(side, TaperSide::Both | TaperSide::Right) {
-            data[npts - wlen..]
-                .iter_mut()
-                .zip(&sides[m - wlen..])
-                .for_each(|(d, w)| *d *= w);
+        if let Some(l) = max_length {
+            wlen = wlen.min(py_int("taper", l * sampling_rate)?);
         }
-    };
+        if wlen < 0 {
+            return Err(OpError::new("taper", format!("negative taper length {wlen} samples")));
+        }
+        let wlen = wlen as usize;
+        let m = if 2 * wlen == npts { 2 * wlen } else { 2 * wlen + 1 };
+        Ok(TaperPlan {
+            npts,
+            wlen,
+            m,
+            side,
+            sides: window(kind, m)?,
+        })
+    }
+
+    /// The factors of the first `left().len()` samples (none when only the right side is tapered).
+    pub fn left(&self) -> &[f64] {
+        match self.side {
+            TaperSide::Both | TaperSide::Left => &self.sides[..self.wlen],
+            TaperSide::Right => &[],
+        }
+    }
+
+    /// The factors of the last `right().len()` samples (none when only the left side is tapered).
+    pub fn right(&self) -> &[f64] {
+        match self.side {
+            TaperSide::Both | TaperSide::Right => &self.sides[self.m - self.wlen..],
+            TaperSide::Left => &[],
+        }
+    }
+
+    /// The number of samples the plan is for.
+    pub fn npts(&self) -> usize {
+        self.npts
+    }
+
+    /// `d *= w` over both flanks of `data` (`npts` samples).
+    pub fn apply(&self, data: &mut [f64]) {
+        let left = self.left();
+        data[..left.len()].iter_mut().zip(left).for_each(|(d, w)| *d *= w);
+        let right = self.right();
+        data[self.npts - right.len()..]
+            .iter_mut()
+            .zip(right)
+            .for_each(|(d, w)| *d *= w);
+    }
+}
+
+/// The `m`-sample window of `kind`: this thread's [`LAST_WINDOW`] when it is that one, else made
+/// (and kept there, when at most [`CACHED_WINDOW_MAX`] long).
+fn window(kind: &TaperType, m: usize) -> Result<Rc<Vec<f64>>, OpError> {
     let make = || match *kind {
         TaperType::Window { window, sym } => window.samples(m, sym),
         TaperType::Cosine { halfcosine, sactaper } => cosine_taper(m, halfcosine, sactaper),
     };
     if m > CACHED_WINDOW_MAX {
-        apply(data, &make()?);
-        return Ok(());
+        return Ok(Rc::new(make()?));
     }
     LAST_WINDOW.with(|cache| {
         let mut cache = cache.borrow_mut();
-        match &*cache {
-            Some((k, len, sides)) if k == kind && *len == m => apply(data, sides),
-            _ => {
-                let sides = make()?;
-                apply(data, &sides);
-                *cache = Some((*kind, m, sides));
-            }
+        if let Some((k, len, sides)) = &*cache
+            && k == kind
+            && *len == m
+        {
+            return Ok(Rc::clone(sides));
         }
-        Ok(())
+        let sides = Rc::new(make()?);
+        *cache = Some((*kind, m, Rc::clone(&sides)));
+        Ok(sides)
     })
 }
+
+/// A window kept by [`LAST_WINDOW`]: its shape, its length and its values.
+type CachedWindow = (TaperType, usize, Rc<Vec<f64>>);
 
 thread_local! {
     /// The last taper window made on this thread, by shape and length: a worker tapers one channel-day
     /// after another of the same length, so the window (10 % of the trace for a 5 % taper) is made once,
     /// not once per unit (its cosines were ~6 % of the seed job, its fresh pages ~10 % of its faults).
-    static LAST_WINDOW: std::cell::RefCell<Option<(TaperType, usize, Vec<f64>)>> =
+    static LAST_WINDOW: std::cell::RefCell<Option<CachedWindow>> =
         const { std::cell::RefCell::new(None) };
 }
 

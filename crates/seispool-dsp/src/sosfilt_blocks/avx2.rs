@@ -22,12 +22,13 @@
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    __m256d, _MM_HINT_T0, _mm_prefetch, _mm256_add_pd, _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_mul_pd,
-    _mm256_permute2f128_pd, _mm256_set1_pd, _mm256_setzero_pd, _mm256_storeu_pd, _mm256_unpackhi_pd,
-    _mm256_unpacklo_pd,
+    __m256d, _MM_HINT_T0, _mm_loadu_si128, _mm_prefetch, _mm256_add_pd, _mm256_cvtepi32_pd, _mm256_fmadd_pd,
+    _mm256_loadu_pd, _mm256_mul_pd, _mm256_permute2f128_pd, _mm256_set1_pd, _mm256_setr_pd, _mm256_setzero_pd,
+    _mm256_storeu_pd, _mm256_sub_pd, _mm256_unpackhi_pd, _mm256_unpacklo_pd,
 };
 
-use super::{LANES, State, split_lanes};
+use super::{LANES, State};
+use crate::fused::FusedInput;
 
 /// How far ahead (in samples) [`gather`] prefetches each lane.
 const PREFETCH: usize = 256;
@@ -93,7 +94,11 @@ pub(super) fn zero_state<const N: usize, const REV: bool>(
     body: &mut [f64],
     m: usize,
 ) -> [State<N>; LANES] {
-    pass::<N, REV>(sections, body, m, None)
+    let lanes = lane_ptrs::<REV>(body, m);
+    let (load4, load1) = in_place::<REV>(lanes);
+    // SAFETY: `lane_ptrs` gives four disjoint runs of `m` samples of `body`, which outlives the
+    // pass; the loads read those runs (see `in_place`).
+    unsafe { pass::<N, REV>(sections, lanes, m, None, load4, load1) }
 }
 
 /// [`zero_state`] forwards, writing only the kept outputs: lane `b` keeps steps `firsts[b]`,
@@ -107,23 +112,127 @@ pub(super) fn zero_state_keep<const N: usize>(
     factor: usize,
     firsts: [usize; LANES],
 ) -> [State<N>; LANES] {
-    pass::<N, false>(sections, body, m, Some((factor, firsts)))
+    let lanes = lane_ptrs::<false>(body, m);
+    let (load4, load1) = in_place::<false>(lanes);
+    // SAFETY: as in `zero_state`; the kept slots of lane `b` are within its run.
+    unsafe { pass::<N, false>(sections, lanes, m, Some((factor, firsts)), load4, load1) }
 }
 
-/// The body of [`zero_state`] and [`zero_state_keep`]: every output back in place, or with
-/// `keep = Some((factor, firsts))` only the kept ones.
+/// [`zero_state`] forwards of the detrended (and tapered) integers of `input`, written to the
+/// `LANES · m` f64 at `out`: step `u` of lane `b` reads sample `b·m + u` of the trace through
+/// [`fused4`] (the very value the unfused pass would read from the f64 buffer).
+///
+/// # Safety
+///
+/// `out` must be valid for writes of `LANES · m` f64, and `input` at least `LANES · m` long.
 #[target_feature(enable = "avx2,fma")]
-fn pass<const N: usize, const REV: bool>(
+pub(super) unsafe fn zero_state_fused<const N: usize>(
     sections: &[[f64; 6]],
-    body: &mut [f64],
+    input: &FusedInput<'_>,
+    out: *mut f64,
+    m: usize,
+) -> [State<N>; LANES] {
+    debug_assert!(input.len() >= LANES * m);
+    let lanes: [*mut f64; LANES] = std::array::from_fn(|b| out.wrapping_add(b * m));
+    let load4 = |b: usize, start: usize| fused4(input, b * m + start);
+    let load1 = |b: usize, i: usize| input.value(b * m + i);
+    // SAFETY: the caller's contract: lane `b` writes `out[b·m .. (b+1)·m]`; the loads are
+    // bounds-checked slice reads of `input`.
+    unsafe { pass::<N, false>(sections, lanes, m, None, load4, load1) }
+}
+
+/// The start of each lane's `m` samples in `body` (lane `b` in processing order: block `b`
+/// forwards, or the `b`-th block from the end when `REV`, as [`super::split_lanes`]).
+fn lane_ptrs<const REV: bool>(body: &mut [f64], m: usize) -> [*mut f64; LANES] {
+    assert!(
+        body.len() >= LANES * m,
+        "lanes of {m} past the body's {} samples",
+        body.len()
+    );
+    let base = body.as_mut_ptr();
+    std::array::from_fn(|b| base.wrapping_add(if REV { LANES - 1 - b } else { b } * m))
+}
+
+/// The loads of the in-place pass: samples `start ..= start + 3` of lane `b` in memory order
+/// (prefetching [`PREFETCH`] samples ahead in processing order), and sample `i` of lane `b`.
+/// Only ever called by [`gather`] with indices inside the lane (`start + 4 ≤ m`, `i < m`).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn in_place<const REV: bool>(
+    lanes: [*mut f64; LANES],
+) -> (impl Fn(usize, usize) -> __m256d, impl Fn(usize, usize) -> f64) {
+    let load4 = move |b: usize, start: usize| {
+        let p: *const f64 = lanes[b];
+        // Four lanes read four streams; asking for each one PREFETCH samples ahead keeps the
+        // loads from waiting on memory (a prefetch never faults, even past the end).
+        let ahead = if REV {
+            p.wrapping_add(start).wrapping_sub(PREFETCH)
+        } else {
+            p.wrapping_add(start + PREFETCH)
+        };
+        _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+        // SAFETY: `gather` asks only for samples inside the lane (see above), which the pass's
+        // caller guarantees are valid f64 (unaligned load).
+        unsafe { _mm256_loadu_pd(p.add(start)) }
+    };
+    // SAFETY: as for `load4`.
+    let load1 = move |b: usize, i: usize| unsafe { *lanes[b].add(i) };
+    (load4, load1)
+}
+
+/// Samples `g ..= g + 3` of the fused input, as [`FusedInput::value`] computes each: the integers
+/// converted exactly, the line `ym + slope · (i − xm)` with the same operations in the same order
+/// (a product, then a sum; no fused multiply-add), subtracted, then on the taper's flanks times
+/// the window factors (times 1 elsewhere in a straddling vector: exact).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn fused4(input: &FusedInput<'_>, g: usize) -> __m256d {
+    let four = &input.src[g..g + 4];
+    _mm_prefetch::<_MM_HINT_T0>(input.src.as_ptr().wrapping_add(g + PREFETCH).cast());
+    let fit = &input.fit;
+    if fit.zero {
+        let v: [f64; 4] = std::array::from_fn(|k| input.value(g + k));
+        // SAFETY: `v` holds the four f64 loaded (unaligned load).
+        return unsafe { _mm256_loadu_pd(v.as_ptr()) };
+    }
+    // SAFETY: `four` holds the four i32 loaded (unaligned load).
+    let x = _mm256_cvtepi32_pd(unsafe { _mm_loadu_si128(four.as_ptr().cast()) });
+    // `(g + k) as f64` is `g as f64 + k` exactly (indices below 2⁵³).
+    let i = _mm256_add_pd(_mm256_set1_pd(g as f64), _mm256_setr_pd(0.0, 1.0, 2.0, 3.0));
+    let dx = _mm256_sub_pd(i, _mm256_set1_pd(fit.xm));
+    let line = _mm256_add_pd(_mm256_set1_pd(fit.ym), _mm256_mul_pd(_mm256_set1_pd(fit.slope), dx));
+    let v = _mm256_sub_pd(x, line);
+    if input.plain(g..g + 4) {
+        return v;
+    }
+    let w: [f64; 4] = std::array::from_fn(|k| input.factor(g + k).unwrap_or(1.0));
+    // SAFETY: `w` holds the four f64 loaded (unaligned load).
+    _mm256_mul_pd(v, unsafe { _mm256_loadu_pd(w.as_ptr()) })
+}
+
+/// The body of [`zero_state`], [`zero_state_keep`] and [`zero_state_fused`]: steps are read with
+/// `load4(b, start)` (samples `start ..= start + 3` of lane `b` in memory order) and
+/// `load1(b, i)` (sample `i`), and every output goes to its lane at `lanes[b]` (the sample read
+/// at that step), or with `keep = Some((factor, firsts))` only the kept ones (see
+/// [`zero_state_keep`]).
+///
+/// # Safety
+///
+/// Each `lanes[b]` must be valid for writes of `m` f64, the four runs disjoint, and nothing else
+/// may access them during the pass but the loads (which read a step before it is written).
+#[target_feature(enable = "avx2,fma")]
+unsafe fn pass<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    lanes: [*mut f64; LANES],
     m: usize,
     keep: Option<(usize, [usize; LANES])>,
+    load4: impl Fn(usize, usize) -> __m256d,
+    load1: impl Fn(usize, usize) -> f64,
 ) -> [State<N>; LANES] {
     let coef = coefs(sections);
     let groups = groups(sections);
     let mut z0 = [_mm256_setzero_pd(); N];
     let mut z1 = [_mm256_setzero_pd(); N];
-    let mut lanes = split_lanes::<REV>(body, m);
     let mut buf = [_mm256_setzero_pd(); CHUNK];
     // Next kept step of each lane.
     let mut next = keep.map_or([0; LANES], |(_, firsts)| firsts);
@@ -131,17 +240,20 @@ fn pass<const N: usize, const REV: bool>(
     while t < m {
         let len = CHUNK.min(m - t);
         let buf = &mut buf[..len];
-        gather::<REV>(&lanes, m, t, buf);
+        gather::<REV>(&load4, &load1, m, t, buf);
         for g in &groups {
             let (lo, hi) = (g.lo, g.hi);
             run_group(g.sym, g.unit, &coef[lo..hi], &mut z0[lo..hi], &mut z1[lo..hi], buf);
         }
         match keep {
-            None => scatter::<REV>(&mut lanes, m, t, buf),
+            // SAFETY: steps `t .. t + len` are inside every lane (the caller's contract).
+            None => unsafe { scatter::<REV>(lanes, m, t, buf) },
             Some((factor, firsts)) => {
-                for (b, lane) in lanes.iter_mut().enumerate() {
+                for (b, &lane) in lanes.iter().enumerate() {
                     while next[b] < t + len {
-                        lane[(next[b] - firsts[b]) / factor] = to_array(buf[next[b] - t])[b];
+                        let slot = (next[b] - firsts[b]) / factor;
+                        // SAFETY: slot `≤ next[b] < m`, inside the lane (the caller's contract).
+                        unsafe { *lane.add(slot) = to_array(buf[next[b] - t])[b] };
                         next[b] += factor;
                     }
                 }
@@ -199,27 +311,22 @@ fn at<const REV: bool>(m: usize, u: usize) -> usize {
     if REV { m - 1 - u } else { u }
 }
 
-/// Steps `t .. t + buf.len()` of every lane into `buf` (one vector per step).
+/// Steps `t .. t + buf.len()` of every lane into `buf` (one vector per step), read with the
+/// pass's loads (see [`pass`]): only steps inside the lanes.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn gather<const REV: bool>(lanes: &[&mut [f64]; LANES], m: usize, t: usize, buf: &mut [__m256d]) {
+fn gather<const REV: bool>(
+    load4: &impl Fn(usize, usize) -> __m256d,
+    load1: &impl Fn(usize, usize) -> f64,
+    m: usize,
+    t: usize,
+    buf: &mut [__m256d],
+) {
     let whole = buf.len() / 4 * 4;
     for j in (0..whole).step_by(4) {
         // The four samples of steps `t + j ..= t + j + 3` in memory order.
         let start = if REV { m - (t + j + 4) } else { t + j };
-        let rows: [__m256d; 4] = std::array::from_fn(|b| {
-            // Four lanes read four streams; asking for each one PREFETCH samples ahead keeps
-            // the loads from waiting on memory (a prefetch never faults, even past the end).
-            let ahead = if REV {
-                lanes[b].as_ptr().wrapping_add(start).wrapping_sub(PREFETCH)
-            } else {
-                lanes[b].as_ptr().wrapping_add(start + PREFETCH)
-            };
-            _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
-            let four = &lanes[b][start..start + 4];
-            // SAFETY: `four` holds the four f64 loaded (unaligned load).
-            unsafe { _mm256_loadu_pd(four.as_ptr()) }
-        });
+        let rows: [__m256d; 4] = std::array::from_fn(|b| load4(b, start));
         let cols = transpose(rows);
         for (i, c) in cols.into_iter().enumerate() {
             buf[j + if REV { 3 - i } else { i }] = c;
@@ -227,30 +334,34 @@ fn gather<const REV: bool>(lanes: &[&mut [f64]; LANES], m: usize, t: usize, buf:
     }
     for (j, v) in buf.iter_mut().enumerate().skip(whole) {
         let i = at::<REV>(m, t + j);
-        let x = [lanes[0][i], lanes[1][i], lanes[2][i], lanes[3][i]];
+        let x: [f64; LANES] = std::array::from_fn(|b| load1(b, i));
         // SAFETY: `x` holds the four f64 loaded (unaligned load).
         *v = unsafe { _mm256_loadu_pd(x.as_ptr()) };
     }
 }
 
 /// `buf` back into steps `t .. t + buf.len()` of the lanes (the inverse of [`gather`]).
+///
+/// # Safety
+///
+/// Those steps must be inside every lane, each `lanes[b]` valid for writes of its `m` f64.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn scatter<const REV: bool>(lanes: &mut [&mut [f64]; LANES], m: usize, t: usize, buf: &[__m256d]) {
+unsafe fn scatter<const REV: bool>(lanes: [*mut f64; LANES], m: usize, t: usize, buf: &[__m256d]) {
     let whole = buf.len() / 4 * 4;
     for j in (0..whole).step_by(4) {
         let start = if REV { m - (t + j + 4) } else { t + j };
         let cols: [__m256d; 4] = std::array::from_fn(|i| buf[j + if REV { 3 - i } else { i }]);
-        for (lane, row) in lanes.iter_mut().zip(transpose(cols)) {
-            let four = &mut lane[start..start + 4];
-            // SAFETY: `four` has room for the four f64 stored (unaligned store).
-            unsafe { _mm256_storeu_pd(four.as_mut_ptr(), row) };
+        for (&lane, row) in lanes.iter().zip(transpose(cols)) {
+            // SAFETY: `start + 4 ≤ m` (the caller's contract; unaligned store).
+            unsafe { _mm256_storeu_pd(lane.add(start), row) };
         }
     }
     for (j, &v) in buf.iter().enumerate().skip(whole) {
         let i = at::<REV>(m, t + j);
-        for (lane, y) in lanes.iter_mut().zip(to_array(v)) {
-            lane[i] = y;
+        for (&lane, y) in lanes.iter().zip(to_array(v)) {
+            // SAFETY: `i < m` (the caller's contract).
+            unsafe { *lane.add(i) = y };
         }
     }
 }

@@ -67,22 +67,129 @@ impl Processor {
         stream: &mut Stream,
     ) -> Result<Vec<String>, ApplyError> {
         let mut warnings = Vec::new();
-        for (i, op) in pipeline.ops.iter().enumerate() {
-            let err = |trace: &str, what: String| ApplyError {
-                index: i + 1,
-                op: op.to_string(),
-                trace: if trace.is_empty() {
-                    String::new()
-                } else {
-                    format!("{trace}: ")
-                },
-                what,
-            };
-            self.apply_op(op, responses, stream, &mut warnings)
-                .map_err(|(trace, what)| err(&trace, what))?;
+        let ops = &pipeline.ops;
+        let err = |i: usize, trace: &str, what: String| ApplyError {
+            index: i + 1,
+            op: ops[i].to_string(),
+            trace: if trace.is_empty() {
+                String::new()
+            } else {
+                format!("{trace}: ")
+            },
+            what,
+        };
+        let mut i = 0;
+        while i < ops.len() {
+            if let Some(run) = FusedRun::at(&ops[i..]) {
+                match self.apply_fused(&run, stream, &mut warnings) {
+                    Ok(true) => {
+                        i += run.ops.len();
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err((j, trace, what)) => return Err(err(i + j, &trace, what)),
+                }
+            }
+            self.apply_op(&ops[i], responses, stream, &mut warnings)
+                .map_err(|(trace, what)| err(i, &trace, what))?;
+            i += 1;
         }
         warnings.dedup();
         Ok(warnings)
+    }
+
+    /// Runs `detrend("linear")`, the optional `taper(...)` and `filter(...)` of `run` over the
+    /// stream, integer traces in one fused pass ([`seispool_dsp::detrend_taper_filter_i32`]), the
+    /// others op by op, with exactly the samples and warnings of running the ops one at a time.
+    /// First every trace's taper and filter are prepared with the code those ops use; when one
+    /// fails (or a trace holds text), nothing is touched and this returns false, so the ops run
+    /// one at a time and fail where ObsPy fails. Warnings are appended phase by phase (all of the
+    /// detrend's, then the taper's, then the filter's), as the ops one at a time give them.
+    /// Errors (none are expected once prepared) name the op's offset in `run`.
+    fn apply_fused(
+        &mut self,
+        run: &FusedRun<'_>,
+        st: &mut Stream,
+        warnings: &mut Vec<String>,
+    ) -> Result<bool, (usize, String, String)> {
+        let mut plans = Vec::with_capacity(st.traces.len());
+        for tr in &st.traces {
+            match self.prepare_fused(run, tr) {
+                Ok(plan) => plans.push(plan),
+                Err(()) => return Ok(false),
+            }
+        }
+        // The warnings of each op of the run, in trace order.
+        let mut phases = vec![Vec::new(); run.ops.len()];
+        for (tr, plan) in st.traces.iter_mut().zip(plans) {
+            let Some((taper, filter)) = plan else {
+                for (j, op) in run.ops.iter().enumerate() {
+                    self.apply_to_trace(op, tr, &mut phases[j])
+                        .map_err(|what| (j, tr.id(), what))?;
+                }
+                continue;
+            };
+            if let Some(Op::Taper {
+                max_percentage,
+                max_length,
+                ..
+            }) = run.taper
+            {
+                let taper_phase = &mut phases[1];
+                taper_phase.extend(taper_warning(
+                    tr.stats.npts,
+                    tr.stats.sampling_rate,
+                    *max_percentage,
+                    *max_length,
+                ));
+            }
+            let last = run.ops.len() - 1;
+            phases[last].extend(filter.warnings().iter().map(FilterWarning::to_string));
+            let mut result = Ok(());
+            tr.data.promote_i32_with(|x, out| {
+                result = seispool_dsp::detrend_taper_filter_i32(x, taper.as_ref(), &filter, out);
+            });
+            result.map_err(|e| (last, tr.id(), e.to_string()))?;
+        }
+        warnings.extend(phases.into_iter().flatten());
+        Ok(true)
+    }
+
+    /// What [`Processor::apply_fused`] needs for one trace: `Some((taper, filter))` for a non-empty
+    /// integer trace (fused), `None` for a trace the ops run on one at a time; `Err` when the
+    /// taper or filter cannot be prepared or the trace holds text (then the run is not fused).
+    #[allow(clippy::type_complexity)] // the two plans of one trace
+    fn prepare_fused(
+        &mut self,
+        run: &FusedRun<'_>,
+        tr: &Trace,
+    ) -> Result<Option<(Option<seispool_dsp::TaperPlan>, seispool_dsp::FilterPlan)>, ()> {
+        if tr.data.sample_type() == seispool_core::SampleType::Text {
+            return Err(());
+        }
+        let (npts, df) = (tr.stats.npts, tr.stats.sampling_rate);
+        let filter = self.design(run.filter, df).map_err(|_| ())?;
+        let taper = match run.taper {
+            Some(Op::Taper {
+                max_percentage,
+                window,
+                max_length,
+                side,
+            }) => {
+                let kind = taper_type(window).map_err(|_| ())?;
+                if npts == 0 {
+                    None
+                } else {
+                    Some(
+                        seispool_dsp::TaperPlan::new(npts, df, *max_percentage, &kind, *max_length, *side)
+                            .map_err(|_| ())?,
+                    )
+                }
+            }
+            _ => None,
+        };
+        let fused = npts > 0 && npts == tr.data.len() && tr.data.sample_type() == seispool_core::SampleType::I32;
+        Ok(fused.then_some((taper, filter)))
     }
 
     fn apply_op(
@@ -351,12 +458,22 @@ impl Processor {
         data: &mut [f64],
         warnings: &mut Vec<String>,
     ) -> Result<(), String> {
+        let plan = self.design(spec, df)?;
+        warnings.extend(plan.warnings().iter().map(FilterWarning::to_string));
+        if npts == 0 {
+            return Ok(());
+        }
+        plan.apply(data).map_err(|e| e.to_string())
+    }
+
+    /// The design of `filter(spec)` at sampling rate `df` (ObsPy's warnings in the plan), or its error.
+    fn design(&mut self, spec: &FilterSpec, df: f64) -> Result<seispool_dsp::FilterPlan, String> {
         let iir = |corners: u32, zerophase: bool| IirOptions {
             corners: corners as usize,
             zerophase,
             ..IirOptions::default()
         };
-        let plan = match *spec {
+        match *spec {
             FilterSpec::Bandpass {
                 freqmin,
                 freqmax,
@@ -383,12 +500,42 @@ impl Processor {
                 seispool_dsp::design_lowpass_cheby_2(freq, df, maxorder as usize, &mut self.designs).map(|d| d.plan)
             }
         }
-        .map_err(|e| e.to_string())?;
-        warnings.extend(plan.warnings().iter().map(FilterWarning::to_string));
-        if npts == 0 {
-            return Ok(());
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// A run of ops fused by [`Processor::apply_fused`]: `detrend("linear")`, optionally `taper(...)`,
+/// then `filter(...)`.
+struct FusedRun<'a> {
+    /// The run's ops, as written.
+    ops: &'a [Op],
+    /// The `taper(...)`, when the run has one.
+    taper: Option<&'a Op>,
+    /// The filter.
+    filter: &'a FilterSpec,
+}
+
+impl<'a> FusedRun<'a> {
+    /// The run at the start of `ops`, if one starts there.
+    fn at(ops: &'a [Op]) -> Option<FusedRun<'a>> {
+        match ops {
+            [Op::Detrend(DetrendKind::Linear), Op::Filter(filter), ..] => Some(FusedRun {
+                ops: &ops[..2],
+                taper: None,
+                filter,
+            }),
+            [
+                Op::Detrend(DetrendKind::Linear),
+                taper @ Op::Taper { .. },
+                Op::Filter(filter),
+                ..,
+            ] => Some(FusedRun {
+                ops: &ops[..3],
+                taper: Some(taper),
+                filter,
+            }),
+            _ => None,
         }
-        plan.apply(data).map_err(|e| e.to_string())
     }
 }
 
@@ -424,20 +571,26 @@ fn taper(
 ) -> Result<(), String> {
     let s = |e: OpError| e.to_string();
     let kind = taper_type(window).map_err(s)?;
-    // ObsPy warns when every requested half-length exceeds half the trace (also when none is given).
+    warnings.extend(taper_warning(npts, df, max_percentage, max_length));
+    if npts == 0 {
+        return Ok(());
+    }
+    seispool_dsp::taper(data, df, max_percentage, &kind, max_length, side).map_err(s)
+}
+
+/// ObsPy's warning of `taper(...)` on `npts` samples: when every requested half-length exceeds half
+/// the trace (also when none is given).
+fn taper_warning(npts: usize, df: f64, max_percentage: Option<f64>, max_length: Option<f64>) -> Option<String> {
     let n = npts as f64;
     let halves = [
         max_percentage.map(|p| (p * n).trunc()),
         max_length.map(|l| (l * df).trunc()),
     ];
-    if halves.iter().flatten().all(|h| 2.0 * h > n) {
-        warnings
-            .push("The requested taper is longer than the trace. The taper will be shortened to trace length.".into());
-    }
-    if npts == 0 {
-        return Ok(());
-    }
-    seispool_dsp::taper(data, df, max_percentage, &kind, max_length, side).map_err(s)
+    halves
+        .iter()
+        .flatten()
+        .all(|h| 2.0 * h > n)
+        .then(|| "The requested taper is longer than the trace. The taper will be shortened to trace length.".into())
 }
 
 /// `interpolate(sampling_rate, method, starttime, npts, time_shift)`.
@@ -561,6 +714,162 @@ mod tests {
         let mut st = text_stream();
         Processor::new().apply(&p, &mut st).unwrap();
         assert_eq!(st.traces[0].data, Samples::Text(b"HLOWRD".to_vec()));
+    }
+
+    /// The samples of a trace as bits (so that −0 and NaN compare exactly), with their type.
+    fn bits(tr: &Trace) -> (seispool_core::SampleType, Vec<u64>) {
+        let bits = match &tr.data {
+            Samples::F64(v) => v.iter().map(|x| x.to_bits()).collect(),
+            Samples::I32(v) => v.iter().map(|&x| x as u64).collect(),
+            Samples::F32(v) => v.iter().map(|x| u64::from(x.to_bits())).collect(),
+            Samples::Text(v) => v.iter().map(|&x| u64::from(x)).collect(),
+        };
+        (tr.data.sample_type(), bits)
+    }
+
+    /// Runs `text` as one pipeline and as one pipeline per op (`Processor::apply` each time, the
+    /// warnings concatenated and deduplicated as one run does), on copies of `st`: the samples, the
+    /// headers and the warnings, or the error, must be the same. Returns whether the whole
+    /// pipeline's first ops were fused (`apply_fused` took them) and what the pipeline gave.
+    fn same_as_one_op_at_a_time(text: &str, st: &Stream) -> (bool, Result<Vec<String>, ApplyError>) {
+        same_pipeline_as_one_op_at_a_time(&crate::parse_pipeline(text).unwrap(), st)
+    }
+
+    /// [`same_as_one_op_at_a_time`] of a pipeline (which may hold ops the language refuses).
+    fn same_pipeline_as_one_op_at_a_time(p: &Pipeline, st: &Stream) -> (bool, Result<Vec<String>, ApplyError>) {
+        let text = &p.text;
+        let mut whole = st.clone();
+        let got = Processor::new().apply(p, &mut whole);
+        let mut single = st.clone();
+        let mut processor = Processor::new();
+        let mut want = Ok(Vec::new());
+        for (i, op) in p.ops.iter().enumerate() {
+            let one = Pipeline {
+                ops: vec![op.clone()],
+                text: op.to_string(),
+            };
+            match processor.apply(&one, &mut single) {
+                Ok(w) => want.as_mut().unwrap().extend(w),
+                Err(e) => {
+                    want = Err(ApplyError { index: i + 1, ..e });
+                    break;
+                }
+            }
+        }
+        if let Ok(w) = &mut want {
+            w.dedup();
+        }
+        assert_eq!(got, want, "{text}: warnings or error");
+        assert_eq!(whole.traces.len(), single.traces.len(), "{text}");
+        for (a, b) in whole.traces.iter().zip(&single.traces) {
+            assert_eq!(a.stats, b.stats, "{text}: {}", a.id());
+            assert!(bits(a) == bits(b), "{text}: {} samples differ", a.id());
+        }
+        let run = FusedRun::at(&p.ops).expect("the pipeline starts with a fusable run");
+        let mut probe = st.clone();
+        let fused = Processor::new().apply_fused(&run, &mut probe, &mut Vec::new()).unwrap();
+        (fused, got)
+    }
+
+    fn counts(n: usize, seed: u64) -> Vec<i32> {
+        let mut rng = seispool_testkit::Rng(seed);
+        (0..n)
+            .map(|i| (1e4 + 0.02 * i as f64 + 3e3 * (rng.next_f64() - 0.5)).round() as i32)
+            .collect()
+    }
+
+    /// Integer traces long enough for the filter's lanes and short ones, a float trace, an empty
+    /// one, a 3-sample one (the taper warns) and one at 20 Hz (a 10 Hz bandpass corner is at
+    /// Nyquist: ObsPy warns and applies a highpass).
+    fn mixed_stream() -> Stream {
+        let tr =
+            |sta: &str, rate: f64, data: Samples| Trace::new(ChannelId::new("XX", sta, "", "HHZ"), Time(0), rate, data);
+        Stream::new(vec![
+            tr("LONG", 100.0, Samples::I32(counts(4 * 16_384 * 2 + 5, 1))),
+            tr(
+                "F64",
+                100.0,
+                Samples::F64(counts(70_001, 2).into_iter().map(f64::from).collect()),
+            ),
+            tr("EMPTY", 100.0, Samples::I32(Vec::new())),
+            tr("SHORT", 100.0, Samples::I32(counts(999, 3))),
+            tr("TINY", 100.0, Samples::I32(vec![i32::MIN, i32::MAX, 7])),
+            tr("SLOW", 20.0, Samples::I32(counts(4 * 16_384 + 1, 4))),
+            tr("ONE", 100.0, Samples::I32(vec![42])),
+        ])
+    }
+
+    #[test]
+    fn fused_run_gives_the_samples_and_warnings_of_one_op_at_a_time() {
+        let st = mixed_stream();
+        for text in [
+            r#"detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=10, corners=4, zerophase=True); decimate(4)"#,
+            r#"detrend("linear"); filter("lowpass", freq=2.0, corners=6)"#,
+            r#"detrend("linear"); taper(0.6, 'hann', None, 'left'); filter("highpass", freq=0.1, corners=2, zerophase=True)"#,
+            r#"detrend("linear"); taper(None, 'cosine', 20, 'right'); filter("bandstop", freqmin=1, freqmax=3)"#,
+            r#"detrend("linear"); taper(0.1, 'flattop'); filter("lowpass_cheby_2", freq=5)"#,
+            // The taper warns on traces after the 20 Hz one the filter warns on: the order of the
+            // warnings is the ops', not the traces'.
+            r#"detrend("linear"); taper(None, 'cosine', 20, 'right'); filter("bandpass", freqmin=0.5, freqmax=10)"#,
+            r#"detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=10, corners=20); detrend("linear"); filter("lowpass", freq=1.0)"#,
+        ] {
+            let (fused, got) = same_as_one_op_at_a_time(text, &st);
+            assert!(fused, "{text}: not fused");
+            // `decimate` fails on the empty trace, after the fused run, alike both ways. The 10 Hz
+            // bandpass warns on the 20 Hz trace, the 20 s taper on the short ones.
+            if !text.contains("decimate") && (text.contains("bandpass") || text.contains("20, 'right'")) {
+                assert!(!got.unwrap().is_empty(), "{text}: no warnings");
+            }
+        }
+    }
+
+    /// Where a taper or filter cannot be prepared for some trace, or a trace holds text, the ops
+    /// run one at a time: the same error (op, trace, reason) and the same samples left behind.
+    #[test]
+    fn fused_run_fails_like_one_op_at_a_time() {
+        let mut st = mixed_stream();
+        // Nyquist 0.5 Hz: the bandpass's low corner is above it.
+        let slow = Trace::new(
+            ChannelId::new("XX", "HOUR", "", "LHZ"),
+            Time(0),
+            1.0,
+            Samples::I32(counts(3600, 5)),
+        );
+        st.traces.insert(3, slow);
+        let text = r#"detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.6, freqmax=10)"#;
+        let (fused, got) = same_as_one_op_at_a_time(text, &st);
+        assert!(!fused && got.unwrap_err().op.starts_with("filter"), "{text}");
+        let mut st = mixed_stream();
+        st.traces.push(Trace::new(
+            ChannelId::new("XX", "LOG", "", "LOG"),
+            Time(0),
+            1.0,
+            Samples::Text(b"HELLO".to_vec()),
+        ));
+        let text = r#"detrend("linear"); filter("lowpass", freq=2.0)"#;
+        let (fused, got) = same_as_one_op_at_a_time(text, &st);
+        assert!(!fused && got.unwrap_err().what.contains("text (ASCII)"), "{text}");
+        // Taper lengths `Trace.taper` cannot take (the language refuses them; the dsp errs): a NaN
+        // fraction fails on every non-empty trace, a negative length too.
+        let st = mixed_stream();
+        let text = r#"detrend("linear"); taper(0.05, 'hann', 10.0); filter("lowpass", freq=2.0)"#;
+        for (p_bad, l_bad) in [(Some(f64::NAN), Some(10.0)), (None, Some(-1.0))] {
+            let mut p = crate::parse_pipeline(text).unwrap();
+            let Op::Taper {
+                max_percentage,
+                max_length,
+                ..
+            } = &mut p.ops[1]
+            else {
+                panic!("{text}: no taper");
+            };
+            (*max_percentage, *max_length) = (p_bad, l_bad);
+            let (fused, got) = same_pipeline_as_one_op_at_a_time(&p, &st);
+            assert!(
+                !fused && got.unwrap_err().op.starts_with("taper"),
+                "{p_bad:?} {l_bad:?}"
+            );
+        }
     }
 
     #[test]
