@@ -27,7 +27,7 @@ pub(crate) struct FusedInput<'a> {
 }
 
 impl<'a> FusedInput<'a> {
-    fn new(src: &'a [i32], taper: Option<&'a TaperPlan>) -> FusedInput<'a> {
+    pub(crate) fn new(src: &'a [i32], taper: Option<&'a TaperPlan>) -> FusedInput<'a> {
         let (left, right) = taper.map_or((&[][..], &[][..]), |t| (t.left(), t.right()));
         FusedInput {
             src,

@@ -26,7 +26,11 @@
 
 use std::cell::RefCell;
 
+use crate::filter::FilterPlan;
+use crate::fused::FusedInput;
+use crate::iir::Sos;
 use crate::sosfilt_blocks::{self, LANES};
+use crate::taper::TaperPlan;
 
 /// Samples per lane and block: a block is `LANES · LANE_LEN` samples (1 MiB of f64), so a stage's
 /// staging buffers stay in the L3 cache; the warm-ups (~4.5 k samples for the seed's bandpass) add ~14 %
@@ -229,6 +233,57 @@ pub fn filter_chain(n: usize, input: &dyn Fn(usize, &mut [f64]), chain: &FilterC
         cs = ce;
     }
     true
+}
+
+/// Whether [`filter_chain`] takes `chain` over `n` samples (without running it).
+fn chain_takes(n: usize, chain: &FilterChain) -> bool {
+    let settles = |s: &[[f64; 6]]| sosfilt_blocks::lanes_take(s) && settle_len(s).is_some();
+    n >= LANES * LANE_LEN && settles(chain.first) && chain.decimate.is_none_or(|(s, factor)| factor >= 1 && settles(s))
+}
+
+/// `detrend("linear")` of the integers `src`, `taper` (when given), `filter` and, when given,
+/// `decimate = (anti-alias design, factor)`'s filter and `[::factor]`, run block by block by
+/// [`filter_chain`] with the detrended, tapered input computed as the first pass reads it: the
+/// samples ObsPy's ops give one after the other, within 1e-12 of their max (not the same bits: the
+/// warm-ups and the lanes' rounding; tests/stream_chain.rs, and against ObsPy in the CLI's
+/// `day_long_filter_chains_match_obspy`). Returns false, with `out` untouched, when the chain does not
+/// take the trace (see [`filter_chain`]); the caller then runs the ops trace by trace.
+/// Panics if `taper` is for another length.
+pub fn filter_chain_i32(
+    src: &[i32],
+    taper: Option<&TaperPlan>,
+    filter: &FilterPlan,
+    decimate: Option<(&Sos, usize)>,
+    out: &mut Vec<f64>,
+) -> bool {
+    let chain = FilterChain {
+        first: filter.sos().sections(),
+        zerophase: filter.zerophase(),
+        decimate: decimate.map(|(s, factor)| (s.sections(), factor)),
+    };
+    // The trend's sums read every integer: only once the chain is known to run.
+    if !chain_takes(src.len(), &chain) {
+        return false;
+    }
+    if let Some(t) = taper {
+        assert_eq!(
+            t.npts(),
+            src.len(),
+            "taper plan for {} samples, trace of {}",
+            t.npts(),
+            src.len()
+        );
+    }
+    let input = FusedInput::new(src, taper);
+    let get = |start: usize, buf: &mut [f64]| {
+        #[allow(unsafe_code)]
+        // SAFETY: `[f64]` and `[MaybeUninit<f64>]` have the same layout, and `fill` only ever
+        // writes initialised values (it never writes `MaybeUninit::uninit()`), so `buf` stays
+        // initialised.
+        let buf = unsafe { &mut *(std::ptr::from_mut::<[f64]>(buf) as *mut [std::mem::MaybeUninit<f64>]) };
+        input.fill(start..start + buf.len(), buf);
+    };
+    filter_chain(src.len(), &get, &chain, out)
 }
 
 /// Writes samples `start .. start + buf.len()` of a signal that is zero outside `0..n`, the part
