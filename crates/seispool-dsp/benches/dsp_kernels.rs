@@ -1,12 +1,15 @@
 //! The per-channel-day kernels of the default pipeline on 8.64 M samples (one day at 100 Hz):
 //! `detrend("linear")`, `taper(0.05, "hann")`, `sosfilt` with the 4-section bandpass, the zerophase
 //! bandpass `filter("bandpass", freqmin=0.5, freqmax=10, corners=4, zerophase=True)`, and `decimate(4)`.
-//! bench/dsp_vs_obspy.py times ObsPy's calls on the same data.
+//! bench/dsp_vs_obspy.py times ObsPy's calls on the same data. The `*_i32` pair times the three
+//! ops on integer samples one after the other and fused (`detrend_taper_filter_i32`), writing into
+//! a reused buffer as the pipeline's spare buffers do.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use seispool_dsp::{
-    DecimateOptions, DesignCache, IirOptions, Side, TaperType, Window, decimate, design_bandpass,
-    design_lowpass_cheby_2, detrend_linear, sosfilt, sosfilt_exact, sosfilt_zerophase, sosfilt_zerophase_exact, taper,
+    DecimateOptions, DesignCache, IirOptions, Side, TaperPlan, TaperType, Window, decimate, design_bandpass,
+    design_lowpass_cheby_2, detrend_linear, detrend_linear_i32, detrend_taper_filter_i32, sosfilt, sosfilt_exact,
+    sosfilt_zerophase, sosfilt_zerophase_exact, taper,
 };
 
 const NPTS: usize = 8_640_000;
@@ -66,6 +69,19 @@ fn kernels(c: &mut Criterion) {
     run("decimate_4", &|d| {
         let mut cache = DesignCache::new();
         decimate(d, DF, 4, DecimateOptions::default(), &mut cache).expect("decimate");
+    });
+    let counts: Vec<i32> = data.iter().map(|&v| v.round() as i32).collect();
+    let window = TaperPlan::new(NPTS, DF, Some(0.05), &hann, None, Side::Both).expect("taper plan");
+    let mut out = Vec::with_capacity(NPTS);
+    g.bench_function("detrend_taper_zerophase_unfused_i32", |b| {
+        b.iter(|| {
+            detrend_linear_i32(&counts, &mut out);
+            window.apply(&mut out);
+            plan.apply(&mut out).expect("filter");
+        })
+    });
+    g.bench_function("detrend_taper_zerophase_fused_i32", |b| {
+        b.iter(|| detrend_taper_filter_i32(&counts, Some(&window), &plan, &mut out).expect("fused"))
     });
     g.finish();
 }

@@ -164,34 +164,7 @@ impl LineFit {
                 zero: true,
             };
         }
-        // Σ x and Σ (2i − (n − 1))·x, both exact: `2·Σ (i − x̄)·x` without the cancellation of Σ i·x − x̄·Σ x.
-        let (mut sum, mut cross2) = (0i128, 0i128);
-        for (b, block) in src.chunks(I32_BLOCK).enumerate() {
-            // Within a block k < 1024 and |x| ≤ 2³¹, so every product and partial sum is an integer below
-            // 2⁵¹: exact in f64, whose lanes vectorise (i64 products do not on AVX2).
-            let (mut s, mut t) = ([0.0f64; LANES], [0.0f64; LANES]);
-            let mut k: [f64; LANES] = std::array::from_fn(|j| j as f64);
-            let mut lanes = block.chunks_exact(LANES);
-            for group in lanes.by_ref() {
-                for j in 0..LANES {
-                    let x = f64::from(group[j]);
-                    s[j] += x;
-                    t[j] += k[j] * x;
-                    k[j] += LANES as f64;
-                }
-            }
-            for (j, &x) in lanes.remainder().iter().enumerate() {
-                let x = f64::from(x);
-                s[j] += x;
-                t[j] += k[j] * x;
-            }
-            let bs = s.iter().sum::<f64>() as i128;
-            let bt = t.iter().sum::<f64>() as i128;
-            // 2·(b·BLOCK + k) − (n − 1) = c_b + 2k.
-            let c_b = 2 * (b * I32_BLOCK) as i128 - (n as i128 - 1);
-            sum += bs;
-            cross2 += c_b * bs + 2 * bt;
-        }
+        let (sum, cross2) = exact_sums(src);
         let nf = n as f64;
         let xm = (nf - 1.0) / 2.0;
         let ym = sum as f64 / nf;
@@ -207,8 +180,8 @@ impl LineFit {
 
     /// Detrended sample `i` of `x = src[i]`: `x − (ym + slope · (i − xm))`. The abscissa `i − xm`
     /// is exact in f64 (a multiple of ½ below 2⁵²), so this is the value [`LineFit::write`]'s lane
-    /// counters give, bit for bit.
-    #[inline(always)]
+    /// counters (and the fused AVX2 pass's) give, bit for bit (the unit test below).
+    #[cfg(test)]
     pub(crate) fn value(&self, i: usize, x: i32) -> f64 {
         if self.zero {
             return 0.0;
@@ -262,6 +235,104 @@ impl LineFit {
             out[done + j].write(window.map_or(v, |w| v * w[done + j]));
         }
     }
+}
+
+/// `(Σ x, Σ (2i − (n − 1))·x)` of `src`, both exact: `2·Σ (i − x̄)·x` without the cancellation of
+/// `Σ i·x − x̄·Σ x`. Every partial sum is an integer below 2⁵³, so any summation order (and a fused
+/// multiply-add, exact here like the product and the sum it replaces) gives the same values: with
+/// AVX2 and FMA (runtime-detected) [`exact_sums_avx2`] vectorises what the compiler's lanes spill.
+fn exact_sums(src: &[i32]) -> (i128, i128) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        #[allow(unsafe_code)]
+        // SAFETY: the CPU supports AVX2 and FMA (checked above), the only requirement of the
+        // target features.
+        return unsafe { exact_sums_avx2(src) };
+    }
+    exact_sums_in(src)
+}
+
+/// [`exact_sums`] in two AVX2 vectors of four lanes per sum, blocks as in [`exact_sums_in`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn exact_sums_avx2(src: &[i32]) -> (i128, i128) {
+    use std::arch::x86_64::{
+        __m256d, _mm_loadu_si128, _mm256_add_pd, _mm256_cvtepi32_pd, _mm256_fmadd_pd, _mm256_set1_pd, _mm256_setr_pd,
+        _mm256_setzero_pd, _mm256_storeu_pd,
+    };
+    let total = |a: __m256d, b: __m256d| {
+        let mut v = [0.0f64; 4];
+        #[allow(unsafe_code)]
+        // SAFETY: `v` has room for the four f64 stored (unaligned store).
+        unsafe {
+            _mm256_storeu_pd(v.as_mut_ptr(), _mm256_add_pd(a, b));
+        }
+        v.iter().sum::<f64>()
+    };
+    let n = src.len();
+    let (mut sum, mut cross2) = (0i128, 0i128);
+    let eight = _mm256_set1_pd(8.0);
+    for (b, block) in src.chunks(I32_BLOCK).enumerate() {
+        let (mut s, mut t) = ([_mm256_setzero_pd(); 2], [_mm256_setzero_pd(); 2]);
+        let mut k = [_mm256_setr_pd(0.0, 1.0, 2.0, 3.0), _mm256_setr_pd(4.0, 5.0, 6.0, 7.0)];
+        let mut groups = block.chunks_exact(8);
+        for group in groups.by_ref() {
+            for (h, four) in group.chunks_exact(4).enumerate() {
+                #[allow(unsafe_code)]
+                // SAFETY: `four` holds the four i32 loaded (unaligned load).
+                let x = _mm256_cvtepi32_pd(unsafe { _mm_loadu_si128(four.as_ptr().cast()) });
+                s[h] = _mm256_add_pd(s[h], x);
+                t[h] = _mm256_fmadd_pd(k[h], x, t[h]);
+                k[h] = _mm256_add_pd(k[h], eight);
+            }
+        }
+        let done = block.len() / 8 * 8;
+        let (mut bs, mut bt) = (total(s[0], s[1]), total(t[0], t[1]));
+        for (j, &x) in groups.remainder().iter().enumerate() {
+            let x = f64::from(x);
+            bs += x;
+            bt += (done + j) as f64 * x;
+        }
+        // 2·(b·BLOCK + k) − (n − 1) = c_b + 2k.
+        let c_b = 2 * (b * I32_BLOCK) as i128 - (n as i128 - 1);
+        sum += bs as i128;
+        cross2 += c_b * bs as i128 + 2 * bt as i128;
+    }
+    (sum, cross2)
+}
+
+/// The loop of [`exact_sums`].
+#[inline(always)]
+fn exact_sums_in(src: &[i32]) -> (i128, i128) {
+    let n = src.len();
+    let (mut sum, mut cross2) = (0i128, 0i128);
+    for (b, block) in src.chunks(I32_BLOCK).enumerate() {
+        // Within a block k < 1024 and |x| ≤ 2³¹, so every product and partial sum is an integer below
+        // 2⁵¹: exact in f64, whose lanes vectorise (i64 products do not on AVX2).
+        let (mut s, mut t) = ([0.0f64; LANES], [0.0f64; LANES]);
+        let mut k: [f64; LANES] = std::array::from_fn(|j| j as f64);
+        let mut lanes = block.chunks_exact(LANES);
+        for group in lanes.by_ref() {
+            for j in 0..LANES {
+                let x = f64::from(group[j]);
+                s[j] += x;
+                t[j] += k[j] * x;
+                k[j] += LANES as f64;
+            }
+        }
+        for (j, &x) in lanes.remainder().iter().enumerate() {
+            let x = f64::from(x);
+            s[j] += x;
+            t[j] += k[j] * x;
+        }
+        let bs = s.iter().sum::<f64>() as i128;
+        let bt = t.iter().sum::<f64>() as i128;
+        // 2·(b·BLOCK + k) − (n − 1) = c_b + 2k.
+        let c_b = 2 * (b * I32_BLOCK) as i128 - (n as i128 - 1);
+        sum += bs;
+        cross2 += c_b * bs + 2 * bt;
+    }
+    (sum, cross2)
 }
 
 /// Samples per block of [`detrend_linear_i32`]'s exact sums (products below 2⁵¹).
@@ -470,6 +541,29 @@ pub(crate) fn pairwise_sum(a: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The AVX2 sums are the portable loop's (both exact, so equal) for lengths around the blocks
+    /// and the eight-sample groups, with extreme and random samples.
+    #[test]
+    fn avx2_exact_sums_equal_the_portable_loops() {
+        let mut rng = seispool_testkit::Rng(0x5077);
+        let mut src: Vec<i32> = (0..5000)
+            .map(|i| match i % 5 {
+                0 => i32::MIN,
+                1 => i32::MAX,
+                _ => (rng.next_f64() * 4e9 - 2e9) as i32,
+            })
+            .collect();
+        src.extend(std::iter::repeat_n(i32::MIN, 3000));
+        for n in (0..40).chain([1023, 1024, 1025, 2047, 2048, 2055, 4097, 7999, 8000]) {
+            assert_eq!(exact_sums(&src[..n]), exact_sums_in(&src[..n]), "{n} samples");
+            assert_eq!(
+                exact_sums(&src[8000 - n..]),
+                exact_sums_in(&src[8000 - n..]),
+                "last {n}"
+            );
+        }
+    }
 
     /// The lane counters of [`LineFit::write`] (start `first + k − xm`, then `+ LANES` per step) give
     /// exactly `i as f64 − xm` for every index, which [`LineFit::value`] (the fused filter's input)

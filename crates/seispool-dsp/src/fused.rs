@@ -59,17 +59,9 @@ impl<'a> FusedInput<'a> {
         }
     }
 
-    /// Whether samples `r` all lie between the flanks (no factor to apply).
-    #[inline(always)]
-    pub(crate) fn plain(&self, r: Range<usize>) -> bool {
-        r.start >= self.left.len() && r.end <= self.right_start()
-    }
-
-    /// Input sample `i`: exactly what [`crate::detrend_linear_i32`] then [`TaperPlan::apply`] store.
-    #[inline]
-    pub(crate) fn value(&self, i: usize) -> f64 {
-        let v = self.fit.value(i, self.src[i]);
-        self.factor(i).map_or(v, |w| v * w)
+    /// The samples between the flanks (no factor to apply), as `(start, end)`.
+    pub(crate) fn plain_range(&self) -> (usize, usize) {
+        (self.left.len(), self.right_start())
     }
 
     /// Writes input samples `r` into `out` (`r.len()` long), initialising all of it: the left

@@ -155,7 +155,7 @@ pub(crate) fn try_run_keep(sections: &[[f64; 6]], data: &mut Vec<f64>, factor: u
 /// false (`out` untouched) otherwise; the caller then converts and filters in place, which gives
 /// the same bits on the other paths (the portable lanes and the scalar kernel read the f64 input).
 pub(crate) fn try_run_fused(sections: &[[f64; 6]], input: &FusedInput<'_>, out: &mut Vec<f64>) -> bool {
-    let Some(m) = block_len(sections, input.len()) else {
+    let Some(m) = block_len(sections, input.len()).filter(|_| !input.fit.zero) else {
         return false;
     };
     #[cfg(target_arch = "x86_64")]

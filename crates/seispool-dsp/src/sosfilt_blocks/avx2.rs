@@ -23,8 +23,8 @@
 
 use std::arch::x86_64::{
     __m256d, _MM_HINT_T0, _mm_loadu_si128, _mm_prefetch, _mm256_add_pd, _mm256_cvtepi32_pd, _mm256_fmadd_pd,
-    _mm256_loadu_pd, _mm256_mul_pd, _mm256_permute2f128_pd, _mm256_set1_pd, _mm256_setr_pd, _mm256_setzero_pd,
-    _mm256_storeu_pd, _mm256_sub_pd, _mm256_unpackhi_pd, _mm256_unpacklo_pd,
+    _mm256_loadu_pd, _mm256_mul_pd, _mm256_permute2f128_pd, _mm256_set1_pd, _mm256_setzero_pd, _mm256_storeu_pd,
+    _mm256_sub_pd, _mm256_unpackhi_pd, _mm256_unpacklo_pd,
 };
 
 use super::{LANES, State};
@@ -98,7 +98,7 @@ pub(super) fn zero_state<const N: usize, const REV: bool>(
     let (load4, load1) = in_place::<REV>(lanes);
     // SAFETY: `lane_ptrs` gives four disjoint runs of `m` samples of `body`, which outlives the
     // pass; the loads read those runs (see `in_place`).
-    unsafe { pass::<N, REV>(sections, lanes, m, None, load4, load1) }
+    unsafe { pass::<N, REV>(sections, lanes, m, None, load4, load1, |_, _| {}) }
 }
 
 /// [`zero_state`] forwards, writing only the kept outputs: lane `b` keeps steps `firsts[b]`,
@@ -115,12 +115,12 @@ pub(super) fn zero_state_keep<const N: usize>(
     let lanes = lane_ptrs::<false>(body, m);
     let (load4, load1) = in_place::<false>(lanes);
     // SAFETY: as in `zero_state`; the kept slots of lane `b` are within its run.
-    unsafe { pass::<N, false>(sections, lanes, m, Some((factor, firsts)), load4, load1) }
+    unsafe { pass::<N, false>(sections, lanes, m, Some((factor, firsts)), load4, load1, |_, _| {}) }
 }
 
 /// [`zero_state`] forwards of the detrended (and tapered) integers of `input`, written to the
 /// `LANES · m` f64 at `out`: step `u` of lane `b` reads sample `b·m + u` of the trace through
-/// [`fused4`] (the very value the unfused pass would read from the f64 buffer).
+/// [`Detrend::apply`] (the very value the unfused pass would read from the f64 buffer).
 ///
 /// # Safety
 ///
@@ -134,11 +134,102 @@ pub(super) unsafe fn zero_state_fused<const N: usize>(
 ) -> [State<N>; LANES] {
     debug_assert!(input.len() >= LANES * m);
     let lanes: [*mut f64; LANES] = std::array::from_fn(|b| out.wrapping_add(b * m));
-    let load4 = |b: usize, start: usize| fused4(input, b * m + start);
-    let load1 = |b: usize, i: usize| input.value(b * m + i);
+    let src = input.src;
+    // The integers, converted exactly; `detrend` below makes them the fused input.
+    let load4 = |b: usize, start: usize| {
+        let four = &src[b * m + start..b * m + start + 4];
+        _mm_prefetch::<_MM_HINT_T0>(four.as_ptr().wrapping_add(PREFETCH).cast());
+        // The output's lines too: the pass writes where nothing was read (a store to a line
+        // not in cache waits for it; the in-place pass had just loaded its lines).
+        _mm_prefetch::<_MM_HINT_T0>(lanes[b].wrapping_add(start + PREFETCH).cast_const().cast());
+        // SAFETY: `four` holds the four i32 loaded (unaligned load).
+        _mm256_cvtepi32_pd(unsafe { _mm_loadu_si128(four.as_ptr().cast()) })
+    };
+    let load1 = |b: usize, i: usize| f64::from(src[b * m + i]);
+    let detrend = Detrend::new(input, m);
     // SAFETY: the caller's contract: lane `b` writes `out[b·m .. (b+1)·m]`; the loads are
     // bounds-checked slice reads of `input`.
-    unsafe { pass::<N, false>(sections, lanes, m, None, load4, load1) }
+    unsafe {
+        pass::<N, false>(sections, lanes, m, None, load4, load1, |t, buf| {
+            detrend.apply(input, t, buf)
+        })
+    }
+}
+
+/// The fused input from the converted integers, in the pass's buffer (one vector per step, lane
+/// `b` in element `b`: sample `b·m + u` at step `u`).
+struct Detrend {
+    ym: __m256d,
+    slope: __m256d,
+    /// Element `b`: `(b·m) as f64 − xm`.
+    dx0: [f64; LANES],
+    m: usize,
+    /// Samples `plain.0 .. plain.1` lie between the taper's flanks.
+    plain: (usize, usize),
+}
+
+impl Detrend {
+    #[target_feature(enable = "avx2,fma")]
+    fn new(input: &FusedInput<'_>, m: usize) -> Detrend {
+        let fit = &input.fit;
+        Detrend {
+            ym: _mm256_set1_pd(fit.ym),
+            slope: _mm256_set1_pd(fit.slope),
+            dx0: std::array::from_fn(|b| (b * m) as f64 - fit.xm),
+            m,
+            plain: input.plain_range(),
+        }
+    }
+
+    /// Turns steps `t ..` in `buf` (the integers as f64) into the fused input, as
+    /// [`crate::detrend_linear_i32`] then the taper compute each sample: `x − (ym + slope · (i − xm))` with the same
+    /// operations in the same order (a product, then a sum; no fused multiply-add), then on the
+    /// taper's flanks times the window factors (times 1 in the other lanes: exact). The abscissa
+    /// `i − xm` runs as a counter per lane, exact like [`crate::detrend::LineFit::write`]'s (a
+    /// multiple of ½ below 2⁵²). The fit must not be [`crate::detrend::LineFit::zero`] (the lanes
+    /// need far more than two samples).
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn apply(&self, input: &FusedInput<'_>, t: usize, buf: &mut [__m256d]) {
+        // Four counters, each four steps apart: no chain of additions through the buffer.
+        let four = _mm256_set1_pd(4.0);
+        let mut dx: [__m256d; 4] = std::array::from_fn(|k| {
+            let start: [f64; LANES] = std::array::from_fn(|b| self.dx0[b] + (t + k) as f64);
+            // SAFETY: `start` holds the four f64 loaded (unaligned load).
+            unsafe { _mm256_loadu_pd(start.as_ptr()) }
+        });
+        let line = |dx: __m256d| _mm256_add_pd(self.ym, _mm256_mul_pd(self.slope, dx));
+        let mut steps = buf.chunks_exact_mut(4);
+        for group in steps.by_ref() {
+            for (v, d) in group.iter_mut().zip(dx.iter_mut()) {
+                *v = _mm256_sub_pd(*v, line(*d));
+                *d = _mm256_add_pd(*d, four);
+            }
+        }
+        for (v, d) in steps.into_remainder().iter_mut().zip(dx) {
+            *v = _mm256_sub_pd(*v, line(d));
+        }
+        // The taper: lane `b`'s steps on a flank, element by element.
+        let (m, len) = (self.m, buf.len());
+        let (lo, hi) = self.plain;
+        if (0..LANES).all(|b| b * m + t >= lo && b * m + t + len <= hi) {
+            return;
+        }
+        // SAFETY: a `__m256d` is four f64 (same size, stricter alignment): element `b` of step
+        // `j` is value `4·j + b`.
+        let values = unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<f64>(), 4 * len) };
+        for b in 0..LANES {
+            let first = b * m + t;
+            // Steps `j` of lane `b` with sample `first + j` left of `lo` or from `hi` on.
+            let left = lo.saturating_sub(first).min(len);
+            let right = hi.saturating_sub(first).min(len);
+            for j in (0..left).chain(right..len) {
+                if let Some(w) = input.factor(first + j) {
+                    values[4 * j + b] *= w;
+                }
+            }
+        }
+    }
 }
 
 /// The start of each lane's `m` samples in `body` (lane `b` in processing order: block `b`
@@ -180,39 +271,10 @@ fn in_place<const REV: bool>(
     (load4, load1)
 }
 
-/// Samples `g ..= g + 3` of the fused input, as [`FusedInput::value`] computes each: the integers
-/// converted exactly, the line `ym + slope · (i − xm)` with the same operations in the same order
-/// (a product, then a sum; no fused multiply-add), subtracted, then on the taper's flanks times
-/// the window factors (times 1 elsewhere in a straddling vector: exact).
-#[target_feature(enable = "avx2,fma")]
-#[inline]
-fn fused4(input: &FusedInput<'_>, g: usize) -> __m256d {
-    let four = &input.src[g..g + 4];
-    _mm_prefetch::<_MM_HINT_T0>(input.src.as_ptr().wrapping_add(g + PREFETCH).cast());
-    let fit = &input.fit;
-    if fit.zero {
-        let v: [f64; 4] = std::array::from_fn(|k| input.value(g + k));
-        // SAFETY: `v` holds the four f64 loaded (unaligned load).
-        return unsafe { _mm256_loadu_pd(v.as_ptr()) };
-    }
-    // SAFETY: `four` holds the four i32 loaded (unaligned load).
-    let x = _mm256_cvtepi32_pd(unsafe { _mm_loadu_si128(four.as_ptr().cast()) });
-    // `(g + k) as f64` is `g as f64 + k` exactly (indices below 2⁵³).
-    let i = _mm256_add_pd(_mm256_set1_pd(g as f64), _mm256_setr_pd(0.0, 1.0, 2.0, 3.0));
-    let dx = _mm256_sub_pd(i, _mm256_set1_pd(fit.xm));
-    let line = _mm256_add_pd(_mm256_set1_pd(fit.ym), _mm256_mul_pd(_mm256_set1_pd(fit.slope), dx));
-    let v = _mm256_sub_pd(x, line);
-    if input.plain(g..g + 4) {
-        return v;
-    }
-    let w: [f64; 4] = std::array::from_fn(|k| input.factor(g + k).unwrap_or(1.0));
-    // SAFETY: `w` holds the four f64 loaded (unaligned load).
-    _mm256_mul_pd(v, unsafe { _mm256_loadu_pd(w.as_ptr()) })
-}
-
 /// The body of [`zero_state`], [`zero_state_keep`] and [`zero_state_fused`]: steps are read with
 /// `load4(b, start)` (samples `start ..= start + 3` of lane `b` in memory order) and
-/// `load1(b, i)` (sample `i`), and every output goes to its lane at `lanes[b]` (the sample read
+/// `load1(b, i)` (sample `i`), then `prep(t, buf)` makes the buffer of steps `t ..` the
+/// cascade's input, and every output goes to its lane at `lanes[b]` (the sample read
 /// at that step), or with `keep = Some((factor, firsts))` only the kept ones (see
 /// [`zero_state_keep`]).
 ///
@@ -228,6 +290,7 @@ unsafe fn pass<const N: usize, const REV: bool>(
     keep: Option<(usize, [usize; LANES])>,
     load4: impl Fn(usize, usize) -> __m256d,
     load1: impl Fn(usize, usize) -> f64,
+    prep: impl Fn(usize, &mut [__m256d]),
 ) -> [State<N>; LANES] {
     let coef = coefs(sections);
     let groups = groups(sections);
@@ -241,6 +304,7 @@ unsafe fn pass<const N: usize, const REV: bool>(
         let len = CHUNK.min(m - t);
         let buf = &mut buf[..len];
         gather::<REV>(&load4, &load1, m, t, buf);
+        prep(t, buf);
         for g in &groups {
             let (lo, hi) = (g.lo, g.hi);
             run_group(g.sym, g.unit, &coef[lo..hi], &mut z0[lo..hi], &mut z1[lo..hi], buf);
