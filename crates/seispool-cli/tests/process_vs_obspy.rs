@@ -75,43 +75,8 @@ fn process_matches_obspy_for_every_op_and_option() {
     let dir = tempdir().unwrap();
     let input = dir.path().join("in");
     run_oracle("obspy_pipeline.py", &["make", input.to_str().unwrap()]);
-    let mut cases = Vec::new();
-    for (i, p) in PIPELINES.iter().enumerate() {
-        let out = dir.path().join(format!("out{i}"));
-        let o = seispool(&[
-            "process",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--pipeline",
-            p,
-            "--encoding",
-            "FLOAT64",
-            "--quiet",
-            "--jobs",
-            "2",
-        ]);
-        let code = o.status.code();
-        assert!(
-            code == Some(0) || code == Some(1),
-            "{p}: exit {code:?}\n{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        cases.push(serde_json::json!({"pipeline": p, "inputs": input, "out": out}));
-    }
-    let cases_path = dir.path().join("cases.json");
-    std::fs::write(&cases_path, serde_json::to_string(&cases).unwrap()).unwrap();
-    let problems: Vec<String> = serde_json::from_str(&run_oracle(
-        "obspy_pipeline.py",
-        &["check", cases_path.to_str().unwrap()],
-    ))
-    .unwrap();
-    assert!(
-        problems.is_empty(),
-        "{} mismatches with ObsPy:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    // Some pipelines fail on some files (exit 1), as ObsPy does; the oracle checks which.
+    check_against_obspy(dir.path(), &input, PIPELINES, &[Some(0), Some(1)]);
 }
 
 /// Day-long integer channels (the demo archive at 20 Hz: 1.7 M samples, gaps merged), where the
@@ -128,9 +93,16 @@ fn day_long_filter_chains_match_obspy() {
         r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.1, side="left"); filter("lowpass", freq=2, corners=6); decimate(5)"#,
         r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05, type="cosine", max_length=600); filter("bandstop", freqmin=1, freqmax=3, zerophase=True); decimate(3)"#,
     ];
+    check_against_obspy(dir.path(), &input, &pipelines, &[Some(0)]);
+}
+
+/// Runs `seispool process --encoding FLOAT64 --jobs 2` with each pipeline over `input` (each into its
+/// own folder under `dir`; the exit code one of `codes`), then ObsPy with the same method calls on the
+/// same files: no mismatch allowed (ids, times, rates and npts exactly, samples to 1e-9 of max).
+fn check_against_obspy(dir: &Path, input: &Path, pipelines: &[&str], codes: &[Option<i32>]) {
     let mut cases = Vec::new();
     for (i, p) in pipelines.iter().enumerate() {
-        let out = dir.path().join(format!("out{i}"));
+        let out = dir.join(format!("out{i}"));
         let o = seispool(&[
             "process",
             input.to_str().unwrap(),
@@ -141,11 +113,18 @@ fn day_long_filter_chains_match_obspy() {
             "--encoding",
             "FLOAT64",
             "--quiet",
+            "--jobs",
+            "2",
         ]);
-        assert_eq!(o.status.code(), Some(0), "{p}: {}", String::from_utf8_lossy(&o.stderr));
+        let code = o.status.code();
+        assert!(
+            codes.contains(&code),
+            "{p}: exit {code:?}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         cases.push(serde_json::json!({"pipeline": p, "inputs": input, "out": out}));
     }
-    let cases_path = dir.path().join("cases.json");
+    let cases_path = dir.join("cases.json");
     std::fs::write(&cases_path, serde_json::to_string(&cases).unwrap()).unwrap();
     let problems: Vec<String> = serde_json::from_str(&run_oracle(
         "obspy_pipeline.py",

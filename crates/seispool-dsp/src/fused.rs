@@ -27,7 +27,17 @@ pub(crate) struct FusedInput<'a> {
 }
 
 impl<'a> FusedInput<'a> {
+    /// Panics if `taper` is for another length.
     pub(crate) fn new(src: &'a [i32], taper: Option<&'a TaperPlan>) -> FusedInput<'a> {
+        if let Some(t) = taper {
+            assert_eq!(
+                t.npts(),
+                src.len(),
+                "taper plan for {} samples, trace of {}",
+                t.npts(),
+                src.len()
+            );
+        }
         let (left, right) = taper.map_or((&[][..], &[][..]), |t| (t.left(), t.right()));
         FusedInput {
             src,
@@ -113,15 +123,6 @@ pub fn detrend_taper_filter_i32(
 ) -> Result<(), FilterError> {
     if src.is_empty() {
         return Err(FilterError::EmptyData);
-    }
-    if let Some(t) = taper {
-        assert_eq!(
-            t.npts(),
-            src.len(),
-            "taper plan for {} samples, trace of {}",
-            t.npts(),
-            src.len()
-        );
     }
     let input = FusedInput::new(src, taper);
     let sections = filter.sos().sections();

@@ -393,14 +393,7 @@ fn homogeneous<const N: usize>(
         // Check the decay every 32 samples (the check costs more than a step).
         let end = (t + 32).min(m);
         for u in t..end {
-            let mut x = 0.0;
-            for (s, zk) in sections.iter().zip(z.iter_mut()) {
-                let y = s[0] * x + zk[0];
-                zk[0] = s[1] * x - s[4] * y + zk[1];
-                zk[1] = s[2] * x - s[5] * y;
-                x = y;
-            }
-            add(u, x);
+            add(u, zero_input_step(sections, &mut z));
         }
         t = end;
         if z.iter().flatten().all(|v| v.abs() <= limit) {
@@ -408,6 +401,20 @@ fn homogeneous<const N: usize>(
         }
     }
     Some(z)
+}
+
+/// One step of the cascade with zero input from state `z` (`[z0, z1]` per section, SciPy's
+/// expression order): returns the output and leaves the next state in `z`.
+#[inline(always)]
+pub(crate) fn zero_input_step(sections: &[[f64; 6]], z: &mut [[f64; 2]]) -> f64 {
+    let mut x = 0.0;
+    for (s, zk) in sections.iter().zip(z.iter_mut()) {
+        let y = s[0] * x + zk[0];
+        zk[0] = s[1] * x - s[4] * y + zk[1];
+        zk[1] = s[2] * x - s[5] * y;
+        x = y;
+    }
+    x
 }
 
 /// `N` sections over `LANES` blocks at once, lane `b` filtering block `b` from zero state.
