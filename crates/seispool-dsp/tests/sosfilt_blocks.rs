@@ -21,15 +21,7 @@ const TOL: f64 = 1e-12;
 /// Shortest trace filtered in lanes (4 blocks of 16 384 samples; see src/sosfilt_blocks.rs).
 const LANE_MIN: usize = 4 * 16_384;
 
-/// Noise of amplitude `amp` on an offset `dc` and a slow trend, with a few spikes.
-fn trace(rng: &mut Rng, n: usize, amp: f64, dc: f64) -> Vec<f64> {
-    (0..n)
-        .map(|i| {
-            let spike = if rng.next_f64() < 1e-5 { 50.0 * amp } else { 0.0 };
-            dc + amp * (rng.next_f64() - 0.5) + spike + 1e-3 * amp * (i as f64 / n as f64)
-        })
-        .collect()
-}
+use seispool_testkit::noisy_trace as trace;
 
 /// Largest difference relative to the exact output's max (NaN/∞ positions must agree exactly).
 fn rel_err(got: &[f64], want: &[f64], what: &str) -> f64 {

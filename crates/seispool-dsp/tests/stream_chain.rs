@@ -20,15 +20,7 @@ const TOL: f64 = 1e-12;
 /// Samples per block of the chain (4 lanes of 32 768).
 const BLOCK: usize = 131_072;
 
-/// Noise of amplitude `amp` on an offset `dc`, a slow trend and a few spikes.
-fn trace(rng: &mut Rng, n: usize, amp: f64, dc: f64) -> Vec<f64> {
-    (0..n)
-        .map(|i| {
-            let spike = if rng.next_f64() < 1e-5 { 50.0 * amp } else { 0.0 };
-            dc + amp * (rng.next_f64() - 0.5) + spike + 1e-3 * amp * (i as f64 / n as f64)
-        })
-        .collect()
-}
+use seispool_testkit::noisy_trace as trace;
 
 fn opts(corners: usize) -> IirOptions {
     IirOptions {

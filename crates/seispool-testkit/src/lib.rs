@@ -108,6 +108,17 @@ impl Rng {
     }
 }
 
+/// `n` samples of noise of amplitude `amp` on an offset `dc` and a slow trend, with a few spikes: the
+/// filters' test input (tests/sosfilt_blocks.rs, tests/stream_chain.rs).
+pub fn noisy_trace(rng: &mut Rng, n: usize, amp: f64, dc: f64) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            let spike = if rng.next_f64() < 1e-5 { 50.0 * amp } else { 0.0 };
+            dc + amp * (rng.next_f64() - 0.5) + spike + 1e-3 * amp * (i as f64 / n as f64)
+        })
+        .collect()
+}
+
 /// The `obspy` package folder inside the oracle venv (its `tests/data` folders hold the reference files).
 pub fn obspy_package_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
