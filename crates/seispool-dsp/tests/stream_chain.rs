@@ -86,7 +86,8 @@ fn check(input: &[f64], first: &Sos, zerophase: bool, decimate: Option<(&Sos, us
 }
 
 /// The seed's chain (bandpass 0.5–10 Hz, 4 corners, zerophase; `decimate(4)`) on a day at 100 Hz, and
-/// the same at 200 Hz with `decimate(5)`, each with and without the decimation and zerophase.
+/// the same at 200 Hz with `decimate(5)`; the other shapes (no zerophase, no decimation) on a quarter
+/// of a day (the day-long exact references are what make this test slow in a debug build).
 #[test]
 fn seed_chain_within_1e_12_on_days_at_100_and_200_hz() {
     let mut rng = Rng(0x5EED_C4A1);
@@ -98,10 +99,15 @@ fn seed_chain_within_1e_12_on_days_at_100_and_200_hz() {
             .sos()
             .clone();
         let dec = cheby(df, factor);
+        check(&input, &bp, true, Some((&dec, factor)), &format!("a day at {df} Hz"));
+        let quarter = &input[..n / 4];
         for zerophase in [true, false] {
             for decimate in [Some((&dec, factor)), None] {
+                if zerophase && decimate.is_some() {
+                    continue;
+                }
                 check(
-                    &input,
+                    quarter,
                     &bp,
                     zerophase,
                     decimate,
