@@ -64,7 +64,24 @@ pub(crate) fn stable(sections: &[[f64; 6]]) -> bool {
 /// and 1 ..= [`MAX_SECTIONS`] strictly stable sections.
 fn block_len(sections: &[[f64; 6]], len: usize) -> Option<usize> {
     let m = len / LANES;
-    (m >= MIN_BLOCK && !sections.is_empty() && sections.len() <= MAX_SECTIONS && stable(sections)).then_some(m)
+    (m >= MIN_BLOCK && lanes_take(sections) && stable(sections)).then_some(m)
+}
+
+/// `match len { 1 => { const N: usize = 1; call }, …, 8 => …, _ => none }`: the kernels are generic
+/// over the section count `N` (1 ..= [`MAX_SECTIONS`]), so each entry point picks its instance here.
+macro_rules! by_width {
+    ($len:expr, $n:ident => $call:expr, _ => $none:expr) => {
+        by_width!(@arms $len, $n, $call, $none, 1 2 3 4 5 6 7 8)
+    };
+    (@arms $len:expr, $n:ident, $call:expr, $none:expr, $($w:literal)*) => {
+        match $len {
+            $($w => {
+                const $n: usize = $w;
+                $call
+            })*
+            _ => $none,
+        }
+    };
 }
 
 /// Whether the lanes' kernels take a cascade of this many sections (1 ..= [`MAX_SECTIONS`]).
@@ -79,15 +96,7 @@ pub(crate) fn zero_state_blocks<const REV: bool>(sections: &[[f64; 6]], body: &m
     if body.len() != LANES * m {
         return;
     }
-    macro_rules! widths {
-        ($($w:literal)*) => {
-            match sections.len() {
-                $($w => zero_state_best::<$w, REV>(sections, body, m),)*
-                _ => {}
-            }
-        };
-    }
-    widths!(1 2 3 4 5 6 7 8);
+    by_width!(sections.len(), N => zero_state_best::<N, REV>(sections, body, m), _ => {});
 }
 
 /// [`zero_state_blocks`] for `N` sections: the AVX2 + FMA kernel when the CPU has both, the portable
@@ -112,15 +121,7 @@ pub(crate) fn try_run<const REV: bool>(sections: &[[f64; 6]], data: &mut [f64]) 
     let Some(m) = block_len(sections, data.len()) else {
         return false;
     };
-    macro_rules! widths {
-        ($($w:literal)*) => {
-            match sections.len() {
-                $($w => best::<$w, REV>(sections, data, m),)*
-                _ => return false,
-            }
-        };
-    }
-    widths!(1 2 3 4 5 6 7 8);
+    by_width!(sections.len(), N => best::<N, REV>(sections, data, m), _ => return false);
     true
 }
 
@@ -134,15 +135,7 @@ pub(crate) fn try_run_keep(sections: &[[f64; 6]], data: &mut Vec<f64>, factor: u
     };
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        macro_rules! widths {
-            ($($w:literal)*) => {
-                match sections.len() {
-                    $($w => keep_avx2::<$w>(sections, data, m, factor),)*
-                    _ => return false,
-                }
-            };
-        }
-        widths!(1 2 3 4 5 6 7 8);
+        by_width!(sections.len(), N => keep_avx2::<N>(sections, data, m, factor), _ => return false);
         data.truncate(data.len().div_ceil(factor));
         return true;
     }
@@ -160,15 +153,7 @@ pub(crate) fn try_run_fused(sections: &[[f64; 6]], input: &FusedInput<'_>, out: 
     };
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        macro_rules! widths {
-            ($($w:literal)*) => {
-                match sections.len() {
-                    $($w => fused_avx2::<$w>(sections, input, out, m),)*
-                    _ => return false,
-                }
-            };
-        }
-        widths!(1 2 3 4 5 6 7 8);
+        by_width!(sections.len(), N => fused_avx2::<N>(sections, input, out, m), _ => return false);
         return true;
     }
     let _ = (input, out, m);

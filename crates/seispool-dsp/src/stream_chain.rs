@@ -127,19 +127,9 @@ fn compute_settle_len(sections: &[[f64; 6]]) -> Option<usize> {
 /// (tests/stream_chain.rs).
 pub fn filter_chain(n: usize, input: &dyn Fn(usize, &mut [f64]), chain: &FilterChain, out: &mut Vec<f64>) -> bool {
     let block = LANES * LANE_LEN;
-    let Some(w1) = settle_len(chain.first).filter(|_| sosfilt_blocks::lanes_take(chain.first)) else {
+    let Some((w1, decimate)) = warmups(n, chain) else {
         return false;
     };
-    let decimate = match chain.decimate {
-        None => None,
-        Some((sections, factor)) => match settle_len(sections).filter(|_| sosfilt_blocks::lanes_take(sections)) {
-            Some(w) if factor >= 1 => Some((sections, factor, w)),
-            _ => return false,
-        },
-    };
-    if n < block {
-        return false;
-    }
     out.clear();
     out.reserve_exact(decimate.map_or(n, |(_, factor, _)| n.div_ceil(factor)));
     let mut first = Vec::new();
@@ -147,6 +137,7 @@ pub fn filter_chain(n: usize, input: &dyn Fn(usize, &mut [f64]), chain: &FilterC
     // The last `w2` outputs of the first filter before the current block (the decimation filter's
     // warm-up for the block's first lane); zeros before the trace.
     let mut tail = vec![0.0; decimate.map_or(0, |(_, _, w2)| w2)];
+    let mut next_tail = Vec::with_capacity(tail.len());
     let mut cs = 0;
     while cs < n {
         let ce = (cs + block).min(n);
@@ -210,8 +201,9 @@ pub fn filter_chain(n: usize, input: &dyn Fn(usize, &mut [f64]), chain: &FilterC
                     body[seg.len()..].fill(0.0);
                 }
                 // The next block's first lane warms up on this block's last `w2` samples.
-                let next: Vec<f64> = (ce - w2.min(ce)..ce).map(at).collect();
-                tail[w2 - next.len()..].copy_from_slice(&next);
+                next_tail.clear();
+                next_tail.extend((ce - w2.min(ce)..ce).map(at));
+                tail[w2 - next_tail.len()..].copy_from_slice(&next_tail);
                 sosfilt_blocks::zero_state_blocks::<false>(sections, &mut second, lane2);
                 for (b, buf) in second.chunks_exact(lane2).enumerate() {
                     let s = cs + b * m;
@@ -227,10 +219,20 @@ pub fn filter_chain(n: usize, input: &dyn Fn(usize, &mut [f64]), chain: &FilterC
     true
 }
 
-/// Whether [`filter_chain`] takes `chain` over `n` samples (without running it).
-fn chain_takes(n: usize, chain: &FilterChain) -> bool {
-    let settles = |s: &[[f64; 6]]| sosfilt_blocks::lanes_take(s) && settle_len(s).is_some();
-    n >= LANES * LANE_LEN && settles(chain.first) && chain.decimate.is_none_or(|(s, factor)| factor >= 1 && settles(s))
+/// The warm-ups of `chain` over `n` samples when [`filter_chain`] takes it: the first filter's settle
+/// length, and the decimation's `(sections, factor, settle length)`; `None` when it does not.
+#[allow(clippy::type_complexity)] // the two warm-ups and the decimation they belong to
+fn warmups<'a>(n: usize, chain: &FilterChain<'a>) -> Option<(usize, Option<(&'a [[f64; 6]], usize, usize)>)> {
+    let settles = |s: &[[f64; 6]]| settle_len(s).filter(|_| sosfilt_blocks::lanes_take(s));
+    if n < LANES * LANE_LEN {
+        return None;
+    }
+    let w1 = settles(chain.first)?;
+    let decimate = match chain.decimate {
+        None => None,
+        Some((sections, factor)) => Some((sections, factor, settles(sections).filter(|_| factor >= 1)?)),
+    };
+    Some((w1, decimate))
 }
 
 /// `detrend("linear")` of the integers `src`, `taper` (when given), `filter` and, when given,
@@ -254,7 +256,7 @@ pub fn filter_chain_i32(
         decimate: decimate.map(|(s, factor)| (s.sections(), factor)),
     };
     // The trend's sums read every integer: only once the chain is known to run.
-    if !chain_takes(src.len(), &chain) {
+    if warmups(src.len(), &chain).is_none() {
         return false;
     }
     let input = FusedInput::new(src, taper);
