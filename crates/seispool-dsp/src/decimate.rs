@@ -2,7 +2,7 @@
 //! lowpass (`lowpass_cheby_2` at `sampling_rate * 0.5 / factor`, `maxorder=12`) followed by keeping
 //! every `factor`-th sample.
 
-use crate::filter::{FilterError, design_lowpass_cheby_2};
+use crate::filter::{Cheby2Design, FilterError, design_lowpass_cheby_2};
 use crate::iir::DesignCache;
 use crate::sosfilt::sosfilt_keep_every;
 
@@ -54,18 +54,34 @@ pub fn decimate(
     opts: DecimateOptions,
     cache: &mut DesignCache,
 ) -> Result<f64, FilterError> {
-    check_decimate(data.len(), factor, opts)?;
-    if opts.no_filter {
-        integer_decimation(data, factor)?;
-    } else {
-        let freq = sampling_rate * 0.5 / factor as f64;
-        let design = design_lowpass_cheby_2(freq, sampling_rate, 12, cache)?;
-        if data.is_empty() {
-            // What `FilterPlan::apply` (SciPy's sosfilt) says about empty data.
-            return Err(FilterError::EmptyData);
+    let design = decimate_filter(data.len(), sampling_rate, factor, opts, cache)?;
+    match design {
+        None => integer_decimation(data, factor)?,
+        Some(design) => {
+            if data.is_empty() {
+                // What `FilterPlan::apply` (SciPy's sosfilt) says about empty data.
+                return Err(FilterError::EmptyData);
+            }
+            // The filter never runs zerophase; filtering and `integer_decimation` in one pass.
+            sosfilt_keep_every(design.plan.sos(), data, factor);
         }
-        // The filter never runs zerophase; filtering and `integer_decimation` in one pass.
-        sosfilt_keep_every(design.plan.sos(), data, factor);
     }
     Ok(sampling_rate / factor as f64)
+}
+
+/// `Trace.decimate`'s checks ([`check_decimate`]) for `npts` samples, then its anti-alias design
+/// (`lowpass_cheby_2` at `sampling_rate * 0.5 / factor`, `maxorder=12`), or `None` with `no_filter`.
+pub fn decimate_filter(
+    npts: usize,
+    sampling_rate: f64,
+    factor: usize,
+    opts: DecimateOptions,
+    cache: &mut DesignCache,
+) -> Result<Option<Cheby2Design>, FilterError> {
+    check_decimate(npts, factor, opts)?;
+    if opts.no_filter {
+        return Ok(None);
+    }
+    let freq = sampling_rate * 0.5 / factor as f64;
+    design_lowpass_cheby_2(freq, sampling_rate, 12, cache).map(Some)
 }

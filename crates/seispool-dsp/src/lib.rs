@@ -20,7 +20,7 @@ mod stream_chain;
 mod taper;
 mod window;
 
-pub use decimate::{DecimateOptions, check_decimate, decimate, integer_decimation};
+pub use decimate::{DecimateOptions, check_decimate, decimate, decimate_filter, integer_decimation};
 pub use filter::{Cheby2Design, FilterError, FilterPlan, FilterWarning, IirOptions};
 pub use filter::{bandpass, bandstop, highpass, lowpass, lowpass_cheby_2};
 pub use filter::{design_bandpass, design_bandstop, design_highpass, design_lowpass, design_lowpass_cheby_2};

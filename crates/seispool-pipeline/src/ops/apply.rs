@@ -202,12 +202,12 @@ impl Processor {
             no_filter: false,
             strict_length: *strict_length,
         };
-        seispool_dsp::check_decimate(npts, factor, opts).map_err(|_| ())?;
-        if npts == 0 {
-            return Err(());
-        }
-        let design = seispool_dsp::design_lowpass_cheby_2(df * 0.5 / factor as f64, df, 12, &mut self.designs)
-            .map_err(|_| ())?;
+        // `decimate` of no samples fails after its design (SciPy's sosfilt of nothing).
+        let design = seispool_dsp::decimate_filter(npts, df, factor, opts, &mut self.designs)
+            .ok()
+            .flatten()
+            .filter(|_| npts > 0)
+            .ok_or(())?;
         Ok(fused.then(|| (design.plan.sos().clone(), factor)))
     }
 
