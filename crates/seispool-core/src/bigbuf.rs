@@ -42,6 +42,28 @@ fn advise_huge(addr: usize, len: usize) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge(_addr: usize, _len: usize) {}
 
+/// Asks the kernel to start writing bytes `offset .. offset + len` of `file` back to the device now,
+/// without waiting (Linux `sync_file_range(SYNC_FILE_RANGE_WRITE)`): the device works while the rest of
+/// the file is written, and the `fdatasync` that makes it durable then waits for less. Only a hint: it
+/// guarantees nothing (the `fdatasync` does), and errors are ignored. A no-op elsewhere.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+pub fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    let (Ok(offset), Ok(len)) = (offset.try_into(), len.try_into()) else {
+        return;
+    };
+    // SAFETY: the descriptor is open for the duration of the call (`file` is borrowed); the call only
+    // schedules I/O of the file's own dirty pages and touches no memory of ours.
+    unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE);
+    }
+}
+
+/// Asks the kernel to start writing a file range back (see the Linux version): a no-op here.
+#[cfg(not(target_os = "linux"))]
+pub fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) {}
+
 #[cfg(test)]
 mod tests {
     #[test]

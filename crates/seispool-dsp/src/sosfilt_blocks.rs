@@ -89,30 +89,54 @@ pub(crate) fn lanes_take(sections: &[[f64; 6]]) -> bool {
     (1..=MAX_SECTIONS).contains(&sections.len())
 }
 
-/// Filters each of the [`LANES`] contiguous blocks of `body` (`m` samples each) from zero state, in
-/// place: forwards, or each from its own end when `REV` (the blocks are independent; see
-/// [`crate::stream_chain`]). Cascades the lanes do not take ([`lanes_take`]) are left alone.
-pub(crate) fn zero_state_blocks<const REV: bool>(sections: &[[f64; 6]], body: &mut [f64], m: usize) {
-    if body.len() != LANES * m {
+/// Filters the [`LANES`] lanes `body[b·stride + skip ..][..len]` (`b = 0 .. LANES`) each from zero
+/// state, in place: forwards, or each from its own end when `REV` (the lanes are independent; see
+/// [`crate::stream_chain`]). Nothing else of `body` changes. Cascades the lanes do not take
+/// ([`lanes_take`]) and lanes that do not fit in `body` are left alone.
+pub(crate) fn zero_state_lanes<const REV: bool>(
+    sections: &[[f64; 6]],
+    body: &mut [f64],
+    stride: usize,
+    skip: usize,
+    len: usize,
+) {
+    if skip.saturating_add(len) > stride || body.len() < LANES.saturating_mul(stride) {
         return;
     }
-    by_width!(sections.len(), N => zero_state_best::<N, REV>(sections, body, m), _ => {});
+    by_width!(sections.len(), N => zero_state_best::<N, REV>(sections, body, stride, skip, len), _ => {});
 }
 
-/// [`zero_state_blocks`] for `N` sections: the AVX2 + FMA kernel when the CPU has both, the portable
-/// lanes otherwise.
-fn zero_state_best<const N: usize, const REV: bool>(sections: &[[f64; 6]], body: &mut [f64], m: usize) {
+/// [`zero_state_lanes`] for `N` sections: the AVX2 + FMA kernel when the CPU has both, the portable
+/// lanes otherwise (over a contiguous copy of the lanes when they have gaps between them).
+fn zero_state_best<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    body: &mut [f64],
+    stride: usize,
+    skip: usize,
+    len: usize,
+) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         #[allow(unsafe_code)]
         // SAFETY: the CPU supports AVX2 and FMA (checked above), the only requirement of the
         // target features.
         unsafe {
-            avx2::zero_state::<N, REV>(sections, body, m);
+            avx2::zero_state_strided::<N, REV>(sections, body, stride, skip, len);
         }
         return;
     }
-    Lanes::<N>::new(sections).run::<REV>(body, m);
+    let mut lanes = Lanes::<N>::new(sections);
+    if skip == 0 && len == stride {
+        lanes.run::<REV>(&mut body[..LANES * stride], len);
+        return;
+    }
+    let mut packed: Vec<f64> = (0..LANES)
+        .flat_map(|b| body[b * stride + skip..][..len].iter().copied())
+        .collect();
+    lanes.run::<REV>(&mut packed, len);
+    for (b, lane) in packed.chunks_exact(len.max(1)).enumerate() {
+        body[b * stride + skip..][..len].copy_from_slice(lane);
+    }
 }
 
 /// Filters `data` (forwards, or from the end when `REV`) in lanes when that applies; returns false

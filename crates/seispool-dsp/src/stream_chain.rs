@@ -25,6 +25,7 @@
 //! happen as the first stage reads it, and no f64 copy of the input exists either.
 
 use std::cell::RefCell;
+use std::mem::MaybeUninit;
 
 use crate::filter::FilterPlan;
 use crate::fused::FusedInput;
@@ -124,99 +125,134 @@ fn compute_settle_len(sections: &[[f64; 6]]) -> Option<usize> {
 ///
 /// The output agrees with the trace-by-trace filters (SciPy's recurrences) within 1e-12 of its
 /// maximum: the warm-ups' truncation is ~1e-20 of the state's scale, the rest is rounding
-/// (tests/stream_chain.rs).
-pub fn filter_chain(n: usize, input: &dyn Fn(usize, &mut [f64]), chain: &FilterChain, out: &mut Vec<f64>) -> bool {
-    let block = LANES * LANE_LEN;
+/// (tests/stream_chain.rs). Every block is computed from the input alone, so the output does not
+/// depend on which thread ran which block: called on a worker of a rayon pool, the blocks are offered
+/// to the pool's idle workers (`rayon::join`), which is how the last unit of a run gets the cores
+/// the others have left; elsewhere they run one after the other on the calling thread.
+pub fn filter_chain(
+    n: usize,
+    input: &(dyn Fn(usize, &mut [f64]) + Sync),
+    chain: &FilterChain,
+    out: &mut Vec<f64>,
+) -> bool {
     let Some((w1, decimate)) = warmups(n, chain) else {
         return false;
     };
+    let factor = decimate.map_or(1, |(_, factor, _)| factor);
+    let total = n.div_ceil(factor);
     out.clear();
-    out.reserve_exact(decimate.map_or(n, |(_, factor, _)| n.div_ceil(factor)));
-    let mut first = Vec::new();
-    let mut second = Vec::new();
-    // The last `w2` outputs of the first filter before the current block (the decimation filter's
-    // warm-up for the block's first lane); zeros before the trace.
-    let mut tail = vec![0.0; decimate.map_or(0, |(_, _, w2)| w2)];
-    let mut next_tail = Vec::with_capacity(tail.len());
-    let mut cs = 0;
-    while cs < n {
-        let ce = (cs + block).min(n);
-        let m = (ce - cs).div_ceil(LANES);
-        // Lane `b` holds samples `s_b − w1 .. s_b + m + w1` (`s_b = cs + b·m`): the forward pass's
-        // warm-up, the segment, and (zerophase) the backward pass's warm-up. Forwards in place, the
-        // segment and the part after it are the forward output; then backwards in place over the
-        // whole lane, the segment is the zerophase output (what the backward pass makes of the
-        // forward warm-up afterwards is thrown away).
-        let after = if chain.zerophase { w1 } else { 0 };
-        let lane = w1 + m + after;
-        first.resize(LANES * lane, 0.0);
-        for (b, buf) in first.chunks_exact_mut(lane).enumerate() {
-            let s = (cs + b * m) as isize;
-            fill_within(n, s - w1 as isize, buf, |i, part| input(i, part));
-        }
-        sosfilt_blocks::zero_state_blocks::<false>(chain.first, &mut first, lane);
-        if chain.zerophase {
-            for (b, buf) in first.chunks_exact_mut(lane).enumerate() {
-                // SciPy's backward pass starts from zero state at the trace's last sample: past it
-                // the forward output (the filter ringing on into the padding) must read as zero.
-                let past = (n + w1).saturating_sub(cs + b * m).min(lane);
-                buf[past..].fill(0.0);
-            }
-            sosfilt_blocks::zero_state_blocks::<true>(chain.first, &mut first, lane);
-        }
-        // Segment `b` of the first filter's output: samples `s_b .. min(s_b + m, ce)`.
-        let segment = |b: usize| {
-            let s = cs + b * m;
-            let k = ce.saturating_sub(s).min(m);
-            &first[b * lane + w1..b * lane + w1 + k]
-        };
-        match decimate {
-            None => (0..LANES).for_each(|b| out.extend_from_slice(segment(b))),
-            Some((sections, factor, w2)) => {
-                // Sample `i` (from `cs − w2` on) of the first filter's output.
-                let at = |i: usize| {
-                    if i < cs {
-                        tail[w2 - (cs - i)]
-                    } else {
-                        first[(i - cs) / m * lane + w1 + (i - cs) % m]
-                    }
-                };
-                // Lane `b`: the `w2` samples before segment `b` (the previous segment's last ones,
-                // or the previous block's; zeros before the trace), then the segment.
-                let lane2 = w2 + m;
-                second.resize(LANES * lane2, 0.0);
-                for (b, buf) in second.chunks_exact_mut(lane2).enumerate() {
-                    let s = cs + b * m;
-                    let (warm, body) = buf.split_at_mut(w2);
-                    if b > 0 && m >= w2 {
-                        let prev = (b - 1) * lane + w1 + m - w2;
-                        warm.copy_from_slice(&first[prev..prev + w2]);
-                    } else {
-                        for (k, v) in warm.iter_mut().enumerate() {
-                            *v = if s + k >= w2 { at(s + k - w2) } else { 0.0 };
-                        }
-                    }
-                    let seg = segment(b);
-                    body[..seg.len()].copy_from_slice(seg);
-                    body[seg.len()..].fill(0.0);
-                }
-                // The next block's first lane warms up on this block's last `w2` samples.
-                next_tail.clear();
-                next_tail.extend((ce - w2.min(ce)..ce).map(at));
-                tail[w2 - next_tail.len()..].copy_from_slice(&next_tail);
-                sosfilt_blocks::zero_state_blocks::<false>(sections, &mut second, lane2);
-                for (b, buf) in second.chunks_exact(lane2).enumerate() {
-                    let s = cs + b * m;
-                    let k = ce.saturating_sub(s).min(m);
-                    // Kept: global indices that are multiples of `factor`.
-                    let j0 = s.next_multiple_of(factor) - s;
-                    out.extend(buf[w2..w2 + k].iter().skip(j0).step_by(factor));
-                }
-            }
-        }
-        cs = ce;
+    out.reserve_exact(total);
+    let block = LANES * LANE_LEN;
+    // Block `k` writes the outputs of its samples `k·block .. (k + 1)·block`: those of the kept ones.
+    let mut rest = &mut out.spare_capacity_mut()[..total];
+    let mut parts = Vec::with_capacity(n.div_ceil(block));
+    for k in 0..n.div_ceil(block) {
+        let len = ((k + 1) * block).min(n).div_ceil(factor) - (k * block).div_ceil(factor);
+        let (part, tail) = rest.split_at_mut(len);
+        parts.push((k, part));
+        rest = tail;
+    }
+    let run = |k: usize, part: &mut [MaybeUninit<f64>]| {
+        let cs = k * block;
+        run_block(n, cs, (cs + block).min(n), input, chain, w1, decimate, part);
+    };
+    for_each_block(&mut parts, &run);
+    #[allow(unsafe_code)]
+    // SAFETY: `total` is within the capacity reserved above, and every one of the `total` values
+    // has been written: the parts split `0..total`, and `run_block` writes every value of its part
+    // (each kept sample of the block lies in exactly one lane's segment).
+    unsafe {
+        out.set_len(total);
     }
     true
+}
+
+thread_local! {
+    /// The blocks' staging buffer of this thread, reused block after block (1.3 MiB: no fresh pages
+    /// and no allocation per block).
+    static STAGING: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `run(k, part)` for every block, halves offered to the pool's idle workers when the calling thread
+/// is a rayon worker (never the global pool: outside a pool the blocks run here, in order).
+fn for_each_block(
+    parts: &mut [(usize, &mut [MaybeUninit<f64>])],
+    run: &(dyn Fn(usize, &mut [MaybeUninit<f64>]) + Sync),
+) {
+    if parts.len() > 1 && rayon::current_thread_index().is_some() {
+        let (a, b) = parts.split_at_mut(parts.len() / 2);
+        rayon::join(|| for_each_block(a, run), || for_each_block(b, run));
+    } else {
+        for (k, part) in parts.iter_mut() {
+            run(*k, part);
+        }
+    }
+}
+
+/// Samples `cs .. ce` of the chain's output (the kept ones with a decimation) into `part`, every
+/// value of it written.
+///
+/// Lane `b` holds, in this thread's staging buffer, samples `s_b − w1 − w2 .. s_b + m + after`
+/// (`s_b = cs + b·m`): the first filter's warm-up, the `w2` samples before the segment that warm
+/// the decimation filter up, the segment, and (zerophase) the backward pass's warm-up `after = w1`.
+/// The first filter runs forwards in place over the whole lane; with zerophase, everything past the
+/// trace's end is zeroed (SciPy's backward pass starts from zero state there) and it runs backwards
+/// over all but the first warm-up (which would come out of the backward pass last and is thrown
+/// away). The decimation filter then runs in place over the `w2` samples and the segment, the part
+/// before the trace's start zeroed (the first filter's output starts at sample 0), and the kept
+/// samples of the segment are copied out.
+#[allow(clippy::too_many_arguments)] // the block, the input and the chain with its warm-ups
+fn run_block(
+    n: usize,
+    cs: usize,
+    ce: usize,
+    input: &(dyn Fn(usize, &mut [f64]) + Sync),
+    chain: &FilterChain,
+    w1: usize,
+    decimate: Option<(&[[f64; 6]], usize, usize)>,
+    part: &mut [MaybeUninit<f64>],
+) {
+    let (factor, w2) = decimate.map_or((1, 0), |(_, factor, w2)| (factor, w2));
+    let m = (ce - cs).div_ceil(LANES);
+    let before = w1 + w2;
+    let after = if chain.zerophase { w1 } else { 0 };
+    let stride = before + m + after;
+    STAGING.with(|staging| {
+        let mut lanes = staging.borrow_mut();
+        // Every value is written by the fills below: only a longer buffer is zeroed.
+        lanes.resize(LANES * stride, 0.0);
+        for (b, buf) in lanes.chunks_exact_mut(stride).enumerate() {
+            let s = (cs + b * m) as isize;
+            fill_within(n, s - before as isize, buf, |i, part| input(i, part));
+        }
+        sosfilt_blocks::zero_state_lanes::<false>(chain.first, &mut lanes, stride, 0, stride);
+        if chain.zerophase {
+            for (b, buf) in lanes.chunks_exact_mut(stride).enumerate() {
+                // Lane index of sample `n`.
+                let past = (n + before).saturating_sub(cs + b * m).min(stride);
+                buf[past..].fill(0.0);
+            }
+            sosfilt_blocks::zero_state_lanes::<true>(chain.first, &mut lanes, stride, w1, stride - w1);
+        }
+        if let Some((sections, _, _)) = decimate {
+            for (b, buf) in lanes.chunks_exact_mut(stride).enumerate() {
+                // Lane index of sample 0, when the lane starts before it.
+                let zero = (w1 + w2).saturating_sub(cs + b * m).min(stride);
+                buf[w1..zero.max(w1)].fill(0.0);
+            }
+            sosfilt_blocks::zero_state_lanes::<false>(sections, &mut lanes, stride, w1, w2 + m);
+        }
+        let first_out = cs.div_ceil(factor);
+        for (b, buf) in lanes.chunks_exact(stride).enumerate() {
+            let s = cs + b * m;
+            let k = ce.saturating_sub(s).min(m);
+            // Kept: global indices that are multiples of `factor`.
+            let j0 = s.next_multiple_of(factor) - s;
+            for (i, &v) in buf[before..before + k].iter().enumerate().skip(j0).step_by(factor) {
+                part[(s + i) / factor - first_out].write(v);
+            }
+        }
+    });
 }
 
 /// The warm-ups of `chain` over `n` samples when [`filter_chain`] takes it: the first filter's settle
@@ -260,7 +296,7 @@ pub fn filter_chain_i32(
         return false;
     }
     let input = FusedInput::new(src, taper);
-    let get = |start: usize, buf: &mut [f64]| {
+    let get = move |start: usize, buf: &mut [f64]| {
         #[allow(unsafe_code)]
         // SAFETY: `[f64]` and `[MaybeUninit<f64>]` have the same layout, and `fill` only ever
         // writes initialised values (it never writes `MaybeUninit::uninit()`), so `buf` stays

@@ -94,7 +94,25 @@ pub(super) fn zero_state<const N: usize, const REV: bool>(
     body: &mut [f64],
     m: usize,
 ) -> [State<N>; LANES] {
-    let lanes = lane_ptrs::<REV>(body, m);
+    zero_state_strided::<N, REV>(sections, body, m, 0, m)
+}
+
+/// [`zero_state`] over the lanes `body[b·stride + skip ..][..len]` (`b = 0 .. LANES`); the rest of
+/// `body` is not touched.
+#[target_feature(enable = "avx2,fma")]
+pub(super) fn zero_state_strided<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    body: &mut [f64],
+    stride: usize,
+    skip: usize,
+    len: usize,
+) -> [State<N>; LANES] {
+    assert!(
+        skip + len <= stride,
+        "lanes of {len} after {skip} overrun a stride of {stride}"
+    );
+    let m = len;
+    let lanes = lane_ptrs::<REV>(body, stride, skip);
     let (load4, load1) = in_place::<REV>(lanes);
     // SAFETY: `lane_ptrs` gives four disjoint runs of `m` samples of `body`, which outlives the
     // pass; the loads read those runs (see `in_place`).
@@ -112,7 +130,7 @@ pub(super) fn zero_state_keep<const N: usize>(
     factor: usize,
     firsts: [usize; LANES],
 ) -> [State<N>; LANES] {
-    let lanes = lane_ptrs::<false>(body, m);
+    let lanes = lane_ptrs::<false>(body, m, 0);
     let (load4, load1) = in_place::<false>(lanes);
     // SAFETY: as in `zero_state`; the kept slots of lane `b` are within its run.
     unsafe { pass::<N, false>(sections, lanes, m, Some((factor, firsts)), load4, load1, |_, _| {}) }
@@ -232,16 +250,17 @@ impl Detrend {
     }
 }
 
-/// The start of each lane's `m` samples in `body` (lane `b` in processing order: block `b`
-/// forwards, or the `b`-th block from the end when `REV`, as [`super::split_lanes`]).
-fn lane_ptrs<const REV: bool>(body: &mut [f64], m: usize) -> [*mut f64; LANES] {
+/// The start of each lane's samples in `body`: `skip` samples into stride `b` (lane `b` in
+/// processing order: stride `b` forwards, or the `b`-th from the end when `REV`, as
+/// [`super::split_lanes`]).
+fn lane_ptrs<const REV: bool>(body: &mut [f64], stride: usize, skip: usize) -> [*mut f64; LANES] {
     assert!(
-        body.len() >= LANES * m,
-        "lanes of {m} past the body's {} samples",
+        body.len() >= LANES * stride && skip <= stride,
+        "lanes of {stride} (skipping {skip}) past the body's {} samples",
         body.len()
     );
-    let base = body.as_mut_ptr();
-    std::array::from_fn(|b| base.wrapping_add(if REV { LANES - 1 - b } else { b } * m))
+    let base = body.as_mut_ptr().wrapping_add(skip);
+    std::array::from_fn(|b| base.wrapping_add(if REV { LANES - 1 - b } else { b } * stride))
 }
 
 /// The loads of the in-place pass: samples `start ..= start + 3` of lane `b` in memory order

@@ -37,6 +37,9 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Bytes written (and then sent to the device) at a time by [`write_atomic`].
+const WRITEBACK_CHUNK: usize = 2 << 20;
+
 /// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
@@ -45,7 +48,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = temp_path(path);
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        // In chunks, each sent on its way to the device as soon as it is in the page cache: the
+        // device writes while the next chunk is copied, so the sync waits for less (a day's 8.6 MB
+        // output: ~20 ms instead of ~23 ms here, and the last unit's write is on the run's wall).
+        let mut offset = 0u64;
+        for chunk in bytes.chunks(WRITEBACK_CHUNK) {
+            f.write_all(chunk)?;
+            seispool_core::start_writeback(&f, offset, chunk.len() as u64);
+            offset += chunk.len() as u64;
+        }
         f.sync_data()?;
         fs::rename(&tmp, path)
     })();

@@ -216,7 +216,11 @@ enum Outcome {
     Failed(String),
 }
 
-/// A finished unit on its way to the writer thread.
+/// Most writer threads of a run (see [`run`]): enough for the last units' outputs to be written
+/// side by side, few enough not to scatter a disk's writes.
+const MAX_WRITERS: usize = 4;
+
+/// A finished unit on its way to a writer thread.
 struct Pending {
     index: usize,
     target: PathBuf,
@@ -265,11 +269,16 @@ where
     let bar = progress_bar(units.len(), cfg.progress);
     let samples_done = AtomicU64::new(0);
 
-    // Outputs are written (and made durable with fdatasync, which waits for the disk) by one writer thread,
+    // Outputs are written (and made durable with fdatasync, which waits for the disk) by writer threads,
     // so the workers go on computing instead of waiting for the device: at 8.6 MB per output the syncs
-    // took 0.34 s of the seed job's ~1.4 s. The bounded channel keeps at most `jobs + 2` outputs in memory.
-    // The writer is scoped: it ends with this call (fork safety).
+    // took 0.34 s of the seed job's ~1.4 s. One writer per worker (up to MAX_WRITERS): the last units
+    // of a run finish together, and one writer wrote and synced their outputs one after the other
+    // while the run waited (~40 ms of the seed job's wall with two workers). The bounded channel keeps
+    // at most `jobs` outputs waiting, besides those being written and those the workers hold. The
+    // writers are scoped: they end with this call (fork safety).
     let (tx, rx) = std::sync::mpsc::sync_channel::<Pending>(jobs);
+    // `None` once no writer is left to take outputs (then the workers write their own).
+    let rx = std::sync::Mutex::new(Some(rx));
     let write_failures = std::sync::Mutex::new(Vec::<(usize, String)>::new());
 
     let run_one = |index: usize, unit: &Unit, tx: &std::sync::mpsc::SyncSender<Pending>| -> Outcome {
@@ -312,22 +321,39 @@ where
     };
 
     let mut outcomes: Vec<Outcome> = std::thread::scope(|scope| {
-        let writer = std::thread::Builder::new()
-            .name("seispool-writer".into())
-            .spawn_scoped(scope, || {
-                for p in rx {
-                    let index = p.index;
-                    // As for the work itself, a bug that panics costs its unit, not the run.
-                    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.finish(&manifest)))
-                        .unwrap_or_else(|panic| Err(atomic::panic_failure(panic.as_ref())));
-                    if let Err(e) = done {
-                        write_failures
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push((index, e));
-                    }
+        let writer = || {
+            loop {
+                // One writer waits for the next output while holding the lock, the others for the lock.
+                let next = rx
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .as_ref()
+                    .map(|rx| rx.recv());
+                let Some(Ok(p)) = next else { break };
+                let index = p.index;
+                // As for the work itself, a bug that panics costs its unit, not the run.
+                let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.finish(&manifest)))
+                    .unwrap_or_else(|panic| Err(atomic::panic_failure(panic.as_ref())));
+                if let Err(e) = done {
+                    write_failures
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((index, e));
                 }
-            });
+            }
+        };
+        let writers: Vec<_> = (0..jobs.clamp(1, MAX_WRITERS))
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .name("seispool-writer".into())
+                    .spawn_scoped(scope, writer)
+                    .ok()
+            })
+            .collect();
+        if writers.is_empty() {
+            // No thread to write with: the workers' sends fail, and each writes its own output.
+            *rx.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
         let outcomes = pool.install(|| {
             units
                 .par_iter()
@@ -345,8 +371,8 @@ where
                 .collect()
         });
         drop(tx);
-        if let Ok(handle) = writer {
-            // Its panics are caught per unit above.
+        for handle in writers {
+            // Their panics are caught per unit above.
             let _ = handle.join();
         }
         outcomes
