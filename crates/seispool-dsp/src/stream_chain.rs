@@ -246,10 +246,12 @@ fn run_block(
         for (b, buf) in lanes.chunks_exact(stride).enumerate() {
             let s = cs + b * m;
             let k = ce.saturating_sub(s).min(m);
-            // Kept: global indices that are multiples of `factor`.
+            // Kept: global indices that are multiples of `factor`, the first of them output `o`.
             let j0 = s.next_multiple_of(factor) - s;
-            for (i, &v) in buf[before..before + k].iter().enumerate().skip(j0).step_by(factor) {
-                part[(s + i) / factor - first_out].write(v);
+            let o = ((s + j0) / factor - first_out).min(part.len());
+            let kept = buf[before..before + k].iter().skip(j0).step_by(factor);
+            for (d, &v) in part[o..].iter_mut().zip(kept) {
+                d.write(v);
             }
         }
     });

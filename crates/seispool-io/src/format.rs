@@ -103,10 +103,11 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<ReadResult, IoError> {
     read_with(path, opts, false)
 }
 
-/// [`read`], decoding the MiniSEED records of a large file in parallel on the rayon pool this runs on
-/// (for a caller that reads few files on a pool of its own, e.g. Python's `seispool.read`). Not for
-/// callers whose pool workers each hold a unit of work: a worker waiting for its records may pick up
-/// another unit.
+/// [`read`], offering the MiniSEED records of a large file to the idle workers of the rayon pool
+/// this runs on (outside a pool: [`read`]). Integer records decode into the thread's spare buffer as
+/// [`read`]'s do. For a caller that reads few files on a pool of its own (e.g. Python's
+/// `seispool.read`) and for the runner's units, whose workers steal records only once no unit is
+/// left to take (rayon's thieves take the oldest job first), so no worker nests a second unit.
 pub fn read_in_pool(path: &Path, opts: &ReadOptions) -> Result<ReadResult, IoError> {
     read_with(path, opts, true)
 }

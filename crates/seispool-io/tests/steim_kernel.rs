@@ -151,3 +151,32 @@ fn parallel_decode_reports_the_first_bad_record_in_file_order() {
     assert!(serial.contains("record 100 at byte 51200"), "{serial}");
     assert_eq!(parallel, serial);
 }
+
+/// The parallel decode took a zero-filled buffer of fresh pages for every trace, so the runner, whose
+/// units now decode on the pool, would have faulted in a day of integers per unit: its integer traces
+/// must decode into the thread's spare buffer, as the serial decode does.
+#[test]
+fn parallel_decode_took_fresh_zeroed_buffers_instead_of_the_spare() {
+    let bytes = big_file(PARALLEL_MIN_SAMPLES + 777);
+    let label = Path::new("big.mseed");
+    let serial = read_bytes(label, &bytes, &ReadOptions::default()).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    pool.install(|| {
+        let first = read_bytes_in_pool(label, &bytes, &ReadOptions::default()).unwrap();
+        assert_eq!(first.stream, serial.stream);
+        // Hand the largest trace's buffer back, as the pipeline does after a unit.
+        let biggest = first.stream.traces.into_iter().max_by_key(|t| t.data.len()).unwrap();
+        let Samples::I32(v) = biggest.data else {
+            panic!("Steim-2 decodes to integers")
+        };
+        let spare = v.as_ptr();
+        seispool_core::recycle_i32(v);
+        let again = read_bytes_in_pool(label, &bytes, &ReadOptions::default()).unwrap();
+        assert_eq!(again.stream, serial.stream);
+        let reused = again.stream.traces.iter().any(|t| match &t.data {
+            Samples::I32(v) => v.as_ptr() == spare,
+            _ => false,
+        });
+        assert!(reused, "no trace of the second read decoded into the spare buffer");
+    });
+}

@@ -271,7 +271,9 @@ fn read_unit(unit: &Unit, spec: &ProcessSpec) -> Result<UnitInput, String> {
     let mut out_format = spec.output_format;
     let mut span: Option<(Time, Time)> = None;
     for path in &unit.inputs {
-        let r = seispool_io::read(path, &opts).map_err(|e| e.to_string())?;
+        // Records offered to the pool's idle workers: the last units of a run get the cores the
+        // others have left (see `read_in_pool`).
+        let r = seispool_io::read_in_pool(path, &opts).map_err(|e| e.to_string())?;
         out_format.get_or_insert(r.format);
         warnings.extend(r.warnings);
         stream.traces.extend(r.stream.traces);

@@ -7,6 +7,7 @@
 //! above [`PARALLEL_MIN_SAMPLES`] samples they are spread over the rayon pool the call runs on (never
 //! the global pool: outside a pool they decode on the calling thread), with identical results.
 
+use std::mem::MaybeUninit;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -14,7 +15,7 @@ use seispool_core::{SampleType, Samples};
 
 use super::DataEncoding;
 use super::decode::decode_payload;
-use super::steim_table::{SteimIntoError, decode_steim_append, decode_steim_into};
+use super::steim_table::{SteimIntoError, decode_steim_append, decode_steim_into, decode_steim_into_uninit};
 use crate::{FormatError, IoError};
 
 /// Below this many samples in a file, records decode on the calling thread (a few milliseconds of
@@ -49,6 +50,8 @@ pub(crate) fn may_hold(encoding: DataEncoding, payload_len: usize, nsamples: usi
 
 /// A mutable slice of a trace buffer.
 enum SamplesMut<'b> {
+    /// Of an integer buffer's reserved capacity, for Steim records (see [`decode_parallel`]).
+    Steim(&'b mut [MaybeUninit<i32>]),
     I32(&'b mut [i32]),
     F32(&'b mut [f32]),
     F64(&'b mut [f64]),
@@ -114,13 +117,34 @@ fn decode_serial(work: Vec<(Vec<DecodeJob<'_>>, &mut Option<Samples>)>) -> Vec<O
     done
 }
 
-/// All records at once on the current pool, each into its slice of a zero-filled buffer.
+/// All records at once on the current pool, each into its slice of its trace's buffer. A trace of
+/// Steim records decodes into this thread's spare integer buffer (no fresh pages, as in
+/// [`decode_serial`]) without zero-filling it first: every record writes all of its part, and the
+/// buffer's length is set once every record has; any other trace into a zero-filled buffer.
+///
+/// Inside a pool whose workers each run a unit of work (the runner's), the records are offered to
+/// idle workers only: a busy worker never steals, and an idle one steals the oldest job first, so it
+/// takes the units that are left before it takes records, and no worker ever nests a second unit.
 fn decode_parallel(work: Vec<(Vec<DecodeJob<'_>>, &mut Option<Samples>)>) -> Vec<Outcome> {
+    let mut steim: Vec<(Vec<DecodeJob<'_>>, &mut Vec<i32>, usize)> = Vec::new();
     let mut tasks: Vec<(DecodeJob<'_>, SamplesMut<'_>)> = Vec::new();
     for (jobs, buf) in work {
         let Some(buf) = buf.as_mut() else { continue };
-        *buf = zeroed(buf.sample_type(), jobs.iter().map(|j| j.nsamples).sum());
+        let total: usize = jobs.iter().map(|j| j.nsamples).sum();
         let sizes = jobs.iter().map(|j| j.nsamples);
+        if jobs
+            .iter()
+            .all(|j| matches!(j.encoding, DataEncoding::Steim1 | DataEncoding::Steim2))
+            && let Samples::I32(v) = buf
+        {
+            v.clear();
+            reserve(buf, total);
+            if let Samples::I32(v) = buf {
+                steim.push((jobs, v, total));
+            }
+            continue;
+        }
+        *buf = zeroed(buf.sample_type(), total);
         let slices: Vec<SamplesMut<'_>> = match buf {
             Samples::I32(v) => split(v, sizes).into_iter().map(SamplesMut::I32).collect(),
             Samples::F32(v) => split(v, sizes).into_iter().map(SamplesMut::F32).collect(),
@@ -129,11 +153,30 @@ fn decode_parallel(work: Vec<(Vec<DecodeJob<'_>>, &mut Option<Samples>)>) -> Vec
         };
         tasks.extend(jobs.into_iter().zip(slices));
     }
-    tasks
+    let mut uninit: Vec<(DecodeJob<'_>, SamplesMut<'_>)> = Vec::new();
+    for (jobs, v, total) in &mut steim {
+        let parts = split(&mut v.spare_capacity_mut()[..*total], jobs.iter().map(|j| j.nsamples));
+        uninit.extend(jobs.iter().cloned().zip(parts.into_iter().map(SamplesMut::Steim)));
+    }
+    tasks.append(&mut uninit);
+    let done: Vec<Outcome> = tasks
         .par_iter_mut()
         .with_min_len(RECORDS_PER_TASK)
         .map(|(job, out)| (job.index, job.offset, decode_job(job, out)))
-        .collect()
+        .collect();
+    drop(tasks);
+    if done.iter().all(|d| d.2.is_ok()) {
+        for (_, v, total) in steim {
+            #[allow(unsafe_code)]
+            // SAFETY: `total` is within the capacity reserved above, and every record's part of it
+            // (the parts split `0..total`) was written in full: `decode_steim_into_uninit` returns
+            // `Ok` only once it has written every value of its slice, and every record returned `Ok`.
+            unsafe {
+                v.set_len(total);
+            }
+        }
+    }
+    done
 }
 
 /// A buffer of `n` zero samples (calloc'd).
@@ -184,6 +227,13 @@ fn append_job(job: &DecodeJob<'_>, buf: &mut Samples) -> Result<Vec<String>, Str
 /// Decodes one record into `out` (exactly `job.nsamples` long).
 fn decode_job(job: &DecodeJob<'_>, out: &mut SamplesMut<'_>) -> Result<Vec<String>, String> {
     let enc = job.encoding;
+    if let SamplesMut::Steim(dst) = out {
+        return match decode_steim_into_uninit(enc, job.payload, job.big_endian, dst) {
+            Ok(check) => Ok(check.warning(enc).into_iter().collect()),
+            Err(SteimIntoError::Steim(e)) => Err(e.to_string()),
+            Err(SteimIntoError::Short(n)) => Err(short(job, n)),
+        };
+    }
     if let (DataEncoding::Steim1 | DataEncoding::Steim2, SamplesMut::I32(dst)) = (enc, &mut *out) {
         return match decode_steim_into(enc, job.payload, job.big_endian, dst) {
             Ok(check) => Ok(check.warning(enc).into_iter().collect()),

@@ -18,6 +18,7 @@
 
 use super::DataEncoding;
 use super::decode::{SteimCheck, SteimError, decode_steim1, decode_steim2};
+use std::mem::MaybeUninit;
 
 /// Bytes in one Steim frame.
 const FRAME: usize = 64;
@@ -127,6 +128,28 @@ impl Sink for SliceSink<'_> {
     }
 }
 
+/// Fills an uninitialised slice from its start, counting what it wrote.
+struct UninitSink<'a> {
+    out: &'a mut [MaybeUninit<i32>],
+    n: usize,
+}
+
+impl Sink for UninitSink<'_> {
+    #[inline(always)]
+    fn put(&mut self, s: &[i32]) {
+        for (d, &v) in self.out[self.n..self.n + s.len()].iter_mut().zip(s) {
+            d.write(v);
+        }
+        self.n += s.len();
+    }
+    fn replace(&mut self, samples: &[i32]) {
+        for (d, &v) in self.out[..samples.len()].iter_mut().zip(samples) {
+            d.write(v);
+        }
+        self.n = samples.len();
+    }
+}
+
 /// Appends to a `Vec` (within its reserved capacity when the caller reserved it: no zero-filling).
 struct VecSink<'a> {
     out: &'a mut Vec<i32>,
@@ -154,6 +177,23 @@ pub fn decode_steim_into(
 ) -> Result<SteimCheck, SteimIntoError> {
     let want = out.len();
     dispatch(encoding, frames, want, big_endian, &mut SliceSink { out, n: 0 })
+}
+
+/// [`decode_steim_into`] into an uninitialised slice: on `Ok`, every value of `out` has been written
+/// (anything else is an error, `Short` with the count written).
+pub(crate) fn decode_steim_into_uninit(
+    encoding: DataEncoding,
+    frames: &[u8],
+    big_endian: bool,
+    out: &mut [MaybeUninit<i32>],
+) -> Result<SteimCheck, SteimIntoError> {
+    let want = out.len();
+    let mut sink = UninitSink { out, n: 0 };
+    let check = dispatch(encoding, frames, want, big_endian, &mut sink)?;
+    if sink.n != want {
+        return Err(SteimIntoError::Short(sink.n));
+    }
+    Ok(check)
 }
 
 /// Decodes `nsamples` Steim-1 or Steim-2 samples of `frames`, appended to `out`; on error `out` is left
@@ -311,7 +351,7 @@ fn frames_best<const BE: bool, const V: u8, S: Sink>(
 ) -> Result<SteimCheck, Option<usize>> {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
-        // The one unsafe call of the crate: `frames_avx2` only needs AVX2, which was just detected; it
+        // `frames_avx2` only needs AVX2, which was just detected; it
         // is otherwise safe code (no pointers, every access bounds-checked).
         #[allow(unsafe_code)]
         // SAFETY: the CPU supports AVX2 (checked above), the only requirement of the target feature.
