@@ -17,8 +17,11 @@ use seispool_testkit::Rng;
 
 const TOL: f64 = 1e-12;
 
-/// Samples per block of the chain (4 lanes of 32 768).
-const BLOCK: usize = 131_072;
+/// Shortest trace the chain takes (4 lanes of 32 768).
+const MIN: usize = 131_072;
+
+/// Samples per block of the chain (4 lanes of 65 536).
+const BLOCK: usize = 262_144;
 
 use seispool_testkit::noisy_trace as trace;
 
@@ -129,13 +132,14 @@ fn lengths_around_whole_blocks_within_1e_12() {
         .clone();
     let dec = cheby(100.0, 3);
     for n in [
+        MIN,
+        MIN + 1,
+        MIN + 3,
+        BLOCK - 1,
         BLOCK,
-        BLOCK + 1,
-        BLOCK + 3,
+        BLOCK + 5,
+        BLOCK + MIN + 4097,
         2 * BLOCK - 1,
-        2 * BLOCK,
-        2 * BLOCK + 5,
-        3 * BLOCK + 4097,
     ] {
         let input = trace(&mut rng, n, 300.0, -40.0);
         check(&input, &bp, true, Some((&dec, 3)), &format!("{n} samples"));
@@ -149,7 +153,7 @@ fn lengths_around_whole_blocks_within_1e_12() {
 fn other_designs_and_factors_within_1e_12() {
     let mut rng = Rng(0x5EED_C4A3);
     let df = 100.0;
-    let n = 5 * BLOCK + 123;
+    let n = 5 * MIN + 123;
     let input = trace(&mut rng, n, 50.0, 2e6);
     let mut cache = DesignCache::new();
     let firsts = [
@@ -196,13 +200,13 @@ fn short_traces_and_slow_poles_are_refused() {
         .unwrap()
         .sos()
         .clone();
-    let short = trace(&mut rng, BLOCK - 1, 10.0, 0.0);
+    let short = trace(&mut rng, MIN - 1, 10.0, 0.0);
     assert!(blocks(&short, &bp, true, None).is_none());
     let slow = design_highpass(0.01, 100.0, &opts(4), &mut DesignCache::new())
         .unwrap()
         .sos()
         .clone();
-    let long = trace(&mut rng, 2 * BLOCK, 10.0, 0.0);
+    let long = trace(&mut rng, 2 * MIN, 10.0, 0.0);
     assert!(blocks(&long, &slow, true, None).is_none());
     let dec = cheby(100.0, 4);
     assert!(blocks(&long, &bp, true, Some((&dec, 0))).is_none(), "factor 0");
@@ -215,7 +219,7 @@ fn short_traces_and_slow_poles_are_refused() {
 #[test]
 fn blocks_run_by_a_pool_give_the_bits_of_blocks_run_in_order() {
     let mut rng = Rng(0x5EED_C4A5);
-    let input = trace(&mut rng, 7 * BLOCK + 999, 80.0, 1e3);
+    let input = trace(&mut rng, 4 * BLOCK + 999, 80.0, 1e3);
     let bp = design_bandpass(0.5, 10.0, 100.0, &opts(4), &mut DesignCache::new())
         .unwrap()
         .sos()
