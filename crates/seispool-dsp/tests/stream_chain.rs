@@ -219,7 +219,7 @@ fn short_traces_and_slow_poles_are_refused() {
 #[test]
 fn blocks_run_by_a_pool_give_the_bits_of_blocks_run_in_order() {
     let mut rng = Rng(0x5EED_C4A5);
-    let input = trace(&mut rng, 4 * BLOCK + 999, 80.0, 1e3);
+    let input = trace(&mut rng, 2 * BLOCK + 999, 80.0, 1e3);
     let bp = design_bandpass(0.5, 10.0, 100.0, &opts(4), &mut DesignCache::new())
         .unwrap()
         .sos()
