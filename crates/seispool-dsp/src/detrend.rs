@@ -241,7 +241,29 @@ impl LineFit {
 /// `Σ i·x − x̄·Σ x`. Every partial sum is an integer below 2⁵³, so any summation order (and a fused
 /// multiply-add, exact here like the product and the sum it replaces) gives the same values: with
 /// AVX2 and FMA (runtime-detected) [`exact_sums_avx2`] vectorises what the compiler's lanes spill.
+///
+/// Called on a worker of a rayon pool, a long `src` is summed in halves offered to the pool's idle
+/// workers (the last unit of a run gets the cores the others have left); the halves' sums are exact
+/// integers and combine exactly, so the values do not depend on the split.
 fn exact_sums(src: &[i32]) -> (i128, i128) {
+    let n = src.len();
+    if n >= PARALLEL_SUMS && rayon::current_thread_index().is_some() {
+        let mid = n / 2;
+        let (a, b) = src.split_at(mid);
+        let ((sa, ca), (sb, cb)) = rayon::join(|| exact_sums(a), || exact_sums(b));
+        // A part's cross sum takes its own abscissa `2j − (len − 1)`; sample `off + j` of the whole
+        // has `2(off + j) − (n − 1)`, which is that plus `2·off − (n − 1) + (len − 1)`.
+        let shift = |off: usize, len: usize| 2 * off as i128 - (n as i128 - 1) + (len as i128 - 1);
+        return (sa + sb, ca + shift(0, mid) * sa + cb + shift(mid, n - mid) * sb);
+    }
+    exact_sums_here(src)
+}
+
+/// Traces from this many samples have their sums split over the pool (see [`exact_sums`]).
+const PARALLEL_SUMS: usize = 1 << 20;
+
+/// [`exact_sums`] on the calling thread.
+fn exact_sums_here(src: &[i32]) -> (i128, i128) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         #[allow(unsafe_code)]
@@ -561,6 +583,32 @@ mod tests {
                 exact_sums(&src[8000 - n..]),
                 exact_sums_in(&src[8000 - n..]),
                 "last {n}"
+            );
+        }
+    }
+
+    /// Summed in halves on a pool (idle workers take them), the exact sums are those of one pass: the
+    /// halves' cross sums, each over its own abscissa, are shifted onto the whole trace's exactly.
+    #[test]
+    fn sums_split_over_a_pool_equal_one_pass() {
+        let mut rng = seispool_testkit::Rng(0x5078);
+        let src: Vec<i32> = (0..(3 << 20) + 17)
+            .map(|i| match i % 97 {
+                0 => i32::MIN,
+                1 => i32::MAX,
+                _ => (rng.next_f64() * 4e9 - 2e9) as i32,
+            })
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool of 2");
+        for n in [PARALLEL_SUMS, PARALLEL_SUMS + 1, 2 * PARALLEL_SUMS + 333, src.len()] {
+            let here = exact_sums_in(&src[..n]);
+            assert_eq!(pool.install(|| exact_sums(&src[..n])), here, "{n} samples");
+            assert_eq!(
+                pool.install(|| exact_sums(&src[src.len() - n..])),
+                exact_sums_in(&src[src.len() - n..])
             );
         }
     }
