@@ -168,6 +168,24 @@ impl Samples {
         *self = Samples::F64(v);
         true
     }
+
+    /// Replaces I32 samples by the f32 ones `f` computes from them (about `len` of them), written into
+    /// this thread's spare 4-byte buffer, when `f` returns true; when it returns false (or the samples
+    /// are not I32) nothing changes and this returns false. For an op that ends a pipeline whose
+    /// output is stored as FLOAT32: its f64 result then never exists.
+    pub fn promote_i32_to_f32_with(&mut self, len: usize, f: impl FnOnce(&[i32], &mut Vec<f32>) -> bool) -> bool {
+        let Samples::I32(x) = self else {
+            return false;
+        };
+        let mut v = take_spare_f32(len);
+        if !f(x, &mut v) {
+            recycle_f32(v);
+            return false;
+        }
+        recycle_i32(std::mem::take(x));
+        *self = Samples::F32(v);
+        true
+    }
 }
 
 /// `r` clamped to `len` values, as a Python slice clamps it (an inverted range is empty).

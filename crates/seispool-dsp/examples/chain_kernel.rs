@@ -39,7 +39,7 @@ fn main() {
             zerophase,
             decimate: decimate.then(|| (ch.plan.sos().sections(), 4)),
         };
-        let mut out = Vec::new();
+        let mut out: Vec<f64> = Vec::new();
         let get = |s: usize, buf: &mut [f64]| buf.copy_from_slice(&x[s..s + buf.len()]);
         let mut best = f64::MAX;
         for _ in 0..(7 * 8_640_000 / n).max(7) {

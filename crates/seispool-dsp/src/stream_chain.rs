@@ -51,6 +51,34 @@ const DECAY: f64 = 1e-20;
 /// highpass at 100 Hz) the warm-ups would cost more than the passes, and the trace-by-trace path runs.
 const MAX_SETTLE: usize = MIN_LANE;
 
+/// What [`filter_chain`] writes its output as: `f64`, or `f32` (each value rounded to nearest, as
+/// numpy's `astype(float32)` and Rust's `as f32` round it) for an output that is stored as FLOAT32
+/// anyway, which then never exists in f64.
+pub trait ChainOutput: Copy + Send + Sync + sealed::Sealed {
+    /// `v` as this type.
+    fn from_f64(v: f64) -> Self;
+}
+
+impl ChainOutput for f64 {
+    #[inline(always)]
+    fn from_f64(v: f64) -> f64 {
+        v
+    }
+}
+
+impl ChainOutput for f32 {
+    #[inline(always)]
+    fn from_f64(v: f64) -> f32 {
+        v as f32
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for f32 {}
+}
+
 /// The filters of a chain: `first` (forwards, and then backwards when `zerophase`), then optionally
 /// `decimate = (sections, factor)`: forwards, keeping samples `0, factor, 2·factor, …`.
 #[derive(Debug, Clone, Copy)]
@@ -134,11 +162,11 @@ fn compute_settle_len(sections: &[[f64; 6]]) -> Option<usize> {
 /// depend on which thread ran which block: called on a worker of a rayon pool, the blocks are offered
 /// to the pool's idle workers (`rayon::join`), which is how the last unit of a run gets the cores
 /// the others have left; elsewhere they run one after the other on the calling thread.
-pub fn filter_chain(
+pub fn filter_chain<T: ChainOutput>(
     n: usize,
     input: &(dyn Fn(usize, &mut [f64]) + Sync),
     chain: &FilterChain,
-    out: &mut Vec<f64>,
+    out: &mut Vec<T>,
 ) -> bool {
     let Some((w1, decimate)) = warmups(n, chain) else {
         return false;
@@ -157,7 +185,7 @@ pub fn filter_chain(
         parts.push((k, part));
         rest = tail;
     }
-    let run = |k: usize, part: &mut [MaybeUninit<f64>]| {
+    let run = |k: usize, part: &mut [MaybeUninit<T>]| {
         let cs = k * block;
         run_block(n, cs, (cs + block).min(n), input, chain, w1, decimate, part);
     };
@@ -180,9 +208,9 @@ thread_local! {
 
 /// `run(k, part)` for every block, halves offered to the pool's idle workers when the calling thread
 /// is a rayon worker (never the global pool: outside a pool the blocks run here, in order).
-fn for_each_block(
-    parts: &mut [(usize, &mut [MaybeUninit<f64>])],
-    run: &(dyn Fn(usize, &mut [MaybeUninit<f64>]) + Sync),
+fn for_each_block<T: ChainOutput>(
+    parts: &mut [(usize, &mut [MaybeUninit<T>])],
+    run: &(dyn Fn(usize, &mut [MaybeUninit<T>]) + Sync),
 ) {
     if parts.len() > 1 && rayon::current_thread_index().is_some() {
         let (a, b) = parts.split_at_mut(parts.len() / 2);
@@ -207,7 +235,7 @@ fn for_each_block(
 /// before the trace's start zeroed (the first filter's output starts at sample 0), and the kept
 /// samples of the segment are copied out.
 #[allow(clippy::too_many_arguments)] // the block, the input and the chain with its warm-ups
-fn run_block(
+fn run_block<T: ChainOutput>(
     n: usize,
     cs: usize,
     ce: usize,
@@ -215,7 +243,7 @@ fn run_block(
     chain: &FilterChain,
     w1: usize,
     decimate: Option<(&[[f64; 6]], usize, usize)>,
-    part: &mut [MaybeUninit<f64>],
+    part: &mut [MaybeUninit<T>],
 ) {
     let (factor, w2) = decimate.map_or((1, 0), |(_, factor, w2)| (factor, w2));
     let m = (ce - cs).div_ceil(LANES);
@@ -256,7 +284,7 @@ fn run_block(
             let o = ((s + j0) / factor - first_out).min(part.len());
             let kept = buf[before..before + k].iter().skip(j0).step_by(factor);
             for (d, &v) in part[o..].iter_mut().zip(kept) {
-                d.write(v);
+                d.write(T::from_f64(v));
             }
         }
     });
@@ -286,12 +314,12 @@ fn warmups<'a>(n: usize, chain: &FilterChain<'a>) -> Option<(usize, Option<(&'a 
 /// `day_long_filter_chains_match_obspy`). Returns false, with `out` untouched, when the chain does not
 /// take the trace (see [`filter_chain`]); the caller then runs the ops trace by trace.
 /// Panics if `taper` is for another length.
-pub fn filter_chain_i32(
+pub fn filter_chain_i32<T: ChainOutput>(
     src: &[i32],
     taper: Option<&TaperPlan>,
     filter: &FilterPlan,
     decimate: Option<(&Sos, usize)>,
-    out: &mut Vec<f64>,
+    out: &mut Vec<T>,
 ) -> bool {
     let chain = FilterChain {
         first: filter.sos().sections(),

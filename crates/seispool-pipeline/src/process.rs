@@ -320,6 +320,9 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
     // ObsPy's read(starttime=, endtime=) cuts the samples before any processing: the pipeline must not see
     // the rest of the records that overlap the window.
     cut_to_window(&mut stream, spec.starttime, spec.endtime).map_err(|e| e.to_string())?;
+    // FLOAT32 output: the samples are cast to f32 below, so a chained decimation ending the pipeline
+    // may write f32 straight away (the same values).
+    processor.set_f32_output(spec.write.encoding == Some(DataEncoding::Float32));
     let op_warnings = processor
         .apply_with(&spec.pipeline, spec.responses.as_deref(), &mut stream)
         .map_err(|e| e.to_string())?;

@@ -19,6 +19,9 @@ pub struct Processor {
     removers: super::response::Removers,
     /// Threads one op on one trace may use (0 or 1: the calling thread only).
     threads: usize,
+    /// The stream is cast to float32 after the pipeline (FLOAT32 output; see
+    /// [`Processor::set_f32_output`]).
+    f32_output: bool,
 }
 
 /// An op that failed on some trace: which op (1-based, as written), on which trace, why.
@@ -46,6 +49,14 @@ impl Processor {
     /// `remove_response` uses them.
     pub fn set_threads(&mut self, threads: usize) {
         self.threads = threads.max(1);
+    }
+
+    /// Tells the processor that every float sample is cast to float32 once the pipeline is done (the
+    /// run stores FLOAT32). A pipeline that ends in a chained `decimate` then writes its output as
+    /// f32 straight away: the same values as the cast of its f64 output (`as f32` rounds to nearest,
+    /// as numpy's `astype(float32)` does), without the f64 trace or the cast pass.
+    pub fn set_f32_output(&mut self, f32_output: bool) {
+        self.f32_output = f32_output;
     }
 
     /// Threads one op on one trace may use.
@@ -81,7 +92,8 @@ impl Processor {
         let mut i = 0;
         while i < ops.len() {
             if let Some(run) = FusedRun::at(&ops[i..]) {
-                match self.apply_fused(&run, stream, &mut warnings) {
+                let last = i + run.ops.len() == ops.len();
+                match self.apply_fused(&run, last, stream, &mut warnings) {
                     Ok(Some(done)) => {
                         i += done;
                         continue;
@@ -111,9 +123,13 @@ impl Processor {
     /// too, an integer trace long enough for [`seispool_dsp::filter_chain_i32`] runs the whole run
     /// block by block (within 1e-12 of max of the ops one at a time, not the same bits); otherwise
     /// the decimation is left to run as an op of its own. Returns how many ops were applied.
+    ///
+    /// `last`: the run ends the pipeline; then, with [`Processor::set_f32_output`], a chained trace's
+    /// output is written as f32.
     fn apply_fused(
         &mut self,
         run: &FusedRun<'_>,
+        last: bool,
         st: &mut Stream,
         warnings: &mut Vec<String>,
     ) -> Result<Option<usize>, (usize, String, String)> {
@@ -130,7 +146,7 @@ impl Processor {
                 match self.prepare_decimate(d, tr, plan.is_some()) {
                     Ok(sos) => decimations.push(sos),
                     // The decimation fails somewhere (as ObsPy's would): it runs as an op of its own.
-                    Err(()) => return self.apply_fused(&run.without_decimate(), st, warnings),
+                    Err(()) => return self.apply_fused(&run.without_decimate(), false, st, warnings),
                 }
             }
         }
@@ -163,14 +179,22 @@ impl Processor {
             let at = run.filter_at;
             phases[at].extend(filter.warnings().iter().map(FilterWarning::to_string));
             let (mut result, mut chained) = (Ok(()), false);
-            tr.data.promote_i32_with(|x, out| {
-                chained = decimation.as_ref().is_some_and(|(sos, factor)| {
+            if let Some((sos, factor)) = decimation.as_ref().filter(|_| last && self.f32_output) {
+                let len = tr.data.len().div_ceil(*factor);
+                chained = tr.data.promote_i32_to_f32_with(len, |x, out| {
                     seispool_dsp::filter_chain_i32(x, taper.as_ref(), &filter, Some((sos, *factor)), out)
                 });
-                if !chained {
-                    result = seispool_dsp::detrend_taper_filter_i32(x, taper.as_ref(), &filter, out);
-                }
-            });
+            }
+            if !chained {
+                tr.data.promote_i32_with(|x, out| {
+                    chained = decimation.as_ref().is_some_and(|(sos, factor)| {
+                        seispool_dsp::filter_chain_i32(x, taper.as_ref(), &filter, Some((sos, *factor)), out)
+                    });
+                    if !chained {
+                        result = seispool_dsp::detrend_taper_filter_i32(x, taper.as_ref(), &filter, out);
+                    }
+                });
+            }
             result.map_err(|e| (at, tr.id(), e.to_string()))?;
             if let Some((op, factor, _)) = run.decimate {
                 if chained {
@@ -845,7 +869,9 @@ mod tests {
         }
         let run = FusedRun::at(&p.ops).expect("the pipeline starts with a fusable run");
         let mut probe = st.clone();
-        let fused = Processor::new().apply_fused(&run, &mut probe, &mut Vec::new()).unwrap();
+        let fused = Processor::new()
+            .apply_fused(&run, true, &mut probe, &mut Vec::new())
+            .unwrap();
         (fused.is_some(), got)
     }
 
@@ -928,7 +954,7 @@ mod tests {
             }
             let run = FusedRun::at(&p.ops).unwrap();
             let done = Processor::new()
-                .apply_fused(&run, &mut st.clone(), &mut Vec::new())
+                .apply_fused(&run, true, &mut st.clone(), &mut Vec::new())
                 .unwrap();
             assert_eq!(
                 done,
@@ -936,6 +962,58 @@ mod tests {
                 "{text}: the decimation was not part of the run"
             );
             assert!(run.decimate.is_some(), "{text}");
+        }
+    }
+
+    /// With FLOAT32 output (`set_f32_output`), a chained decimation that ends the pipeline writes
+    /// f32 straight away: the very values of its f64 output cast to f32 (what the run stores), the
+    /// same headers and warnings; one that does not end the pipeline, and traces the chain does not
+    /// take, stay f64.
+    #[test]
+    fn f32_output_of_a_chain_ending_the_pipeline_is_the_cast_of_its_f64_output() {
+        let tr =
+            |sta: &str, rate: f64, data: Samples| Trace::new(ChannelId::new("XX", sta, "", "HHZ"), Time(0), rate, data);
+        let st = Stream::new(vec![
+            tr("LONG", 100.0, Samples::I32(counts(2 * 131_072 + 33, 11))),
+            tr("SHORT", 100.0, Samples::I32(counts(131_071, 12))),
+        ]);
+        for (text, ends) in [
+            (
+                r#"detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=10, corners=4, zerophase=True); decimate(4)"#,
+                true,
+            ),
+            (
+                r#"detrend("linear"); filter("lowpass", freq=2.0, corners=6); decimate(3); detrend("demean")"#,
+                false,
+            ),
+        ] {
+            let p = crate::parse_pipeline(text).unwrap();
+            let mut f64s = st.clone();
+            let want_warnings = Processor::new().apply(&p, &mut f64s).unwrap();
+            let mut f32s = st.clone();
+            let mut processor = Processor::new();
+            processor.set_f32_output(true);
+            assert_eq!(processor.apply(&p, &mut f32s).unwrap(), want_warnings, "{text}");
+            for (a, b) in f32s.traces.iter().zip(&f64s.traces) {
+                assert_eq!(a.stats, b.stats, "{text}: {}", a.id());
+                let Samples::F64(y) = &b.data else {
+                    panic!("{text}: {}: the f64 run gave {:?}", b.id(), b.data.sample_type())
+                };
+                match &a.data {
+                    Samples::F32(x) if ends && a.id().contains("LONG") => {
+                        let differ = x.iter().zip(y).position(|(p, q)| p.to_bits() != (*q as f32).to_bits());
+                        assert_eq!((x.len(), differ), (y.len(), None), "{text}: {}", a.id());
+                    }
+                    Samples::F64(x) if !(ends && a.id().contains("LONG")) => {
+                        assert!(
+                            x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits()),
+                            "{text}: {}",
+                            a.id()
+                        );
+                    }
+                    other => panic!("{text}: {}: {:?} samples", a.id(), other.sample_type()),
+                }
+            }
         }
     }
 
