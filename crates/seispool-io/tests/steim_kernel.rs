@@ -180,3 +180,49 @@ fn parallel_decode_took_fresh_zeroed_buffers_instead_of_the_spare() {
         assert!(reused, "no trace of the second read decoded into the spare buffer");
     });
 }
+
+/// A day with a gap reads as two pieces, and the pipeline's merge extends the earliest piece's buffer
+/// in place when it has room. That piece took the smallest spare that held its own samples, so the
+/// merge faulted in a fresh buffer for the whole day and copied both pieces into it: the earliest piece
+/// must be read with room for the id's whole span (serial and parallel decode alike).
+#[test]
+fn gap_day_merge_faulted_a_fresh_day_because_the_first_piece_had_no_room() {
+    use seispool_core::{FillValue, MergeMethod};
+    let n = PARALLEL_MIN_SAMPLES + 4321;
+    let bytes = big_file(n);
+    let label = Path::new("big.mseed");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    for parallel in [false, true] {
+        let read = if parallel {
+            pool.install(|| read_bytes_in_pool(label, &bytes, &ReadOptions::default()))
+        } else {
+            read_bytes(label, &bytes, &ReadOptions::default())
+        };
+        let mut st = read.unwrap().stream;
+        let hhz: Vec<&Trace> = st.traces.iter().filter(|t| t.stats.id.channel == "HHZ").collect();
+        assert_eq!(hhz.len(), 2, "the gap splits HHZ in two");
+        let Samples::I32(first) = &hhz[0].data else {
+            panic!("integers")
+        };
+        // The merged trace: both pieces and the 500-sample gap between them.
+        assert!(
+            first.capacity() >= n + 500,
+            "room for {} of {}",
+            first.capacity(),
+            n + 500
+        );
+        let at = first.as_ptr();
+        st.merge_consuming(MergeMethod::Overwrite, Some(FillValue::Interpolate), 0, 0.01)
+            .unwrap();
+        let merged = st.traces.iter().find(|t| t.stats.id.channel == "HHZ").unwrap();
+        assert_eq!(merged.data.len(), n + 500);
+        let Samples::I32(v) = &merged.data else {
+            panic!("integers")
+        };
+        assert_eq!(
+            v.as_ptr(),
+            at,
+            "parallel {parallel}: the merge did not extend the first piece"
+        );
+    }
+}
