@@ -193,6 +193,30 @@ impl LineFit {
     /// `window` factor when one is given (`window.len() == src.len()`), into `out`; initialises all
     /// `src.len()` values of `out` (which is at least that long).
     pub(crate) fn write(&self, src: &[i32], first: usize, window: Option<&[f64]>, out: &mut [MaybeUninit<f64>]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            #[allow(unsafe_code)]
+            // SAFETY: the CPU supports AVX2 (checked above), the only requirement of the target feature.
+            unsafe {
+                self.write_avx2(src, first, window, out);
+            }
+            return;
+        }
+        self.write_in(src, first, window, out);
+    }
+
+    /// [`LineFit::write`] compiled for AVX2: four lanes per instruction instead of two. The same
+    /// operations in the same order (Rust never contracts `a · b + c` into a fused multiply-add), so
+    /// the same bits.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn write_avx2(&self, src: &[i32], first: usize, window: Option<&[f64]>, out: &mut [MaybeUninit<f64>]) {
+        self.write_in(src, first, window, out);
+    }
+
+    /// The loop of [`LineFit::write`].
+    #[inline(always)]
+    fn write_in(&self, src: &[i32], first: usize, window: Option<&[f64]>, out: &mut [MaybeUninit<f64>]) {
         let out = &mut out[..src.len()];
         if self.zero {
             // 0, tapered as `taper` would taper it (`0 · w` is −0 for a negative factor).
