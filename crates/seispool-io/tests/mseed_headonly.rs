@@ -218,3 +218,89 @@ fn headonly_read_from_disk_matches_the_whole_file_read_on_written_and_damaged_fi
     let ok = check_same(&files);
     assert!(ok >= originals.len() * 3, "only {ok} reads succeeded");
 }
+
+/// The header scan takes a record's header from the previous record's when their header bytes are the same
+/// but for the sequence number, start time and sample count. A header field outside those that changes from
+/// one record to the next (quality, codes, rate, flags, time correction, data offset, blockettes), a record
+/// length that changes, or a header byte order that flips must still be read from the record itself.
+#[test]
+fn a_header_field_that_changes_between_records_is_not_taken_from_the_previous_record() {
+    let dir = tempdir().unwrap();
+    let t0 = Time::parse("2024-02-29T23:59:50").unwrap().0;
+    let stream = Stream::new(vec![Trace::new(
+        ChannelId::parse("XX.ST01.00.HHZ").unwrap(),
+        Time(t0),
+        100.0,
+        Samples::I32(walk_signal(60_000, 5)),
+    )]);
+    let mut files = Vec::new();
+    let mut differ = 0;
+    for reclen in [512usize, 4096] {
+        let mut both = Vec::new();
+        for big_endian in [true, false] {
+            let p = dir.path().join(format!("plain_{reclen}_{big_endian}.mseed"));
+            let opts = WriteOptions {
+                encoding: Some(DataEncoding::Steim2),
+                record_length: reclen,
+                big_endian,
+            };
+            write_file(&p, &stream, &opts).unwrap();
+            let b = std::fs::read(&p).unwrap();
+            let whole = summary(&read_bytes(&p, &b, &option_sets()[0]));
+            let records = b.len() / reclen;
+            assert!(records > 12, "{records} records");
+            // (what, byte offset in the header, new bytes); big-endian values, swapped for little-endian.
+            let edits: Vec<(&str, usize, Vec<u8>)> = vec![
+                ("quality", 6, b"R".to_vec()),
+                ("station", 12, b"X".to_vec()),
+                ("location", 13, b"01".to_vec()),
+                ("channel", 17, b"N".to_vec()),
+                ("network", 18, b"YY".to_vec()),
+                ("rate_factor", 32, vec![0, 50]),
+                ("rate_multiplier", 34, vec![0, 2]),
+                ("leap_second_flag", 36, vec![0x10]),
+                ("correction_applied_flag", 36, vec![0x02]),
+                ("time_correction", 40, vec![0, 0, 0x27, 0x10]),
+                ("data_offset", 44, vec![0, 0x70]),
+                ("first_blockette_offset", 46, vec![0, 0]),
+                ("b1000_next", 50, vec![0, 0x40]),
+                ("b1000_encoding", 52, vec![10]),
+                ("b1000_word_order", 53, vec![u8::from(!big_endian)]),
+                ("b1000_exponent", 54, vec![if reclen == 512 { 8 } else { 11 }]),
+            ];
+            for (what, at, new) in edits {
+                let new: Vec<u8> = if big_endian {
+                    new
+                } else {
+                    new.into_iter().rev().collect()
+                };
+                // One record in the middle, then that record and every one after it.
+                for (scope, range) in [("one", 6..7), ("rest", 6..records)] {
+                    let mut x = b.clone();
+                    for r in range {
+                        let o = r * reclen + at;
+                        x[o..o + new.len()].copy_from_slice(&new);
+                    }
+                    let q = dir.path().join(format!("{reclen}_{big_endian}_{what}_{scope}.mseed"));
+                    std::fs::write(&q, &x).unwrap();
+                    differ += usize::from(summary(&read_bytes(&q, &x, &option_sets()[0])) != whole);
+                    files.push(q);
+                }
+            }
+            both.push(b);
+        }
+        // The header byte order flips from one record to the next (same data and times otherwise).
+        let (be, le) = (&both[0], &both[1]);
+        let x = [&be[..reclen * 5], &le[reclen * 5..reclen * 9], &be[reclen * 9..]].concat();
+        let q = dir.path().join(format!("{reclen}_byte_order_flips.mseed"));
+        std::fs::write(&q, x).unwrap();
+        files.push(q);
+    }
+    check_same(&files);
+    // Most edits change what the whole-file read reports, so a scan that kept the previous header would differ.
+    assert!(
+        differ >= files.len() / 2,
+        "only {differ} of {} edits are visible",
+        files.len()
+    );
+}

@@ -9,6 +9,10 @@
 //! records without blockette 1000, garbage, a truncated end, any error) returns `None`, and the caller
 //! reads the whole file as before, which gives the same result or the error naming the file and offset.
 //! Where this path does return, it computes what the whole-file reader would from the same header bytes.
+//!
+//! Most records repeat the previous record's header but for the sequence number, start time and sample
+//! count: when a record's header bytes other than those equal those the last header was parsed from, the
+//! record is not parsed again; its time and count are read and joined to the same trace ([`Last::repeat`]).
 
 use std::fs::File;
 use std::path::Path;
@@ -16,10 +20,12 @@ use std::path::Path;
 use super::first_record::first_record_check;
 use super::join::Joiner;
 use super::reader::{MseedFile, Window};
-use super::record::{Detected, MAX_RECLEN, MIN_RECLEN, RecordHeader, detect_length, is_blank, is_valid_header};
+use super::record::{
+    Detected, FIXED_HEADER_LEN, MAX_RECLEN, MIN_RECLEN, RecordHeader, detect_length, header_big_endian, is_blank,
+    is_valid_header,
+};
 use super::v3read::{FIXED_HEADER3, is_mseed3, parse_record3, record3_length};
 use crate::ReadOptions;
-use seispool_core::ChannelId;
 
 /// Bytes looked at first for each MiniSEED 2 record: the fixed header and the usual blockettes
 /// (1000, 1001, 100) fit with room to spare.
@@ -97,6 +103,43 @@ fn read_exact_at(_: &File, _: &mut [u8], _: u64) -> Option<()> {
     None
 }
 
+/// The last MiniSEED 2 record header parsed in full, for the records after it that repeat it.
+struct Last {
+    header: RecordHeader,
+    /// The record length [`detect_length`] found for it.
+    reclen: usize,
+    /// Whether the channel selection takes its id.
+    selected: bool,
+    /// Its traces in the joiner, once a record of its id and quality was pushed.
+    idx: Option<usize>,
+}
+
+impl Last {
+    /// The start time (µs) and sample count of the record whose first bytes are `head` and whose length
+    /// [`detect_length`] found to be `reclen`, when its header is this one's but for those (and the
+    /// sequence number): the same record length, the same header byte order and the same bytes as
+    /// `template` (the bytes this header was parsed from, as many as the parse depended on) outside
+    /// [`RecordHeader::VARYING`]. Then parsing it would give this header with those fields replaced, as
+    /// the parse reads only these bytes and walks its blockettes the same way. `None` otherwise.
+    fn repeat(&self, template: &[u8], head: &[u8], reclen: usize) -> Option<(i64, usize)> {
+        let used = template.len();
+        if used < FIXED_HEADER_LEN
+            || reclen != self.reclen
+            || reclen < used
+            || header_big_endian(head) != self.header.header_big_endian
+        {
+            return None;
+        }
+        let head = head.get(..used)?;
+        let [seq, time] = RecordHeader::VARYING;
+        let same = |r: std::ops::Range<usize>| head.get(r.clone()) == template.get(r);
+        if !(same(seq.end..time.start) && same(time.end..used)) {
+            return None;
+        }
+        self.header.varying(head)
+    }
+}
+
 /// The header-only read of `path` (`opts.headonly`), skipping payloads; `None` when the file is not
 /// of the plain layout above, or on any error or warning (then read the whole file instead).
 pub(crate) fn read_headers(path: &Path, opts: &ReadOptions, parallel: bool) -> Option<MseedFile> {
@@ -115,8 +158,10 @@ pub(crate) fn read_headers(path: &Path, opts: &ReadOptions, parallel: bool) -> O
     let mut joiner = Joiner::default();
     let mut out = MseedFile::default();
     let (mut pos, mut blanks) = (0usize, 0usize);
-    // Id strings reused from record to record (most records repeat the previous one's id).
-    let mut spare = ChannelId::default();
+    // The last MiniSEED 2 header parsed in full and the bytes it was parsed from (its id strings are reused
+    // for the next header parsed).
+    let mut last: Option<Last> = None;
+    let mut template: Vec<u8> = Vec::with_capacity(HEAD);
     while pos < size {
         let have = size - pos;
         let head = src.get(pos, HEAD)?;
@@ -153,21 +198,61 @@ pub(crate) fn read_headers(path: &Path, opts: &ReadOptions, parallel: bool) -> O
         if !(MIN_RECLEN..=MAX_RECLEN).contains(&reclen) || reclen > have {
             return None;
         }
-        let header = match RecordHeader::parse_prefix_into(head, reclen, std::mem::take(&mut spare)).ok()? {
-            Some(h) => h,
-            None => RecordHeader::parse(src.get(pos, reclen)?, reclen).ok()?,
+        if let Some(t) = &mut last
+            && let Some((start_us, nsamples)) = t.repeat(&template, head, reclen)
+        {
+            let len = t.header.record_length;
+            if (len != reclen && len > have) || !(MIN_RECLEN..=MAX_RECLEN).contains(&len) {
+                return None;
+            }
+            if t.selected && window.keeps_v2_span(start_us, t.header.end_us_of(start_us, nsamples)) {
+                out.records += 1;
+                let idx = match t.idx {
+                    Some(i) => i,
+                    None => joiner.push_id(&t.header),
+                };
+                t.idx = Some(idx);
+                joiner.push_v2_at(idx, &t.header, start_us, nsamples);
+            } else {
+                out.skipped += 1;
+            }
+            pos += len;
+            continue;
+        }
+        let spare = last.take().map(|t| t.header.id).unwrap_or_default();
+        let (header, used) = match RecordHeader::parse_prefix_used(head, reclen, spare).ok()? {
+            Some((h, used)) => (h, used),
+            None => (RecordHeader::parse(src.get(pos, reclen)?, reclen).ok()?, 0),
         };
         let len = header.record_length;
         if (len != reclen && len > have) || !(MIN_RECLEN..=MAX_RECLEN).contains(&len) {
             return None;
         }
-        if window.keeps_v2(&header) {
+        let selected = window.selects(&header.id);
+        let mut idx = joiner.index_of(&header.id, header.dataquality);
+        if selected && window.keeps_v2_span(header.start_us, header.end_us()) {
             out.records += 1;
-            spare = joiner.push_v2(header, None).unwrap_or_default();
+            let i = match idx {
+                Some(i) => i,
+                None => joiner.push_id(&header),
+            };
+            idx = Some(i);
+            joiner.push_v2_at(i, &header, header.start_us, header.nsamples);
         } else {
             out.skipped += 1;
-            spare = header.id;
         }
+        // The bytes this header depends on, for the records after it (`Last::repeat`); none (shorter than
+        // the fixed header) when it needed more than the first `HEAD` bytes.
+        template.clear();
+        if let Some(bytes) = src.get(pos, HEAD)?.get(..used) {
+            template.extend_from_slice(bytes);
+        }
+        last = Some(Last {
+            header,
+            reclen,
+            selected,
+            idx,
+        });
         pos += len;
     }
     let (stream, warnings) = joiner.into_traces(path, true, parallel).ok()?;
@@ -183,7 +268,7 @@ pub(crate) fn read_headers(path: &Path, opts: &ReadOptions, parallel: bool) -> O
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use seispool_core::{Samples, Stream, Time, Trace};
+    use seispool_core::{ChannelId, Samples, Stream, Time, Trace};
 
     use super::*;
     use crate::mseed::{WriteOptions, read_bytes, write_file};

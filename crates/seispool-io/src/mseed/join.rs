@@ -54,6 +54,33 @@ fn rate_tolerable(a: f64, b: f64) -> bool {
     (1.0 - a / b).abs() < 0.0001
 }
 
+/// The sample period in µs, truncated (libmseed's `hpdelta` of a MiniSEED 2 record).
+fn hpdelta_us(rate: f64) -> i64 {
+    if rate != 0.0 { (1e6 / rate) as i64 } else { 0 }
+}
+
+/// The MiniSEED stats of a trace starting with a MiniSEED 2 record of header `h`.
+fn info_v2(h: &RecordHeader) -> MseedInfo {
+    MseedInfo {
+        encoding: h.encoding_code,
+        record_length: h.record_length as u32,
+        big_endian: h.data_big_endian,
+        dataquality: h.dataquality,
+        number_of_records: 1,
+        version: 2,
+    }
+}
+
+/// A record's times and samples as the joiner sees them.
+struct Times {
+    start_ns: i64,
+    end_ns: i64,
+    rate: f64,
+    hpdelta: i64,
+    tol: i64,
+    nsamples: usize,
+}
+
 /// One record as the joiner sees it.
 struct Span {
     key: (ChannelId, char),
@@ -69,19 +96,8 @@ impl<'a> Joiner<'a> {
     /// Adds a MiniSEED 2 record; `job` decodes its samples (`None`: headers only or no samples). Returns the
     /// record's id when the joiner did not keep it (a spare for the next header's strings).
     pub fn push_v2(&mut self, h: RecordHeader, job: Option<DecodeJob<'a>>) -> Option<ChannelId> {
-        let hpdelta_us = if h.sample_rate != 0.0 {
-            (1e6 / h.sample_rate) as i64
-        } else {
-            0
-        };
-        let info = MseedInfo {
-            encoding: h.encoding_code,
-            record_length: h.record_length as u32,
-            big_endian: h.data_big_endian,
-            dataquality: h.dataquality,
-            number_of_records: 1,
-            version: 2,
-        };
+        let hpdelta_us = hpdelta_us(h.sample_rate);
+        let info = info_v2(&h);
         let span = Span {
             start_ns: h.start_us.saturating_mul(1000),
             end_ns: h.end_us().saturating_mul(1000),
@@ -126,8 +142,64 @@ impl<'a> Joiner<'a> {
                 (self.ids.len() - 1, None)
             }
         };
+        let times = Times {
+            start_ns: span.start_ns,
+            end_ns: span.end_ns,
+            rate: span.rate,
+            hpdelta: span.hpdelta,
+            tol: span.tol,
+            nsamples: span.nsamples,
+        };
+        self.push_at(idx, times, job, || (info, headers));
+        spare
+    }
+
+    /// The index of the traces of `id` and `quality` (what [`Joiner::push_v2_at`] takes), once a record of
+    /// theirs was pushed.
+    pub fn index_of(&self, id: &ChannelId, quality: char) -> Option<usize> {
+        self.ids.iter().rposition(|i| i.key.0 == *id && i.key.1 == quality)
+    }
+
+    /// Adds the id and quality of `h` (not pushed yet: [`Joiner::index_of`] is `None`), without traces;
+    /// returns their index.
+    pub fn push_id(&mut self, h: &RecordHeader) -> usize {
+        self.ids.push(IdSegments {
+            key: (h.id.clone(), h.dataquality),
+            segments: Vec::new(),
+        });
+        self.ids.len() - 1
+    }
+
+    /// [`Joiner::push_v2`] without a decode job for a record whose header is `h`'s except for its start
+    /// time and sample count, where `idx` is [`Joiner::index_of`] `h`'s id and quality: the same result
+    /// without moving the header or comparing ids.
+    pub fn push_v2_at(&mut self, idx: usize, h: &RecordHeader, start_us: i64, nsamples: usize) {
+        let hpdelta_us = hpdelta_us(h.sample_rate);
+        let times = Times {
+            start_ns: start_us.saturating_mul(1000),
+            end_ns: h.end_us_of(start_us, nsamples).saturating_mul(1000),
+            rate: h.sample_rate,
+            hpdelta: hpdelta_us.saturating_mul(1000),
+            tol: ((0.5 * hpdelta_us as f64) as i64).saturating_mul(1000),
+            nsamples,
+        };
+        self.push_at(idx, times, None, || (info_v2(h), BTreeMap::new()));
+    }
+
+    /// Joins a record to the last trace of `self.ids[idx]` or starts a new trace with it (`meta` gives the
+    /// new trace's MiniSEED stats and extra headers).
+    fn push_at(
+        &mut self,
+        idx: usize,
+        span: Times,
+        job: Option<DecodeJob<'a>>,
+        meta: impl FnOnce() -> (MseedInfo, BTreeMap<String, HeaderValue>),
+    ) {
         let sample_type = job.as_ref().map(|j| j.encoding.sample_type());
-        let segs = &mut self.ids[idx].segments;
+        let Some(id) = self.ids.get_mut(idx) else {
+            return;
+        };
+        let segs = &mut id.segments;
         if let Some(seg) = segs.last_mut() {
             let (tol, ntol) = (i128::from(seg.tol), if seg.tol != 0 { -i128::from(seg.tol) } else { 0 });
             // i128: arbitrary header times must not overflow.
@@ -143,9 +215,10 @@ impl<'a> Joiner<'a> {
                 seg.end_ns = span.end_ns;
                 seg.info.number_of_records += 1;
                 seg.jobs.extend(job);
-                return spare;
+                return;
             }
         }
+        let (info, headers) = meta();
         segs.push(Segment {
             start_ns: span.start_ns,
             end_ns: span.end_ns,
@@ -158,7 +231,6 @@ impl<'a> Joiner<'a> {
             info,
             headers,
         });
-        spare
     }
 
     /// The traces: one buffer per trace, every record decoded into its part of it (in parallel on the current

@@ -15,7 +15,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use seispool_core::{Stream, Time, glob_match};
+use seispool_core::{ChannelId, Stream, Time, glob_match};
 
 use super::DataEncoding;
 use super::fill::{DecodeJob, may_hold};
@@ -257,11 +257,19 @@ impl Window {
 
     /// The selection for a MiniSEED 2 record, in µs (the window rounded as ObsPy does).
     pub(super) fn keeps_v2(&self, h: &RecordHeader) -> bool {
-        let (s, e) = (h.start_us, h.end_us());
-        let selected = self.select.as_ref().is_none_or(|p| glob_match(p, &h.id.to_string()));
+        self.selects(&h.id) && self.keeps_v2_span(h.start_us, h.end_us())
+    }
+
+    /// Whether the channel selection takes records of `id`.
+    pub(super) fn selects(&self, id: &ChannelId) -> bool {
+        self.select.as_ref().is_none_or(|p| glob_match(p, &id.to_string()))
+    }
+
+    /// The time window's part of [`Window::keeps_v2`] for a record from `s` to `e` (µs).
+    pub(super) fn keeps_v2_span(&self, s: i64, e: i64) -> bool {
         let after_start = self.start_us.is_none_or(|ws| s >= ws || e >= ws);
         let before_end = self.end_us.is_none_or(|we| e <= we || s <= we);
-        selected && after_start && before_end
+        after_start && before_end
     }
 
     /// The selection for a MiniSEED 3 record, in nanoseconds (no µs rounding of the window).

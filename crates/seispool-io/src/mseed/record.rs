@@ -279,7 +279,18 @@ impl RecordHeader {
 
     /// [`RecordHeader::parse_prefix`] writing the id codes into the strings of `id` (a spare id whose
     /// buffers are reused, saving allocations when many records are parsed).
-    pub fn parse_prefix_into(prefix: &[u8], reclen: usize, mut id: ChannelId) -> Result<Option<RecordHeader>, String> {
+    pub fn parse_prefix_into(prefix: &[u8], reclen: usize, id: ChannelId) -> Result<Option<RecordHeader>, String> {
+        Ok(Self::parse_prefix_used(prefix, reclen, id)?.map(|(h, _)| h))
+    }
+
+    /// [`RecordHeader::parse_prefix_into`], also returning how many bytes of the record the result depends
+    /// on (the fixed header and every blockette walked): another record whose bytes up to there are the same,
+    /// except those of [`RecordHeader::VARYING`], has the same header but for the fields read from those.
+    pub(crate) fn parse_prefix_used(
+        prefix: &[u8],
+        reclen: usize,
+        mut id: ChannelId,
+    ) -> Result<Option<(RecordHeader, usize)>, String> {
         let rec = &prefix[..prefix.len().min(reclen)];
         let cut = rec.len() < reclen;
         if reclen < FIXED_HEADER_LEN {
@@ -324,6 +335,7 @@ impl RecordHeader {
             sample_rate: 0.0,
         };
         let mut off = usize::from(f16(46));
+        let mut used = FIXED_HEADER_LEN;
         while off != 0 && off < reclen {
             let (Some(kind), Some(next)) = (o.u16(rec, off), o.u16(rec, off + 2)) else {
                 if cut {
@@ -335,6 +347,8 @@ impl RecordHeader {
                 return Ok(None); // its length field lies beyond the prefix
             }
             let len = blockette_length(kind, rec, off, o);
+            // Blockette 2000's length field (bytes 4..6) may lie past a length below 6.
+            used = used.max(off + len.max(6));
             if len == 0 {
                 return Err(format!(
                     "unknown blockette type {kind} at byte {off} (its length is unknown)"
@@ -379,18 +393,43 @@ impl RecordHeader {
             }
             off = next;
         }
-        h.start_us = btime_us(year, day, hour, minute, second, fract);
-        if h.time_correction != 0 && h.activity_flags & 0x02 == 0 {
-            h.start_us += i64::from(h.time_correction) * 100;
-        }
-        if let Some((_, usec)) = h.b1001 {
-            h.start_us += i64::from(usec);
-        }
+        h.start_us = h.start_from(btime_us(year, day, hour, minute, second, fract));
         h.sample_rate = match h.b100 {
             Some(r) => f64::from(r),
             None => nominal_sample_rate(h.rate_factor, h.rate_multiplier),
         };
-        Ok(Some(h))
+        Ok(Some((h, used)))
+    }
+
+    /// The header bytes that may differ between records whose other header bytes are the same: sequence
+    /// number (0..6), BTIME (20..30) and sample count (30..32). What they give is read by
+    /// [`RecordHeader::varying`]; everything else comes from the bytes outside these ranges (the header's
+    /// byte order also depends on the year and day: compare [`header_big_endian`] too).
+    pub(crate) const VARYING: [std::ops::Range<usize>; 2] = [0..6, 20..32];
+
+    /// The start time (µs) and sample count of `rec`, a record whose bytes outside
+    /// [`RecordHeader::VARYING`] and up to the length [`RecordHeader::parse_prefix_used`] returned for `self`
+    /// are `self`'s, in the same header byte order: the fields `parse` would give it.
+    pub(crate) fn varying(&self, rec: &[u8]) -> Option<(i64, usize)> {
+        let o = Order(self.header_big_endian);
+        let &[hour, minute, second] = rec.get(24..27)? else {
+            return None;
+        };
+        let btime = btime_us(o.u16(rec, 20)?, o.u16(rec, 22)?, hour, minute, second, o.u16(rec, 28)?);
+        Some((self.start_from(btime), usize::from(o.u16(rec, 30)?)))
+    }
+
+    /// The start time from the BTIME of the record (µs): plus the time correction when not applied yet, plus
+    /// blockette 1001's µs.
+    fn start_from(&self, btime_us: i64) -> i64 {
+        let mut start = btime_us;
+        if self.time_correction != 0 && self.activity_flags & 0x02 == 0 {
+            start += i64::from(self.time_correction) * 100;
+        }
+        if let Some((_, usec)) = self.b1001 {
+            start += i64::from(usec);
+        }
+        start
     }
 
     /// The encoding, if libmseed 2 (and so ObsPy) can decode it.
@@ -400,15 +439,20 @@ impl RecordHeader {
 
     /// Time of the last sample in µs (libmseed's `msr_endtime`, including the leap-second flag).
     pub fn end_us(&self) -> i64 {
+        self.end_us_of(self.start_us, self.nsamples)
+    }
+
+    /// [`RecordHeader::end_us`] of a record with this header but `start_us` and `nsamples`.
+    pub(crate) fn end_us_of(&self, start_us: i64, nsamples: usize) -> i64 {
         let rate = self.sample_rate;
         let mut span = 0i64;
-        if rate > 0.0 && self.nsamples > 0 {
-            span = ((self.nsamples - 1) as f64 / rate * 1e6 + 0.5) as i64;
+        if rate > 0.0 && nsamples > 0 {
+            span = ((nsamples - 1) as f64 / rate * 1e6 + 0.5) as i64;
         }
-        if self.activity_flags & 0x10 != 0 && self.nsamples > 1 && rate > 0.0 {
+        if self.activity_flags & 0x10 != 0 && nsamples > 1 && rate > 0.0 {
             span = span.saturating_sub(1_000_000);
         }
-        self.start_us.saturating_add(span)
+        start_us.saturating_add(span)
     }
 
     /// Whether ObsPy decodes this record's data: samples present and a data offset inside the record.
