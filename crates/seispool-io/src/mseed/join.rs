@@ -81,40 +81,32 @@ struct Times {
     nsamples: usize,
 }
 
-/// One record as the joiner sees it.
-struct Span {
-    key: (ChannelId, char),
-    start_ns: i64,
-    end_ns: i64,
-    rate: f64,
-    hpdelta: i64,
-    tol: i64,
-    nsamples: usize,
+/// The times of a MiniSEED 2 record of header `h` starting at `start_us` with `nsamples` samples.
+fn times_v2(h: &RecordHeader, start_us: i64, nsamples: usize) -> Times {
+    let hpdelta_us = hpdelta_us(h.sample_rate);
+    Times {
+        start_ns: start_us.saturating_mul(1000),
+        end_ns: h.end_us_of(start_us, nsamples).saturating_mul(1000),
+        rate: h.sample_rate,
+        hpdelta: hpdelta_us.saturating_mul(1000),
+        tol: ((0.5 * hpdelta_us as f64) as i64).saturating_mul(1000),
+        nsamples,
+    }
 }
 
 impl<'a> Joiner<'a> {
     /// Adds a MiniSEED 2 record; `job` decodes its samples (`None`: headers only or no samples). Returns the
     /// record's id when the joiner did not keep it (a spare for the next header's strings).
     pub fn push_v2(&mut self, h: RecordHeader, job: Option<DecodeJob<'a>>) -> Option<ChannelId> {
-        let hpdelta_us = hpdelta_us(h.sample_rate);
         let info = info_v2(&h);
-        let span = Span {
-            start_ns: h.start_us.saturating_mul(1000),
-            end_ns: h.end_us().saturating_mul(1000),
-            rate: h.sample_rate,
-            hpdelta: hpdelta_us.saturating_mul(1000),
-            tol: ((0.5 * hpdelta_us as f64) as i64).saturating_mul(1000),
-            nsamples: h.nsamples,
-            key: (h.id, h.dataquality),
-        };
-        self.push(span, job, info, BTreeMap::new())
+        let times = times_v2(&h, h.start_us, h.nsamples);
+        self.push((h.id, h.dataquality), times, job, info, BTreeMap::new())
     }
 
     /// Adds a MiniSEED 3 record; `job` decodes its samples (`None`: headers only or no samples).
     pub fn push_v3(&mut self, h: Header3, job: Option<DecodeJob<'a>>) {
         let hpdelta = if h.rate != 0.0 { (1e9 / h.rate) as i64 } else { 0 };
-        let span = Span {
-            key: (h.id, h.quality),
+        let times = Times {
             start_ns: h.start_ns,
             end_ns: h.end_ns,
             rate: h.rate,
@@ -122,33 +114,26 @@ impl<'a> Joiner<'a> {
             tol: (0.5 * hpdelta as f64) as i64,
             nsamples: h.nsamples,
         };
-        let _spare = self.push(span, job, h.info, h.headers);
+        let _spare = self.push((h.id, h.quality), times, job, h.info, h.headers);
     }
 
     fn push(
         &mut self,
-        span: Span,
+        key: (ChannelId, char),
+        times: Times,
         job: Option<DecodeJob<'a>>,
         info: MseedInfo,
         headers: BTreeMap<String, HeaderValue>,
     ) -> Option<ChannelId> {
-        let (idx, spare) = match self.ids.iter().rposition(|i| i.key == span.key) {
-            Some(i) => (i, Some(span.key.0)),
+        let (idx, spare) = match self.ids.iter().rposition(|i| i.key == key) {
+            Some(i) => (i, Some(key.0)),
             None => {
                 self.ids.push(IdSegments {
-                    key: span.key,
+                    key,
                     segments: Vec::new(),
                 });
                 (self.ids.len() - 1, None)
             }
-        };
-        let times = Times {
-            start_ns: span.start_ns,
-            end_ns: span.end_ns,
-            rate: span.rate,
-            hpdelta: span.hpdelta,
-            tol: span.tol,
-            nsamples: span.nsamples,
         };
         self.push_at(idx, times, job, || (info, headers));
         spare
@@ -174,16 +159,9 @@ impl<'a> Joiner<'a> {
     /// time and sample count, where `idx` is [`Joiner::index_of`] `h`'s id and quality: the same result
     /// without moving the header or comparing ids.
     pub fn push_v2_at(&mut self, idx: usize, h: &RecordHeader, start_us: i64, nsamples: usize) {
-        let hpdelta_us = hpdelta_us(h.sample_rate);
-        let times = Times {
-            start_ns: start_us.saturating_mul(1000),
-            end_ns: h.end_us_of(start_us, nsamples).saturating_mul(1000),
-            rate: h.sample_rate,
-            hpdelta: hpdelta_us.saturating_mul(1000),
-            tol: ((0.5 * hpdelta_us as f64) as i64).saturating_mul(1000),
-            nsamples,
-        };
-        self.push_at(idx, times, None, || (info_v2(h), BTreeMap::new()));
+        self.push_at(idx, times_v2(h, start_us, nsamples), None, || {
+            (info_v2(h), BTreeMap::new())
+        });
     }
 
     /// Joins a record to the last trace of `self.ids[idx]` or starts a new trace with it (`meta` gives the
