@@ -179,7 +179,10 @@ impl Processor {
             let at = run.filter_at;
             phases[at].extend(filter.warnings().iter().map(FilterWarning::to_string));
             let (mut result, mut chained) = (Ok(()), false);
-            if let Some((sos, factor)) = decimation.as_ref().filter(|_| last && self.f32_output) {
+            // A chain ending a FLOAT32 run writes f32; whether the chain takes the trace does not
+            // depend on the output type, so a refused one is not tried again in f64.
+            let f32_chain = last && self.f32_output;
+            if let Some((sos, factor)) = decimation.as_ref().filter(|_| f32_chain) {
                 let len = tr.data.len().div_ceil(*factor);
                 chained = tr.data.promote_i32_to_f32_with(len, |x, out| {
                     seispool_dsp::filter_chain_i32(x, taper.as_ref(), &filter, Some((sos, *factor)), out)
@@ -187,7 +190,7 @@ impl Processor {
             }
             if !chained {
                 tr.data.promote_i32_with(|x, out| {
-                    chained = decimation.as_ref().is_some_and(|(sos, factor)| {
+                    chained = decimation.as_ref().filter(|_| !f32_chain).is_some_and(|(sos, factor)| {
                         seispool_dsp::filter_chain_i32(x, taper.as_ref(), &filter, Some((sos, *factor)), out)
                     });
                     if !chained {
