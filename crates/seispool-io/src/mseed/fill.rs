@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use seispool_core::{SampleType, Samples};
 
 use super::DataEncoding;
-use super::decode::decode_payload;
+use super::decode::{SteimCheck, decode_payload};
 use super::steim_table::{SteimIntoError, decode_steim_append, decode_steim_into, decode_steim_into_uninit};
 use crate::{FormatError, IoError};
 
@@ -132,14 +132,13 @@ fn decode_parallel(work: Vec<(Vec<DecodeJob<'_>>, &mut Option<Samples>)>) -> Vec
         let Some(buf) = buf.as_mut() else { continue };
         let total: usize = jobs.iter().map(|j| j.nsamples).sum();
         let sizes = jobs.iter().map(|j| j.nsamples);
-        if jobs
+        let steim_only = jobs
             .iter()
-            .all(|j| matches!(j.encoding, DataEncoding::Steim1 | DataEncoding::Steim2))
-            && let Samples::I32(v) = buf
-        {
-            v.clear();
-            reserve(buf, total);
+            .all(|j| matches!(j.encoding, DataEncoding::Steim1 | DataEncoding::Steim2));
+        if steim_only && matches!(buf, Samples::I32(_)) {
             if let Samples::I32(v) = buf {
+                v.clear();
+                reserve_i32(v, total);
                 steim.push((jobs, v, total));
             }
             continue;
@@ -191,12 +190,29 @@ fn zeroed(t: SampleType, n: usize) -> Samples {
 
 fn reserve(buf: &mut Samples, n: usize) {
     match buf {
-        // An empty integer buffer starts from this thread's spare (no fresh pages to fault in).
-        Samples::I32(v) if v.capacity() == 0 => *v = seispool_core::take_spare_i32(n),
-        Samples::I32(v) => v.reserve_exact(n),
+        Samples::I32(v) => reserve_i32(v, n),
         Samples::F32(v) => v.reserve_exact(n),
         Samples::F64(v) => v.reserve_exact(n),
         Samples::Text(v) => v.reserve_exact(n),
+    }
+}
+
+/// Room for `n` more integers in `v`: an empty buffer starts from this thread's spare (no fresh pages
+/// to fault in).
+fn reserve_i32(v: &mut Vec<i32>, n: usize) {
+    if v.capacity() == 0 {
+        *v = seispool_core::take_spare_i32(n);
+    } else {
+        v.reserve_exact(n);
+    }
+}
+
+/// A Steim decoder's result as a record's outcome: its integrity warning, or the error text.
+fn steim_outcome(job: &DecodeJob<'_>, r: Result<SteimCheck, SteimIntoError>) -> Result<Vec<String>, String> {
+    match r {
+        Ok(check) => Ok(check.warning(job.encoding).into_iter().collect()),
+        Err(SteimIntoError::Steim(e)) => Err(e.to_string()),
+        Err(SteimIntoError::Short(n)) => Err(short(job, n)),
     }
 }
 
@@ -211,11 +227,10 @@ fn short(job: &DecodeJob<'_>, n: usize) -> String {
 fn append_job(job: &DecodeJob<'_>, buf: &mut Samples) -> Result<Vec<String>, String> {
     let enc = job.encoding;
     if let (DataEncoding::Steim1 | DataEncoding::Steim2, Samples::I32(v)) = (enc, &mut *buf) {
-        return match decode_steim_append(enc, job.payload, job.nsamples, job.big_endian, v) {
-            Ok(check) => Ok(check.warning(enc).into_iter().collect()),
-            Err(SteimIntoError::Steim(e)) => Err(e.to_string()),
-            Err(SteimIntoError::Short(n)) => Err(short(job, n)),
-        };
+        return steim_outcome(
+            job,
+            decode_steim_append(enc, job.payload, job.nsamples, job.big_endian, v),
+        );
     }
     let (samples, warnings) = decode_payload(enc, job.payload, job.nsamples, job.big_endian)?;
     if !buf.extend_from(&samples) {
@@ -228,18 +243,10 @@ fn append_job(job: &DecodeJob<'_>, buf: &mut Samples) -> Result<Vec<String>, Str
 fn decode_job(job: &DecodeJob<'_>, out: &mut SamplesMut<'_>) -> Result<Vec<String>, String> {
     let enc = job.encoding;
     if let SamplesMut::Steim(dst) = out {
-        return match decode_steim_into_uninit(enc, job.payload, job.big_endian, dst) {
-            Ok(check) => Ok(check.warning(enc).into_iter().collect()),
-            Err(SteimIntoError::Steim(e)) => Err(e.to_string()),
-            Err(SteimIntoError::Short(n)) => Err(short(job, n)),
-        };
+        return steim_outcome(job, decode_steim_into_uninit(enc, job.payload, job.big_endian, dst));
     }
     if let (DataEncoding::Steim1 | DataEncoding::Steim2, SamplesMut::I32(dst)) = (enc, &mut *out) {
-        return match decode_steim_into(enc, job.payload, job.big_endian, dst) {
-            Ok(check) => Ok(check.warning(enc).into_iter().collect()),
-            Err(SteimIntoError::Steim(e)) => Err(e.to_string()),
-            Err(SteimIntoError::Short(n)) => Err(short(job, n)),
-        };
+        return steim_outcome(job, decode_steim_into(enc, job.payload, job.big_endian, dst));
     }
     let (samples, warnings) = decode_payload(enc, job.payload, job.nsamples, job.big_endian)?;
     match (out, &samples) {
