@@ -113,10 +113,164 @@ pub(super) fn zero_state_strided<const N: usize, const REV: bool>(
     );
     let m = len;
     let lanes = lane_ptrs::<REV>(body, stride, skip);
+    if has_tiles() {
+        // SAFETY: the CPU has AVX-512F and VL (checked), besides AVX2 and FMA (this function's
+        // features); the lanes are as for `pass` below.
+        return unsafe { pass_tiles::<N, REV>(sections, lanes, m) };
+    }
     let (load4, load1) = in_place::<REV>(lanes);
     // SAFETY: `lane_ptrs` gives four disjoint runs of `m` samples of `body`, which outlives the
     // pass; the loads read those runs (see `in_place`).
     unsafe { pass::<N, REV>(sections, lanes, m, None, load4, load1, |_, _| {}) }
+}
+
+/// Whether the CPU runs [`pass_tiles`]: AVX-512F and VL, for their 32 vector registers (the
+/// kernel still computes on four-lane AVX2 vectors).
+fn has_tiles() -> bool {
+    std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
+}
+
+/// Where [`group_io`] reads its steps from or writes them to: the pass's buffer (one vector per
+/// step, from its start), or the lanes themselves at steps `t ..` (four steps at a time, through
+/// the 4 × 4 transpose, as [`gather`] and [`scatter`] move them).
+#[derive(Clone, Copy)]
+enum Io {
+    Buf(*mut __m256d),
+    Lanes {
+        lanes: [*mut f64; LANES],
+        m: usize,
+        t: usize,
+        rev: bool,
+    },
+}
+
+impl Io {
+    /// Steps `4·i ..= 4·i + 3` (of this side's steps).
+    ///
+    /// # Safety
+    ///
+    /// Those steps must be inside the buffer, or inside every lane (`t + 4·i + 4 ≤ m`).
+    #[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
+    #[inline]
+    unsafe fn load(self, i: usize) -> [__m256d; 4] {
+        match self {
+            // SAFETY: the caller's contract.
+            Io::Buf(p) => std::array::from_fn(|j| unsafe { *p.add(4 * i + j) }),
+            Io::Lanes { lanes, m, t, rev } => {
+                let u = t + 4 * i;
+                let start = if rev { m - (u + 4) } else { u };
+                let rows: [__m256d; 4] = std::array::from_fn(|b| {
+                    let p: *const f64 = lanes[b];
+                    let ahead = if rev {
+                        p.wrapping_add(start).wrapping_sub(PREFETCH)
+                    } else {
+                        p.wrapping_add(start + PREFETCH)
+                    };
+                    _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+                    // SAFETY: `start + 4 ≤ m` (the caller's contract; unaligned load).
+                    unsafe { _mm256_loadu_pd(p.add(start)) }
+                });
+                let cols = transpose(rows);
+                if rev {
+                    [cols[3], cols[2], cols[1], cols[0]]
+                } else {
+                    cols
+                }
+            }
+        }
+    }
+
+    /// Writes steps `4·i ..= 4·i + 3` (the inverse of [`Io::load`]).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Io::load`], the lanes or buffer valid for writes there.
+    #[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
+    #[inline]
+    unsafe fn store(self, i: usize, v: [__m256d; 4]) {
+        match self {
+            Io::Buf(p) => {
+                for (j, x) in v.into_iter().enumerate() {
+                    // SAFETY: the caller's contract.
+                    unsafe { *p.add(4 * i + j) = x };
+                }
+            }
+            Io::Lanes { lanes, m, t, rev } => {
+                let u = t + 4 * i;
+                let start = if rev { m - (u + 4) } else { u };
+                let cols = if rev { [v[3], v[2], v[1], v[0]] } else { v };
+                for (&lane, row) in lanes.iter().zip(transpose(cols)) {
+                    // SAFETY: `start + 4 ≤ m` (the caller's contract; unaligned store).
+                    unsafe { _mm256_storeu_pd(lane.add(start), row) };
+                }
+            }
+        }
+    }
+}
+
+/// [`pass`] in place without a preparation or kept outputs, on CPUs with 32 vector registers:
+/// the first group of sections reads its steps straight from the lanes and the last writes them
+/// straight back ([`group_io`]), so the transposes and the lanes' loads and stores run in the
+/// group's loop, beside its floating-point chains (which leave the load, store and shuffle units
+/// mostly idle), instead of in passes of their own over the buffer. The same operations on the same
+/// values as [`pass`]: the same bits (`tiles_give_the_bits_of_the_buffered_pass`).
+///
+/// # Safety
+///
+/// As for [`pass`]; the CPU must have AVX-512F and VL.
+#[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
+unsafe fn pass_tiles<const N: usize, const REV: bool>(
+    sections: &[[f64; 6]],
+    lanes: [*mut f64; LANES],
+    m: usize,
+) -> [State<N>; LANES] {
+    let coef = coefs(sections);
+    let groups = groups(sections);
+    let mut z0 = [_mm256_setzero_pd(); N];
+    let mut z1 = [_mm256_setzero_pd(); N];
+    let mut buf = [_mm256_setzero_pd(); CHUNK];
+    let whole = m / 4 * 4;
+    let mut t = 0;
+    while t < whole {
+        let len = CHUNK.min(whole - t);
+        let at = Io::Lanes { lanes, m, t, rev: REV };
+        let inner = Io::Buf(buf.as_mut_ptr());
+        let last = groups.len() - 1;
+        for (i, g) in groups.iter().enumerate() {
+            let src = if i == 0 { at } else { inner };
+            let dst = if i == last { at } else { inner };
+            let (lo, hi) = (g.lo, g.hi);
+            // SAFETY: steps `t .. t + len` are whole tiles inside every lane (`t + len ≤ whole ≤
+            // m`), and `len ≤ CHUNK` steps inside the buffer.
+            unsafe {
+                run_group_io(
+                    g.sym,
+                    g.unit,
+                    &coef[lo..hi],
+                    &mut z0[lo..hi],
+                    &mut z1[lo..hi],
+                    len / 4,
+                    src,
+                    dst,
+                )
+            };
+        }
+        t += len;
+    }
+    if t < m {
+        // The last one to three steps, as `pass` moves them.
+        let (load4, load1) = in_place::<REV>(lanes);
+        let buf = &mut buf[..m - t];
+        gather::<REV>(&load4, &load1, m, t, buf);
+        for g in &groups {
+            let (lo, hi) = (g.lo, g.hi);
+            run_group(g.sym, g.unit, &coef[lo..hi], &mut z0[lo..hi], &mut z1[lo..hi], buf);
+        }
+        // SAFETY: steps `t .. m` are inside every lane.
+        unsafe { scatter::<REV>(lanes, m, t, buf) };
+    }
+    let (z0, z1) = (z0.map(|v| to_array(v)), z1.map(|v| to_array(v)));
+    std::array::from_fn(|b| std::array::from_fn(|k| [z0[k][b], z1[k][b]]))
 }
 
 /// [`zero_state`] forwards, writing only the kept outputs: lane `b` keeps steps `firsts[b]`,
@@ -495,7 +649,30 @@ fn group<const G: usize, const SYM: u32, const UNIT: u32>(
     let mut s0: [__m256d; G] = std::array::from_fn(|k| z0[k]);
     let mut s1: [__m256d; G] = std::array::from_fn(|k| z1[k]);
     for v in buf.iter_mut() {
-        let mut x = *v;
+        // SAFETY: this function is compiled for AVX2 and FMA, which the CPU has (its callers'
+        // contract).
+        *v = unsafe { step::<G, SYM, UNIT>(&c, &mut s0, &mut s1, *v) };
+    }
+    z0.copy_from_slice(&s0);
+    z1.copy_from_slice(&s1);
+}
+
+/// One step `x` through the `G` sections (see [`group`] for `SYM` and `UNIT`), their state `s0`,
+/// `s1` advanced; returns the last section's output. Written once for [`group`] and [`group_io`],
+/// into which it is always inlined.
+///
+/// # Safety
+///
+/// The CPU must have AVX2 and FMA.
+#[inline(always)]
+unsafe fn step<const G: usize, const SYM: u32, const UNIT: u32>(
+    c: &[Coef; G],
+    s0: &mut [__m256d; G],
+    s1: &mut [__m256d; G],
+    mut x: __m256d,
+) -> __m256d {
+    // SAFETY: the caller's contract (the intrinsics need AVX2 and FMA, nothing else).
+    unsafe {
         for k in 0..G {
             let ck = &c[k];
             let p = if UNIT >> k & 1 == 1 { x } else { _mm256_mul_pd(ck.b0, x) };
@@ -506,7 +683,78 @@ fn group<const G: usize, const SYM: u32, const UNIT: u32>(
             s1[k] = _mm256_fmadd_pd(ck.na2, y, q);
             x = y;
         }
-        *v = x;
+    }
+    x
+}
+
+/// [`run_group`] over `tiles` tiles of four steps read from `src` and written to `dst` (see [`Io`]).
+///
+/// # Safety
+///
+/// As for [`Io::load`] and [`Io::store`] for tiles `0 .. tiles`; the CPU must have AVX-512F and VL.
+#[allow(clippy::too_many_arguments)] // a group's coefficients and state, and where its steps are
+#[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
+unsafe fn run_group_io(
+    sym: u32,
+    unit: u32,
+    coef: &[Coef],
+    z0: &mut [__m256d],
+    z1: &mut [__m256d],
+    tiles: usize,
+    src: Io,
+    dst: Io,
+) {
+    macro_rules! arms {
+        ($(($g:literal, $mask:literal))*) => {
+            match (coef.len(), sym) {
+                // SAFETY (every arm): the caller's contract, passed on.
+                $(($g, $mask) => unsafe {
+                    if unit == $mask {
+                        group_io::<$g, $mask, $mask>(coef, z0, z1, tiles, src, dst)
+                    } else if unit == $mask & !1 {
+                        group_io::<$g, $mask, { $mask & !1 }>(coef, z0, z1, tiles, src, dst)
+                    } else {
+                        group_io::<$g, $mask, 0>(coef, z0, z1, tiles, src, dst)
+                    }
+                })*
+                (g, mask) => unreachable!("group of {g} sections, mask {mask:#b}"),
+            }
+        };
+    }
+    arms!(
+        (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)(
+            4, 4
+        )(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)
+    );
+}
+
+/// [`group`] four steps at a time from `src` to `dst`: the same operations in the same order on
+/// each step, so the same bits.
+///
+/// # Safety
+///
+/// As for [`run_group_io`].
+#[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
+unsafe fn group_io<const G: usize, const SYM: u32, const UNIT: u32>(
+    coef: &[Coef],
+    z0: &mut [__m256d],
+    z1: &mut [__m256d],
+    tiles: usize,
+    src: Io,
+    dst: Io,
+) {
+    let c: [Coef; G] = std::array::from_fn(|k| coef[k]);
+    let mut s0: [__m256d; G] = std::array::from_fn(|k| z0[k]);
+    let mut s1: [__m256d; G] = std::array::from_fn(|k| z1[k]);
+    for i in 0..tiles {
+        // SAFETY: tile `i < tiles` (the caller's contract).
+        let mut v = unsafe { src.load(i) };
+        for x in &mut v {
+            // SAFETY: the CPU has AVX2 and FMA (it has AVX-512F, the caller's contract).
+            *x = unsafe { step::<G, SYM, UNIT>(&c, &mut s0, &mut s1, *x) };
+        }
+        // SAFETY: as for the load.
+        unsafe { dst.store(i, v) };
     }
     z0.copy_from_slice(&s0);
     z1.copy_from_slice(&s1);
@@ -517,7 +765,76 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::{DesignCache, IirOptions, design_bandpass};
+    use crate::{DesignCache, IirOptions, design_bandpass, design_lowpass_cheby_2};
+
+    /// The tile pass (steps moved inside the first and last groups' loops) against the buffered
+    /// pass it replaces on CPUs with AVX-512: the same bits, samples and final states, for 1 to 8
+    /// sections (one group, or two with a buffer between), both directions, lanes with gaps
+    /// between them and lengths of whole chunks, of whole tiles, and with a tail of 1 to 3 steps.
+    #[test]
+    fn tiles_give_the_bits_of_the_buffered_pass() {
+        if !(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") && has_tiles()) {
+            eprintln!("skipped: the CPU lacks AVX-512F/VL, so the tile pass never runs here");
+            return;
+        }
+        let mut cache = DesignCache::new();
+        let cheby = design_lowpass_cheby_2(12.5, 100.0, 12, &mut cache).unwrap();
+        let opts = IirOptions {
+            corners: 4,
+            ..IirOptions::default()
+        };
+        let band = design_bandpass(0.5, 10.0, 100.0, &opts, &mut cache).unwrap();
+        let mut all = cheby.plan.sos().sections().to_vec();
+        all.extend_from_slice(band.sos().sections());
+        let mut rng = seispool_testkit::Rng(0x711E_5A3E);
+        fn one<const N: usize, const REV: bool>(
+            sections: &[[f64; 6]],
+            body: &[f64],
+            stride: usize,
+            skip: usize,
+            len: usize,
+        ) {
+            let (mut a, mut b) = (body.to_vec(), body.to_vec());
+            let (la, lb) = (
+                lane_ptrs::<REV>(&mut a, stride, skip),
+                lane_ptrs::<REV>(&mut b, stride, skip),
+            );
+            // SAFETY: the CPU has AVX2, FMA, AVX-512F and VL (checked by the caller); the lanes
+            // are disjoint runs of `len` samples inside their own vectors.
+            #[allow(unsafe_code)]
+            let (fa, fb) = unsafe {
+                let (load4, load1) = in_place::<REV>(la);
+                (
+                    pass::<N, REV>(sections, la, len, None, load4, load1, |_, _| {}),
+                    pass_tiles::<N, REV>(sections, lb, len),
+                )
+            };
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert!(
+                bits(&a) == bits(&b),
+                "{N} sections, rev {REV}, {len} steps: samples differ"
+            );
+            let state_bits =
+                |f: &[State<N>; LANES]| f.iter().flatten().flatten().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert!(
+                state_bits(&fa) == state_bits(&fb),
+                "{N} sections, rev {REV}, {len} steps: final states differ"
+            );
+        }
+        for len in [1, 3, 4, 5, CHUNK, 2 * CHUNK + 4, 3 * CHUNK + 7, 1001] {
+            let (skip, stride) = (5, len + 11);
+            let body: Vec<f64> = (0..LANES * stride).map(|_| 1e3 * (rng.next_f64() - 0.5)).collect();
+            macro_rules! counts {
+                ($($n:literal)*) => {$(
+                    for first in [0, 10 - $n] {
+                        one::<$n, false>(&all[first..first + $n], &body, stride, skip, len);
+                        one::<$n, true>(&all[first..first + $n], &body, stride, skip, len);
+                    }
+                )*};
+            }
+            counts!(1 2 3 4 5 6 7 8);
+        }
+    }
 
     /// The `b2 == b0` form reuses the product `b0·x` for `b2·x`, and the `b2 == b0 == 1` form
     /// uses `x` for it (the seed bandpass's sections 1 to 3): the same values, so the same bits
