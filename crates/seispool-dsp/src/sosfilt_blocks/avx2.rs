@@ -71,19 +71,37 @@ pub(super) fn groups(sections: &[[f64; 6]]) -> Vec<Group> {
         let h = n.div_ceil(2);
         vec![(0, h), (h, n)]
     };
-    bounds
-        .into_iter()
-        .map(|(lo, hi)| Group {
-            lo,
-            hi,
-            sym: (lo..hi)
-                .filter(|&k| sections[k][2] == sections[k][0])
-                .fold(0, |mask, k| mask | 1 << (k - lo)),
-            unit: (lo..hi)
-                .filter(|&k| sections[k][2] == 1.0 && sections[k][0] == 1.0)
-                .fold(0, |mask, k| mask | 1 << (k - lo)),
-        })
-        .collect()
+    bounds.into_iter().map(|(lo, hi)| group_of(sections, lo, hi)).collect()
+}
+
+/// Sections `lo..hi` as one group, with their masks.
+fn group_of(sections: &[[f64; 6]], lo: usize, hi: usize) -> Group {
+    Group {
+        lo,
+        hi,
+        sym: (lo..hi)
+            .filter(|&k| sections[k][2] == sections[k][0])
+            .fold(0, |mask, k| mask | 1 << (k - lo)),
+        unit: (lo..hi)
+            .filter(|&k| sections[k][2] == 1.0 && sections[k][0] == 1.0)
+            .fold(0, |mask, k| mask | 1 << (k - lo)),
+    }
+}
+
+/// The groups of [`pass_tiles`]: with 32 registers, five or six sections whose `b2 == b0` except
+/// perhaps the first (`decimate`'s Chebyshev II: 6 sections, ObsPy's odd-order Butterworths) run as
+/// one group, so every section's chain of each step overlaps the others' (two groups of three each
+/// wait on their own chains in turn); anything else as [`groups`].
+fn tile_groups(sections: &[[f64; 6]]) -> Vec<Group> {
+    let n = sections.len();
+    if (5..=6).contains(&n) {
+        let whole = group_of(sections, 0, n);
+        let all = (1 << n) - 1;
+        if whole.sym == all || whole.sym == all & !1 {
+            return vec![whole];
+        }
+    }
+    groups(sections)
 }
 
 /// Filters the `LANES` blocks of `body` (each `m` samples, in processing order, see
@@ -225,7 +243,7 @@ unsafe fn pass_tiles<const N: usize, const REV: bool>(
     m: usize,
 ) -> [State<N>; LANES] {
     let coef = coefs(sections);
-    let groups = groups(sections);
+    let wide = tile_groups(sections);
     let mut z0 = [_mm256_setzero_pd(); N];
     let mut z1 = [_mm256_setzero_pd(); N];
     let mut buf = [_mm256_setzero_pd(); CHUNK];
@@ -235,8 +253,8 @@ unsafe fn pass_tiles<const N: usize, const REV: bool>(
         let len = CHUNK.min(whole - t);
         let at = Io::Lanes { lanes, m, t, rev: REV };
         let inner = Io::Buf(buf.as_mut_ptr());
-        let last = groups.len() - 1;
-        for (i, g) in groups.iter().enumerate() {
+        let last = wide.len() - 1;
+        for (i, g) in wide.iter().enumerate() {
             let src = if i == 0 { at } else { inner };
             let dst = if i == last { at } else { inner };
             let (lo, hi) = (g.lo, g.hi);
@@ -262,7 +280,9 @@ unsafe fn pass_tiles<const N: usize, const REV: bool>(
         let (load4, load1) = in_place::<REV>(lanes);
         let buf = &mut buf[..m - t];
         gather::<REV>(&load4, &load1, m, t, buf);
-        for g in &groups {
+        // In `pass`'s groups (of at most `GROUP` sections, which `run_group` takes): the grouping
+        // orders the work, not the operations on each section's values, so the bits are the same.
+        for g in &groups(sections) {
             let (lo, hi) = (g.lo, g.hi);
             run_group(g.sym, g.unit, &coef[lo..hi], &mut z0[lo..hi], &mut z1[lo..hi], buf);
         }
@@ -724,7 +744,7 @@ unsafe fn run_group_io(
     arms!(
         (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)(
             4, 4
-        )(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)
+        )(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)(5, 30)(5, 31)(6, 62)(6, 63)
     );
 }
 
