@@ -105,10 +105,23 @@ pub enum SteimIntoError {
 
 /// Where decoded samples go.
 trait Sink {
-    /// Appends integrated samples.
-    fn put(&mut self, s: &[i32]);
+    /// Appends the running sums `acc + d[0]`, `acc + d[0] + d[1]`, … (wrapping, as the samples
+    /// are integrated) and returns the last (`acc` when `d` is empty): integrated as they are
+    /// stored, so a frame's samples are written once, with no copy of them through a scratch.
+    fn put_sums(&mut self, d: &[i32], acc: i32) -> i32;
     /// Replaces everything put so far with the reference decoder's `samples`.
     fn replace(&mut self, samples: &[i32]);
+}
+
+/// The running sums of `d` from `acc` (see [`Sink::put_sums`]) set into `out` (as long as `d`) one
+/// by one; returns the last.
+#[inline(always)]
+fn running_sums<T>(d: &[i32], mut acc: i32, out: &mut [T], mut set: impl FnMut(&mut T, i32)) -> i32 {
+    for (o, &v) in out.iter_mut().zip(d) {
+        acc = acc.wrapping_add(v);
+        set(o, acc);
+    }
+    acc
 }
 
 /// Fills a slice from its start.
@@ -119,9 +132,10 @@ struct SliceSink<'a> {
 
 impl Sink for SliceSink<'_> {
     #[inline(always)]
-    fn put(&mut self, s: &[i32]) {
-        self.out[self.n..self.n + s.len()].copy_from_slice(s);
-        self.n += s.len();
+    fn put_sums(&mut self, d: &[i32], acc: i32) -> i32 {
+        let acc = running_sums(d, acc, &mut self.out[self.n..self.n + d.len()], |o, v| *o = v);
+        self.n += d.len();
+        acc
     }
     fn replace(&mut self, samples: &[i32]) {
         self.out[..samples.len()].copy_from_slice(samples);
@@ -136,11 +150,12 @@ struct UninitSink<'a> {
 
 impl Sink for UninitSink<'_> {
     #[inline(always)]
-    fn put(&mut self, s: &[i32]) {
-        for (d, &v) in self.out[self.n..self.n + s.len()].iter_mut().zip(s) {
-            d.write(v);
-        }
-        self.n += s.len();
+    fn put_sums(&mut self, d: &[i32], acc: i32) -> i32 {
+        let acc = running_sums(d, acc, &mut self.out[self.n..self.n + d.len()], |o, v| {
+            o.write(v);
+        });
+        self.n += d.len();
+        acc
     }
     fn replace(&mut self, samples: &[i32]) {
         for (d, &v) in self.out[..samples.len()].iter_mut().zip(samples) {
@@ -158,8 +173,12 @@ struct VecSink<'a> {
 
 impl Sink for VecSink<'_> {
     #[inline(always)]
-    fn put(&mut self, s: &[i32]) {
-        self.out.extend_from_slice(s);
+    fn put_sums(&mut self, d: &[i32], mut acc: i32) -> i32 {
+        self.out.extend(d.iter().map(|&v| {
+            acc = acc.wrapping_add(v);
+            acc
+        }));
+        acc
     }
     fn replace(&mut self, samples: &[i32]) {
         self.out.truncate(self.base);
@@ -315,11 +334,7 @@ fn frames_into<const BE: bool, const V: u8, S: Sink>(
             d[0] = 0;
         }
         let take = m.min(want - n);
-        for v in &mut d[..take] {
-            acc = acc.wrapping_add(*v);
-            *v = acc;
-        }
-        sink.put(&d[..take]);
+        acc = sink.put_sums(&d[..take], acc);
         n += take;
     }
     if n < want {
