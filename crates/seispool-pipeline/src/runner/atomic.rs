@@ -37,8 +37,16 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Bytes written (and then sent to the device) at a time by [`write_atomic`].
+/// Bytes sent to the device at a time by [`write_atomic`].
 const WRITEBACK_CHUNK: usize = 2 << 20;
+
+/// Bytes per `write` call of [`write_atomic`]. The kernel fills the page cache with folios as large
+/// as a write (up to 2 MiB on ext4 here), and large free blocks are what a VM with free page
+/// reporting (this one: `dmesg`, "Free page reporting enabled") hands back to its host when idle, so
+/// each 2 MiB write's copy touched host-cold memory: 18 MiB in 2 MiB writes took 50 ms after 2.5 s
+/// idle, in 64 KiB writes 6.7 ms (256 KiB: 31 ms, 16 KiB: 11 ms). The seed job at `--jobs 2`: 0.89×
+/// the wall back to back, 0.81× after 3 s idle (paired runs, bench/README.md, "Session 8").
+const WRITE_PIECE: usize = 64 << 10;
 
 /// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -53,7 +61,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         // output: ~20 ms instead of ~23 ms here, and the last unit's write is on the run's wall).
         let mut offset = 0u64;
         for chunk in bytes.chunks(WRITEBACK_CHUNK) {
-            f.write_all(chunk)?;
+            for piece in chunk.chunks(WRITE_PIECE) {
+                f.write_all(piece)?;
+            }
             seispool_core::start_writeback(&f, offset, chunk.len() as u64);
             offset += chunk.len() as u64;
         }
@@ -97,6 +107,25 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out.mseed")]);
+    }
+
+    /// Outputs of every size around the write pieces and the writeback chunks come out whole.
+    #[test]
+    fn atomic_write_keeps_every_byte_across_pieces_and_chunks() {
+        let d = tempfile::tempdir().unwrap();
+        for len in [
+            0,
+            1,
+            WRITE_PIECE - 1,
+            WRITE_PIECE,
+            WRITE_PIECE + 1,
+            WRITEBACK_CHUNK + 3 * WRITE_PIECE + 7,
+        ] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
+            let p = d.path().join(format!("out-{len}.mseed"));
+            write_atomic(&p, &bytes).unwrap();
+            assert!(fs::read(&p).unwrap() == bytes, "{len} bytes written differ");
+        }
     }
 
     #[test]
