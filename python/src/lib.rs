@@ -17,10 +17,6 @@ use convert::{stream_from_py, stream_to_py};
 use errors::pipeline_err;
 use pyo3::types::PyTuple;
 
-/// Large buffers on huge pages (see `seispool_core::HugePageAlloc`); Python's own memory is not affected.
-#[global_allocator]
-static ALLOC: seispool_core::HugePageAlloc = seispool_core::HugePageAlloc;
-
 /// Runs the `seispool` command line with `argv` (program name first); returns the exit code.
 #[pyfunction]
 fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {

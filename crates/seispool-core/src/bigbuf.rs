@@ -6,6 +6,12 @@
 //! pages (`madvise(MADV_HUGEPAGE)`, honoured when `/sys/kernel/mm/transparent_hugepage/enabled` is
 //! `always` or `madvise`) makes that one fault per 2 MiB. Contents and validity of the memory do not
 //! change; elsewhere (or when the kernel declines) this is an ordinary `Vec::with_capacity`.
+//!
+//! Only the buffers that are worth it are advised. A global allocator advising every allocation of
+//! 4 MiB or more (file bytes, encoder records, outputs too) was measured and reverted (issue 13,
+//! round 2 session 8): 0.97× the seed job's wall time run back to back, but 1.15× after 3 s of idle,
+//! because this VM hands idle 2 MiB blocks back to its host (free page reporting) and every huge page
+//! is such a block, cold on first touch. Advising none at all was worse still (1.09× and 1.15×).
 
 /// Bytes below which no advice is given (a huge page must fit inside the allocation twice over).
 const MIN_BYTES: usize = 4 << 20;
@@ -18,55 +24,6 @@ pub fn with_capacity_huge<T>(n: usize) -> Vec<T> {
         v.capacity().saturating_mul(std::mem::size_of::<T>()),
     );
     v
-}
-
-/// The system allocator, with every allocation of at least 4 MiB advised to be backed by huge pages
-/// as [`with_capacity_huge`] does (issue 13).
-///
-/// Set as the global allocator of the `seispool` binary and of the Python extension, so that every
-/// large buffer is covered, not only those allocated through [`with_capacity_huge`]: the decoder's
-/// file bytes, the encoder's records and the writer's output among them. On the seed job (6 day-long
-/// channels, `--jobs 2`) this took the page faults from ~26 000 to ~15 000 (the kernel's fault path and
-/// the zeroing of each fresh page were ~20 % of the run's CPU on a VM whose memory the host backs on
-/// first touch). Allocation, freeing and the memory's contents are the system allocator's; the advice
-/// is one `madvise` call per large allocation and is ignored where refused.
-pub struct HugePageAlloc;
-
-// SAFETY: every method forwards to `System` with the caller's arguments, and only adds advice about
-// how the kernel backs the pages of an allocation it returned (see `advise_huge`).
-#[allow(unsafe_code)]
-unsafe impl std::alloc::GlobalAlloc for HugePageAlloc {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: the caller's contract, passed on.
-        let p = unsafe { std::alloc::System.alloc(layout) };
-        if !p.is_null() {
-            advise_huge(p as usize, layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: the caller's contract, passed on.
-        let p = unsafe { std::alloc::System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            advise_huge(p as usize, layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: the caller's contract, passed on.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller's contract, passed on.
-        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            advise_huge(p as usize, new_size);
-        }
-        p
-    }
 }
 
 #[cfg(target_os = "linux")]
@@ -115,65 +72,6 @@ pub fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) {}
 
 #[cfg(test)]
 mod tests {
-    /// The `hg` (MADV_HUGEPAGE) flag of the mapping holding `addr`, from `/proc/self/smaps`.
-    #[cfg(target_os = "linux")]
-    fn advised_huge(addr: usize) -> bool {
-        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
-        let mut inside = false;
-        for line in smaps.lines() {
-            let range = line.split_whitespace().next().unwrap_or("");
-            if let Some((lo, hi)) = range.split_once('-')
-                && let (Ok(lo), Ok(hi)) = (usize::from_str_radix(lo, 16), usize::from_str_radix(hi, 16))
-            {
-                inside = (lo..hi).contains(&addr);
-            } else if inside && let Some(flags) = line.strip_prefix("VmFlags:") {
-                return flags.split_whitespace().any(|f| f == "hg");
-            }
-        }
-        false
-    }
-
-    /// The global allocator's large allocations (fresh, grown, zeroed) are advised huge, and the
-    /// memory behaves as the system allocator's.
-    #[cfg(target_os = "linux")]
-    #[test]
-    #[allow(unsafe_code)]
-    fn large_allocations_of_the_huge_page_allocator_are_advised_huge() {
-        use std::alloc::{GlobalAlloc, Layout};
-        let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
-        if !(thp.contains("[always]") || thp.contains("[madvise]")) {
-            eprintln!("skipped: transparent huge pages are off here ({thp:?})");
-            return;
-        }
-        let a = super::HugePageAlloc;
-        let big = Layout::from_size_align(16 << 20, 8).unwrap();
-        // SAFETY: non-zero layouts; every pointer is freed with the layout (or size) it was made with.
-        unsafe {
-            let p = a.alloc(big);
-            assert!(!p.is_null());
-            // The middle of the allocation lies in a whole 2 MiB page of it.
-            assert!(
-                advised_huge(p as usize + (8 << 20)),
-                "a 16 MiB allocation was not advised"
-            );
-            p.add(12345).write(7);
-            let q = a.realloc(p, big, 32 << 20);
-            assert!(!q.is_null() && q.add(12345).read() == 7);
-            assert!(
-                advised_huge(q as usize + (24 << 20)),
-                "a grown allocation was not advised"
-            );
-            a.dealloc(q, Layout::from_size_align(32 << 20, 8).unwrap());
-            let z = a.alloc_zeroed(big);
-            assert!(!z.is_null() && z.add(9 << 20).read() == 0);
-            assert!(
-                advised_huge(z as usize + (8 << 20)),
-                "a zeroed allocation was not advised"
-            );
-            a.dealloc(z, big);
-        }
-    }
-
     #[test]
     fn huge_vec_is_an_ordinary_vec() {
         let mut v = super::with_capacity_huge::<f64>(1 << 20);
