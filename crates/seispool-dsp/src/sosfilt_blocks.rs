@@ -564,7 +564,7 @@ mod tests {
     /// Ten stable sections: `decimate(4)`'s Chebyshev II (the first with `b2 != b0`, the others
     /// `b2 == b0 == 1`) then the seed's Butterworth bandpass (`[k, 2k, k]`, `[1, ±2, 1]`), so the
     /// first `n` mix both forms for every `n`.
-    fn ten_sections() -> Vec<[f64; 6]> {
+    pub(super) fn ten_sections() -> Vec<[f64; 6]> {
         let mut cache = DesignCache::new();
         let cheby = design_lowpass_cheby_2(12.5, 100.0, 12, &mut cache).unwrap();
         let opts = IirOptions {

@@ -177,17 +177,9 @@ impl Io {
             Io::Lanes { lanes, m, t, rev } => {
                 let u = t + 4 * i;
                 let start = if rev { m - (u + 4) } else { u };
-                let rows: [__m256d; 4] = std::array::from_fn(|b| {
-                    let p: *const f64 = lanes[b];
-                    let ahead = if rev {
-                        p.wrapping_add(start).wrapping_sub(PREFETCH)
-                    } else {
-                        p.wrapping_add(start + PREFETCH)
-                    };
-                    _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
-                    // SAFETY: `start + 4 ≤ m` (the caller's contract; unaligned load).
-                    unsafe { _mm256_loadu_pd(p.add(start)) }
-                });
+                // SAFETY: `start + 4 ≤ m` (the caller's contract); the CPU has AVX2 (it has
+                // AVX-512F, this function's feature).
+                let rows: [__m256d; 4] = std::array::from_fn(|b| unsafe { load_four(lanes[b], start, rev) });
                 let cols = transpose(rows);
                 if rev {
                     [cols[3], cols[2], cols[1], cols[0]]
@@ -242,11 +234,8 @@ unsafe fn pass_tiles<const N: usize, const REV: bool>(
     lanes: [*mut f64; LANES],
     m: usize,
 ) -> [State<N>; LANES] {
-    let coef = coefs(sections);
+    let (coef, mut z0, mut z1, mut buf) = start::<N>(sections);
     let wide = tile_groups(sections);
-    let mut z0 = [_mm256_setzero_pd(); N];
-    let mut z1 = [_mm256_setzero_pd(); N];
-    let mut buf = [_mm256_setzero_pd(); CHUNK];
     let whole = m / 4 * 4;
     let mut t = 0;
     while t < whole {
@@ -289,8 +278,7 @@ unsafe fn pass_tiles<const N: usize, const REV: bool>(
         // SAFETY: steps `t .. m` are inside every lane.
         unsafe { scatter::<REV>(lanes, m, t, buf) };
     }
-    let (z0, z1) = (z0.map(|v| to_array(v)), z1.map(|v| to_array(v)));
-    std::array::from_fn(|b| std::array::from_fn(|k| [z0[k][b], z1[k][b]]))
+    lane_states(z0, z1)
 }
 
 /// [`zero_state`] forwards, writing only the kept outputs: lane `b` keeps steps `firsts[b]`,
@@ -437,6 +425,28 @@ fn lane_ptrs<const REV: bool>(body: &mut [f64], stride: usize, skip: usize) -> [
     std::array::from_fn(|b| base.wrapping_add(if REV { LANES - 1 - b } else { b } * stride))
 }
 
+/// Samples `start ..= start + 3` at `p` (unaligned), prefetching [`PREFETCH`] samples ahead in
+/// processing order (backwards when `rev`): four lanes read four streams, and asking for each one
+/// ahead keeps the loads from waiting on memory (a prefetch never faults, even past the end).
+///
+/// # Safety
+///
+/// The four samples must be valid f64; the CPU must have AVX2 (the callers are compiled for it, and
+/// this is always inlined into them).
+#[inline(always)]
+unsafe fn load_four(p: *const f64, start: usize, rev: bool) -> __m256d {
+    let ahead = if rev {
+        p.wrapping_add(start).wrapping_sub(PREFETCH)
+    } else {
+        p.wrapping_add(start + PREFETCH)
+    };
+    // SAFETY: the caller's contract.
+    unsafe {
+        _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+        _mm256_loadu_pd(p.add(start))
+    }
+}
+
 /// The loads of the in-place pass: samples `start ..= start + 3` of lane `b` in memory order
 /// (prefetching [`PREFETCH`] samples ahead in processing order), and sample `i` of lane `b`.
 /// Only ever called by [`gather`] with indices inside the lane (`start + 4 ≤ m`, `i < m`).
@@ -446,18 +456,9 @@ fn in_place<const REV: bool>(
     lanes: [*mut f64; LANES],
 ) -> (impl Fn(usize, usize) -> __m256d, impl Fn(usize, usize) -> f64) {
     let load4 = move |b: usize, start: usize| {
-        let p: *const f64 = lanes[b];
-        // Four lanes read four streams; asking for each one PREFETCH samples ahead keeps the
-        // loads from waiting on memory (a prefetch never faults, even past the end).
-        let ahead = if REV {
-            p.wrapping_add(start).wrapping_sub(PREFETCH)
-        } else {
-            p.wrapping_add(start + PREFETCH)
-        };
-        _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
         // SAFETY: `gather` asks only for samples inside the lane (see above), which the pass's
-        // caller guarantees are valid f64 (unaligned load).
-        unsafe { _mm256_loadu_pd(p.add(start)) }
+        // caller guarantees are valid f64; this function is compiled for AVX2, which the CPU has.
+        unsafe { load_four(lanes[b], start, REV) }
     };
     // SAFETY: as for `load4`.
     let load1 = move |b: usize, i: usize| unsafe { *lanes[b].add(i) };
@@ -485,11 +486,8 @@ unsafe fn pass<const N: usize, const REV: bool>(
     load1: impl Fn(usize, usize) -> f64,
     prep: impl Fn(usize, &mut [__m256d]),
 ) -> [State<N>; LANES] {
-    let coef = coefs(sections);
+    let (coef, mut z0, mut z1, mut buf) = start::<N>(sections);
     let groups = groups(sections);
-    let mut z0 = [_mm256_setzero_pd(); N];
-    let mut z1 = [_mm256_setzero_pd(); N];
-    let mut buf = [_mm256_setzero_pd(); CHUNK];
     // Next kept step of each lane.
     let mut next = keep.map_or([0; LANES], |(_, firsts)| firsts);
     let mut t = 0;
@@ -518,6 +516,20 @@ unsafe fn pass<const N: usize, const REV: bool>(
         }
         t += len;
     }
+    lane_states(z0, z1)
+}
+
+/// A pass's coefficients, zero state and step buffer.
+#[allow(clippy::type_complexity)] // the four things every pass starts from
+#[target_feature(enable = "avx2,fma")]
+fn start<const N: usize>(sections: &[[f64; 6]]) -> (Vec<Coef>, [__m256d; N], [__m256d; N], [__m256d; CHUNK]) {
+    let zero = _mm256_setzero_pd();
+    (coefs(sections), [zero; N], [zero; N], [zero; CHUNK])
+}
+
+/// Each lane's state from the state vectors (lane `b` in element `b`).
+#[target_feature(enable = "avx2,fma")]
+fn lane_states<const N: usize>(z0: [__m256d; N], z1: [__m256d; N]) -> [State<N>; LANES] {
     let (z0, z1) = (z0.map(|v| to_array(v)), z1.map(|v| to_array(v)));
     std::array::from_fn(|b| std::array::from_fn(|k| [z0[k][b], z1[k][b]]))
 }
@@ -785,7 +797,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::{DesignCache, IirOptions, design_bandpass, design_lowpass_cheby_2};
+    use crate::{DesignCache, IirOptions, design_bandpass};
 
     /// The tile pass (steps moved inside the first and last groups' loops) against the buffered
     /// pass it replaces on CPUs with AVX-512: the same bits, samples and final states, for 1 to 8
@@ -797,15 +809,7 @@ mod tests {
             eprintln!("skipped: the CPU lacks AVX-512F/VL, so the tile pass never runs here");
             return;
         }
-        let mut cache = DesignCache::new();
-        let cheby = design_lowpass_cheby_2(12.5, 100.0, 12, &mut cache).unwrap();
-        let opts = IirOptions {
-            corners: 4,
-            ..IirOptions::default()
-        };
-        let band = design_bandpass(0.5, 10.0, 100.0, &opts, &mut cache).unwrap();
-        let mut all = cheby.plan.sos().sections().to_vec();
-        all.extend_from_slice(band.sos().sections());
+        let all = super::super::tests::ten_sections();
         let mut rng = seispool_testkit::Rng(0x711E_5A3E);
         fn one<const N: usize, const REV: bool>(
             sections: &[[f64; 6]],
