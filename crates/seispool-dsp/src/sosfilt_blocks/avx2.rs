@@ -175,17 +175,11 @@ impl Io {
             // SAFETY: the caller's contract.
             Io::Buf(p) => std::array::from_fn(|j| unsafe { *p.add(4 * i + j) }),
             Io::Lanes { lanes, m, t, rev } => {
-                let u = t + 4 * i;
-                let start = if rev { m - (u + 4) } else { u };
+                let start = tile_start(m, t + 4 * i, rev);
                 // SAFETY: `start + 4 ≤ m` (the caller's contract); the CPU has AVX2 (it has
                 // AVX-512F, this function's feature).
                 let rows: [__m256d; 4] = std::array::from_fn(|b| unsafe { load_four(lanes[b], start, rev) });
-                let cols = transpose(rows);
-                if rev {
-                    [cols[3], cols[2], cols[1], cols[0]]
-                } else {
-                    cols
-                }
+                steps_of_rows(rows, rev)
             }
         }
     }
@@ -206,10 +200,8 @@ impl Io {
                 }
             }
             Io::Lanes { lanes, m, t, rev } => {
-                let u = t + 4 * i;
-                let start = if rev { m - (u + 4) } else { u };
-                let cols = if rev { [v[3], v[2], v[1], v[0]] } else { v };
-                for (&lane, row) in lanes.iter().zip(transpose(cols)) {
+                let start = tile_start(m, t + 4 * i, rev);
+                for (&lane, row) in lanes.iter().zip(rows_of_steps(v, rev)) {
                     // SAFETY: `start + 4 ≤ m` (the caller's contract; unaligned store).
                     unsafe { _mm256_storeu_pd(lane.add(start), row) };
                 }
@@ -574,6 +566,37 @@ fn transpose(r: [__m256d; 4]) -> [__m256d; 4] {
     ]
 }
 
+/// Where in memory the four samples of processing steps `u ..= u + 3` of an `m`-sample lane
+/// start (walked backwards when `rev`).
+#[inline(always)]
+fn tile_start(m: usize, u: usize, rev: bool) -> usize {
+    if rev { m - (u + 4) } else { u }
+}
+
+/// Four lanes' rows of four samples in memory order (from [`tile_start`]) as four steps in
+/// processing order, lane `b` in element `b` of each.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn steps_of_rows(rows: [__m256d; 4], rev: bool) -> [__m256d; 4] {
+    let cols = transpose(rows);
+    if rev {
+        [cols[3], cols[2], cols[1], cols[0]]
+    } else {
+        cols
+    }
+}
+
+/// The inverse of [`steps_of_rows`].
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn rows_of_steps(steps: [__m256d; 4], rev: bool) -> [__m256d; 4] {
+    transpose(if rev {
+        [steps[3], steps[2], steps[1], steps[0]]
+    } else {
+        steps
+    })
+}
+
 /// Index in a lane of processing step `u` (lanes are `m` long, walked backwards when `REV`).
 #[inline(always)]
 fn at<const REV: bool>(m: usize, u: usize) -> usize {
@@ -593,13 +616,9 @@ fn gather<const REV: bool>(
 ) {
     let whole = buf.len() / 4 * 4;
     for j in (0..whole).step_by(4) {
-        // The four samples of steps `t + j ..= t + j + 3` in memory order.
-        let start = if REV { m - (t + j + 4) } else { t + j };
+        let start = tile_start(m, t + j, REV);
         let rows: [__m256d; 4] = std::array::from_fn(|b| load4(b, start));
-        let cols = transpose(rows);
-        for (i, c) in cols.into_iter().enumerate() {
-            buf[j + if REV { 3 - i } else { i }] = c;
-        }
+        buf[j..j + 4].copy_from_slice(&steps_of_rows(rows, REV));
     }
     for (j, v) in buf.iter_mut().enumerate().skip(whole) {
         let i = at::<REV>(m, t + j);
@@ -619,9 +638,9 @@ fn gather<const REV: bool>(
 unsafe fn scatter<const REV: bool>(lanes: [*mut f64; LANES], m: usize, t: usize, buf: &[__m256d]) {
     let whole = buf.len() / 4 * 4;
     for j in (0..whole).step_by(4) {
-        let start = if REV { m - (t + j + 4) } else { t + j };
-        let cols: [__m256d; 4] = std::array::from_fn(|i| buf[j + if REV { 3 - i } else { i }]);
-        for (&lane, row) in lanes.iter().zip(transpose(cols)) {
+        let start = tile_start(m, t + j, REV);
+        let steps: [__m256d; 4] = std::array::from_fn(|i| buf[j + i]);
+        for (&lane, row) in lanes.iter().zip(rows_of_steps(steps, REV)) {
             // SAFETY: `start + 4 ≤ m` (the caller's contract; unaligned store).
             unsafe { _mm256_storeu_pd(lane.add(start), row) };
         }
