@@ -70,6 +70,26 @@ pub fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
 #[cfg(not(target_os = "linux"))]
 pub fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) {}
 
+/// Hands the allocator's free memory back to the kernel now (glibc's `malloc_trim(0)`: every arena's
+/// free pages). A run's worker threads leave their freed buffers in their arenas; the process's exit
+/// would unmap them page by page after the last output is written (~4 ms of the seed job's wall on
+/// this VM, ~75 MB of 4 KiB pages). The runner calls this once its workers have ended, while the
+/// writers still write, so that work overlaps theirs. Nothing that is allocated changes. A no-op
+/// without glibc.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn release_free_memory() {
+    // SAFETY: malloc_trim only returns free heap memory to the kernel; it takes the allocator's own
+    // locks and leaves every live allocation as it is.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Hands free memory back to the kernel (see the glibc version): a no-op here.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn release_free_memory() {}
+
 #[cfg(test)]
 mod tests {
     #[test]

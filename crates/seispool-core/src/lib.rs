@@ -13,7 +13,7 @@ mod time;
 mod trace;
 mod trim;
 
-pub use bigbuf::{start_writeback, with_capacity_huge};
+pub use bigbuf::{release_free_memory, start_writeback, with_capacity_huge};
 pub use fill::{FillValue, Number};
 pub use id::glob_match;
 pub use id::{ChannelId, IdError};
