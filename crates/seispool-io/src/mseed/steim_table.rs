@@ -20,6 +20,9 @@ use super::DataEncoding;
 use super::decode::{SteimCheck, SteimError, decode_steim1, decode_steim2};
 use std::mem::MaybeUninit;
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
 /// Bytes in one Steim frame.
 const FRAME: usize = 64;
 /// Differences one frame can hold at most (15 words × 7), plus room for the last word's spare lanes.
@@ -111,6 +114,17 @@ trait Sink {
     fn put_sums(&mut self, d: &[i32], acc: i32) -> i32;
     /// Replaces everything put so far with the reference decoder's `samples`.
     fn replace(&mut self, samples: &[i32]);
+    /// Where the next `len` samples go: a pointer valid for writing `len` values from the current end
+    /// (which the caller then counts in with [`Sink::advance`]).
+    #[cfg(target_arch = "x86_64")]
+    fn room(&mut self, len: usize) -> *mut i32;
+    /// Counts in `len` samples written through [`Sink::room`]'s pointer.
+    ///
+    /// # Safety
+    /// The first `len` values at that pointer have been written, and `len` is within its room.
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    unsafe fn advance(&mut self, len: usize);
 }
 
 /// The running sums of `d` from `acc` (see [`Sink::put_sums`]) set into `out` (as long as `d`) one
@@ -140,6 +154,15 @@ impl Sink for SliceSink<'_> {
     fn replace(&mut self, samples: &[i32]) {
         self.out[..samples.len()].copy_from_slice(samples);
     }
+    #[cfg(target_arch = "x86_64")]
+    fn room(&mut self, len: usize) -> *mut i32 {
+        self.out[self.n..self.n + len].as_mut_ptr()
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    unsafe fn advance(&mut self, len: usize) {
+        self.n += len;
+    }
 }
 
 /// Fills an uninitialised slice from its start, counting what it wrote.
@@ -163,6 +186,15 @@ impl Sink for UninitSink<'_> {
         }
         self.n = samples.len();
     }
+    #[cfg(target_arch = "x86_64")]
+    fn room(&mut self, len: usize) -> *mut i32 {
+        self.out[self.n..self.n + len].as_mut_ptr().cast()
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    unsafe fn advance(&mut self, len: usize) {
+        self.n += len;
+    }
 }
 
 /// Appends to a `Vec` (within its reserved capacity when the caller reserved it: no zero-filling).
@@ -183,6 +215,17 @@ impl Sink for VecSink<'_> {
     fn replace(&mut self, samples: &[i32]) {
         self.out.truncate(self.base);
         self.out.extend_from_slice(samples);
+    }
+    #[cfg(target_arch = "x86_64")]
+    fn room(&mut self, len: usize) -> *mut i32 {
+        self.out.reserve(len);
+        self.out.spare_capacity_mut()[..len].as_mut_ptr().cast()
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    unsafe fn advance(&mut self, len: usize) {
+        // SAFETY: the caller wrote the first `len` values of the spare capacity `room` reserved.
+        unsafe { self.out.set_len(self.out.len() + len) };
     }
 }
 
@@ -305,6 +348,54 @@ fn unpack_frame<const BE: bool, const V: u8>(
     (m, bad)
 }
 
+/// Where a decode is: samples out, the running sum (the last sample), and the record's `Xn`.
+struct Progress {
+    n: usize,
+    acc: i32,
+    xn: i32,
+}
+
+/// Decodes frame `f` of a record (see the module doc) and hands its samples, up to `want`, to `sink`;
+/// false when a word of it is invalid.
+#[inline(always)]
+fn one_frame<const BE: bool, const V: u8, S: Sink>(
+    f: usize,
+    frame: &[u8; FRAME],
+    want: usize,
+    sink: &mut S,
+    d: &mut [i32; SCRATCH],
+    at: &mut Progress,
+) -> bool {
+    let first = if f == 0 { 3 } else { 1 };
+    let (m, bad) = unpack_frame::<BE, V>(frame, first, d);
+    if bad {
+        return false;
+    }
+    if f == 0 {
+        at.acc = word::<BE>(&frame[4..8]) as i32;
+        at.xn = word::<BE>(&frame[8..12]) as i32;
+    }
+    if at.n == 0 && m > 0 {
+        // The first sample is X0: the first difference (of whichever frame holds one) is not used.
+        d[0] = 0;
+    }
+    let take = m.min(want - at.n);
+    at.acc = sink.put_sums(&d[..take], at.acc);
+    at.n += take;
+    true
+}
+
+/// The integrity check of a finished decode, or how many samples there were when short of `want`.
+fn finish(at: &Progress, want: usize) -> Result<SteimCheck, Option<usize>> {
+    if at.n < want {
+        return Err(Some(at.n));
+    }
+    Ok(SteimCheck {
+        xn: at.xn,
+        last: (want > 0).then_some(at.acc),
+    })
+}
+
 /// Decodes frames until `want` samples are out (see the module doc).
 #[inline(always)]
 fn frames_into<const BE: bool, const V: u8, S: Sink>(
@@ -313,37 +404,16 @@ fn frames_into<const BE: bool, const V: u8, S: Sink>(
     sink: &mut S,
 ) -> Result<SteimCheck, Option<usize>> {
     let mut d = [0i32; SCRATCH];
-    let mut n = 0usize;
-    let mut acc = 0i32;
-    let mut xn = 0i32;
+    let mut at = Progress { n: 0, acc: 0, xn: 0 };
     for (f, frame) in frames.as_chunks::<FRAME>().0.iter().enumerate() {
-        if n >= want {
+        if at.n >= want {
             break;
         }
-        let first = if f == 0 { 3 } else { 1 };
-        let (m, bad) = unpack_frame::<BE, V>(frame, first, &mut d);
-        if bad {
+        if !one_frame::<BE, V, S>(f, frame, want, sink, &mut d, &mut at) {
             return Err(None);
         }
-        if f == 0 {
-            acc = word::<BE>(&frame[4..8]) as i32;
-            xn = word::<BE>(&frame[8..12]) as i32;
-        }
-        if n == 0 && m > 0 {
-            // The first sample is X0: the first difference (of whichever frame holds one) is not used.
-            d[0] = 0;
-        }
-        let take = m.min(want - n);
-        acc = sink.put_sums(&d[..take], acc);
-        n += take;
     }
-    if n < want {
-        return Err(Some(n));
-    }
-    Ok(SteimCheck {
-        xn,
-        last: (want > 0).then_some(acc),
-    })
+    finish(&at, want)
 }
 
 /// The AVX2 build of [`frames_into`] (same code; the compiler turns the 8-lane shifts into vector ones).
@@ -364,6 +434,12 @@ fn frames_best<const BE: bool, const V: u8, S: Sink>(
     want: usize,
     sink: &mut S,
 ) -> Result<SteimCheck, Option<usize>> {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        #[allow(unsafe_code)]
+        // SAFETY: the CPU has AVX-512F/VL and AVX2 (checked by `available`), all the kernel requires.
+        return unsafe { avx512::frames_into::<BE, V, S>(frames, want, sink) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // `frames_avx2` only needs AVX2, which was just detected; it
