@@ -26,5 +26,5 @@ pub use time::{Civil, civil_from_days, days_from_civil, is_leap_year};
 pub use time::{Time, TimeError};
 pub use trace::{
     HeaderValue, MseedInfo, SampleType, Samples, Stats, Trace, read_file_reusing, recycle_bytes, recycle_f32,
-    recycle_f64, recycle_i32, take_spare_f32, take_spare_i32,
+    recycle_f64, recycle_i32, take_spare_bytes, take_spare_f32, take_spare_i32,
 };

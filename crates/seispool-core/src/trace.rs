@@ -309,7 +309,15 @@ pub fn read_file_reusing(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     Ok(v)
 }
 
-/// Hands a no longer needed byte buffer back for [`read_file_reusing`] on this thread.
+/// An empty byte buffer with room for `len` bytes, from this thread's spare byte buffers (see
+/// [`take_spare`]): an encoded output, which the process runner's writers hand back to the workers
+/// once written.
+pub fn take_spare_bytes(len: usize) -> Vec<u8> {
+    SPARE_BYTES.with(|spares| take_spare(spares, len))
+}
+
+/// Hands a no longer needed byte buffer back for [`read_file_reusing`] and [`take_spare_bytes`] on this
+/// thread.
 pub fn recycle_bytes(v: Vec<u8>) {
     SPARE_BYTES.with(|spares| keep(spares, v));
 }

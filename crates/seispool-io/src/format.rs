@@ -305,7 +305,8 @@ pub fn encode(label: &Path, stream: &Stream, spec: &WriteSpec) -> Result<Vec<u8>
             t.data.len().saturating_mul(width) / 10 * 13 + 8192
         })
         .fold(0usize, usize::saturating_add);
-    let mut out = seispool_core::with_capacity_huge(estimate.min(1 << 32));
+    // A spare of this thread's when it has one (the process runner hands written outputs back).
+    let mut out = seispool_core::take_spare_bytes(estimate.min(1 << 32));
     match spec.format {
         Format::Mseed2 => {
             let opts = mseed::WriteOptions {

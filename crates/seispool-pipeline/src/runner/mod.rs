@@ -231,8 +231,9 @@ struct Pending {
 }
 
 impl Pending {
-    /// Writes the output atomically, then records it in the manifest (only once it is durable).
-    fn finish(self, manifest: &Manifest) -> Result<(), String> {
+    /// Writes the output atomically, then records it in the manifest (only once it is durable). The
+    /// bytes stay in `self` (see `run`'s spares).
+    fn finish(&self, manifest: &Manifest) -> Result<(), String> {
         if let Some(bytes) = &self.bytes
             && let Err(e) = write_atomic(&self.target, bytes)
         {
@@ -280,6 +281,10 @@ where
     // `None` once no writer is left to take outputs (then the workers write their own).
     let rx = std::sync::Mutex::new(Some(rx));
     let write_failures = std::sync::Mutex::new(Vec::<(usize, String)>::new());
+    // Written outputs' buffers, handed back to the workers for their next units' outputs (up to one
+    // per worker): a unit's encoded output is ~11 MB on a 100 Hz day, faulted in afresh every unit
+    // otherwise. Scoped to this run (no process-wide state; see `pool.rs` on fork safety).
+    let written = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
 
     let run_one = |index: usize, unit: &Unit, tx: &std::sync::mpsc::SyncSender<Pending>| -> Outcome {
         let rel = unit.output.display().to_string();
@@ -292,6 +297,9 @@ where
             return Outcome::Skipped;
         }
         remove_stale_temps(&target);
+        if let Some(spare) = written.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+            seispool_core::recycle_bytes(spare);
+        }
         // A bug that panics costs its unit, not the run (the other units of the batch are kept).
         let mut out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(unit))) {
             Ok(Ok(o)) => o,
@@ -334,6 +342,13 @@ where
                 // As for the work itself, a bug that panics costs its unit, not the run.
                 let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.finish(&manifest)))
                     .unwrap_or_else(|panic| Err(atomic::panic_failure(panic.as_ref())));
+                if let Some(mut bytes) = p.bytes {
+                    let mut spares = written.lock().unwrap_or_else(|e| e.into_inner());
+                    if spares.len() < jobs {
+                        bytes.clear();
+                        spares.push(bytes);
+                    }
+                }
                 if let Err(e) = done {
                     write_failures
                         .lock()
