@@ -135,7 +135,7 @@ fn compute_settle_len(sections: &[[f64; 6]]) -> Option<usize> {
     }
     let mut x = vec![0.0f64; w];
     let mut peak = vec![0.0f64; w];
-    let mut below_since = None;
+    let mut settling = Settling::default();
     for t in 1..=4 * MAX_SETTLE {
         x.fill(0.0);
         peak.fill(0.0);
@@ -150,14 +150,31 @@ fn compute_settle_len(sections: &[[f64; 6]]) -> Option<usize> {
             }
         }
         let norm = peak[..2 * n].iter().fold(0.0f64, |a, &p| a + p);
-        match below_since {
-            _ if norm > DECAY => below_since = None,
-            None => below_since = Some(t),
-            Some(since) if t >= 2 * since => return (since <= MAX_SETTLE).then_some(since),
-            Some(_) => {}
+        if let Some(settled) = settling.step(t, norm) {
+            return settled;
         }
     }
     None
+}
+
+/// The stopping rule of [`compute_settle_len`]: the norm at step `t` has stayed below `DECAY` for as
+/// long again as it took to get there (the settle length then, or `None` past [`MAX_SETTLE`]).
+#[derive(Default)]
+struct Settling {
+    below_since: Option<usize>,
+}
+
+impl Settling {
+    /// `Some(settle length)` once decided at step `t` with `norm`.
+    fn step(&mut self, t: usize, norm: f64) -> Option<Option<usize>> {
+        match self.below_since {
+            _ if norm > DECAY => self.below_since = None,
+            None => self.below_since = Some(t),
+            Some(since) if t >= 2 * since => return Some((since <= MAX_SETTLE).then_some(since)),
+            Some(_) => {}
+        }
+        None
+    }
 }
 
 /// Runs `chain` over the `n` samples `input` produces (`input(start, buf)` writes samples
@@ -390,18 +407,15 @@ mod tests {
                 z
             })
             .collect();
-        let mut below_since = None;
+        let mut settling = Settling::default();
         for t in 1..=4 * MAX_SETTLE {
             let mut norm = 0.0f64;
             for z in &mut states {
                 sosfilt_blocks::zero_input_step(sections, z);
                 norm += z.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
             }
-            match below_since {
-                _ if norm > DECAY => below_since = None,
-                None => below_since = Some(t),
-                Some(since) if t >= 2 * since => return (since <= MAX_SETTLE).then_some(since),
-                Some(_) => {}
+            if let Some(settled) = settling.step(t, norm) {
+                return settled;
             }
         }
         None
