@@ -654,6 +654,27 @@ unsafe fn scatter<const REV: bool>(lanes: [*mut f64; LANES], m: usize, t: usize,
     }
 }
 
+/// Calls `kernel::<G, SYM, UNIT>args` for a group of `len` sections with masks `sym` and `unit`: one
+/// arm per `(G, SYM)` listed; of the `unit` masks, `SYM` itself (every `b2 == b0` section has
+/// `b0 == 1`) and `SYM` but the first have their kernels, and any other runs as `UNIT = 0` (the same
+/// bits, see [`group`]). Shared by [`run_group`] and [`run_group_io`].
+macro_rules! by_group {
+    ($kernel:ident $args:tt, $len:expr, $sym:expr, $unit:expr; $(($g:literal, $mask:literal))*) => {
+        match ($len, $sym) {
+            $(($g, $mask) => {
+                if $unit == $mask {
+                    $kernel::<$g, $mask, $mask> $args
+                } else if $unit == $mask & !1 {
+                    $kernel::<$g, $mask, { $mask & !1 }> $args
+                } else {
+                    $kernel::<$g, $mask, 0> $args
+                }
+            })*
+            (g, mask) => unreachable!("group of {g} sections, mask {mask:#b}"),
+        }
+    };
+}
+
 /// Runs one group (at most [`GROUP`] sections, `sym` the mask of those with `b2 == b0`, `unit`
 /// of those with `b2 == b0 == 1`) over the buffer, state `z0`, `z1` in and out. Every `sym` mask
 /// has its kernel; of the `unit` masks, those of ObsPy's designs (all `sym` sections, or all but
@@ -661,28 +682,15 @@ unsafe fn scatter<const REV: bool>(lanes: [*mut f64; LANES], m: usize, t: usize,
 /// theirs and any other runs as `unit == 0` (the same bits, see [`group`]).
 #[target_feature(enable = "avx2,fma")]
 fn run_group(sym: u32, unit: u32, coef: &[Coef], z0: &mut [__m256d], z1: &mut [__m256d], buf: &mut [__m256d]) {
-    macro_rules! arms {
-        ($(($g:literal, $mask:literal))*) => {
-            match (coef.len(), sym) {
-                $(($g, $mask) => {
-                    if unit == $mask {
-                        group::<$g, $mask, $mask>(coef, z0, z1, buf)
-                    } else if unit == $mask & !1 {
-                        group::<$g, $mask, { $mask & !1 }>(coef, z0, z1, buf)
-                    } else {
-                        group::<$g, $mask, 0>(coef, z0, z1, buf)
-                    }
-                })*
-                // `groups` makes groups of 1 ..= GROUP sections and masks of their width.
-                (g, mask) => unreachable!("group of {g} sections, mask {mask:#b}"),
-            }
-        };
-    }
-    arms!(
-        (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)(
-            4, 4
-        )(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)
-    );
+    // `groups` makes groups of 1 ..= GROUP sections and masks of their width.
+    by_group!(
+        group(coef, z0, z1, buf),
+        coef.len(),
+        sym,
+        unit;
+        (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)
+        (4, 4)(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)
+    )
 }
 
 /// `G` sections over the buffer with their state in registers; bit `k` of `SYM` set: section `k`
@@ -755,28 +763,18 @@ unsafe fn run_group_io(
     src: Io,
     dst: Io,
 ) {
-    macro_rules! arms {
-        ($(($g:literal, $mask:literal))*) => {
-            match (coef.len(), sym) {
-                // SAFETY (every arm): the caller's contract, passed on.
-                $(($g, $mask) => unsafe {
-                    if unit == $mask {
-                        group_io::<$g, $mask, $mask>(coef, z0, z1, tiles, src, dst)
-                    } else if unit == $mask & !1 {
-                        group_io::<$g, $mask, { $mask & !1 }>(coef, z0, z1, tiles, src, dst)
-                    } else {
-                        group_io::<$g, $mask, 0>(coef, z0, z1, tiles, src, dst)
-                    }
-                })*
-                (g, mask) => unreachable!("group of {g} sections, mask {mask:#b}"),
-            }
-        };
+    // `groups` and `tile_groups` make these groups and masks.
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        by_group!(
+            group_io(coef, z0, z1, tiles, src, dst),
+            coef.len(),
+            sym,
+            unit;
+            (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)
+            (4, 4)(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)(5, 30)(5, 31)(6, 62)(6, 63)
+        )
     }
-    arms!(
-        (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)(
-            4, 4
-        )(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)(5, 30)(5, 31)(6, 62)(6, 63)
-    );
 }
 
 /// [`group`] four steps at a time from `src` to `dst`: the same operations in the same order on
