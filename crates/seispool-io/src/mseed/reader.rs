@@ -50,31 +50,27 @@ pub fn is_mseed2(prefix: &[u8]) -> bool {
 /// Reads a MiniSEED 2 and/or 3 file (`opts.format` is ignored). Header-only reads of plain files skip the
 /// record payloads (`headonly.rs`); the result is the same as reading every byte.
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> {
-    if opts.headonly
-        && let Some(f) = read_headers(path, opts, false)
-    {
-        return Ok(f);
-    }
-    // The file's bytes go into this thread's spare buffer: a worker reads one day file after another.
-    let bytes = seispool_core::read_file_reusing(path).map_err(|e| IoError::os(path, e))?;
-    let result = read_bytes(path, &bytes, opts);
-    seispool_core::recycle_bytes(bytes);
-    result
+    read_path(path, opts, false)
 }
 
 /// [`read_file`], decoding the records of a large file in parallel on the rayon pool this runs on (no
 /// effect outside a pool). Not for a pool whose workers each hold a unit of work (the process runner):
 /// a worker waiting for its records may pick up another unit.
 pub fn read_file_in_pool(path: &Path, opts: &ReadOptions) -> Result<MseedFile, IoError> {
+    read_path(path, opts, true)
+}
+
+/// [`read_file`] and [`read_file_in_pool`]: header-only reads skip the payloads; otherwise the file's
+/// bytes go into this thread's spare buffer (a worker reads one day file after another; a fresh 10 MB
+/// for every day file was ~2.5 k page faults a unit).
+fn read_path(path: &Path, opts: &ReadOptions, parallel: bool) -> Result<MseedFile, IoError> {
     if opts.headonly
-        && let Some(f) = read_headers(path, opts, true)
+        && let Some(f) = read_headers(path, opts, parallel)
     {
         return Ok(f);
     }
-    // As in `read_file`: the bytes go into this thread's spare buffer (a fresh 10 MB for every day file
-    // was ~2.5 k page faults a unit).
     let bytes = seispool_core::read_file_reusing(path).map_err(|e| IoError::os(path, e))?;
-    let result = read_bytes_in_pool(path, &bytes, opts);
+    let result = read_records(path, &bytes, opts, parallel);
     seispool_core::recycle_bytes(bytes);
     result
 }
