@@ -181,6 +181,31 @@ fn parallel_decode_took_fresh_zeroed_buffers_instead_of_the_spare() {
     });
 }
 
+/// `read_file_in_pool` (the process runner's reader) read every file into a fresh buffer of its size,
+/// a day file's ~10 MB of fresh pages per unit: the bytes must go into the thread's spare buffer, as
+/// `read_file`'s do, and come back to it once the records are decoded.
+#[test]
+fn read_file_in_pool_read_every_file_into_a_fresh_buffer() {
+    let bytes = big_file(PARALLEL_MIN_SAMPLES + 99);
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("big.mseed");
+    std::fs::write(&path, &bytes).unwrap();
+    let serial = read_bytes(Path::new("big.mseed"), &bytes, &ReadOptions::default()).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    pool.install(|| {
+        let read = seispool_io::mseed::read_file_in_pool(&path, &ReadOptions::default()).unwrap();
+        assert_eq!(read.stream, serial.stream);
+        // The file's buffer is this thread's spare now: a request for one byte gets it.
+        let spare = seispool_core::take_spare_bytes(1);
+        assert!(
+            spare.capacity() >= bytes.len(),
+            "the spare holds {} bytes, not the {}-byte file's buffer",
+            spare.capacity(),
+            bytes.len()
+        );
+    });
+}
+
 /// A day with a gap reads as two pieces, and the pipeline's merge extends the earliest piece's buffer
 /// in place when it has room. That piece took the smallest spare that held its own samples, so the
 /// merge faulted in a fresh buffer for the whole day and copied both pieces into it: the earliest piece

@@ -564,6 +564,55 @@ mod tests {
         assert!(!d.path().join("b/2").exists());
     }
 
+    /// A written output's buffer goes back to the workers: a later unit's encode gets it from the
+    /// thread's spares, emptied (so an output never starts with another's bytes).
+    #[test]
+    fn written_outputs_buffers_come_back_to_the_workers_empty() {
+        let d = tempfile::tempdir().unwrap();
+        let cfg = RunConfig {
+            out: d.path().to_path_buf(),
+            jobs: Some(1),
+            resume: false,
+            config: String::new(),
+            progress: false,
+        };
+        let seen = std::sync::Mutex::new(None);
+        let s = run(&[unit("a"), unit("b"), unit("c")], &cfg, |u| {
+            let bytes = match u.output.to_str() {
+                Some("a") => {
+                    let mut v = Vec::with_capacity(1 << 20);
+                    v.resize(256 << 10, 0xa5u8);
+                    v
+                }
+                Some("b") => {
+                    // Until a's output is written (its buffer is handed back right after).
+                    let t = std::time::Instant::now();
+                    while !d.path().join("a").exists() && t.elapsed().as_secs() < 60 {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    b"b".to_vec()
+                }
+                _ => {
+                    let spare = seispool_core::take_spare_bytes(512 << 10);
+                    *seen.lock().unwrap() = Some((spare.capacity(), spare.len()));
+                    b"c".to_vec()
+                }
+            };
+            Ok(UnitOutput {
+                bytes: Some(bytes),
+                ..UnitOutput::default()
+            })
+        })
+        .unwrap();
+        assert_eq!(s.ok, 3);
+        let (capacity, len) = seen.lock().unwrap().unwrap();
+        assert!(capacity >= 1 << 20, "a fresh buffer ({capacity} bytes), not a's");
+        assert_eq!(len, 0);
+        assert_eq!(std::fs::read(d.path().join("c")).unwrap(), b"c");
+        assert_eq!(std::fs::read(d.path().join("a")).unwrap().len(), 256 << 10);
+    }
+
     #[test]
     fn duplicate_outputs_are_refused() {
         let d = tempfile::tempdir().unwrap();
