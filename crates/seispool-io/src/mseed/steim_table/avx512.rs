@@ -204,7 +204,9 @@ pub(super) unsafe fn frames_into<const BE: bool, const V: u8, S: Sink>(
         f += 1;
     }
     if at.n > 0 && f < chunks.len() && at.n + ROOM <= want {
-        let room = want - at.n;
+        // No more than the frames left can hold: `want` comes from a header, and an appending sink
+        // reserves this much.
+        let room = (want - at.n).min((chunks.len() - f).saturating_mul(15 * 7));
         let dst = sink.room(room);
         let mut k = 0;
         let mut acc = _mm256_set1_epi32(at.acc);
@@ -371,6 +373,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A header's sample count far beyond what the frames hold: the frames run out (an error), and an
+    /// appending sink reserves no more than the frames could hold, not the header's count.
+    #[test]
+    fn an_absurd_sample_count_reserves_only_what_the_frames_hold() {
+        if !super::available() {
+            eprintln!("skipped: this CPU has no AVX-512F/VL");
+            return;
+        }
+        let x = walk(5_000, 40, 3);
+        let (frames, n) = records(&x, 2, true, 63).swap_remove(0);
+        let mut appended = Vec::new();
+        // SAFETY: the CPU has the features (checked above).
+        #[allow(unsafe_code)]
+        let r = unsafe {
+            super::frames_into::<true, 2, _>(
+                &frames,
+                1 << 40,
+                &mut VecSink {
+                    out: &mut appended,
+                    base: 0,
+                },
+            )
+        };
+        assert_eq!(r, Err(Some(n)));
+        assert_eq!(appended[..], x[..n]);
+        assert!(
+            appended.capacity() <= frames.len() / 64 * 15 * 7 + 64,
+            "{}",
+            appended.capacity()
+        );
     }
 
     /// A frame past the first with an invalid word: the kernel gives up (the reference then decides).
