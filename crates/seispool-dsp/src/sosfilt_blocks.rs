@@ -33,6 +33,72 @@ use crate::sosfilt::run_scalar_from;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
+/// Lanes of [`zero_state_wide`]: one AVX-512 vector of eight f64.
+pub(crate) const WIDE: usize = 8;
+
+/// Whether [`zero_state_wide`] runs on this CPU (x86-64 with AVX-512F).
+pub(crate) fn wide_lanes() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return avx512::available();
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// Writes `rows[b][t]` to `out[t·WIDE + b]` for the `out.len() / WIDE` steps `t`: rows into
+/// [`zero_state_wide`]'s interleaved lanes. Panics if a row is shorter or `out` not whole steps.
+pub(crate) fn interleave(rows: [&[f64]; WIDE], out: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        avx512::interleave(rows, out);
+        return;
+    }
+    assert_eq!(out.len() % WIDE, 0, "whole steps");
+    for (t, step) in out.chunks_exact_mut(WIDE).enumerate() {
+        for (v, row) in step.iter_mut().zip(rows) {
+            *v = row[t];
+        }
+    }
+}
+
+/// Lane `b`'s values at steps `first, first + every, …` (`count` of them) of the interleaved `st`,
+/// each converted by `f`, written to `dst[b][..count]`. Panics if a step is past `st` or a `dst` is
+/// shorter.
+pub(crate) fn deinterleave<T>(
+    st: &[f64],
+    first: usize,
+    every: usize,
+    count: usize,
+    dst: [&mut [T]; WIDE],
+    f: impl Fn(f64) -> T,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        avx512::deinterleave(st, first, every, count, dst, f);
+        return;
+    }
+    for (b, d) in dst.into_iter().enumerate() {
+        for (i, d) in d[..count].iter_mut().enumerate() {
+            *d = f(st[(first + i * every) * WIDE + b]);
+        }
+    }
+}
+
+/// Filters the [`WIDE`] interleaved lanes of `buf` (step `t` of lane `b` at `buf[t·WIDE + b]`) over
+/// steps `lo .. hi`, each lane from zero state, in place: forwards, or from step `hi − 1` down to `lo`
+/// when `REV`. Nothing else of `buf` changes. Returns false, with `buf` untouched, when the CPU lacks
+/// AVX-512F ([`wide_lanes`]), the lanes do not take the cascade ([`lanes_take`]) or the steps are not
+/// inside `buf`.
+pub(crate) fn zero_state_wide<const REV: bool>(sections: &[[f64; 6]], buf: &mut [f64], lo: usize, hi: usize) -> bool {
+    if !(wide_lanes() && lanes_take(sections) && lo <= hi && hi.checked_mul(WIDE).is_some_and(|e| e <= buf.len())) {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    avx512::zero_state::<REV>(sections, &mut buf[lo * WIDE..hi * WIDE]);
+    true
+}
 
 /// Lanes (blocks) per trace: one AVX2 vector of four f64 (eight lanes would need 16 vector
 /// registers for four sections' state and spill). The portable build does the same in SSE2 pairs.

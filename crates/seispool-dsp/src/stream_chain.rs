@@ -29,7 +29,7 @@ use std::mem::MaybeUninit;
 use crate::filter::FilterPlan;
 use crate::fused::FusedInput;
 use crate::iir::Sos;
-use crate::sosfilt_blocks::{self, LANES};
+use crate::sosfilt_blocks::{self, LANES, WIDE};
 use crate::taper::TaperPlan;
 
 /// Samples per lane and block: a block is `LANES · LANE_LEN` samples (2 MiB of f64 with the warm-ups),
@@ -37,6 +37,9 @@ use crate::taper::TaperPlan;
 /// bandpass, 1.1 k for `decimate(4)`'s filter) add ~15 % to each lane's length (~30 % at half this
 /// length, which was measured 5 % slower).
 const LANE_LEN: usize = 65_536;
+
+/// Samples per lane of [`run_block_wide`]'s blocks of [`WIDE`] lanes.
+const WIDE_LANE_LEN: usize = 65_536;
 
 /// Shortest lane: traces shorter than `LANES · MIN_LANE` samples run trace by trace (the warm-ups
 /// would cost more than the lanes save).
@@ -198,6 +201,30 @@ pub fn filter_chain<T: ChainOutput>(
     chain: &FilterChain,
     out: &mut Vec<T>,
 ) -> bool {
+    filter_chain_lanes(n, input, chain, out, sosfilt_blocks::wide_lanes())
+}
+
+/// [`filter_chain`] in blocks of [`LANES`] lanes side by side (the build for CPUs without AVX-512F),
+/// whatever the CPU: for tests of that build on CPUs that have it.
+#[doc(hidden)]
+pub fn filter_chain_four_lanes<T: ChainOutput>(
+    n: usize,
+    input: &(dyn Fn(usize, &mut [f64]) + Sync),
+    chain: &FilterChain,
+    out: &mut Vec<T>,
+) -> bool {
+    filter_chain_lanes(n, input, chain, out, false)
+}
+
+/// [`filter_chain`] in blocks of [`WIDE`] interleaved lanes ([`run_block_wide`], `wide`: the CPU has
+/// AVX-512F) or of [`LANES`] lanes side by side ([`run_block`]).
+fn filter_chain_lanes<T: ChainOutput>(
+    n: usize,
+    input: &(dyn Fn(usize, &mut [f64]) + Sync),
+    chain: &FilterChain,
+    out: &mut Vec<T>,
+    wide: bool,
+) -> bool {
     let Some((w1, decimate)) = warmups(n, chain) else {
         return false;
     };
@@ -205,7 +232,7 @@ pub fn filter_chain<T: ChainOutput>(
     let total = n.div_ceil(factor);
     out.clear();
     out.reserve_exact(total);
-    let block = LANES * LANE_LEN;
+    let block = if wide { WIDE * WIDE_LANE_LEN } else { LANES * LANE_LEN };
     // Block `k` writes the outputs of its samples `k·block .. (k + 1)·block`: those of the kept ones.
     let mut rest = &mut out.spare_capacity_mut()[..total];
     let mut parts = Vec::with_capacity(n.div_ceil(block));
@@ -217,7 +244,11 @@ pub fn filter_chain<T: ChainOutput>(
     }
     let run = |k: usize, part: &mut [MaybeUninit<T>]| {
         let cs = k * block;
-        run_block(n, cs, (cs + block).min(n), input, chain, w1, decimate, part);
+        if wide {
+            run_block_wide(n, cs, (cs + block).min(n), input, chain, w1, decimate, part);
+        } else {
+            run_block(n, cs, (cs + block).min(n), input, chain, w1, decimate, part);
+        }
     };
     for_each_block(&mut parts, &run);
     #[allow(unsafe_code)]
@@ -318,6 +349,124 @@ fn run_block<T: ChainOutput>(
             }
         }
     });
+}
+
+/// [`run_block`] with the block's [`WIDE`] lanes interleaved in the staging buffer (step `t` of lane
+/// `b` at `t·WIDE + b`, from a 64-byte boundary) for [`sosfilt_blocks::zero_state_wide`]: the same
+/// lanes' contents, warm-ups, zeroing and passes, so the same values lane by lane as four lanes side
+/// by side would give with these segments.
+#[allow(clippy::too_many_arguments)] // as run_block
+fn run_block_wide<T: ChainOutput>(
+    n: usize,
+    cs: usize,
+    ce: usize,
+    input: &(dyn Fn(usize, &mut [f64]) + Sync),
+    chain: &FilterChain,
+    w1: usize,
+    decimate: Option<(&[[f64; 6]], usize, usize)>,
+    part: &mut [MaybeUninit<T>],
+) {
+    let (factor, w2) = decimate.map_or((1, 0), |(_, factor, w2)| (factor, w2));
+    let m = (ce - cs).div_ceil(WIDE);
+    let before = w1 + w2;
+    let after = if chain.zerophase { w1 } else { 0 };
+    let stride = before + m + after;
+    // Lane `b`'s segment starts at sample `s(b)` of the trace.
+    let s = |b: usize| cs + b * m;
+    STAGING.with(|staging| {
+        let mut lanes = staging.borrow_mut();
+        // Every value is written by the fills below: only a longer buffer is zeroed.
+        lanes.resize(WIDE * stride + WIDE + WIDE * FILL_PIECE, 0.0);
+        let off = lanes.as_ptr().align_offset(64).min(WIDE);
+        let (st, rows) = lanes[off..].split_at_mut(WIDE * stride);
+        fill_interleaved(
+            n,
+            std::array::from_fn(|b| s(b) as isize - before as isize),
+            input,
+            st,
+            rows,
+        );
+        sosfilt_blocks::zero_state_wide::<false>(chain.first, st, 0, stride);
+        if chain.zerophase {
+            for b in 0..WIDE {
+                // Lane step of sample `n`.
+                let past = (n + before).saturating_sub(s(b)).min(stride);
+                zero_steps(st, b, past..stride);
+            }
+            sosfilt_blocks::zero_state_wide::<true>(chain.first, st, w1, stride);
+        }
+        if let Some((sections, _, _)) = decimate {
+            for b in 0..WIDE {
+                // Lane step of sample 0, when the lane starts before it.
+                let zero = (w1 + w2).saturating_sub(s(b)).min(stride);
+                zero_steps(st, b, w1..zero.max(w1));
+            }
+            sosfilt_blocks::zero_state_wide::<false>(sections, st, w1, w1 + w2 + m);
+        }
+        // Kept: lane `b`'s steps `before + j0 + i·factor` (global indices that are multiples of
+        // `factor`) below `before + k`, the first of them output `o`.
+        let first_out = cs.div_ceil(factor);
+        let kept: [(usize, usize, usize); WIDE] = std::array::from_fn(|b| {
+            let k = ce.saturating_sub(s(b)).min(m);
+            let j0 = s(b).next_multiple_of(factor) - s(b);
+            let o = ((s(b) + j0) / factor - first_out).min(part.len());
+            (j0, k, o)
+        });
+        let (j0, _, o) = kept[0];
+        let per_lane = m.saturating_sub(j0).div_ceil(factor);
+        if m.is_multiple_of(factor) && kept.iter().all(|&(_, k, _)| k == m) && o + WIDE * per_lane <= part.len() {
+            // Full lanes of whole multiples of `factor`: every lane keeps the same steps, and lane
+            // `b`'s outputs follow lane `b − 1`'s.
+            let mut lanes = part[o..o + WIDE * per_lane].chunks_exact_mut(per_lane.max(1));
+            let dst = std::array::from_fn(|_| lanes.next().unwrap_or_default());
+            sosfilt_blocks::deinterleave(st, before + j0, factor, per_lane, dst, |v| {
+                MaybeUninit::new(T::from_f64(v))
+            });
+        } else {
+            for (b, &(j0, k, o)) in kept.iter().enumerate() {
+                let values = (before + j0..before + k.max(j0))
+                    .step_by(factor)
+                    .map(|t| st[t * WIDE + b]);
+                for (d, v) in part[o..].iter_mut().zip(values) {
+                    d.write(T::from_f64(v));
+                }
+            }
+        }
+    });
+}
+
+/// Zeroes steps `steps` of lane `b` of the interleaved `st`.
+fn zero_steps(st: &mut [f64], b: usize, steps: std::ops::Range<usize>) {
+    for t in steps {
+        st[t * WIDE + b] = 0.0;
+    }
+}
+
+/// Steps of each lane [`fill_interleaved`] fills at a time: 8 × 8 192 f64, 512 KiB, stay in L2 until
+/// interleaved, and each lane's input is read in runs long enough for the prefetchers (pieces of 128
+/// steps measured ~1.4× the fill's time of whole lanes side by side; `chain_kernel` example, 8 192:
+/// the seed's chain 0.89× the four lanes' time).
+const FILL_PIECE: usize = 8_192;
+
+/// Fills the interleaved lanes `st` (`st.len() / WIDE` steps each): lane `b` with the samples from
+/// `starts[b]` on of the signal that is `input` within `0..n` and zero outside, [`FILL_PIECE`] steps of
+/// every lane at a time through `rows` (at least `WIDE · FILL_PIECE` long).
+fn fill_interleaved(
+    n: usize,
+    starts: [isize; WIDE],
+    input: &(dyn Fn(usize, &mut [f64]) + Sync),
+    st: &mut [f64],
+    rows: &mut [f64],
+) {
+    for (c, steps) in st.chunks_mut(FILL_PIECE * WIDE).enumerate() {
+        let len = steps.len() / WIDE;
+        for (b, row) in rows.chunks_exact_mut(FILL_PIECE).take(WIDE).enumerate() {
+            fill_within(n, starts[b] + (c * FILL_PIECE) as isize, &mut row[..len], |i, part| {
+                input(i, part)
+            });
+        }
+        sosfilt_blocks::interleave(std::array::from_fn(|b| &rows[b * FILL_PIECE..][..len]), steps);
+    }
 }
 
 /// The warm-ups of `chain` over `n` samples when [`filter_chain`] takes it: the first filter's settle

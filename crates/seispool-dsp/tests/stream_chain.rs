@@ -11,7 +11,7 @@
 
 use seispool_dsp::{
     DesignCache, FilterChain, IirOptions, Sos, design_bandpass, design_bandstop, design_highpass, design_lowpass,
-    design_lowpass_cheby_2, filter_chain, sosfilt_exact, sosfilt_zerophase_exact,
+    design_lowpass_cheby_2, filter_chain, filter_chain_four_lanes, sosfilt_exact, sosfilt_zerophase_exact,
 };
 use seispool_testkit::Rng;
 
@@ -20,8 +20,11 @@ const TOL: f64 = 1e-12;
 /// Shortest trace the chain takes (4 lanes of 32 768).
 const MIN: usize = 131_072;
 
-/// Samples per block of the chain (4 lanes of 65 536).
+/// Samples per block of the chain's four-lane build (4 lanes of 65 536).
 const BLOCK: usize = 262_144;
+
+/// Samples per block of the chain on CPUs with AVX-512F (8 interleaved lanes of 65 536).
+const WIDE_BLOCK: usize = 524_288;
 
 use seispool_testkit::noisy_trace as trace;
 
@@ -57,8 +60,25 @@ fn exact(input: &[f64], first: &Sos, zerophase: bool, decimate: Option<(&Sos, us
     }
 }
 
-/// Runs the chain over `input`; None when it refuses.
+/// Runs the chain over `input` in the build this CPU takes; None when it refuses.
 fn blocks(input: &[f64], first: &Sos, zerophase: bool, decimate: Option<(&Sos, usize)>) -> Option<Vec<f64>> {
+    blocks_in(filter_chain, input, first, zerophase, decimate)
+}
+
+type Build = fn(usize, &(dyn Fn(usize, &mut [f64]) + Sync), &FilterChain, &mut Vec<f64>) -> bool;
+
+/// The chain's builds: the one this CPU takes (eight interleaved lanes where it has AVX-512F) and the
+/// four-lane one (which CPUs without AVX-512F take).
+const BUILDS: [(&str, Build); 2] = [("this CPU's", filter_chain), ("four-lane", filter_chain_four_lanes)];
+
+/// Runs the chain over `input` with `build`; None when it refuses.
+fn blocks_in(
+    build: Build,
+    input: &[f64],
+    first: &Sos,
+    zerophase: bool,
+    decimate: Option<(&Sos, usize)>,
+) -> Option<Vec<f64>> {
     let chain = FilterChain {
         first: first.sections(),
         zerophase,
@@ -66,7 +86,7 @@ fn blocks(input: &[f64], first: &Sos, zerophase: bool, decimate: Option<(&Sos, u
     };
     let mut out = vec![7.0; 3];
     let get = |start: usize, buf: &mut [f64]| buf.copy_from_slice(&input[start..start + buf.len()]);
-    if filter_chain(input.len(), &get, &chain, &mut out) {
+    if build(input.len(), &get, &chain, &mut out) {
         Some(out)
     } else {
         assert_eq!(out, vec![7.0; 3], "a refused chain leaves the output alone");
@@ -81,11 +101,15 @@ fn rel_err(got: &[f64], want: &[f64], what: &str) -> f64 {
     if max == 0.0 { err } else { err / max }
 }
 
+/// Both builds of the chain within [`TOL`] of the exact chain.
 fn check(input: &[f64], first: &Sos, zerophase: bool, decimate: Option<(&Sos, usize)>, what: &str) {
-    let got = blocks(input, first, zerophase, decimate).unwrap_or_else(|| panic!("{what}: refused"));
     let want = exact(input, first, zerophase, decimate);
-    let e = rel_err(&got, &want, what);
-    assert!(e <= TOL, "{what}: {e:e} of max");
+    for (name, build) in BUILDS {
+        let got = blocks_in(build, input, first, zerophase, decimate)
+            .unwrap_or_else(|| panic!("{what}, {name} build: refused"));
+        let e = rel_err(&got, &want, what);
+        assert!(e <= TOL, "{what}, {name} build: {e:e} of max");
+    }
 }
 
 /// The seed's chain (bandpass 0.5–10 Hz, 4 corners, zerophase; `decimate(4)`) on a day at 100 Hz, and
@@ -121,8 +145,9 @@ fn seed_chain_within_1e_12_on_days_at_100_and_200_hz() {
     }
 }
 
-/// Lengths at and around whole blocks (the last block short by one, one sample into a new block, an
-/// odd remainder in the last lane), where a block's segments and warm-ups meet the trace's ends.
+/// Lengths at and around whole blocks of both builds (the last block short by one, one sample into a
+/// new block, an odd remainder in the last lane), where a block's segments and warm-ups meet the
+/// trace's ends.
 #[test]
 fn lengths_around_whole_blocks_within_1e_12() {
     let mut rng = Rng(0x5EED_C4A2);
@@ -140,6 +165,8 @@ fn lengths_around_whole_blocks_within_1e_12() {
         BLOCK + 5,
         BLOCK + MIN + 4097,
         2 * BLOCK - 1,
+        WIDE_BLOCK + 7,
+        WIDE_BLOCK + BLOCK + 4,
     ] {
         let input = trace(&mut rng, n, 300.0, -40.0);
         check(&input, &bp, true, Some((&dec, 3)), &format!("{n} samples"));
@@ -201,7 +228,9 @@ fn short_traces_and_slow_poles_are_refused() {
         .sos()
         .clone();
     let short = trace(&mut rng, MIN - 1, 10.0, 0.0);
-    assert!(blocks(&short, &bp, true, None).is_none());
+    for (_, build) in BUILDS {
+        assert!(blocks_in(build, &short, &bp, true, None).is_none());
+    }
     let slow = design_highpass(0.01, 100.0, &opts(4), &mut DesignCache::new())
         .unwrap()
         .sos()
@@ -219,7 +248,7 @@ fn short_traces_and_slow_poles_are_refused() {
 #[test]
 fn blocks_run_by_a_pool_give_the_bits_of_blocks_run_in_order() {
     let mut rng = Rng(0x5EED_C4A5);
-    let input = trace(&mut rng, 2 * BLOCK + 999, 80.0, 1e3);
+    let input = trace(&mut rng, 2 * WIDE_BLOCK + 999, 80.0, 1e3);
     let bp = design_bandpass(0.5, 10.0, 100.0, &opts(4), &mut DesignCache::new())
         .unwrap()
         .sos()

@@ -92,7 +92,7 @@ fn group_of(sections: &[[f64; 6]], lo: usize, hi: usize) -> Group {
 /// perhaps the first (`decimate`'s Chebyshev II: 6 sections, ObsPy's odd-order Butterworths) run as
 /// one group, so every section's chain of each step overlaps the others' (two groups of three each
 /// wait on their own chains in turn); anything else as [`groups`].
-fn tile_groups(sections: &[[f64; 6]]) -> Vec<Group> {
+pub(super) fn tile_groups(sections: &[[f64; 6]]) -> Vec<Group> {
     let n = sections.len();
     if (5..=6).contains(&n) {
         let whole = group_of(sections, 0, n);
@@ -674,6 +674,7 @@ macro_rules! by_group {
         }
     };
 }
+pub(super) use by_group;
 
 /// Runs one group (at most [`GROUP`] sections, `sym` the mask of those with `b2 == b0`, `unit`
 /// of those with `b2 == b0 == 1`) over the buffer, state `z0`, `z1` in and out. Every `sym` mask
