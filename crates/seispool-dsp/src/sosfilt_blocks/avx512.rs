@@ -18,9 +18,9 @@
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    __m512d, __m512i, _mm512_add_pd, _mm512_fmadd_pd, _mm512_loadu_pd, _mm512_mul_pd, _mm512_permutex2var_pd,
-    _mm512_set1_pd, _mm512_setr_epi64, _mm512_setzero_pd, _mm512_shuffle_f64x2, _mm512_storeu_pd, _mm512_unpackhi_pd,
-    _mm512_unpacklo_pd,
+    __m512d, __m512i, _mm512_add_pd, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_fmadd_pd, _mm512_loadu_pd,
+    _mm512_mul_pd, _mm512_permutex2var_pd, _mm512_set1_pd, _mm512_setr_epi64, _mm512_setzero_pd, _mm512_shuffle_f64x2,
+    _mm512_storeu_pd, _mm512_unpackhi_pd, _mm512_unpacklo_pd, _mm512_xor_si512,
 };
 
 use super::avx2::{by_group, tile_groups};
@@ -38,6 +38,8 @@ struct Coef {
     b2: __m512d,
     na1: __m512d,
     na2: __m512d,
+    /// `b1`'s sign bit in every element (used where `|b1| == 2`).
+    b1_sign: __m512i,
 }
 
 /// Whether the CPU has AVX-512F.
@@ -76,6 +78,7 @@ unsafe fn pass(sections: &[[f64; 6]], p: *mut f64, steps: usize, rev: bool) {
             b2: _mm512_set1_pd(s[2]),
             na1: _mm512_set1_pd(-s[4]),
             na2: _mm512_set1_pd(-s[5]),
+            b1_sign: _mm512_castpd_si512(_mm512_set1_pd(if s[1].is_sign_negative() { -0.0 } else { 0.0 })),
         })
         .collect();
     let groups = tile_groups(sections);
@@ -94,6 +97,7 @@ unsafe fn pass(sections: &[[f64; 6]], p: *mut f64, steps: usize, rev: bool) {
                 run_group(
                     g.sym,
                     g.unit,
+                    twos(&sections[lo..hi], g.unit),
                     &coef[lo..hi],
                     &mut z0[lo..hi],
                     &mut z1[lo..hi],
@@ -107,7 +111,19 @@ unsafe fn pass(sections: &[[f64; 6]], p: *mut f64, steps: usize, rev: bool) {
     }
 }
 
-/// Runs one group over `len` steps from `at`, `dir` steps apart (see `by_group!` for `sym`, `unit`).
+/// Whether every section of `unit` (the group's sections with `b0 == b2 == 1`) also has `|b1| == 2`,
+/// as all but the first section of ObsPy's Butterworth low-, high- and bandpass do (`[1, ±2, 1]`):
+/// then `b1·x + z1` is `z1 ± (x + x)`, two adds and a sign flip where the FMA pipes would do a
+/// multiply-add (see [`group`]).
+fn twos(sections: &[[f64; 6]], unit: u32) -> bool {
+    sections
+        .iter()
+        .enumerate()
+        .all(|(k, s)| unit >> k & 1 == 0 || s[1].abs() == 2.0)
+}
+
+/// Runs one group over `len` steps from `at`, `dir` steps apart (see `by_group!` for `sym`, `unit`;
+/// `two`: [`twos`]).
 ///
 /// # Safety
 ///
@@ -117,6 +133,7 @@ unsafe fn pass(sections: &[[f64; 6]], p: *mut f64, steps: usize, rev: bool) {
 unsafe fn run_group(
     sym: u32,
     unit: u32,
+    two: bool,
     coef: &[Coef],
     z0: &mut [__m512d],
     z1: &mut [__m512d],
@@ -127,25 +144,76 @@ unsafe fn run_group(
     // `tile_groups` makes these groups and masks.
     // SAFETY: the caller's contract, passed on.
     unsafe {
-        by_group!(
-            group(coef, z0, z1, at, dir, len),
-            coef.len(),
-            sym,
-            unit;
-            (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)
-            (4, 4)(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)(5, 30)(5, 31)(6, 62)(6, 63)
-        )
+        if two {
+            by_group!(
+                group_two(coef, z0, z1, at, dir, len),
+                coef.len(),
+                sym,
+                unit;
+                (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)
+                (4, 4)(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)(5, 30)(5, 31)(6, 62)(6, 63)
+            )
+        } else {
+            by_group!(
+                group_plain(coef, z0, z1, at, dir, len),
+                coef.len(),
+                sym,
+                unit;
+                (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)
+                (4, 4)(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)(5, 30)(5, 31)(6, 62)(6, 63)
+            )
+        }
     }
 }
 
+/// [`group`] with `TWO` (every `UNIT` section has `|b1| == 2`).
+///
+/// # Safety
+///
+/// As for [`group`].
+#[target_feature(enable = "avx512f")]
+unsafe fn group_two<const G: usize, const SYM: u32, const UNIT: u32>(
+    coef: &[Coef],
+    z0: &mut [__m512d],
+    z1: &mut [__m512d],
+    at: *mut f64,
+    dir: isize,
+    len: usize,
+) {
+    // SAFETY: the caller's contract.
+    unsafe { group::<G, SYM, UNIT, true>(coef, z0, z1, at, dir, len) }
+}
+
+/// [`group`] without `TWO`.
+///
+/// # Safety
+///
+/// As for [`group`].
+#[target_feature(enable = "avx512f")]
+unsafe fn group_plain<const G: usize, const SYM: u32, const UNIT: u32>(
+    coef: &[Coef],
+    z0: &mut [__m512d],
+    z1: &mut [__m512d],
+    at: *mut f64,
+    dir: isize,
+    len: usize,
+) {
+    // SAFETY: the caller's contract.
+    unsafe { group::<G, SYM, UNIT, false>(coef, z0, z1, at, dir, len) }
+}
+
 /// `G` sections over `len` steps, the first at `at` and each next `dir` steps on, state `z0`, `z1` in
-/// registers and then back; `SYM` and `UNIT` as in [`super::avx2`]'s `group`.
+/// registers and then back; `SYM` and `UNIT` as in [`super::avx2`]'s `group`. With `TWO`, the `UNIT`
+/// sections have `|b1| == 2` and take `b1·x + z1` as `z1 + (±(x + x))`: `x + x` and the sign flip
+/// are exact, so this is the FMA's one rounding of the exact `b1·x + z1`, the same value (unless
+/// `2x` overflows, which an FMA would not: inputs near 1e308), on the add pipes instead of the FMA
+/// pipes, which the cascade keeps busier (bench/README.md, "Session 10").
 ///
 /// # Safety
 ///
 /// The `len` steps must be valid for reads and writes; the CPU must have AVX-512F.
 #[target_feature(enable = "avx512f")]
-unsafe fn group<const G: usize, const SYM: u32, const UNIT: u32>(
+unsafe fn group<const G: usize, const SYM: u32, const UNIT: u32, const TWO: bool>(
     coef: &[Coef],
     z0: &mut [__m512d],
     z1: &mut [__m512d],
@@ -164,7 +232,12 @@ unsafe fn group<const G: usize, const SYM: u32, const UNIT: u32>(
             let ck = &c[k];
             let p = if UNIT >> k & 1 == 1 { x } else { _mm512_mul_pd(ck.b0, x) };
             let y = _mm512_add_pd(p, s0[k]);
-            let t = _mm512_fmadd_pd(ck.b1, x, s1[k]);
+            let t = if TWO && UNIT >> k & 1 == 1 {
+                let x2 = _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(_mm512_add_pd(x, x)), ck.b1_sign));
+                _mm512_add_pd(s1[k], x2)
+            } else {
+                _mm512_fmadd_pd(ck.b1, x, s1[k])
+            };
             let q = if SYM >> k & 1 == 1 { p } else { _mm512_mul_pd(ck.b2, x) };
             s0[k] = _mm512_fmadd_pd(ck.na1, y, t);
             s1[k] = _mm512_fmadd_pd(ck.na2, y, q);
