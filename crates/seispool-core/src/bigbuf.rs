@@ -26,7 +26,8 @@ pub fn with_capacity_huge<T>(n: usize) -> Vec<T> {
     v
 }
 
-/// Advises the pages of the allocation at `addr` (`len` bytes asked for) to be huge pages.
+/// Advises the pages of the allocation at `addr` (`len` bytes asked for) to be huge pages, or no more
+/// huge pages.
 ///
 /// An allocation this large is, with glibc, a memory map of its own: the 16-byte chunk header at the
 /// start of a page, the bytes, up to the end of the last page (`malloc_usable_size` bytes from `addr`).
@@ -35,9 +36,36 @@ pub fn with_capacity_huge<T>(n: usize) -> Vec<T> {
 /// in vain (EFAULT): it then made a new map and copied the contents, faulting every page in afresh
 /// (round 2 session 10: a third of the seed job's page faults, the spares' growth from file bytes to
 /// an encoded output). Anything else is advised in its 2 MiB-aligned middle as before.
+/// Advises a buffer that has just grown (a spare too small for its next use) to take no more huge
+/// pages: the pages it has keep their size, the grown part faults in 4 KiB pages. Measured on the seed
+/// job (round 2 session 10, alternating pairs against growth by copying): with the grown part in huge
+/// pages, 0.92x the wall back to back but 1.06x after 3 s of idle, when every huge page is a 2 MiB
+/// block this VM's host has taken back (docs/performance.md, "Session 8"); with it in small pages,
+/// 0.94-0.97x back to back and 0.97-0.99x after idle.
+pub(crate) fn advise_grown<T>(v: &[T], capacity: usize) {
+    advise(
+        v.as_ptr() as usize,
+        capacity.saturating_mul(std::mem::size_of::<T>()),
+        Advice::Small,
+    );
+}
+
+/// Which pages [`advise`] asks for.
+#[derive(Clone, Copy)]
+enum Advice {
+    /// Transparent huge pages (`MADV_HUGEPAGE`).
+    Huge,
+    /// No more huge pages (`MADV_NOHUGEPAGE`).
+    Small,
+}
+
+fn advise_huge(addr: usize, len: usize) {
+    advise(addr, len, Advice::Huge);
+}
+
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
-fn advise_huge(addr: usize, len: usize) {
+fn advise(addr: usize, len: usize, advice: Advice) {
     const HUGE: usize = 2 << 20;
     const PAGE: usize = 4096;
     /// glibc's chunk header before the bytes of a mapped chunk.
@@ -56,16 +84,20 @@ fn advise_huge(addr: usize, len: usize) {
     };
     if end > start {
         // SAFETY: `start..end` is the allocation's own memory map (or lies inside the allocation);
-        // MADV_HUGEPAGE only tells the kernel how to back its pages (no data is changed or freed, no
+        // MADV_HUGEPAGE and MADV_NOHUGEPAGE only tell the kernel how to back its pages (no data is changed or freed, no
         // pointer becomes invalid). A refusal (e.g. THP disabled) is harmless and ignored.
         unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            let advice = match advice {
+                Advice::Huge => libc::MADV_HUGEPAGE,
+                Advice::Small => libc::MADV_NOHUGEPAGE,
+            };
+            libc::madvise(start as *mut libc::c_void, end - start, advice);
         }
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn advise_huge(_addr: usize, _len: usize) {}
+fn advise(_addr: usize, _len: usize, _advice: Advice) {}
 
 /// Asks the kernel to start writing bytes `offset .. offset + len` of `file` back to the device now,
 /// without waiting (Linux `sync_file_range(SYNC_FILE_RANGE_WRITE)`): the device works while the rest of
@@ -136,7 +168,7 @@ mod tests {
     /// Regression (round 2 session 10): advising only the 2 MiB-aligned middle of a buffer split its
     /// memory map in three, and glibc's `realloc` could then not grow it by `mremap` (EFAULT): it
     /// copied the contents into a new map, faulting every page in afresh. The whole buffer is one map
-    /// after the advice, and one map again once grown.
+    /// after the advice, and one map again once grown, advised to small pages and grown again.
     #[test]
     #[cfg(target_os = "linux")]
     fn advising_huge_pages_leaves_the_buffer_one_map_that_grows_in_place() {
@@ -161,6 +193,11 @@ mod tests {
         );
         v.reserve_exact(14 << 20);
         assert!(one_map(&v), "the grown buffer spans several memory maps");
+        // A spare that grew is advised to small pages, over its whole map too.
+        super::advise_grown(&v, v.capacity());
+        assert!(one_map(&v), "the grown buffer, advised, spans several memory maps");
+        v.reserve_exact(20 << 20);
+        assert!(one_map(&v), "the buffer grown twice spans several memory maps");
         assert!(v.iter().all(|&b| b == 7) && v.len() == 11 << 20);
     }
 }

@@ -240,9 +240,10 @@ fn keep<T>(spares: &Spares<T>, v: Vec<T>) {
 }
 
 /// An empty buffer with room for `len` values: the smallest spare that holds `len`; else the biggest
-/// spare grown (a mapped block grows by remapping: its pages, already faulted in, are kept), with
-/// 1/16 to spare so that the next, slightly longer day fits; else a new one asking for huge pages
-/// (see [`crate::with_capacity_huge`]).
+/// spare grown (a mapped block grows by remapping: its pages, already faulted in, are kept; the
+/// grown part takes small pages, see [`crate::bigbuf::advise_grown`]), with 1/16 to spare so that
+/// the next, slightly longer day fits; else a new one asking for huge pages (see
+/// [`crate::with_capacity_huge`]).
 fn take_spare<T>(spares: &Spares<T>, len: usize) -> Vec<T> {
     let mut spares = spares.borrow_mut();
     let fit = spares
@@ -258,6 +259,7 @@ fn take_spare<T>(spares: &Spares<T>, len: usize) -> Vec<T> {
             v.clear();
             if v.capacity() < len {
                 v.reserve_exact(len.saturating_add(len / 16));
+                crate::bigbuf::advise_grown(&v, v.capacity());
             }
             v
         }
