@@ -50,12 +50,23 @@ pub(crate) fn wide_lanes() -> bool {
 /// Writes `rows[b][t]` to `out[t·WIDE + b]` for the `out.len() / WIDE` steps `t`: rows into
 /// [`zero_state_wide`]'s interleaved lanes. Panics if a row is shorter or `out` not whole steps.
 pub(crate) fn interleave(rows: [&[f64]; WIDE], out: &mut [f64]) {
+    assert!(
+        out.len().is_multiple_of(WIDE),
+        "interleave into {} values: not whole steps",
+        out.len()
+    );
+    let len = out.len() / WIDE;
+    assert!(rows.iter().all(|r| r.len() >= len), "rows shorter than {len} steps");
     #[cfg(target_arch = "x86_64")]
     if avx512::available() {
-        avx512::interleave(rows, out);
+        #[allow(unsafe_code)]
+        // SAFETY: the CPU has AVX-512F (checked), `out` is `len` whole steps and every row at least
+        // `len` long (asserted).
+        unsafe {
+            avx512::interleave(rows, out, len);
+        }
         return;
     }
-    assert_eq!(out.len() % WIDE, 0, "whole steps");
     for (t, step) in out.chunks_exact_mut(WIDE).enumerate() {
         for (v, row) in step.iter_mut().zip(rows) {
             *v = row[t];
@@ -74,9 +85,19 @@ pub(crate) fn deinterleave<T>(
     dst: [&mut [T]; WIDE],
     f: impl Fn(f64) -> T,
 ) {
+    assert!(
+        count == 0 || (first + (count - 1) * every + 1) * WIDE <= st.len(),
+        "kept steps past the lanes"
+    );
+    assert!(dst.iter().all(|d| d.len() >= count), "outputs shorter than {count}");
     #[cfg(target_arch = "x86_64")]
     if avx512::available() {
-        avx512::deinterleave(st, first, every, count, dst, f);
+        #[allow(unsafe_code)]
+        // SAFETY: the CPU has AVX-512F (checked); every kept step is inside `st` and every `dst` at
+        // least `count` long (asserted).
+        unsafe {
+            avx512::deinterleave(st, first, every, count, dst, f);
+        }
         return;
     }
     for (b, d) in dst.into_iter().enumerate() {

@@ -244,10 +244,19 @@ fn filter_chain_lanes<T: ChainOutput>(
     }
     let run = |k: usize, part: &mut [MaybeUninit<T>]| {
         let cs = k * block;
+        let blk = Block {
+            n,
+            cs,
+            ce: (cs + block).min(n),
+            input,
+            chain,
+            w1,
+            decimate,
+        };
         if wide {
-            run_block_wide(n, cs, (cs + block).min(n), input, chain, w1, decimate, part);
+            run_block_wide(&blk, part);
         } else {
-            run_block(n, cs, (cs + block).min(n), input, chain, w1, decimate, part);
+            run_block(&blk, part);
         }
     };
     for_each_block(&mut parts, &run);
@@ -283,6 +292,60 @@ fn for_each_block<T: ChainOutput>(
     }
 }
 
+/// Block `cs .. ce` of the chain over the `n` samples of `input`, with the first filter's warm-up
+/// `w1` and the decimation's `(sections, factor, warm-up)`.
+struct Block<'a, 'c> {
+    n: usize,
+    cs: usize,
+    ce: usize,
+    input: &'a (dyn Fn(usize, &mut [f64]) + Sync),
+    chain: &'a FilterChain<'c>,
+    w1: usize,
+    decimate: Option<(&'c [[f64; 6]], usize, usize)>,
+}
+
+/// How a block's lanes are laid out (see [`run_block`]).
+struct Layout {
+    /// The decimation's factor (1 without one).
+    factor: usize,
+    /// The decimation filter's warm-up (0 without one).
+    w2: usize,
+    /// Samples per lane's segment.
+    m: usize,
+    /// Samples of a lane before its segment: both warm-ups.
+    before: usize,
+    /// Samples of a lane: the warm-ups before, the segment, and (zerophase) the backward warm-up.
+    stride: usize,
+}
+
+impl Block<'_, '_> {
+    /// The block in `lanes` lanes.
+    fn layout(&self, lanes: usize) -> Layout {
+        let (factor, w2) = self.decimate.map_or((1, 0), |(_, factor, w2)| (factor, w2));
+        let m = (self.ce - self.cs).div_ceil(lanes);
+        let before = self.w1 + w2;
+        let after = if self.chain.zerophase { self.w1 } else { 0 };
+        Layout {
+            factor,
+            w2,
+            m,
+            before,
+            stride: before + m + after,
+        }
+    }
+
+    /// Of the lane whose segment starts at sample `s` (`m` long) of a block whose part of the output
+    /// is `part_len` long: `(j0, k, o)`, its first kept sample `s + j0` (global indices that are
+    /// multiples of `factor` are kept), the samples of its segment inside the block `k`, and the
+    /// output `o` of its first kept sample in the part.
+    fn kept(&self, s: usize, m: usize, factor: usize, part_len: usize) -> (usize, usize, usize) {
+        let k = self.ce.saturating_sub(s).min(m);
+        let j0 = s.next_multiple_of(factor) - s;
+        let o = ((s + j0) / factor - self.cs.div_ceil(factor)).min(part_len);
+        (j0, k, o)
+    }
+}
+
 /// Samples `cs .. ce` of the chain's output (the kept ones with a decimation) into `part`, every
 /// value of it written.
 ///
@@ -295,22 +358,23 @@ fn for_each_block<T: ChainOutput>(
 /// away). The decimation filter then runs in place over the `w2` samples and the segment, the part
 /// before the trace's start zeroed (the first filter's output starts at sample 0), and the kept
 /// samples of the segment are copied out.
-#[allow(clippy::too_many_arguments)] // the block, the input and the chain with its warm-ups
-fn run_block<T: ChainOutput>(
-    n: usize,
-    cs: usize,
-    ce: usize,
-    input: &(dyn Fn(usize, &mut [f64]) + Sync),
-    chain: &FilterChain,
-    w1: usize,
-    decimate: Option<(&[[f64; 6]], usize, usize)>,
-    part: &mut [MaybeUninit<T>],
-) {
-    let (factor, w2) = decimate.map_or((1, 0), |(_, factor, w2)| (factor, w2));
-    let m = (ce - cs).div_ceil(LANES);
-    let before = w1 + w2;
-    let after = if chain.zerophase { w1 } else { 0 };
-    let stride = before + m + after;
+fn run_block<T: ChainOutput>(blk: &Block, part: &mut [MaybeUninit<T>]) {
+    let Block {
+        n,
+        cs,
+        input,
+        chain,
+        w1,
+        decimate,
+        ..
+    } = *blk;
+    let Layout {
+        factor,
+        w2,
+        m,
+        before,
+        stride,
+    } = blk.layout(LANES);
     STAGING.with(|staging| {
         let mut lanes = staging.borrow_mut();
         // Every value is written by the fills below: only a longer buffer is zeroed.
@@ -336,13 +400,8 @@ fn run_block<T: ChainOutput>(
             }
             sosfilt_blocks::zero_state_lanes::<false>(sections, &mut lanes, stride, w1, w2 + m);
         }
-        let first_out = cs.div_ceil(factor);
         for (b, buf) in lanes.chunks_exact(stride).enumerate() {
-            let s = cs + b * m;
-            let k = ce.saturating_sub(s).min(m);
-            // Kept: global indices that are multiples of `factor`, the first of them output `o`.
-            let j0 = s.next_multiple_of(factor) - s;
-            let o = ((s + j0) / factor - first_out).min(part.len());
+            let (j0, k, o) = blk.kept(cs + b * m, m, factor, part.len());
             let kept = buf[before..before + k].iter().skip(j0).step_by(factor);
             for (d, &v) in part[o..].iter_mut().zip(kept) {
                 d.write(T::from_f64(v));
@@ -355,22 +414,23 @@ fn run_block<T: ChainOutput>(
 /// `b` at `t·WIDE + b`, from a 64-byte boundary) for [`sosfilt_blocks::zero_state_wide`]: the same
 /// lanes' contents, warm-ups, zeroing and passes, so the same values lane by lane as four lanes side
 /// by side would give with these segments.
-#[allow(clippy::too_many_arguments)] // as run_block
-fn run_block_wide<T: ChainOutput>(
-    n: usize,
-    cs: usize,
-    ce: usize,
-    input: &(dyn Fn(usize, &mut [f64]) + Sync),
-    chain: &FilterChain,
-    w1: usize,
-    decimate: Option<(&[[f64; 6]], usize, usize)>,
-    part: &mut [MaybeUninit<T>],
-) {
-    let (factor, w2) = decimate.map_or((1, 0), |(_, factor, w2)| (factor, w2));
-    let m = (ce - cs).div_ceil(WIDE);
-    let before = w1 + w2;
-    let after = if chain.zerophase { w1 } else { 0 };
-    let stride = before + m + after;
+fn run_block_wide<T: ChainOutput>(blk: &Block, part: &mut [MaybeUninit<T>]) {
+    let Block {
+        n,
+        cs,
+        input,
+        chain,
+        w1,
+        decimate,
+        ..
+    } = *blk;
+    let Layout {
+        factor,
+        w2,
+        m,
+        before,
+        stride,
+    } = blk.layout(WIDE);
     // Lane `b`'s segment starts at sample `s(b)` of the trace.
     let s = |b: usize| cs + b * m;
     STAGING.with(|staging| {
@@ -405,13 +465,7 @@ fn run_block_wide<T: ChainOutput>(
         }
         // Kept: lane `b`'s steps `before + j0 + i·factor` (global indices that are multiples of
         // `factor`) below `before + k`, the first of them output `o`.
-        let first_out = cs.div_ceil(factor);
-        let kept: [(usize, usize, usize); WIDE] = std::array::from_fn(|b| {
-            let k = ce.saturating_sub(s(b)).min(m);
-            let j0 = s(b).next_multiple_of(factor) - s(b);
-            let o = ((s(b) + j0) / factor - first_out).min(part.len());
-            (j0, k, o)
-        });
+        let kept: [(usize, usize, usize); WIDE] = std::array::from_fn(|b| blk.kept(s(b), m, factor, part.len()));
         let (j0, _, o) = kept[0];
         let per_lane = m.saturating_sub(j0).div_ceil(factor);
         if m.is_multiple_of(factor) && kept.iter().all(|&(_, k, _)| k == m) && o + WIDE * per_lane <= part.len() {

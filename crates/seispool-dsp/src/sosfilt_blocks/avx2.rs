@@ -676,6 +676,19 @@ macro_rules! by_group {
 }
 pub(super) use by_group;
 
+/// `m!(args; shapes)`: `by_group!`'s arms for every group [`tile_groups`] makes (one to four sections
+/// with any masks, five or six symmetric ones), listed once for every caller.
+macro_rules! with_tile_shapes {
+    ($m:ident!($($a:tt)*)) => {
+        $m!(
+            $($a)*;
+            (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)
+            (4, 4)(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)(5, 30)(5, 31)(6, 62)(6, 63)
+        )
+    };
+}
+pub(super) use with_tile_shapes;
+
 /// Runs one group (at most [`GROUP`] sections, `sym` the mask of those with `b2 == b0`, `unit`
 /// of those with `b2 == b0 == 1`) over the buffer, state `z0`, `z1` in and out. Every `sym` mask
 /// has its kernel; of the `unit` masks, those of ObsPy's designs (all `sym` sections, or all but
@@ -767,14 +780,12 @@ unsafe fn run_group_io(
     // `groups` and `tile_groups` make these groups and masks.
     // SAFETY: the caller's contract, passed on.
     unsafe {
-        by_group!(
+        with_tile_shapes!(by_group!(
             group_io(coef, z0, z1, tiles, src, dst),
             coef.len(),
             sym,
-            unit;
-            (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)
-            (4, 4)(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)(5, 30)(5, 31)(6, 62)(6, 63)
-        )
+            unit
+        ))
     }
 }
 

@@ -23,7 +23,7 @@ use std::arch::x86_64::{
     _mm512_storeu_pd, _mm512_unpackhi_pd, _mm512_unpacklo_pd, _mm512_xor_si512,
 };
 
-use super::avx2::{by_group, tile_groups};
+use super::avx2::{by_group, tile_groups, with_tile_shapes};
 use super::{MAX_SECTIONS, WIDE};
 
 /// Steps per pass of each register group: 256 steps of 64 bytes, 16 KiB, inside L1, so that a cascade
@@ -145,23 +145,14 @@ unsafe fn run_group(
     // SAFETY: the caller's contract, passed on.
     unsafe {
         if two {
-            by_group!(
-                group_two(coef, z0, z1, at, dir, len),
-                coef.len(),
-                sym,
-                unit;
-                (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)
-                (4, 4)(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)(5, 30)(5, 31)(6, 62)(6, 63)
-            )
+            with_tile_shapes!(by_group!(group_two(coef, z0, z1, at, dir, len), coef.len(), sym, unit))
         } else {
-            by_group!(
+            with_tile_shapes!(by_group!(
                 group_plain(coef, z0, z1, at, dir, len),
                 coef.len(),
                 sym,
-                unit;
-                (1, 0)(1, 1)(2, 0)(2, 1)(2, 2)(2, 3)(3, 0)(3, 1)(3, 2)(3, 3)(3, 4)(3, 5)(3, 6)(3, 7)(4, 0)(4, 1)(4, 2)(4, 3)
-                (4, 4)(4, 5)(4, 6)(4, 7)(4, 8)(4, 9)(4, 10)(4, 11)(4, 12)(4, 13)(4, 14)(4, 15)(5, 30)(5, 31)(6, 62)(6, 63)
-            )
+                unit
+            ))
         }
     }
 }
@@ -284,25 +275,17 @@ fn transpose(r: [__m512d; 8]) -> [__m512d; 8] {
     })
 }
 
-/// Writes `rows[b][t]` to `out[t·8 + b]` for the `out.len() / 8` steps `t` (each row at least that
-/// long; `out.len()` a multiple of 8).
-pub(super) fn interleave(rows: [&[f64]; WIDE], out: &mut [f64]) {
-    assert!(
-        available() && out.len().is_multiple_of(WIDE),
-        "interleave needs AVX-512F and whole steps"
-    );
-    let len = out.len() / WIDE;
-    assert!(rows.iter().all(|r| r.len() >= len), "rows shorter than {len} steps");
-    // SAFETY: the CPU has AVX-512F (asserted).
-    unsafe { interleave_avx512(rows, out, len) }
-}
-
-/// [`interleave`]: eight steps at a time through [`transpose`], the rest one value at a time.
+/// [`super::interleave`] on AVX-512F: eight steps at a time through [`transpose`], the rest one value
+/// at a time.
+///
+/// # Safety
+///
+/// The CPU must have AVX-512F; `out.len() == len · 8` and every row at least `len` long.
 #[target_feature(enable = "avx512f")]
-fn interleave_avx512(rows: [&[f64]; WIDE], out: &mut [f64], len: usize) {
+pub(super) unsafe fn interleave(rows: [&[f64]; WIDE], out: &mut [f64], len: usize) {
     let whole = len / 8 * 8;
     for t in (0..whole).step_by(8) {
-        // SAFETY: `t + 8 ≤ len ≤ rows[b].len()` (asserted by `interleave`).
+        // SAFETY: `t + 8 ≤ len ≤ rows[b].len()` (the caller's contract).
         let r: [__m512d; 8] = std::array::from_fn(|b| unsafe { _mm512_loadu_pd(rows[b].as_ptr().add(t)) });
         for (j, v) in transpose(r).into_iter().enumerate() {
             // SAFETY: `(t + j + 1)·8 ≤ len·8 = out.len()`.
@@ -316,29 +299,13 @@ fn interleave_avx512(rows: [&[f64]; WIDE], out: &mut [f64], len: usize) {
     }
 }
 
-/// Lane `b`'s values at steps `first, first + every, …` (`count` of them) of the interleaved `st`,
-/// converted by `f`, to `dst[b][0 .. count]`; eight kept steps at a time through [`transpose`].
-pub(super) fn deinterleave<T>(
-    st: &[f64],
-    first: usize,
-    every: usize,
-    count: usize,
-    dst: [&mut [T]; WIDE],
-    f: impl Fn(f64) -> T,
-) {
-    assert!(available(), "deinterleave needs AVX-512F");
-    assert!(
-        count == 0 || (first + (count - 1) * every + 1) * WIDE <= st.len(),
-        "kept steps past the lanes"
-    );
-    assert!(dst.iter().all(|d| d.len() >= count), "outputs shorter than {count}");
-    // SAFETY: the CPU has AVX-512F (asserted).
-    unsafe { deinterleave_avx512(st, first, every, count, dst, f) }
-}
-
-/// [`deinterleave`] on AVX-512F.
+/// [`super::deinterleave`] on AVX-512F: eight kept steps at a time through [`transpose`].
+///
+/// # Safety
+///
+/// The CPU must have AVX-512F; every kept step inside `st`, every `dst` at least `count` long.
 #[target_feature(enable = "avx512f")]
-fn deinterleave_avx512<T>(
+pub(super) unsafe fn deinterleave<T>(
     st: &[f64],
     first: usize,
     every: usize,
@@ -349,7 +316,8 @@ fn deinterleave_avx512<T>(
     let whole = count / 8 * 8;
     let mut lane = [0.0f64; 8];
     for i in (0..whole).step_by(8) {
-        // SAFETY: step `first + (i + j)·every` is a kept step below `count`, inside `st` (asserted).
+        // SAFETY: step `first + (i + j)·every` is a kept step below `count`, inside `st` (the caller's
+        // contract).
         let r: [__m512d; 8] =
             std::array::from_fn(|j| unsafe { _mm512_loadu_pd(st.as_ptr().add((first + (i + j) * every) * WIDE)) });
         for (b, v) in transpose(r).into_iter().enumerate() {
@@ -449,7 +417,7 @@ mod tests {
         for len in 0..=21 {
             let rows: [&[f64]; WIDE] = std::array::from_fn(|b| &data[b * 64..b * 64 + len + b]);
             let mut out = vec![f64::NAN; len * WIDE];
-            interleave(rows, &mut out);
+            crate::sosfilt_blocks::interleave(rows, &mut out);
             for t in 0..len {
                 for b in 0..WIDE {
                     assert_eq!(
@@ -468,7 +436,7 @@ mod tests {
                     let mut got = vec![vec![0.0f32; count + 2]; WIDE];
                     let mut it = got.iter_mut();
                     let dst = std::array::from_fn(|_| it.next().unwrap().as_mut_slice());
-                    deinterleave(&st, first, every, count, dst, |v| v as f32);
+                    crate::sosfilt_blocks::deinterleave(&st, first, every, count, dst, |v| v as f32);
                     for (b, g) in got.iter().enumerate() {
                         let want: Vec<f32> = (0..count).map(|i| st[(first + i * every) * WIDE + b] as f32).collect();
                         assert_eq!(
