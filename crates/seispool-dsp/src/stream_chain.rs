@@ -446,14 +446,18 @@ fn run_block_wide<T: ChainOutput>(blk: &Block, part: &mut [MaybeUninit<T>]) {
             st,
             rows,
         );
-        sosfilt_blocks::zero_state_wide::<false>(chain.first, st, 0, stride);
+        // Each pass runs: the CPU has AVX-512F (the caller's choice), the lanes take both cascades
+        // (`warmups`) and the steps are inside the staging buffer.
+        let ran = sosfilt_blocks::zero_state_wide::<false>(chain.first, st, 0, stride);
+        assert!(ran, "the wide lanes refused the first filter");
         if chain.zerophase {
             for b in 0..WIDE {
                 // Lane step of sample `n`.
                 let past = (n + before).saturating_sub(s(b)).min(stride);
                 zero_steps(st, b, past..stride);
             }
-            sosfilt_blocks::zero_state_wide::<true>(chain.first, st, w1, stride);
+            let ran = sosfilt_blocks::zero_state_wide::<true>(chain.first, st, w1, stride);
+            assert!(ran, "the wide lanes refused the backward pass");
         }
         if let Some((sections, _, _)) = decimate {
             for b in 0..WIDE {
@@ -461,7 +465,8 @@ fn run_block_wide<T: ChainOutput>(blk: &Block, part: &mut [MaybeUninit<T>]) {
                 let zero = (w1 + w2).saturating_sub(s(b)).min(stride);
                 zero_steps(st, b, w1..zero.max(w1));
             }
-            sosfilt_blocks::zero_state_wide::<false>(sections, st, w1, w1 + w2 + m);
+            let ran = sosfilt_blocks::zero_state_wide::<false>(sections, st, w1, w1 + w2 + m);
+            assert!(ran, "the wide lanes refused the decimation's filter");
         }
         // Kept: lane `b`'s steps `before + j0 + i·factor` (global indices that are multiples of
         // `factor`) below `before + k`, the first of them output `o`.
