@@ -22,6 +22,11 @@
 //!
 //! The input is produced on demand (`input(start, buf)`), so an integer trace's detrend and taper
 //! happen as the first stage reads it, and no f64 copy of the input exists either.
+//!
+//! On CPUs with AVX-512F a block is [`WIDE`] (eight) lanes instead, interleaved in the staging buffer
+//! (see [`run_block_wide`]): the same segments, warm-ups and passes, each step of the eight lanes one
+//! 512-bit vector (`sosfilt_blocks::zero_state_wide`), with the same values lane by lane as the
+//! four-lane kernel gives (the four-lane build, which other CPUs run, is [`filter_chain_four_lanes`]).
 
 use std::cell::RefCell;
 use std::mem::MaybeUninit;
