@@ -19,23 +19,14 @@ const MIN_BYTES: usize = 4 << 20;
 /// An empty `Vec` with room for `n` values, its untouched pages advised to be huge pages.
 pub fn with_capacity_huge<T>(n: usize) -> Vec<T> {
     let v: Vec<T> = Vec::with_capacity(n);
-    advise_huge(
+    advise(
         v.as_ptr() as usize,
         v.capacity().saturating_mul(std::mem::size_of::<T>()),
+        Advice::Huge,
     );
     v
 }
 
-/// Advises the pages of the allocation at `addr` (`len` bytes asked for) to be huge pages, or no more
-/// huge pages.
-///
-/// An allocation this large is, with glibc, a memory map of its own: the 16-byte chunk header at the
-/// start of a page, the bytes, up to the end of the last page (`malloc_usable_size` bytes from `addr`).
-/// Then the whole map is advised. Advising only its 2 MiB-aligned middle split the map into three
-/// (the kernel keeps one set of flags per map), and glibc's `realloc` grows a split map by `mremap`
-/// in vain (EFAULT): it then made a new map and copied the contents, faulting every page in afresh
-/// (round 2 session 10: a third of the seed job's page faults, the spares' growth from file bytes to
-/// an encoded output). Anything else is advised in its 2 MiB-aligned middle as before.
 /// Advises a buffer that has just grown (a spare too small for its next use) to take no more huge
 /// pages: the pages it has keep their size, the grown part faults in 4 KiB pages. Measured on the seed
 /// job (round 2 session 10, alternating pairs against growth by copying): with the grown part in huge
@@ -59,40 +50,36 @@ enum Advice {
     Small,
 }
 
-fn advise_huge(addr: usize, len: usize) {
-    advise(addr, len, Advice::Huge);
-}
-
+/// Advises the pages of the allocation at `addr` (`len` bytes) to be huge pages, or no more huge
+/// pages: every page the allocation touches, from the start of its first page to the end of its last.
+///
+/// An allocation this large is, with glibc, a memory map of its own whose chunk header sits at the
+/// start of the first page, so those pages are (but for a rounding of glibc's in 15 sizes out of 4 096)
+/// the whole map. Advising only the allocation's 2 MiB-aligned middle split the map into three (the
+/// kernel keeps one set of flags per map), and glibc's `realloc` grows a split map by `mremap` in vain
+/// (EFAULT): it then made a new map and copied the contents, faulting every page in afresh (round 2
+/// session 10: a third of the seed job's page faults, the spares' growth from file bytes to an
+/// encoded output). Only the allocation's own address range is used, so this holds for any global
+/// allocator: where the pages are shared with other allocations, the advice is a hint about their
+/// backing and changes nothing else.
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 fn advise(addr: usize, len: usize, advice: Advice) {
-    const HUGE: usize = 2 << 20;
     const PAGE: usize = 4096;
-    /// glibc's chunk header before the bytes of a mapped chunk.
-    const HEADER: usize = 16;
     if len < MIN_BYTES {
         return;
     }
-    // SAFETY: `addr` is the start of a live allocation of the global allocator, which is the system's
-    // (`malloc`): `malloc_usable_size` only reads the chunk's header.
-    let usable = unsafe { libc::malloc_usable_size(addr as *mut libc::c_void) };
-    let map = addr.wrapping_sub(HEADER);
-    let (start, end) = if map.is_multiple_of(PAGE) && usable >= len && (addr + usable).is_multiple_of(PAGE) {
-        (map, addr + usable)
-    } else {
-        (addr.next_multiple_of(HUGE), addr.saturating_add(len) / HUGE * HUGE)
-    };
-    if end > start {
-        // SAFETY: `start..end` is the allocation's own memory map (or lies inside the allocation);
-        // MADV_HUGEPAGE and MADV_NOHUGEPAGE only tell the kernel how to back its pages (no data is changed or freed, no
-        // pointer becomes invalid). A refusal (e.g. THP disabled) is harmless and ignored.
-        unsafe {
-            let advice = match advice {
-                Advice::Huge => libc::MADV_HUGEPAGE,
-                Advice::Small => libc::MADV_NOHUGEPAGE,
-            };
-            libc::madvise(start as *mut libc::c_void, end - start, advice);
-        }
+    let start = addr / PAGE * PAGE;
+    let end = addr.saturating_add(len).next_multiple_of(PAGE);
+    // SAFETY: `start..end` are the pages of one live allocation of ours; MADV_HUGEPAGE and
+    // MADV_NOHUGEPAGE only tell the kernel how to back pages (no data is changed or freed, no pointer
+    // becomes invalid). A refusal (e.g. THP disabled) is harmless and ignored.
+    unsafe {
+        let advice = match advice {
+            Advice::Huge => libc::MADV_HUGEPAGE,
+            Advice::Small => libc::MADV_NOHUGEPAGE,
+        };
+        libc::madvise(start as *mut libc::c_void, end - start, advice);
     }
 }
 
