@@ -531,17 +531,22 @@ mod tests {
         }
     }
 
+    /// A run into `out` on `jobs` workers, without resume or progress bar.
+    fn config(out: &std::path::Path, jobs: usize, config: &str) -> RunConfig {
+        RunConfig {
+            out: out.to_path_buf(),
+            jobs: Some(jobs),
+            resume: false,
+            config: config.into(),
+            progress: false,
+        }
+    }
+
     #[test]
     fn failures_are_reported_and_others_written() {
         let d = tempfile::tempdir().unwrap();
         let units = vec![unit("a/1"), unit("b/2"), unit("c/3")];
-        let cfg = RunConfig {
-            out: d.path().to_path_buf(),
-            jobs: Some(2),
-            resume: false,
-            config: "x".into(),
-            progress: false,
-        };
+        let cfg = config(d.path(), 2, "x");
         let s = run(&units, &cfg, |u| {
             if u.output.starts_with("b") {
                 Err("b: broken".to_string())
@@ -569,13 +574,7 @@ mod tests {
     #[test]
     fn written_outputs_buffers_come_back_to_the_workers_empty() {
         let d = tempfile::tempdir().unwrap();
-        let cfg = RunConfig {
-            out: d.path().to_path_buf(),
-            jobs: Some(1),
-            resume: false,
-            config: String::new(),
-            progress: false,
-        };
+        let cfg = config(d.path(), 1, "");
         let seen = std::sync::Mutex::new(None);
         let s = run(&[unit("a"), unit("b"), unit("c")], &cfg, |u| {
             let bytes = match u.output.to_str() {
@@ -616,13 +615,7 @@ mod tests {
     #[test]
     fn duplicate_outputs_are_refused() {
         let d = tempfile::tempdir().unwrap();
-        let cfg = RunConfig {
-            out: d.path().to_path_buf(),
-            jobs: Some(1),
-            resume: false,
-            config: String::new(),
-            progress: false,
-        };
+        let cfg = config(d.path(), 1, "");
         let r = run(&[unit("x"), unit("x")], &cfg, |_| Ok(UnitOutput::default()));
         assert!(matches!(r, Err(RunError::DuplicateOutput(_))));
     }
