@@ -18,8 +18,9 @@ the ratios B/A and C/A taken pair by pair (median). The outputs of A and B are c
 relative after the FLOAT32 write) once.
 
 `--scaling` then runs seispool alone on 6, 24 and 60 channel-days (2 x 1, 4 x 2 and 10 x 2 stations x days)
-at 1 and 2 jobs, in turn, and prints the 1 -> 2 core efficiency (t1 / (2 t2)), the cost per input sample (wall
-and CPU ns) and the peak RSS. The 60 channel-day archive takes ~0.55 GB plus ~0.5 GB of output; every archive
+at 1 and 2 jobs and at 1 job held to one CPU, in turn, and prints the 1 -> 2 core efficiency (t1 / (2 t2), with t1
+of `--jobs 1` as it runs, its writer threads free to use the second core, and held to one core), the cost per
+input sample (wall and CPU ns) and the peak RSS. The 60 channel-day archive takes ~0.55 GB plus ~0.5 GB of output; every archive
 this script made is deleted at the end unless `--keep` (or `--dir` names a directory to reuse).
 
 Both tables are printed as ready-to-paste markdown, with the load average before and after.
@@ -78,14 +79,16 @@ def _session_sample(sid, cpu):
     return total, biggest
 
 
-def timed(cmd, env=None):
-    """Run cmd in its own session; returns {wall, cpu, rss_sum, rss_one} (seconds, MiB).
+def timed(cmd, env=None, cpus=None):
+    """Run cmd in its own session (on the CPUs `cpus` only, when given); returns {wall, cpu, rss_sum, rss_one}
+    (seconds, MiB).
 
     CPU is the larger of `wait4`'s (the command and the children it waited for) and the sum over every
     process of the session sampled every 20 ms (a pool's workers are not children the command waits for;
     a process's last < 20 ms escape the sampling)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    pin = None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, preexec_fn=pin)
     peak_sum = peak_one = 0.0
     cpu = {}
     while True:
@@ -270,16 +273,20 @@ def scaling(a, base):
         archive = make_archive(a.seispool, work, stations, days)
         samples = input_samples(a.seispool, archive)
         out = os.path.join(work, "out")
-        runs = {1: [], 2: []}
+        # "core": `--jobs 1` held to one CPU. Unpinned, `--jobs 1` is one worker, but its output writer
+        # threads (copies into the page cache, fdatasync) run on the other core meanwhile.
+        runs = {1: [], 2: [], "core": []}
+        one_cpu = {min(os.sched_getaffinity(0))}
         for _ in range(a.scaling_runs):
-            for jobs in (1, 2):
+            for jobs, cpus in ((1, None), (2, None), ("core", one_cpu)):
                 shutil.rmtree(out, ignore_errors=True)
-                runs[jobs].append(timed(seispool_cmd(a, archive, out, jobs)))
+                runs[jobs].append(timed(seispool_cmd(a, archive, out, 1 if jobs == "core" else jobs), cpus=cpus))
         shutil.rmtree(out, ignore_errors=True)
         if not a.keep and not a.dir:
             shutil.rmtree(work, ignore_errors=True)
         t1, t2 = med(runs[1], "wall"), med(runs[2], "wall")
         eff = statistics.median(r1["wall"] / (2 * r2["wall"]) for r1, r2 in zip(runs[1], runs[2]))
+        core_eff = statistics.median(rc["wall"] / (2 * r2["wall"]) for rc, r2 in zip(runs["core"], runs[2]))
         rows.append(
             {
                 "channel_days": stations * 3 * days,
@@ -287,6 +294,8 @@ def scaling(a, base):
                 "t1": t1,
                 "t2": t2,
                 "eff": eff,
+                "tcore": med(runs["core"], "wall"),
+                "core_eff": core_eff,
                 "cpu1": med(runs[1], "cpu"),
                 "cpu2": med(runs[2], "cpu"),
                 "rss1": med(runs[1], "rss_sum"),
@@ -296,14 +305,22 @@ def scaling(a, base):
         print(json.dumps(rows[-1]))
     load_after = load()
     print()
-    print(f"seispool alone, {a.scaling_runs} runs per cell, 1 and 2 jobs in turn, medians; load average (1/5/15 min) {load_before} before, {load_after} after.")
+    print(
+        f"seispool alone, {a.scaling_runs} runs per cell, 1 job, 2 jobs and 1 job on one CPU in turn, medians; "
+        f"load average (1/5/15 min) {load_before} before, {load_after} after. 1→2 efficiency: t1 / (2 t2), "
+        "t1 of `--jobs 1` free to use both cores (its writer threads do) and held to one (1 core)."
+    )
     print()
-    print("| channel-days (samples) | 1 job s | 2 jobs s | 1→2 efficiency | ns/sample wall, 2 jobs | CPU ns/sample (1 / 2 jobs) | peak RSS MiB (1 / 2 jobs) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| channel-days (samples) | 1 job s | 1 job, 1 core s | 2 jobs s | 1→2 efficiency (1 job / 1 core) | "
+        "ns/sample wall, 2 jobs | CPU ns/sample (1 / 2 jobs) | peak RSS MiB (1 / 2 jobs) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         n = r["samples"]
         print(
-            f"| {r['channel_days']} ({n / 1e6:.1f} M) | {r['t1']:.2f} | {r['t2']:.2f} | {100 * r['eff']:.0f} % | "
+            f"| {r['channel_days']} ({n / 1e6:.1f} M) | {r['t1']:.2f} | {r['tcore']:.2f} | {r['t2']:.2f} | "
+            f"{100 * r['eff']:.0f} % / {100 * r['core_eff']:.0f} % | "
             f"{1e9 * r['t2'] / n:.1f} | {1e9 * r['cpu1'] / n:.1f} / {1e9 * r['cpu2'] / n:.1f} | "
             f"{r['rss1']:.0f} / {r['rss2']:.0f} |"
         )

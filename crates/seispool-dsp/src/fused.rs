@@ -92,6 +92,23 @@ impl<'a> FusedInput<'a> {
         run(lo, hi, self.right.get(lo.saturating_sub(rs)..hi.saturating_sub(rs)));
     }
 
+    /// Input samples `starts[b] ..` of lane `b` into the interleaved steps `out` (`out.len() / WIDE`
+    /// steps, see [`sosfilt_blocks::interleave_line`]), the values [`FusedInput::fill`] gives, when
+    /// every lane's samples lie between the flanks; otherwise false, and nothing is written.
+    pub(crate) fn fill_interleaved_plain(&self, starts: [isize; sosfilt_blocks::WIDE], out: &mut [f64]) -> bool {
+        let len = out.len() / sosfilt_blocks::WIDE;
+        let (l, rs) = self.plain_range();
+        let plain = |&s: &isize| s >= l as isize && s.saturating_add(len as isize) <= rs as isize;
+        if self.fit.zero || !starts.iter().all(plain) {
+            return false;
+        }
+        // Every start is within `l ..= rs - len` (checked), so non-negative and the lanes inside `src`.
+        let src = starts.map(|s| &self.src[s as usize..s as usize + len]);
+        let dx0 = starts.map(|s| s as f64 - self.fit.xm);
+        sosfilt_blocks::interleave_line(src, dx0, self.fit.ym, self.fit.slope, out);
+        true
+    }
+
     /// All input samples into `out` (cleared first), never zero-filled in between.
     fn fill_vec(&self, out: &mut Vec<f64>) {
         let n = self.len();

@@ -27,7 +27,9 @@ pub use filter::{design_bandpass, design_bandstop, design_highpass, design_lowpa
 pub use fused::detrend_taper_filter_i32;
 pub use iir::{Band, DesignCache, DesignError, FilterKind, IirSpec, MAX_ORDER, Sos, cheb2ord, iirfilter};
 pub use sosfilt::{sosfilt, sosfilt_exact, sosfilt_zerophase, sosfilt_zerophase_exact};
-pub use stream_chain::{ChainOutput, FilterChain, filter_chain, filter_chain_four_lanes, filter_chain_i32};
+pub use stream_chain::{
+    ChainOutput, FilterChain, filter_chain, filter_chain_four_lanes, filter_chain_i32, filter_chain_is_wide,
+};
 
 pub use detrend::{
     Detrend, detrend, detrend_constant, detrend_linear, detrend_linear_i32, detrend_polynomial, detrend_simple,

@@ -21,7 +21,10 @@
 //! warm-up after it, so every block is computed from the input alone.
 //!
 //! The input is produced on demand (`input(start, buf)`), so an integer trace's detrend and taper
-//! happen as the first stage reads it, and no f64 copy of the input exists either.
+//! happen as the first stage reads it, and no f64 copy of the input exists either. In the wide
+//! blocks, pieces of an integer trace that lie between the taper's flanks skip even the fill's rows:
+//! eight integers of each lane are converted, detrended and transposed in registers straight into the
+//! interleaved lanes (`sosfilt_blocks::interleave_line`, the same bits).
 //!
 //! On CPUs with AVX-512F a block is [`WIDE`] (eight) lanes instead, interleaved in the staging buffer
 //! (see [`run_block_wide`]): the same segments, warm-ups and passes, each step of the eight lanes one
@@ -206,7 +209,7 @@ pub fn filter_chain<T: ChainOutput>(
     chain: &FilterChain,
     out: &mut Vec<T>,
 ) -> bool {
-    filter_chain_lanes(n, input, chain, out, sosfilt_blocks::wide_lanes())
+    filter_chain_lanes(n, Input::Any(input), chain, out, sosfilt_blocks::wide_lanes())
 }
 
 /// [`filter_chain`] in blocks of [`LANES`] lanes side by side (the build for CPUs without AVX-512F),
@@ -218,14 +221,21 @@ pub fn filter_chain_four_lanes<T: ChainOutput>(
     chain: &FilterChain,
     out: &mut Vec<T>,
 ) -> bool {
-    filter_chain_lanes(n, input, chain, out, false)
+    filter_chain_lanes(n, Input::Any(input), chain, out, false)
+}
+
+/// Whether [`filter_chain`] runs its blocks in [`WIDE`] interleaved lanes on this CPU (it has
+/// AVX-512F): for tests that say which build they compared.
+#[doc(hidden)]
+pub fn filter_chain_is_wide() -> bool {
+    sosfilt_blocks::wide_lanes()
 }
 
 /// [`filter_chain`] in blocks of [`WIDE`] interleaved lanes ([`run_block_wide`], `wide`: the CPU has
 /// AVX-512F) or of [`LANES`] lanes side by side ([`run_block`]).
 fn filter_chain_lanes<T: ChainOutput>(
     n: usize,
-    input: &(dyn Fn(usize, &mut [f64]) + Sync),
+    input: Input,
     chain: &FilterChain,
     out: &mut Vec<T>,
     wide: bool,
@@ -290,10 +300,35 @@ fn for_each_block<T: ChainOutput>(
 ) {
     if parts.len() > 1 && rayon::current_thread_index().is_some() {
         let (a, b) = parts.split_at_mut(parts.len() / 2);
-        rayon::join(|| for_each_block(a, run), || for_each_block(b, run));
+        rayon::join(|| for_each_block(b, run), || for_each_block(a, run));
     } else {
-        for (k, part) in parts.iter_mut() {
+        for (k, part) in parts.iter_mut().rev() {
             run(*k, part);
+        }
+    }
+}
+
+/// What a chain reads: samples `start ..` of its input into `buf` by any function, or an integer
+/// trace's detrended, tapered samples (which the wide blocks convert straight into their lanes).
+#[derive(Clone, Copy)]
+enum Input<'a> {
+    Any(&'a (dyn Fn(usize, &mut [f64]) + Sync)),
+    Fused(&'a FusedInput<'a>),
+}
+
+impl Input<'_> {
+    /// Samples `start .. start + buf.len()` into `buf`.
+    fn get(&self, start: usize, buf: &mut [f64]) {
+        match self {
+            Input::Any(f) => f(start, buf),
+            Input::Fused(input) => {
+                #[allow(unsafe_code)]
+                // SAFETY: `[f64]` and `[MaybeUninit<f64>]` have the same layout, and `fill` only ever
+                // writes initialised values (it never writes `MaybeUninit::uninit()`), so `buf` stays
+                // initialised.
+                let buf = unsafe { &mut *(std::ptr::from_mut::<[f64]>(buf) as *mut [MaybeUninit<f64>]) };
+                input.fill(start..start + buf.len(), buf);
+            }
         }
     }
 }
@@ -304,7 +339,7 @@ struct Block<'a, 'c> {
     n: usize,
     cs: usize,
     ce: usize,
-    input: &'a (dyn Fn(usize, &mut [f64]) + Sync),
+    input: Input<'a>,
     chain: &'a FilterChain<'c>,
     w1: usize,
     decimate: Option<(&'c [[f64; 6]], usize, usize)>,
@@ -387,7 +422,7 @@ fn run_block<T: ChainOutput>(blk: &Block, part: &mut [MaybeUninit<T>]) {
         lanes.resize(LANES * stride, 0.0);
         for (b, buf) in lanes.chunks_exact_mut(stride).enumerate() {
             let s = (cs + b * m) as isize;
-            fill_within(n, s - before as isize, buf, |i, part| input(i, part));
+            fill_within(n, s - before as isize, buf, |i, part| input.get(i, part));
         }
         sosfilt_blocks::zero_state_lanes::<false>(chain.first, &mut lanes, stride, 0, stride);
         if chain.zerophase {
@@ -516,19 +551,19 @@ const FILL_PIECE: usize = 8_192;
 /// Fills the interleaved lanes `st` (`st.len() / WIDE` steps each): lane `b` with the samples from
 /// `starts[b]` on of the signal that is `input` within `0..n` and zero outside, [`FILL_PIECE`] steps of
 /// every lane at a time through `rows` (at least `WIDE · FILL_PIECE` long).
-fn fill_interleaved(
-    n: usize,
-    starts: [isize; WIDE],
-    input: &(dyn Fn(usize, &mut [f64]) + Sync),
-    st: &mut [f64],
-    rows: &mut [f64],
-) {
+fn fill_interleaved(n: usize, starts: [isize; WIDE], input: Input, st: &mut [f64], rows: &mut [f64]) {
     for (c, steps) in st.chunks_mut(FILL_PIECE * WIDE).enumerate() {
         let len = steps.len() / WIDE;
+        let starts = starts.map(|s| s + (c * FILL_PIECE) as isize);
+        // An integer trace's samples between the taper's flanks (most pieces) go straight into the
+        // lanes, converted and detrended in registers.
+        if let Input::Fused(input) = input
+            && input.fill_interleaved_plain(starts, steps)
+        {
+            continue;
+        }
         for (b, row) in rows.chunks_exact_mut(FILL_PIECE).take(WIDE).enumerate() {
-            fill_within(n, starts[b] + (c * FILL_PIECE) as isize, &mut row[..len], |i, part| {
-                input(i, part)
-            });
+            fill_within(n, starts[b], &mut row[..len], |i, part| input.get(i, part));
         }
         sosfilt_blocks::interleave(std::array::from_fn(|b| &rows[b * FILL_PIECE..][..len]), steps);
     }
@@ -575,15 +610,13 @@ pub fn filter_chain_i32<T: ChainOutput>(
         return false;
     }
     let input = FusedInput::new(src, taper);
-    let get = move |start: usize, buf: &mut [f64]| {
-        #[allow(unsafe_code)]
-        // SAFETY: `[f64]` and `[MaybeUninit<f64>]` have the same layout, and `fill` only ever
-        // writes initialised values (it never writes `MaybeUninit::uninit()`), so `buf` stays
-        // initialised.
-        let buf = unsafe { &mut *(std::ptr::from_mut::<[f64]>(buf) as *mut [std::mem::MaybeUninit<f64>]) };
-        input.fill(start..start + buf.len(), buf);
-    };
-    filter_chain(src.len(), &get, &chain, out)
+    filter_chain_lanes(
+        src.len(),
+        Input::Fused(&input),
+        &chain,
+        out,
+        sosfilt_blocks::wide_lanes(),
+    )
 }
 
 /// Writes samples `start .. start + buf.len()` of a signal that is zero outside `0..n`, the part

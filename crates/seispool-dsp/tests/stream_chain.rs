@@ -10,8 +10,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use seispool_dsp::{
-    DesignCache, FilterChain, IirOptions, Sos, design_bandpass, design_bandstop, design_highpass, design_lowpass,
-    design_lowpass_cheby_2, filter_chain, filter_chain_four_lanes, sosfilt_exact, sosfilt_zerophase_exact,
+    DesignCache, FilterChain, IirOptions, Sos, TaperPlan, TaperSide, TaperType, design_bandpass, design_bandstop,
+    design_highpass, design_lowpass, design_lowpass_cheby_2, detrend_linear_i32, filter_chain, filter_chain_four_lanes,
+    filter_chain_i32, sosfilt_exact, sosfilt_zerophase_exact,
 };
 use seispool_testkit::Rng;
 
@@ -270,5 +271,81 @@ fn blocks_run_by_a_pool_give_the_bits_of_blocks_run_in_order() {
             Some((&dec, 4)),
             &format!("zerophase {zerophase}, decimate(4)"),
         );
+    }
+}
+
+/// An integer trace's chain (`filter_chain_i32`) reads its detrended, tapered samples as it goes; on
+/// CPUs with AVX-512F the pieces of eight lanes that lie between the taper's flanks are converted and
+/// detrended straight into the interleaved lanes (`interleave_line`), the others go through the
+/// generic fill. Either way, the outputs have the bits of the chain run over `detrend_linear_i32`'s
+/// samples tapered by `TaperPlan::apply`: flanks from none to half the trace (pieces of lanes inside,
+/// across and outside them), lengths around the wide blocks, large offsets and trends, with and without
+/// zerophase and a decimation.
+#[test]
+fn integer_traces_give_the_bits_of_their_detrended_tapered_samples_through_the_chain() {
+    if !seispool_dsp::filter_chain_is_wide() {
+        eprintln!("note: the CPU lacks AVX-512F: only the generic fill is compared");
+    }
+    let mut rng = Rng(0x1A7E_4EAF);
+    let df = 100.0;
+    let hann = TaperType::from_name("hann", &[]).unwrap();
+    let dec = cheby(df, 4);
+    for (k, &n) in [MIN, WIDE_BLOCK - 3, WIDE_BLOCK + 8_193, 2 * WIDE_BLOCK + 999]
+        .iter()
+        .enumerate()
+    {
+        let src: Vec<i32> = (0..n)
+            .map(|i| {
+                let noise = (rng.next_f64() - 0.5) * 4e4;
+                (3e6 * (k as f64 - 1.5) + 25.0 * i as f64 / n as f64 * 1e3 + noise) as i32
+            })
+            .collect();
+        let mut line = Vec::new();
+        detrend_linear_i32(&src, &mut line);
+        for (percentage, side) in [
+            (None, TaperSide::Both),
+            (Some(0.05), TaperSide::Both),
+            (Some(0.0003), TaperSide::Left),
+            (Some(0.5), TaperSide::Right),
+        ] {
+            let taper = percentage.map(|p| TaperPlan::new(n, df, Some(p), &hann, None, side).unwrap());
+            let mut input = line.clone();
+            if let Some(t) = &taper {
+                t.apply(&mut input);
+            }
+            for zerophase in [true, false] {
+                let o = IirOptions {
+                    corners: 4,
+                    zerophase,
+                    ..IirOptions::default()
+                };
+                let bp = design_bandpass(0.5, 10.0, df, &o, &mut DesignCache::new()).unwrap();
+                for decimate in [Some((&dec, 4)), None] {
+                    let what = format!(
+                        "n {n}, taper {percentage:?} {side:?}, zerophase {zerophase}, decimate {}",
+                        decimate.is_some()
+                    );
+                    let chain = FilterChain {
+                        first: bp.sos().sections(),
+                        zerophase,
+                        decimate: decimate.map(|(s, f)| (s.sections(), f)),
+                    };
+                    let get = |start: usize, buf: &mut [f64]| buf.copy_from_slice(&input[start..start + buf.len()]);
+                    let mut want = Vec::new();
+                    assert!(filter_chain(n, &get, &chain, &mut want), "{what}: refused");
+                    let mut got = Vec::new();
+                    assert!(
+                        filter_chain_i32(&src, taper.as_ref(), &bp, decimate, &mut got),
+                        "{what}: refused"
+                    );
+                    assert_eq!(got.len(), want.len(), "{what}");
+                    let differ = got
+                        .iter()
+                        .zip(&want)
+                        .position(|(a, b): (&f64, &f64)| a.to_bits() != b.to_bits());
+                    assert_eq!(differ, None, "{what}: first differing output");
+                }
+            }
+        }
     }
 }

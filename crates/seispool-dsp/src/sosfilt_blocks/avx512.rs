@@ -18,9 +18,10 @@
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    __m512d, __m512i, _mm512_add_pd, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_fmadd_pd, _mm512_loadu_pd,
-    _mm512_mul_pd, _mm512_permutex2var_pd, _mm512_set1_pd, _mm512_setr_epi64, _mm512_setzero_pd, _mm512_shuffle_f64x2,
-    _mm512_storeu_pd, _mm512_unpackhi_pd, _mm512_unpacklo_pd, _mm512_xor_si512,
+    __m512d, __m512i, _mm256_loadu_si256, _mm512_add_pd, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_cvtepi32_pd,
+    _mm512_fmadd_pd, _mm512_loadu_pd, _mm512_mul_pd, _mm512_permutex2var_pd, _mm512_set1_pd, _mm512_setr_epi64,
+    _mm512_setr_pd, _mm512_setzero_pd, _mm512_shuffle_f64x2, _mm512_storeu_pd, _mm512_sub_pd, _mm512_unpackhi_pd,
+    _mm512_unpacklo_pd, _mm512_xor_si512,
 };
 
 use super::avx2::{by_group, tile_groups, with_tile_shapes};
@@ -299,6 +300,47 @@ pub(super) unsafe fn interleave(rows: [&[f64]; WIDE], out: &mut [f64], len: usiz
     }
 }
 
+/// [`super::interleave_line`] on AVX-512F: eight steps of the eight lanes at a time, converted and
+/// detrended in registers and stored through [`transpose`]; the rest one value at a time. The
+/// product, sum and difference are separate instructions (never fused), as in `LineFit::write`.
+///
+/// # Safety
+///
+/// The CPU must have AVX-512F; `out.len() == len · 8` and every `src` at least `len` long.
+#[target_feature(enable = "avx512f")]
+pub(super) unsafe fn interleave_line(
+    src: [&[i32]; WIDE],
+    dx0: [f64; WIDE],
+    ym: f64,
+    slope: f64,
+    out: &mut [f64],
+    len: usize,
+) {
+    let whole = len / 8 * 8;
+    let (vym, vslope, eight) = (_mm512_set1_pd(ym), _mm512_set1_pd(slope), _mm512_set1_pd(8.0));
+    let steps = _mm512_setr_pd(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
+    // Lane `b`'s abscissae of its next eight steps (exact: multiples of ½ below 2⁵²).
+    let mut dx: [__m512d; WIDE] = std::array::from_fn(|b| _mm512_add_pd(_mm512_set1_pd(dx0[b]), steps));
+    for t in (0..whole).step_by(8) {
+        let r: [__m512d; 8] = std::array::from_fn(|b| {
+            // SAFETY: `t + 8 ≤ len ≤ src[b].len()` (the caller's contract).
+            let x = _mm512_cvtepi32_pd(unsafe { _mm256_loadu_si256(src[b].as_ptr().add(t).cast()) });
+            let v = _mm512_sub_pd(x, _mm512_add_pd(vym, _mm512_mul_pd(vslope, dx[b])));
+            dx[b] = _mm512_add_pd(dx[b], eight);
+            v
+        });
+        for (j, v) in transpose(r).into_iter().enumerate() {
+            // SAFETY: `(t + j + 1)·8 ≤ len·8 = out.len()`.
+            unsafe { _mm512_storeu_pd(out.as_mut_ptr().add((t + j) * WIDE), v) };
+        }
+    }
+    for t in whole..len {
+        for b in 0..WIDE {
+            out[t * WIDE + b] = f64::from(src[b][t]) - (ym + slope * (dx0[b] + t as f64));
+        }
+    }
+}
+
 /// [`super::deinterleave`] on AVX-512F: eight kept steps at a time through [`transpose`].
 ///
 /// # Safety
@@ -446,6 +488,43 @@ mod tests {
                         );
                         assert_eq!(&g[count..], &[0.0, 0.0], "past count");
                     }
+                }
+            }
+        }
+    }
+
+    /// Each lane's value is the detrended sample `x − (ym + slope · dx)`, rounded after the product,
+    /// the sum and the difference (never fused), at its step and lane: every tail length, integers
+    /// at both ends of i32, abscissae on both sides of the mean.
+    #[test]
+    fn interleave_line_puts_each_detrended_sample_in_its_place() {
+        if !available() {
+            eprintln!("skipped: the CPU lacks AVX-512F");
+            return;
+        }
+        let mut rng = seispool_testkit::Rng(0x7A45_0007);
+        let ints: Vec<i32> = (0..WIDE * 64)
+            .map(|i| match i % 29 {
+                0 => i32::MIN,
+                1 => i32::MAX,
+                _ => ((rng.next_f64() - 0.5) * 2e9) as i32,
+            })
+            .collect();
+        let (ym, slope) = (-1_234.567_891_234, 0.001_234_567_891_3);
+        let dx0: [f64; WIDE] = std::array::from_fn(|b| b as f64 * 977.0 - 4_320_000.5);
+        for len in 0..=21 {
+            let src: [&[i32]; WIDE] = std::array::from_fn(|b| &ints[b * 64..b * 64 + len + b]);
+            let mut out = vec![f64::NAN; len * WIDE];
+            crate::sosfilt_blocks::interleave_line(src, dx0, ym, slope, &mut out);
+            for t in 0..len {
+                for b in 0..WIDE {
+                    let dx = dx0[b] + t as f64;
+                    let want = f64::from(src[b][t]) - (ym + slope * dx);
+                    assert_eq!(
+                        out[t * WIDE + b].to_bits(),
+                        want.to_bits(),
+                        "len {len}: step {t} lane {b}"
+                    );
                 }
             }
         }
