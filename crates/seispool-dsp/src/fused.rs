@@ -94,18 +94,34 @@ impl<'a> FusedInput<'a> {
 
     /// Input samples `starts[b] ..` of lane `b` into the interleaved steps `out` (`out.len() / WIDE`
     /// steps, see [`sosfilt_blocks::interleave_line`]), the values [`FusedInput::fill`] gives, when
-    /// every lane's samples lie between the flanks; otherwise false, and nothing is written.
-    pub(crate) fn fill_interleaved_plain(&self, starts: [isize; sosfilt_blocks::WIDE], out: &mut [f64]) -> bool {
+    /// each lane's samples lie in one part of the trace: a flank or between them; otherwise (a lane
+    /// across a flank's end or outside the trace) false, and nothing is written.
+    pub(crate) fn fill_interleaved(&self, starts: [isize; sosfilt_blocks::WIDE], out: &mut [f64]) -> bool {
         let len = out.len() / sosfilt_blocks::WIDE;
         let (l, rs) = self.plain_range();
-        let plain = |&s: &isize| s >= l as isize && s.saturating_add(len as isize) <= rs as isize;
-        if self.fit.zero || !starts.iter().all(plain) {
+        // Lane `b`'s samples and window: `None` when they span parts (or leave the trace).
+        let part = |s: isize| -> Option<(&[i32], Option<&[f64]>)> {
+            let s = usize::try_from(s).ok()?;
+            let e = s.checked_add(len).filter(|&e| e <= self.src.len())?;
+            let window = if e <= l {
+                Some(&self.left[s..e])
+            } else if s >= rs {
+                Some(&self.right[s - rs..e - rs])
+            } else if s >= l && e <= rs {
+                None
+            } else {
+                return None;
+            };
+            Some((&self.src[s..e], window))
+        };
+        let parts = starts.map(part);
+        if self.fit.zero || parts.iter().any(Option::is_none) {
             return false;
         }
-        // Every start is within `l ..= rs - len` (checked), so non-negative and the lanes inside `src`.
-        let src = starts.map(|s| &self.src[s as usize..s as usize + len]);
+        let src = parts.map(|p| p.map_or(&[][..], |(src, _)| src));
+        let windows = parts.map(|p| p.and_then(|(_, w)| w));
         let dx0 = starts.map(|s| s as f64 - self.fit.xm);
-        sosfilt_blocks::interleave_line(src, dx0, self.fit.ym, self.fit.slope, out);
+        sosfilt_blocks::interleave_line(src, windows, dx0, self.fit.ym, self.fit.slope, out);
         true
     }
 

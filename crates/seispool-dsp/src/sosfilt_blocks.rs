@@ -74,33 +74,44 @@ pub(crate) fn interleave(rows: [&[f64]; WIDE], out: &mut [f64]) {
     }
 }
 
-/// Writes lane `b`'s detrended integers `src[b][t] − (ym + slope · (dx0[b] + t))` to `out[t·WIDE + b]`
-/// for the `out.len() / WIDE` steps `t`: the values `LineFit::write` gives for samples whose abscissae
-/// `i − xm` are `dx0[b] + t`, bit for bit (the same product, sum and difference, each rounded), straight
-/// into [`zero_state_wide`]'s interleaved lanes. Each `dx0[b] + t` must be exact in f64 (as the
-/// abscissae of a trace are: multiples of ½ below 2⁵²). Panics if a lane is shorter or `out` not whole
-/// steps.
-pub(crate) fn interleave_line(src: [&[i32]; WIDE], dx0: [f64; WIDE], ym: f64, slope: f64, out: &mut [f64]) {
+/// Writes lane `b`'s detrended integers `src[b][t] − (ym + slope · (dx0[b] + t))`, times `windows[b][t]`
+/// for a tapered lane, to `out[t·WIDE + b]` for the `out.len() / WIDE` steps `t`: the values
+/// `LineFit::write` gives for samples whose abscissae `i − xm` are `dx0[b] + t`, bit for bit (the same
+/// operations in the same order, each rounded), straight into [`zero_state_wide`]'s interleaved lanes.
+/// Each `dx0[b] + t` must be exact in f64 (as the abscissae of a trace are: multiples of ½ below 2⁵²).
+/// Panics if a lane or window is shorter or `out` not whole steps.
+pub(crate) fn interleave_line(
+    src: [&[i32]; WIDE],
+    windows: [Option<&[f64]>; WIDE],
+    dx0: [f64; WIDE],
+    ym: f64,
+    slope: f64,
+    out: &mut [f64],
+) {
     assert!(
         out.len().is_multiple_of(WIDE),
         "interleave into {} values: not whole steps",
         out.len()
     );
     let len = out.len() / WIDE;
-    assert!(src.iter().all(|r| r.len() >= len), "lanes shorter than {len} steps");
+    assert!(
+        src.iter().all(|r| r.len() >= len) && windows.iter().flatten().all(|w| w.len() >= len),
+        "lanes shorter than {len} steps"
+    );
     #[cfg(target_arch = "x86_64")]
     if avx512::available() {
         #[allow(unsafe_code)]
-        // SAFETY: the CPU has AVX-512F (checked), `out` is `len` whole steps and every lane at least
-        // `len` long (asserted).
+        // SAFETY: the CPU has AVX-512F (checked), `out` is `len` whole steps and every lane and
+        // window at least `len` long (asserted).
         unsafe {
-            avx512::interleave_line(src, dx0, ym, slope, out, len);
+            avx512::interleave_line(src, windows, dx0, ym, slope, out, len);
         }
         return;
     }
     for (t, step) in out.chunks_exact_mut(WIDE).enumerate() {
-        for (b, v) in step.iter_mut().enumerate() {
-            *v = f64::from(src[b][t]) - (ym + slope * (dx0[b] + t as f64));
+        for (b, o) in step.iter_mut().enumerate() {
+            let v = f64::from(src[b][t]) - (ym + slope * (dx0[b] + t as f64));
+            *o = windows[b].map_or(v, |w| v * w[t]);
         }
     }
 }

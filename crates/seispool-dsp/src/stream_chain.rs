@@ -22,9 +22,10 @@
 //!
 //! The input is produced on demand (`input(start, buf)`), so an integer trace's detrend and taper
 //! happen as the first stage reads it, and no f64 copy of the input exists either. In the wide
-//! blocks, pieces of an integer trace that lie between the taper's flanks skip even the fill's rows:
-//! eight integers of each lane are converted, detrended and transposed in registers straight into the
-//! interleaved lanes (`sosfilt_blocks::interleave_line`, the same bits).
+//! blocks an integer trace's pieces skip even the fill's rows (unless a lane's piece crosses a taper
+//! flank's end or the trace's): eight integers of each lane are converted, detrended, tapered and
+//! transposed in registers straight into the interleaved lanes (`sosfilt_blocks::interleave_line`,
+//! the same bits).
 //!
 //! On CPUs with AVX-512F a block is [`WIDE`] (eight) lanes instead, interleaved in the staging buffer
 //! (see [`run_block_wide`]): the same segments, warm-ups and passes, each step of the eight lanes one
@@ -555,10 +556,10 @@ fn fill_interleaved(n: usize, starts: [isize; WIDE], input: Input, st: &mut [f64
     for (c, steps) in st.chunks_mut(FILL_PIECE * WIDE).enumerate() {
         let len = steps.len() / WIDE;
         let starts = starts.map(|s| s + (c * FILL_PIECE) as isize);
-        // An integer trace's samples between the taper's flanks (most pieces) go straight into the
-        // lanes, converted and detrended in registers.
+        // An integer trace's samples go straight into the lanes, converted, detrended and tapered in
+        // registers, when no lane's piece crosses a flank's end or the trace's (most pieces).
         if let Input::Fused(input) = input
-            && input.fill_interleaved_plain(starts, steps)
+            && input.fill_interleaved(starts, steps)
         {
             continue;
         }

@@ -300,16 +300,17 @@ pub(super) unsafe fn interleave(rows: [&[f64]; WIDE], out: &mut [f64], len: usiz
     }
 }
 
-/// [`super::interleave_line`] on AVX-512F: eight steps of the eight lanes at a time, converted and
-/// detrended in registers and stored through [`transpose`]; the rest one value at a time. The
-/// product, sum and difference are separate instructions (never fused), as in `LineFit::write`.
+/// [`super::interleave_line`] on AVX-512F: eight steps of the eight lanes at a time, converted,
+/// detrended and tapered in registers and stored through [`transpose`]; the rest one value at a time.
+/// Every operation is a separate instruction (never fused), as in `LineFit::write`.
 ///
 /// # Safety
 ///
-/// The CPU must have AVX-512F; `out.len() == len · 8` and every `src` at least `len` long.
+/// The CPU must have AVX-512F; `out.len() == len · 8` and every `src` and window at least `len` long.
 #[target_feature(enable = "avx512f")]
 pub(super) unsafe fn interleave_line(
     src: [&[i32]; WIDE],
+    windows: [Option<&[f64]>; WIDE],
     dx0: [f64; WIDE],
     ym: f64,
     slope: f64,
@@ -327,7 +328,11 @@ pub(super) unsafe fn interleave_line(
             let x = _mm512_cvtepi32_pd(unsafe { _mm256_loadu_si256(src[b].as_ptr().add(t).cast()) });
             let v = _mm512_sub_pd(x, _mm512_add_pd(vym, _mm512_mul_pd(vslope, dx[b])));
             dx[b] = _mm512_add_pd(dx[b], eight);
-            v
+            match windows[b] {
+                // SAFETY: `t + 8 ≤ len ≤ w.len()` (the caller's contract).
+                Some(w) => _mm512_mul_pd(v, unsafe { _mm512_loadu_pd(w.as_ptr().add(t)) }),
+                None => v,
+            }
         });
         for (j, v) in transpose(r).into_iter().enumerate() {
             // SAFETY: `(t + j + 1)·8 ≤ len·8 = out.len()`.
@@ -336,7 +341,8 @@ pub(super) unsafe fn interleave_line(
     }
     for t in whole..len {
         for b in 0..WIDE {
-            out[t * WIDE + b] = f64::from(src[b][t]) - (ym + slope * (dx0[b] + t as f64));
+            let v = f64::from(src[b][t]) - (ym + slope * (dx0[b] + t as f64));
+            out[t * WIDE + b] = windows[b].map_or(v, |w| v * w[t]);
         }
     }
 }
@@ -493,9 +499,9 @@ mod tests {
         }
     }
 
-    /// Each lane's value is the detrended sample `x − (ym + slope · dx)`, rounded after the product,
-    /// the sum and the difference (never fused), at its step and lane: every tail length, integers
-    /// at both ends of i32, abscissae on both sides of the mean.
+    /// Each lane's value is the detrended sample `x − (ym + slope · dx)`, times its window's factor
+    /// for a tapered lane, rounded after every operation (never fused), at its step and lane: every
+    /// tail length, integers at both ends of i32, abscissae on both sides of the mean.
     #[test]
     fn interleave_line_puts_each_detrended_sample_in_its_place() {
         if !available() {
@@ -512,14 +518,19 @@ mod tests {
             .collect();
         let (ym, slope) = (-1_234.567_891_234, 0.001_234_567_891_3);
         let dx0: [f64; WIDE] = std::array::from_fn(|b| b as f64 * 977.0 - 4_320_000.5);
+        let factors: Vec<f64> = (0..WIDE * 32).map(|i| (i as f64 * 0.37).sin().abs()).collect();
         for len in 0..=21 {
             let src: [&[i32]; WIDE] = std::array::from_fn(|b| &ints[b * 64..b * 64 + len + b]);
+            // Lanes 1, 4 and 6 tapered.
+            let windows: [Option<&[f64]>; WIDE] =
+                std::array::from_fn(|b| [1, 4, 6].contains(&b).then(|| &factors[b * 32..b * 32 + len]));
             let mut out = vec![f64::NAN; len * WIDE];
-            crate::sosfilt_blocks::interleave_line(src, dx0, ym, slope, &mut out);
+            crate::sosfilt_blocks::interleave_line(src, windows, dx0, ym, slope, &mut out);
             for t in 0..len {
                 for b in 0..WIDE {
                     let dx = dx0[b] + t as f64;
-                    let want = f64::from(src[b][t]) - (ym + slope * dx);
+                    let v = f64::from(src[b][t]) - (ym + slope * dx);
+                    let want = windows[b].map_or(v, |w| v * w[t]);
                     assert_eq!(
                         out[t * WIDE + b].to_bits(),
                         want.to_bits(),
