@@ -96,10 +96,32 @@ fn day_long_filter_chains_match_obspy() {
     check_against_obspy(dir.path(), &input, &pipelines, &[Some(0)]);
 }
 
+/// The same day-long chains written as FLOAT32, which the chain computes straight into f32 (its f64
+/// result never exists), with and without a decimation: each sample within one float32 spacing of
+/// ObsPy's float64 value (plus 1e-9 of max).
+#[test]
+fn day_long_filter_chains_written_as_float32_match_obspy() {
+    let dir = tempdir().unwrap();
+    let input = demo_archive(dir.path(), "1", "1");
+    let pipelines = [
+        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=5, corners=4, zerophase=True); decimate(4)"#,
+        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=5, corners=4, zerophase=True)"#,
+        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); filter("highpass", freq=0.2, corners=2)"#,
+        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.1, side="right"); filter("lowpass", freq=2, corners=6, zerophase=True)"#,
+    ];
+    check_against_obspy_as(dir.path(), &input, &pipelines, &[Some(0)], "FLOAT32");
+}
+
 /// Runs `seispool process --encoding FLOAT64 --jobs 2` with each pipeline over `input` (each into its
 /// own folder under `dir`; the exit code one of `codes`), then ObsPy with the same method calls on the
 /// same files: no mismatch allowed (ids, times, rates and npts exactly, samples to 1e-9 of max).
 fn check_against_obspy(dir: &Path, input: &Path, pipelines: &[&str], codes: &[Option<i32>]) {
+    check_against_obspy_as(dir, input, pipelines, codes, "FLOAT64");
+}
+
+/// [`check_against_obspy`] with the outputs written in `encoding`: as FLOAT32, each sample within one
+/// float32 spacing of ObsPy's float64 value, plus 1e-9 of max.
+fn check_against_obspy_as(dir: &Path, input: &Path, pipelines: &[&str], codes: &[Option<i32>], encoding: &str) {
     let mut cases = Vec::new();
     for (i, p) in pipelines.iter().enumerate() {
         let out = dir.join(format!("out{i}"));
@@ -111,7 +133,7 @@ fn check_against_obspy(dir: &Path, input: &Path, pipelines: &[&str], codes: &[Op
             "--pipeline",
             p,
             "--encoding",
-            "FLOAT64",
+            encoding,
             "--quiet",
             "--jobs",
             "2",
@@ -122,7 +144,7 @@ fn check_against_obspy(dir: &Path, input: &Path, pipelines: &[&str], codes: &[Op
             "{p}: exit {code:?}\n{}",
             String::from_utf8_lossy(&o.stderr)
         );
-        cases.push(serde_json::json!({"pipeline": p, "inputs": input, "out": out}));
+        cases.push(serde_json::json!({"pipeline": p, "inputs": input, "out": out, "encoding": encoding}));
     }
     let cases_path = dir.join("cases.json");
     std::fs::write(&cases_path, serde_json::to_string(&cases).unwrap()).unwrap();
