@@ -84,16 +84,24 @@ fn process_matches_obspy_for_every_op_and_option() {
 /// (`seispool_dsp::filter_chain`): every shape of that chain against ObsPy, to 1e-9 of max.
 #[test]
 fn day_long_filter_chains_match_obspy() {
+    day_long_chains_against_obspy(
+        &[
+            r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=5, corners=4, zerophase=True); decimate(4)"#,
+            r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=5, corners=4); decimate(2)"#,
+            r#"merge(method=1, fill_value="interpolate"); detrend("linear"); filter("highpass", freq=0.2, corners=2, zerophase=True)"#,
+            r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.1, side="left"); filter("lowpass", freq=2, corners=6); decimate(5)"#,
+            r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05, type="cosine", max_length=600); filter("bandstop", freqmin=1, freqmax=3, zerophase=True); decimate(3)"#,
+        ],
+        "FLOAT64",
+    );
+}
+
+/// Each of `pipelines` over a demo day at 20 Hz (1.7 M samples, gaps merged), written in `encoding`,
+/// against ObsPy ([`check_against_obspy_as`]).
+fn day_long_chains_against_obspy(pipelines: &[&str], encoding: &str) {
     let dir = tempdir().unwrap();
     let input = demo_archive(dir.path(), "1", "1");
-    let pipelines = [
-        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=5, corners=4, zerophase=True); decimate(4)"#,
-        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=5, corners=4); decimate(2)"#,
-        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); filter("highpass", freq=0.2, corners=2, zerophase=True)"#,
-        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.1, side="left"); filter("lowpass", freq=2, corners=6); decimate(5)"#,
-        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05, type="cosine", max_length=600); filter("bandstop", freqmin=1, freqmax=3, zerophase=True); decimate(3)"#,
-    ];
-    check_against_obspy(dir.path(), &input, &pipelines, &[Some(0)]);
+    check_against_obspy_as(dir.path(), &input, pipelines, &[Some(0)], encoding);
 }
 
 /// The same day-long chains written as FLOAT32, which the chain computes straight into f32 (its f64
@@ -101,15 +109,15 @@ fn day_long_filter_chains_match_obspy() {
 /// ObsPy's float64 value (plus 1e-9 of max).
 #[test]
 fn day_long_filter_chains_written_as_float32_match_obspy() {
-    let dir = tempdir().unwrap();
-    let input = demo_archive(dir.path(), "1", "1");
-    let pipelines = [
-        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=5, corners=4, zerophase=True); decimate(4)"#,
-        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=5, corners=4, zerophase=True)"#,
-        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); filter("highpass", freq=0.2, corners=2)"#,
-        r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.1, side="right"); filter("lowpass", freq=2, corners=6, zerophase=True)"#,
-    ];
-    check_against_obspy_as(dir.path(), &input, &pipelines, &[Some(0)], "FLOAT32");
+    day_long_chains_against_obspy(
+        &[
+            r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=5, corners=4, zerophase=True); decimate(4)"#,
+            r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.05); filter("bandpass", freqmin=0.5, freqmax=5, corners=4, zerophase=True)"#,
+            r#"merge(method=1, fill_value="interpolate"); detrend("linear"); filter("highpass", freq=0.2, corners=2)"#,
+            r#"merge(method=1, fill_value="interpolate"); detrend("linear"); taper(0.1, side="right"); filter("lowpass", freq=2, corners=6, zerophase=True)"#,
+        ],
+        "FLOAT32",
+    );
 }
 
 /// Runs `seispool process --encoding FLOAT64 --jobs 2` with each pipeline over `input` (each into its
