@@ -294,7 +294,9 @@ thread_local! {
 }
 
 /// `run(k, part)` for every block, halves offered to the pool's idle workers when the calling thread
-/// is a rayon worker (never the global pool: outside a pool the blocks run here, in order).
+/// is a rayon worker (never the global pool: outside a pool the blocks run here). Last to first: the
+/// trend's sums have just read an integer trace first to last, so its end is what the cache still
+/// holds (the fill's reads ~10 % fewer samples in a profile; the calling thread keeps the later half).
 fn for_each_block<T: ChainOutput>(
     parts: &mut [(usize, &mut [MaybeUninit<T>])],
     run: &(dyn Fn(usize, &mut [MaybeUninit<T>]) + Sync),
