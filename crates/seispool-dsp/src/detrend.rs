@@ -449,6 +449,19 @@ pub fn detrend_polynomial(data: &mut [f64], order: usize) -> Result<(), OpError>
         data.iter_mut().for_each(|v| *v = 0.0);
         return Ok(());
     }
+    // numpy's fit is an n × (order + 1) least-squares system; ours takes time in proportion to its
+    // size. Beyond 2³¹ values (16 GiB as float64) the request is refused before any work.
+    const MAX_SYSTEM: usize = 1 << 31;
+    if n.saturating_mul(order + 1) > MAX_SYSTEM {
+        return Err(OpError::new(
+            OP,
+            format!(
+                "polynomial: order {order} on {n} samples is a least-squares system of {n} x {} values, \
+                 more than the limit of {MAX_SYSTEM} (16 GiB as float64); check the parameters",
+                order + 1
+            ),
+        ));
+    }
     let u: Vec<f64> = (0..n).map(|i| i as f64 * (2.0 / (n - 1) as f64) - 1.0).collect();
     for _ in 0..2 {
         project_out_polynomials(data, &u, order);
@@ -511,7 +524,14 @@ pub fn detrend_spline(data: &mut [f64], order: usize, dspline: f64) -> Result<()
         return Err(OpError::new(OP, "spline: k should be 1 <= k <= 5"));
     }
     let n = data.len();
-    let interior = numpy_arange(dspline / 2.0, n as f64 - dspline / 2.0 + 2.0, dspline)?;
+    let (start, stop) = (dspline / 2.0, n as f64 - dspline / 2.0 + 2.0);
+    if numpy_arange_len(start, stop, dspline)? > n + k + 1 {
+        // More knots than samples (`dspline` < 1): SciPy builds them all, then refuses them because
+        // the last ones lie past the last sample (the check below). Refused here before allocating
+        // them (a day at 100 Hz with `dspline=0.001` would be 8.6 billion knots).
+        return Err(schoenberg_whitney());
+    }
+    let interior = numpy_arange(start, stop, dspline)?;
     let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
     let (xb, xe) = (x[0], x[n - 1]);
     let mut t = vec![xb; k + 1];
@@ -522,10 +542,7 @@ pub fn detrend_spline(data: &mut [f64], order: usize, dspline: f64) -> Result<()
         .windows(2)
         .any(|w| (w[1] - w[0]).is_nan() || w[1] - w[0] <= 0.0)
     {
-        return Err(OpError::new(
-            OP,
-            "spline: interior knots t must satisfy schoenberg-whitney conditions",
-        ));
+        return Err(schoenberg_whitney());
     }
     if !fitpack::fpchec(&x, &t, k) {
         return Err(OpError::new(
@@ -540,14 +557,27 @@ pub fn detrend_spline(data: &mut [f64], order: usize, dspline: f64) -> Result<()
     Ok(())
 }
 
-/// `numpy.arange(start, stop, step)` for floats: `ceil((stop - start) / step)` values `start + i * delta`
-/// where `delta` is numpy's `(start + step) - start`.
-fn numpy_arange(start: f64, stop: f64, step: f64) -> Result<Vec<f64>, OpError> {
+fn schoenberg_whitney() -> OpError {
+    OpError::new(
+        OP,
+        "spline: interior knots t must satisfy schoenberg-whitney conditions",
+    )
+}
+
+/// How many values `numpy.arange(start, stop, step)` gives (see [`numpy_arange`]).
+fn numpy_arange_len(start: f64, stop: f64, step: f64) -> Result<usize, OpError> {
     let len = ((stop - start) / step).ceil();
     if !len.is_finite() || step == 0.0 {
         return Err(OpError::new(OP, format!("spline: invalid knot spacing dspline={step}")));
     }
-    let len = if len > 0.0 { len as usize } else { 0 };
+    // Saturates above usize::MAX (the caller refuses such counts before allocating).
+    Ok(if len > 0.0 { len as usize } else { 0 })
+}
+
+/// `numpy.arange(start, stop, step)` for floats: `ceil((stop - start) / step)` values `start + i * delta`
+/// where `delta` is numpy's `(start + step) - start`.
+fn numpy_arange(start: f64, stop: f64, step: f64) -> Result<Vec<f64>, OpError> {
+    let len = numpy_arange_len(start, stop, step)?;
     let delta = (start + step) - start;
     Ok((0..len)
         .map(|i| match i {

@@ -239,7 +239,7 @@ fn detrend_matches_obspy() {
     for n in LENGTHS {
         let x = signal("trend", n);
         for order in 0..=6 {
-            for dspline in [1.0, 2.0, 3.0, 10.0, 100.0, 1000.0, 7.5] {
+            for dspline in [1.0, 2.0, 3.0, 10.0, 100.0, 1000.0, 7.5, 0.5, 1e-3] {
                 let calls = json!([["detrend", ["spline"], {"order": order, "dspline": dspline}]]);
                 let ours = in_place(&x, 100.0, |d| detrend(d, Detrend::Spline { order, dspline }));
                 cases.push(case(
@@ -738,6 +738,34 @@ fn bad_parameters_return_errors_without_panicking() {
         err.contains("valid: barthann, bartlett"),
         "error names the valid types: {err}"
     );
+}
+
+/// `detrend("spline", dspline=0.001)` on a day at 100 Hz asked for 8.6 billion knots (69 GB) and the
+/// failed allocation aborted the whole run. Knots closer than the samples are what SciPy refuses
+/// (the Schoenberg-Whitney check, as `detrend_matches_obspy` shows for 0.5 and 1e-3): the same error,
+/// before anything is allocated.
+#[test]
+fn spline_detrend_with_knots_closer_than_samples_aborted_allocating_them() {
+    let x = signal("trend", 100_000);
+    for dspline in [1e-3, 1e-12, 1e-300] {
+        let err = detrend(&mut x.clone(), Detrend::Spline { order: 3, dspline })
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("schoenberg-whitney"), "dspline={dspline}: {err}");
+    }
+}
+
+/// `detrend("polynomial", order=100000)` on a day at 100 Hz ran for hours (time in proportion to
+/// samples × order; ObsPy would build an 8.64 M × 100 001 matrix). Refused up front, naming the size.
+#[test]
+fn polynomial_detrend_of_absurd_order_ran_for_hours() {
+    let x = signal("trend", 8_640_000);
+    let err = detrend(&mut x.clone(), Detrend::Polynomial { order: 100_000 })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("order 100000 on 8640000 samples"), "{err}");
+    // An order ObsPy handles on a shorter trace still runs.
+    assert!(detrend(&mut x[..10_000].to_vec(), Detrend::Polynomial { order: 5 }).is_ok());
 }
 
 #[test]
