@@ -297,6 +297,20 @@ fn lanczos(
     }
     let af = a as f64;
     let len = data.len() as i64;
+    // Each output visits up to 2a + 1 samples (at most the whole trace): a day with `a=1e9` would
+    // take days (ObsPy's loop is as long). Refused before any work past 2³⁶ kernel evaluations,
+    // about a minute; a = 20..1000 on a day is well within.
+    const MAX_TERMS: u128 = 1 << 36;
+    let terms = (new_npts as u128) * (2 * a as u128 + 1).min(data.len() as u128);
+    if terms > MAX_TERMS {
+        return Err(OpError::new(
+            OP,
+            format!(
+                "lanczos: a={a} on {new_npts} output samples is {terms} kernel evaluations, more than \
+                 the limit of {MAX_TERMS}; check the parameters (runtime grows with a)"
+            ),
+        ));
+    }
     let mut out = vec![0.0; new_npts];
     for (idx, o) in out.iter_mut().enumerate() {
         let x = dt_factor * idx as f64 + offset;

@@ -768,6 +768,21 @@ fn polynomial_detrend_of_absurd_order_ran_for_hours() {
     assert!(detrend(&mut x[..10_000].to_vec(), Detrend::Polynomial { order: 5 }).is_ok());
 }
 
+/// `interpolate(method="lanczos", a=1000000000)` on a day at 100 Hz visited the whole trace for every
+/// output sample (4.3 M × 8.6 M kernel evaluations: days). Refused up front, naming `a`; a long but
+/// sane half width still runs.
+#[test]
+fn lanczos_interpolation_with_a_huge_half_width_ran_for_days() {
+    let x = signal("noise", 8_640_000);
+    let method = InterpMethod::from_name("lanczos", Some(1_000_000_000)).unwrap();
+    let err = interpolate_kernel(&x, 0.0, 0.01, 0.0, 0.02, 4_320_000, method)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("a=1000000000 on 4320000 output samples"), "{err}");
+    let method = InterpMethod::from_name("lanczos", Some(1_000)).unwrap();
+    assert!(interpolate_kernel(&x[..20_000], 0.0, 0.01, 0.0, 0.02, 9_000, method).is_ok());
+}
+
 #[test]
 fn detrend_names_resolve_like_obspy() {
     assert_eq!(Detrend::from_name("DEMEAN", None, None).unwrap(), Detrend::Constant);
