@@ -302,13 +302,51 @@ pub fn take_spare_i32(len: usize) -> Vec<i32> {
 
 /// Reads the whole file at `path` into one of this thread's spare byte buffers (or a new one); hand it
 /// back with [`recycle_bytes`] when done.
-pub fn read_file_reusing(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+///
+/// `check` sees the file's first `first` bytes (all of them when it is shorter) before the rest is
+/// read, and its error ends the read: a file whose start already shows it is not what the caller
+/// reads (a 10 GB file of something else in an archive) is refused on those bytes instead of being
+/// read, and held, whole. A file too large to hold is an error, not an aborted process.
+pub fn read_file_reusing<E>(
+    path: &std::path::Path,
+    first: usize,
+    check: impl FnOnce(&[u8]) -> Result<(), E>,
+    io_error: impl Fn(std::io::Error) -> E,
+) -> Result<Vec<u8>, E> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let hint = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let mut v = SPARE_BYTES.with(|spares| take_spare(spares, hint.saturating_add(1)));
-    file.read_to_end(&mut v)?;
-    Ok(v)
+    let mut file = std::fs::File::open(path).map_err(&io_error)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    // Room for the whole file up front when that is a sane size (the usual day file: no regrowth);
+    // a larger file gets room for its start until `check` has passed it.
+    const ROOM_UP_FRONT: usize = 1 << 30;
+    let room = if size <= ROOM_UP_FRONT { size } else { first };
+    let mut v = SPARE_BYTES.with(|spares| take_spare(spares, room.saturating_add(1)));
+    let prefix = (&mut file).take(first as u64).read_to_end(&mut v);
+    if let Err(e) = prefix {
+        recycle_bytes(v);
+        return Err(io_error(e));
+    }
+    if let Err(e) = check(&v) {
+        recycle_bytes(v);
+        return Err(e);
+    }
+    if v.try_reserve_exact(size.saturating_sub(v.len()).saturating_add(1))
+        .is_err()
+    {
+        recycle_bytes(v);
+        return Err(io_error(std::io::Error::new(
+            std::io::ErrorKind::OutOfMemory,
+            format!("cannot hold the file's {size} bytes in memory"),
+        )));
+    }
+    match file.read_to_end(&mut v) {
+        Ok(_) => Ok(v),
+        Err(e) => {
+            recycle_bytes(v);
+            Err(io_error(e))
+        }
+    }
 }
 
 /// An empty byte buffer with room for `len` bytes, from this thread's spare byte buffers (see

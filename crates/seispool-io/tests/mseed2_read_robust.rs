@@ -245,3 +245,35 @@ fn records_of_128_bytes_read_like_obspy() {
         }
     }
 }
+
+/// A 1 TiB file of zeros (sparse) among MiniSEED files: the reader reserved room for the whole file
+/// and read it before looking at its first record, so a run died on the allocation (or filled the
+/// memory). Its first bytes decide now: the first-record error, in the same words, from the file's
+/// first megabyte; whole and header-only reads alike.
+#[test]
+fn huge_file_that_is_not_miniseed_was_read_whole_before_its_first_record_was_checked() {
+    let dir = tempdir().unwrap();
+    let path = dir.path().join("huge.mseed");
+    let file = std::fs::File::create(&path).unwrap();
+    if let Err(e) = file.set_len(1 << 40) {
+        eprintln!("skipped: this filesystem cannot hold a sparse 1 TiB file ({e})");
+        return;
+    }
+    let zeros = vec![0u8; 4096];
+    let Err(IoError::Format(want)) = read(&zeros) else {
+        panic!("4 KiB of zeros read")
+    };
+    assert!(want.what.contains("not a valid first record"), "{}", want.what);
+    for headonly in [false, true] {
+        let opts = ReadOptions {
+            headonly,
+            ..ReadOptions::default()
+        };
+        let err = seispool_io::mseed::read_file(&path, &opts).unwrap_err();
+        let IoError::Format(e) = err else {
+            panic!("headonly={headonly}: not a format error: {err}")
+        };
+        assert_eq!(e.what, want.what, "headonly={headonly}");
+        assert_eq!((e.record, e.offset), (Some(0), 0), "headonly={headonly}");
+    }
+}

@@ -69,7 +69,13 @@ fn read_path(path: &Path, opts: &ReadOptions, parallel: bool) -> Result<MseedFil
     {
         return Ok(f);
     }
-    let bytes = seispool_core::read_file_reusing(path).map_err(|e| IoError::os(path, e))?;
+    // The first record's checks run on the file's first bytes before the rest is read.
+    let bytes = seispool_core::read_file_reusing(
+        path,
+        super::record::MAX_RECLEN,
+        |prefix| first_record(path, prefix).map(|_| ()),
+        |e| IoError::os(path, e),
+    )?;
     let result = read_records(path, &bytes, opts, parallel);
     seispool_core::recycle_bytes(bytes);
     result
@@ -97,25 +103,33 @@ pub fn read_bytes_in_pool(label: &Path, bytes: &[u8], opts: &ReadOptions) -> Res
     read_records(label, bytes, opts, true)
 }
 
+/// ObsPy's checks of a file's first record, on the file's first [`super::record::MAX_RECLEN`] bytes
+/// (all of it when shorter): for a MiniSEED 2 start, the length of the SEED control headers before the
+/// first data record; `None` for a MiniSEED 3 start (its records may be shorter than 128 bytes and
+/// have none of these checks).
+fn first_record(label: &Path, prefix: &[u8]) -> Result<Option<usize>, IoError> {
+    if is_mseed3(&prefix[..prefix.len().min(15)]) {
+        return Ok(None);
+    }
+    if prefix.len() < MIN_RECLEN {
+        return Err(IoError::Format(FormatError::new(
+            label,
+            None,
+            0,
+            format!(
+                "the smallest possible record is 128 bytes; the file has {}",
+                prefix.len()
+            ),
+        )));
+    }
+    first_record_check(prefix)
+        .map(Some)
+        .map_err(|w| IoError::Format(FormatError::new(label, Some(0), 0, w)))
+}
+
 fn read_records(label: &Path, bytes: &[u8], opts: &ReadOptions, parallel: bool) -> Result<MseedFile, IoError> {
     let mut reader = RecordReader::new(bytes, label);
-    // MiniSEED 3 records may be shorter than 128 bytes and have none of ObsPy's first-record checks.
-    let starts_v3 = is_mseed3(&bytes[..bytes.len().min(15)]);
-    if !starts_v3 {
-        if bytes.len() < MIN_RECLEN {
-            return Err(IoError::Format(FormatError::new(
-                label,
-                None,
-                0,
-                format!(
-                    "the smallest possible record is 128 bytes; the file has {}",
-                    bytes.len()
-                ),
-            )));
-        }
-        let prefix = &bytes[..bytes.len().min(super::record::MAX_RECLEN)];
-        let control_len =
-            first_record_check(prefix).map_err(|w| IoError::Format(FormatError::new(label, Some(0), 0, w)))?;
+    if let Some(control_len) = first_record(label, &bytes[..bytes.len().min(super::record::MAX_RECLEN)])? {
         reader.skip_control_headers(control_len)?;
     }
     let window = Window::new(opts);
