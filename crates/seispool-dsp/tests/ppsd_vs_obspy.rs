@@ -293,3 +293,21 @@ fn ppsd_setup_rejects_absurd_parameters_before_allocation() {
         SpecialHandling::Ringlaser
     );
 }
+
+/// `--overlap 0.9999999` with the default hour-long windows started a window every 0.36 ms, 240 million
+/// windows of the same samples for one day at 100 Hz: the run grew past 8 GB and did not end. Windows
+/// less than a sample apart are refused when the setup is made; one sample apart is the last overlap
+/// taken.
+#[test]
+fn ppsd_overlap_with_windows_less_than_a_sample_apart_enumerated_hundreds_of_millions_of_windows() {
+    let p = |overlap| PpsdParams {
+        overlap,
+        ..Default::default()
+    };
+    let err = PpsdSetup::new(100.0, &p(0.9999999)).unwrap_err().to_string();
+    assert!(err.contains("less than one sample"), "{err}");
+    // Windows just over and just under one sample (0.01 s at 100 Hz) apart.
+    assert!(PpsdSetup::new(100.0, &p(1.0 - 0.01 / 3600.0 * 1.000001)).is_ok());
+    assert!(PpsdSetup::new(100.0, &p(1.0 - 0.01 / 3600.0 * 0.999)).is_err());
+    assert!(PpsdSetup::new(100.0, &p(0.99)).is_ok());
+}

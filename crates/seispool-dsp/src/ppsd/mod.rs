@@ -179,6 +179,18 @@ impl PpsdSetup {
         check(samples / 4.0 >= 4.0, || {
             format!("ppsd_length × sampling rate = {samples} samples is too short for a Welch PSD (at least 16)")
         })?;
+        // An overlap just below 1 starts windows less than a sample apart: each repeats the last one's
+        // samples, and a day would be hundreds of millions of windows (kept in memory, each a PSD).
+        let step = p.ppsd_length * (1.0 - p.overlap);
+        check(step * sampling_rate >= 1.0, || {
+            format!(
+                "overlap {} with ppsd_length {} s starts a window every {step} s, less than one sample \
+                 ({} s at {sampling_rate} Hz); windows must start at least a sample apart",
+                p.overlap,
+                p.ppsd_length,
+                1.0 / sampling_rate
+            )
+        })?;
         let (db_min, db_max, db_step) = p.db_bins;
         let num_db = ((db_max - db_min) / db_step).trunc();
         // prev_pow_2: int(2 ** floor(log2(x))).
