@@ -79,6 +79,34 @@ fn process_matches_obspy_for_every_op_and_option() {
     check_against_obspy(dir.path(), &input, PIPELINES, &[Some(0), Some(1)]);
 }
 
+/// Float64 inputs holding a NaN or an infinite sample (1, 2, 6, 100 and 102 samples), written by the oracle
+/// (`obspy_pipeline.py make-nonfinite`), under `dir/nonfinite`.
+fn nonfinite_inputs(dir: &Path) -> std::path::PathBuf {
+    let input = dir.join("nonfinite");
+    run_oracle("obspy_pipeline.py", &["make-nonfinite", input.to_str().unwrap()]);
+    input
+}
+
+/// SciPy's `detrend(type="linear")` refuses NaN and infinite samples (`lstsq`'s finiteness check:
+/// ValueError), so ObsPy writes nothing for such a trace; seispool subtracted a NaN line and wrote
+/// the NaNs. Now the file fails with SciPy's message, alone or in the fused chain.
+#[test]
+fn regression_detrend_linear_of_nan_samples_wrote_an_output_where_obspy_raises() {
+    let dir = tempdir().unwrap();
+    let input = nonfinite_inputs(dir.path());
+    check_against_obspy(
+        dir.path(),
+        &input,
+        &[
+            r#"detrend("linear")"#,
+            r#"detrend("simple"); detrend("linear")"#,
+            r#"detrend("linear"); taper(0.05); filter("lowpass", freq=2); decimate(2)"#,
+            r#"detrend("demean"); detrend("linear")"#,
+        ],
+        &[Some(1)],
+    );
+}
+
 /// Day-long integer channels (the demo archive at 20 Hz: 1.7 M samples, gaps merged), where the
 /// linear detrend, taper, filter and decimation run block by block instead of trace by trace
 /// (`seispool_dsp::filter_chain`): every shape of that chain against ObsPy, to 1e-9 of max.

@@ -63,7 +63,7 @@ pub fn detrend(data: &mut [f64], kind: Detrend) -> Result<(), OpError> {
     }
     match kind {
         Detrend::Simple => detrend_simple(data),
-        Detrend::Linear => detrend_linear(data),
+        Detrend::Linear => return detrend_linear_finite(data),
         Detrend::Constant => detrend_constant(data),
         Detrend::Polynomial { order } => return detrend_polynomial(data, order),
         Detrend::Spline { order, dspline } => return detrend_spline(data, order, dspline),
@@ -92,16 +92,33 @@ pub fn detrend_constant(data: &mut [f64]) {
 /// `lstsq` also finds; one sample becomes 0 like SciPy's minimum-norm fit). Two passes over memory: one
 /// fused pass for both sums ([`line_sums`]), one to subtract; `Σ(i − x̄)²` is `n(n² − 1)/12`. Not
 /// bit-identical to SciPy (its sums run in another order); within 1e-12 of the detrended trace's
-/// maximum on the ObsPy comparison cases (tests/ops_vs_obspy.rs).
+/// maximum on the ObsPy comparison cases (tests/ops_vs_obspy.rs). Data holding a NaN or infinite
+/// sample is left as it is (SciPy raises; [`detrend`] reports it).
 pub fn detrend_linear(data: &mut [f64]) {
+    // The only error is a non-finite sample, reported by `detrend`.
+    let _ = detrend_linear_finite(data);
+}
+
+/// [`detrend_linear`], refusing NaN or infinite samples (data untouched) as SciPy's `lstsq`
+/// (`check_finite`) does, with its message. They are looked for only when the sums are not finite,
+/// which any such sample makes them: no extra pass over finite data.
+fn detrend_linear_finite(data: &mut [f64]) -> Result<(), OpError> {
+    let non_finite = |data: &[f64]| data.iter().any(|v| !v.is_finite());
+    let refused = || OpError::new(OP, "linear: array must not contain infs or NaNs");
     let n = data.len();
     if n < 2 {
+        if non_finite(data) {
+            return Err(refused());
+        }
         data.iter_mut().for_each(|v| *v = 0.0);
-        return;
+        return Ok(());
     }
     let nf = n as f64;
     let xm = (nf - 1.0) / 2.0;
     let (sum, sxy) = line_sums(data, xm);
+    if !(sum.is_finite() && sxy.is_finite()) && non_finite(data) {
+        return Err(refused());
+    }
     let ym = sum / nf;
     let sxx = nf * (nf * nf - 1.0) / 12.0;
     let slope = sxy / sxx;
@@ -118,6 +135,7 @@ pub fn detrend_linear(data: &mut [f64]) {
     for (v, d) in lanes.into_remainder().iter_mut().zip(dx) {
         *v -= ym + slope * d;
     }
+    Ok(())
 }
 
 /// [`detrend_linear`] of integer samples, written as f64 into `out` (cleared first) in the same pass that
