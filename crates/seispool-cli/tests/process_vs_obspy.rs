@@ -107,6 +107,25 @@ fn regression_detrend_linear_of_nan_samples_wrote_an_output_where_obspy_raises()
     );
 }
 
+/// `numpy.polyfit` of a NaN or infinite sample is NaN everywhere; where the polynomial has as many
+/// coefficients as the trace samples (`order + 1 >= npts`), seispool wrote zeros.
+#[test]
+fn regression_detrend_polynomial_of_a_nan_sample_in_as_few_samples_as_its_order_gave_zeros() {
+    let dir = tempdir().unwrap();
+    let input = nonfinite_inputs(dir.path());
+    check_against_obspy(
+        dir.path(),
+        &input,
+        &[
+            r#"detrend("polynomial", order=0)"#,
+            r#"detrend("polynomial", order=1)"#,
+            r#"detrend("polynomial", order=4)"#,
+            r#"detrend("simple"); detrend("polynomial", order=0)"#,
+        ],
+        &[Some(0), Some(1)],
+    );
+}
+
 /// Day-long integer channels (the demo archive at 20 Hz: 1.7 M samples, gaps merged), where the
 /// linear detrend, taper, filter and decimation run block by block instead of trace by trace
 /// (`seispool_dsp::filter_chain`): every shape of that chain against ObsPy, to 1e-9 of max.

@@ -463,8 +463,14 @@ pub fn detrend_polynomial(data: &mut [f64], order: usize) -> Result<(), OpError>
         ));
     }
     if order + 1 >= n {
-        // The polynomial interpolates every sample: nothing remains.
-        data.iter_mut().for_each(|v| *v = 0.0);
+        // The polynomial interpolates every sample: nothing remains, unless a sample is NaN or infinite,
+        // which makes numpy's whole fit NaN.
+        let rest = if data.iter().all(|v| v.is_finite()) {
+            0.0
+        } else {
+            f64::NAN
+        };
+        data.iter_mut().for_each(|v| *v = rest);
         return Ok(());
     }
     let u: Vec<f64> = (0..n).map(|i| i as f64 * (2.0 / (n - 1) as f64) - 1.0).collect();
