@@ -126,6 +126,25 @@ fn regression_detrend_polynomial_of_a_nan_sample_in_as_few_samples_as_its_order_
     );
 }
 
+/// ObsPy's default interpolation (`weighted_average_slopes`) clips the slopes' weights with
+/// `np.clip(w, eps, w.max())`, which a NaN slope makes NaN everywhere; Rust's `f64::max`/`min` drop
+/// NaN, so seispool interpolated finite values between the other samples.
+#[test]
+fn regression_weighted_average_slopes_of_a_nan_sample_stayed_finite_elsewhere() {
+    let dir = tempdir().unwrap();
+    let input = nonfinite_inputs(dir.path());
+    check_against_obspy(
+        dir.path(),
+        &input,
+        &[
+            "interpolate(10)",
+            "interpolate(30)",
+            r#"interpolate(7.5, method="weighted_average_slopes")"#,
+        ],
+        &[Some(0), Some(1)],
+    );
+}
+
 /// Day-long integer channels (the demo archive at 20 Hz: 1.7 M samples, gaps merged), where the
 /// linear detrend, taper, filter and decimation run block by block instead of trace by trace
 /// (`seispool_dsp::filter_chain`): every shape of that chain against ObsPy, to 1e-9 of max.
