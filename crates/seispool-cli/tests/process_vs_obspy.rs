@@ -422,3 +422,32 @@ fn usage_errors_exit_2_and_write_nothing() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("freqmin"), "suggests the closest name: {err}");
 }
+
+/// `trim(..., keep_empty_traces=True)` (and `slice`'s) parsed, then failed every file as it was
+/// processed (exit 1, "not supported" once per file). An unsupported argument is refused with the
+/// pipeline: exit 2, nothing written, the message names the argument.
+#[test]
+fn regression_keep_empty_traces_true_failed_every_file_instead_of_the_pipeline() {
+    let dir = tempdir().unwrap();
+    let input = dir.path().join("in");
+    run_oracle("obspy_pipeline.py", &["make", input.to_str().unwrap()]);
+    let out = dir.path().join("out");
+    for pipeline in [
+        r#"trim("2024-03-01T00:00:10", "2024-03-01T00:01:00", keep_empty_traces=True); detrend("demean")"#,
+        r#"slice("2024-03-01T00:00:10", None, True)"#,
+    ] {
+        let o = seispool(&[
+            "process",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--pipeline",
+            pipeline,
+            "--quiet",
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{pipeline}: {err}");
+        assert!(err.contains("keep_empty_traces=True"), "{pipeline}: {err}");
+        assert!(!out.exists(), "{pipeline}: nothing written");
+    }
+}
