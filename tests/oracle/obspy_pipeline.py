@@ -2,6 +2,7 @@
 
 usage:
   obspy_pipeline.py make DIR          writes the input files (MiniSEED written by ObsPy) under DIR
+  obspy_pipeline.py make-huge DIR     float64 inputs whose magnitudes approach float64's limit (sums overflow)
   obspy_pipeline.py make-nonfinite DIR  float64 inputs holding NaN or infinite samples (1, 2, 6, 100, 102 samples)
   obspy_pipeline.py check CASES.json  CASES = [{"pipeline": P, "inputs": DIR, "out": OUT}, ...]; for every input
                                       file runs P's method calls on obspy.read(file) and compares with
@@ -70,6 +71,20 @@ def make_nonfinite(root):
         t.stats.network, t.stats.station, t.stats.channel = "XX", "NAN%d" % k, "HHZ"
         t.stats.starttime, t.stats.sampling_rate = UTCDateTime("2024-03-01T00:00:00"), 20.0
         t.write(os.path.join(root, "XX.NAN%d..HHZ.mseed" % k), format="MSEED", encoding="FLOAT64")
+
+
+def make_huge(root):
+    """Float64 traces of finite samples near float64's limit, whose plain sums overflow (one file each)."""
+    rng = np.random.default_rng(11)
+    os.makedirs(root, exist_ok=True)
+    cases = [(150001, 1e300 * rng.normal(0, 1, 150001) + 1e296 * np.arange(150001)),
+             (5, np.array([1.5e308, -1.7e308, 1.6e308, 1e308, -1.2e308])),
+             (1000, 1e307 * np.linspace(-1, 1, 1000) + 1e306 * rng.normal(0, 1, 1000))]
+    for k, (n, x) in enumerate(cases):
+        t = Trace(data=np.asarray(x, dtype=np.float64))
+        t.stats.network, t.stats.station, t.stats.channel = "XX", "HUGE%d" % k, "HHZ"
+        t.stats.starttime, t.stats.sampling_rate = UTCDateTime("2024-03-01T00:00:00"), 20.0
+        t.write(os.path.join(root, "XX.HUGE%d..HHZ.mseed" % k), format="MSEED", encoding="FLOAT64")
 
 
 TIME_ARGS = {"trim": (0, 1, "starttime", "endtime"), "slice": (0, 1, "starttime", "endtime"),
@@ -214,6 +229,8 @@ def check(cases_path):
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+    elif sys.argv[1] == "make-huge":
+        make_huge(sys.argv[2])
     elif sys.argv[1] == "make-nonfinite":
         make_nonfinite(sys.argv[2])
     elif sys.argv[1] == "check":

@@ -145,6 +145,22 @@ fn regression_weighted_average_slopes_of_a_nan_sample_stayed_finite_elsewhere() 
     );
 }
 
+/// SciPy fits `detrend("linear")`'s line by SVD, which copes with samples near float64's limit
+/// (1e300 × 150 001 samples, ±1.7e308); seispool's plain sums overflowed and it wrote NaN. The line is
+/// now fitted to the samples scaled by a power of two when the sums overflow.
+#[test]
+fn regression_detrend_linear_of_samples_near_the_float64_limit_was_nan() {
+    let dir = tempdir().unwrap();
+    let input = dir.path().join("huge");
+    run_oracle("obspy_pipeline.py", &["make-huge", input.to_str().unwrap()]);
+    check_against_obspy(
+        dir.path(),
+        &input,
+        &[r#"detrend("linear")"#, r#"detrend("linear"); taper(0.05)"#],
+        &[Some(0)],
+    );
+}
+
 /// Day-long integer channels (the demo archive at 20 Hz: 1.7 M samples, gaps merged), where the
 /// linear detrend, taper, filter and decimation run block by block instead of trace by trace
 /// (`seispool_dsp::filter_chain`): every shape of that chain against ObsPy, to 1e-9 of max.

@@ -116,12 +116,29 @@ fn detrend_linear_finite(data: &mut [f64]) -> Result<(), OpError> {
     let nf = n as f64;
     let xm = (nf - 1.0) / 2.0;
     let (sum, sxy) = line_sums(data, xm);
-    if !(sum.is_finite() && sxy.is_finite()) && non_finite(data) {
+    let sxx = nf * (nf * nf - 1.0) / 12.0;
+    if sum.is_finite() && sxy.is_finite() {
+        subtract_line(data, sum / nf, sxy / sxx, xm);
+        return Ok(());
+    }
+    if non_finite(data) {
         return Err(refused());
     }
-    let ym = sum / nf;
-    let sxx = nf * (nf * nf - 1.0) / 12.0;
-    let slope = sxy / sxx;
+    // Finite samples whose sums overflow (magnitudes near f64's limit, where SciPy's SVD still fits
+    // the line): fit and subtract it in samples scaled down by a power of two, then scale back (both
+    // exact but for samples far below the largest, which the fit cannot see anyway).
+    let largest = data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    // At most 2¹⁰²³ (2¹⁰²⁴ is infinite): the scaled samples stay within ±2.
+    let scale = 2f64.powi((largest.log2().ceil() as i32).min(f64::MAX_EXP - 1));
+    data.iter_mut().for_each(|v| *v /= scale);
+    let (sum, sxy) = line_sums(data, xm);
+    subtract_line(data, sum / nf, sxy / sxx, xm);
+    data.iter_mut().for_each(|v| *v *= scale);
+    Ok(())
+}
+
+/// Subtracts the line `ym + slope · (i − xm)` from `data`.
+fn subtract_line(data: &mut [f64], ym: f64, slope: f64, xm: f64) {
     // The abscissa runs as an f64 counter per lane (exact: integers below 2⁵³), since converting a
     // `usize` per sample does not vectorise.
     let mut dx: [f64; LANES] = std::array::from_fn(|k| k as f64 - xm);
@@ -135,7 +152,6 @@ fn detrend_linear_finite(data: &mut [f64]) -> Result<(), OpError> {
     for (v, d) in lanes.into_remainder().iter_mut().zip(dx) {
         *v -= ym + slope * d;
     }
-    Ok(())
 }
 
 /// [`detrend_linear`] of integer samples, written as f64 into `out` (cleared first) in the same pass that
