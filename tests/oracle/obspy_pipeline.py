@@ -3,6 +3,7 @@
 usage:
   obspy_pipeline.py make DIR          writes the input files (MiniSEED written by ObsPy) under DIR
   obspy_pipeline.py make-huge DIR     float64 inputs whose magnitudes approach float64's limit (sums overflow)
+  obspy_pipeline.py make-zero-piece DIR  int32 channels with an all-zero piece beside others (gaps)
   obspy_pipeline.py make-nonfinite DIR  float64 inputs holding NaN or infinite samples (1, 2, 6, 100, 102 samples)
   obspy_pipeline.py check CASES.json  CASES = [{"pipeline": P, "inputs": DIR, "out": OUT}, ...]; for every input
                                       file runs P's method calls on obspy.read(file) and compares with
@@ -85,6 +86,23 @@ def make_huge(root):
         t.stats.network, t.stats.station, t.stats.channel = "XX", "HUGE%d" % k, "HHZ"
         t.stats.starttime, t.stats.sampling_rate = UTCDateTime("2024-03-01T00:00:00"), 20.0
         t.write(os.path.join(root, "XX.HUGE%d..HHZ.mseed" % k), format="MSEED", encoding="FLOAT64")
+
+
+def make_zero_piece(root):
+    """A Steim2 channel whose first piece is all zeros and whose second is not (a gap between), and one
+    whose pieces are both zeros."""
+    rng = np.random.default_rng(13)
+    os.makedirs(root, exist_ok=True)
+    t0 = UTCDateTime("2024-03-01T00:00:00")
+    for k, second in enumerate([np.cumsum(rng.integers(-50, 50, 300)), np.zeros(300)]):
+        traces = []
+        for start, x in [(t0, np.zeros(200)), (t0 + 12.5, second)]:
+            t = Trace(data=np.asarray(x, dtype=np.int32))
+            t.stats.network, t.stats.station, t.stats.channel = "XX", "ZERO%d" % k, "HHZ"
+            t.stats.starttime, t.stats.sampling_rate = start, 20.0
+            traces.append(t)
+        Stream(traces).write(os.path.join(root, "XX.ZERO%d..HHZ.mseed" % k), format="MSEED", encoding="STEIM2",
+                             reclen=512)
 
 
 TIME_ARGS = {"trim": (0, 1, "starttime", "endtime"), "slice": (0, 1, "starttime", "endtime"),
@@ -231,6 +249,8 @@ if __name__ == "__main__":
         make(sys.argv[2])
     elif sys.argv[1] == "make-huge":
         make_huge(sys.argv[2])
+    elif sys.argv[1] == "make-zero-piece":
+        make_zero_piece(sys.argv[2])
     elif sys.argv[1] == "make-nonfinite":
         make_nonfinite(sys.argv[2])
     elif sys.argv[1] == "check":

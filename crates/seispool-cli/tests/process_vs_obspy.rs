@@ -161,6 +161,27 @@ fn regression_detrend_linear_of_samples_near_the_float64_limit_was_nan() {
     );
 }
 
+/// ObsPy's `normalize` leaves an integer trace it cannot normalize (all zeros, or `norm=0`) integer;
+/// seispool made it float64, so a `merge` of it with a normalized (float64) piece of its id went on
+/// where ObsPy raises "differing data types", and wrote an output.
+#[test]
+fn regression_normalize_of_an_all_zero_integer_trace_made_it_float_and_merge_went_on() {
+    let dir = tempdir().unwrap();
+    let input = dir.path().join("zeros");
+    run_oracle("obspy_pipeline.py", &["make-zero-piece", input.to_str().unwrap()]);
+    check_against_obspy(
+        dir.path(),
+        &input,
+        &[
+            "normalize(); merge(method=0, fill_value=0)",
+            "normalize(norm=0); merge(method=1, fill_value=0)",
+            r#"normalize(); merge(method=1, fill_value="interpolate"); detrend("demean")"#,
+            "normalize()",
+        ],
+        &[Some(0), Some(1)],
+    );
+}
+
 /// Day-long integer channels (the demo archive at 20 Hz: 1.7 M samples, gaps merged), where the
 /// linear detrend, taper, filter and decimation run block by block instead of trace by trace
 /// (`seispool_dsp::filter_chain`): every shape of that chain against ObsPy, to 1e-9 of max.
