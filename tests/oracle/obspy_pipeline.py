@@ -2,6 +2,9 @@
 
 usage:
   obspy_pipeline.py make DIR          writes the input files (MiniSEED written by ObsPy) under DIR
+  obspy_pipeline.py make-huge DIR     float64 inputs whose magnitudes approach float64's limit (sums overflow)
+  obspy_pipeline.py make-zero-piece DIR  int32 channels with an all-zero piece beside others (gaps)
+  obspy_pipeline.py make-nonfinite DIR  float64 inputs holding NaN or infinite samples (1, 2, 6, 100, 102 samples)
   obspy_pipeline.py check CASES.json  CASES = [{"pipeline": P, "inputs": DIR, "out": OUT}, ...]; for every input
                                       file runs P's method calls on obspy.read(file) and compares with
                                       obspy.read(OUT/<relative path>); prints a JSON list of mismatches
@@ -55,6 +58,51 @@ def make(root):
     f = tr("XX", "CCC", "10", "EHN", t0 + 1.5, 40.0, rng.normal(0, 1e-3, 97).astype(np.float32))
     Stream([e, f]).write(os.path.join(root, "flt", "XX.CCC.10.EH.mseed"), format="MSEED", encoding="FLOAT32",
                          reclen=4096)
+
+
+def make_nonfinite(root):
+    """Float64 traces with a NaN or an infinite sample, one file each; lengths such that no interpolation
+    of the tests lands on the last sample (where ObsPy's default interpolation may read past its arrays)."""
+    rng = np.random.default_rng(7)
+    os.makedirs(root, exist_ok=True)
+    for k, (n, at, bad) in enumerate([(100, 37, np.nan), (100, 0, np.nan), (102, 50, np.inf),
+                                      (6, 2, -np.inf), (1, 0, np.nan), (2, 0, np.nan)]):
+        t = Trace(data=np.cumsum(rng.normal(0, 1, n)))
+        t.data[at] = bad
+        t.stats.network, t.stats.station, t.stats.channel = "XX", "NAN%d" % k, "HHZ"
+        t.stats.starttime, t.stats.sampling_rate = UTCDateTime("2024-03-01T00:00:00"), 20.0
+        t.write(os.path.join(root, "XX.NAN%d..HHZ.mseed" % k), format="MSEED", encoding="FLOAT64")
+
+
+def make_huge(root):
+    """Float64 traces of finite samples near float64's limit, whose plain sums overflow (one file each)."""
+    rng = np.random.default_rng(11)
+    os.makedirs(root, exist_ok=True)
+    cases = [(150001, 1e300 * rng.normal(0, 1, 150001) + 1e296 * np.arange(150001)),
+             (5, np.array([1.5e308, -1.7e308, 1.6e308, 1e308, -1.2e308])),
+             (1000, 1e307 * np.linspace(-1, 1, 1000) + 1e306 * rng.normal(0, 1, 1000))]
+    for k, (n, x) in enumerate(cases):
+        t = Trace(data=np.asarray(x, dtype=np.float64))
+        t.stats.network, t.stats.station, t.stats.channel = "XX", "HUGE%d" % k, "HHZ"
+        t.stats.starttime, t.stats.sampling_rate = UTCDateTime("2024-03-01T00:00:00"), 20.0
+        t.write(os.path.join(root, "XX.HUGE%d..HHZ.mseed" % k), format="MSEED", encoding="FLOAT64")
+
+
+def make_zero_piece(root):
+    """A Steim2 channel whose first piece is all zeros and whose second is not (a gap between), and one
+    whose pieces are both zeros."""
+    rng = np.random.default_rng(13)
+    os.makedirs(root, exist_ok=True)
+    t0 = UTCDateTime("2024-03-01T00:00:00")
+    for k, second in enumerate([np.cumsum(rng.integers(-50, 50, 300)), np.zeros(300)]):
+        traces = []
+        for start, x in [(t0, np.zeros(200)), (t0 + 12.5, second)]:
+            t = Trace(data=np.asarray(x, dtype=np.int32))
+            t.stats.network, t.stats.station, t.stats.channel = "XX", "ZERO%d" % k, "HHZ"
+            t.stats.starttime, t.stats.sampling_rate = start, 20.0
+            traces.append(t)
+        Stream(traces).write(os.path.join(root, "XX.ZERO%d..HHZ.mseed" % k), format="MSEED", encoding="STEIM2",
+                             reclen=512)
 
 
 TIME_ARGS = {"trim": (0, 1, "starttime", "endtime"), "slice": (0, 1, "starttime", "endtime"),
@@ -133,6 +181,13 @@ def compare(ref, got, where, f32_ids, f32_output=False):
                             f"vs ObsPy {r.id} {rstart} {r.stats.sampling_rate!r} {r.stats.npts}")
             continue
         rd, gd = np.asarray(r.data, dtype=np.float64), np.asarray(g.data, dtype=np.float64)
+        # NaN where ObsPy has NaN, the same infinities; the rest is compared.
+        if np.any(np.isnan(rd) != np.isnan(gd)) or np.any(np.isinf(rd) & (rd != gd)):
+            i = int(np.argmax((np.isnan(rd) != np.isnan(gd)) | (np.isinf(rd) & (rd != gd))))
+            problems.append(f"{where}: {r.id} non-finite samples differ at {i}: {gd[i]!r} vs {rd[i]!r}")
+            continue
+        finite = np.isfinite(rd)
+        rd, gd = np.where(finite, rd, 0.0), np.where(finite, gd, 0.0)
         scale = max(np.max(np.abs(rd)) if rd.size else 0.0, 1e-300)
         err = np.max(np.abs(rd - gd)) / scale if rd.size else 0.0
         # float64 processing must agree to 1e-9. ObsPy computes float32 input in float32 (it only promotes
@@ -152,6 +207,10 @@ def compare(ref, got, where, f32_ids, f32_output=False):
 
 
 def check(cases_path):
+    # LAPACK prints to file descriptor 1 (numpy's lstsq of a NaN: "On entry to DLASCL ..."): the JSON
+    # answer goes to the original stdout, everything else to stderr.
+    answer = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     with open(cases_path) as fh:
         cases = json.load(fh)
     problems = []
@@ -180,12 +239,20 @@ def check(cases_path):
                     continue
                 f32_ids = {t.id for t in obspy.read(src, headonly=False) if t.data.dtype == np.float32}
                 problems.extend(compare(ref, obspy.read(dst), where, f32_ids, case.get("encoding") == "FLOAT32"))
-    print(json.dumps(problems))
+    sys.stdout.flush()
+    print(json.dumps(problems), file=answer)
+    answer.flush()
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+    elif sys.argv[1] == "make-huge":
+        make_huge(sys.argv[2])
+    elif sys.argv[1] == "make-zero-piece":
+        make_zero_piece(sys.argv[2])
+    elif sys.argv[1] == "make-nonfinite":
+        make_nonfinite(sys.argv[2])
     elif sys.argv[1] == "check":
         check(sys.argv[2])
     else:

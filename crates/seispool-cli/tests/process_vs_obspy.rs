@@ -79,6 +79,109 @@ fn process_matches_obspy_for_every_op_and_option() {
     check_against_obspy(dir.path(), &input, PIPELINES, &[Some(0), Some(1)]);
 }
 
+/// Float64 inputs holding a NaN or an infinite sample (1, 2, 6, 100 and 102 samples), written by the oracle
+/// (`obspy_pipeline.py make-nonfinite`), under `dir/nonfinite`.
+fn nonfinite_inputs(dir: &Path) -> std::path::PathBuf {
+    let input = dir.join("nonfinite");
+    run_oracle("obspy_pipeline.py", &["make-nonfinite", input.to_str().unwrap()]);
+    input
+}
+
+/// SciPy's `detrend(type="linear")` refuses NaN and infinite samples (`lstsq`'s finiteness check:
+/// ValueError), so ObsPy writes nothing for such a trace; seispool subtracted a NaN line and wrote
+/// the NaNs. Now the file fails with SciPy's message, alone or in the fused chain.
+#[test]
+fn regression_detrend_linear_of_nan_samples_wrote_an_output_where_obspy_raises() {
+    let dir = tempdir().unwrap();
+    let input = nonfinite_inputs(dir.path());
+    check_against_obspy(
+        dir.path(),
+        &input,
+        &[
+            r#"detrend("linear")"#,
+            r#"detrend("simple"); detrend("linear")"#,
+            r#"detrend("linear"); taper(0.05); filter("lowpass", freq=2); decimate(2)"#,
+            r#"detrend("demean"); detrend("linear")"#,
+        ],
+        &[Some(1)],
+    );
+}
+
+/// `numpy.polyfit` of a NaN or infinite sample is NaN everywhere; where the polynomial has as many
+/// coefficients as the trace samples (`order + 1 >= npts`), seispool wrote zeros.
+#[test]
+fn regression_detrend_polynomial_of_a_nan_sample_in_as_few_samples_as_its_order_gave_zeros() {
+    let dir = tempdir().unwrap();
+    let input = nonfinite_inputs(dir.path());
+    check_against_obspy(
+        dir.path(),
+        &input,
+        &[
+            r#"detrend("polynomial", order=0)"#,
+            r#"detrend("polynomial", order=1)"#,
+            r#"detrend("polynomial", order=4)"#,
+            r#"detrend("simple"); detrend("polynomial", order=0)"#,
+        ],
+        &[Some(0), Some(1)],
+    );
+}
+
+/// ObsPy's default interpolation (`weighted_average_slopes`) clips the slopes' weights with
+/// `np.clip(w, eps, w.max())`, which a NaN slope makes NaN everywhere; Rust's `f64::max`/`min` drop
+/// NaN, so seispool interpolated finite values between the other samples.
+#[test]
+fn regression_weighted_average_slopes_of_a_nan_sample_stayed_finite_elsewhere() {
+    let dir = tempdir().unwrap();
+    let input = nonfinite_inputs(dir.path());
+    check_against_obspy(
+        dir.path(),
+        &input,
+        &[
+            "interpolate(10)",
+            "interpolate(30)",
+            r#"interpolate(7.5, method="weighted_average_slopes")"#,
+        ],
+        &[Some(0), Some(1)],
+    );
+}
+
+/// SciPy fits `detrend("linear")`'s line by SVD, which copes with samples near float64's limit
+/// (1e300 × 150 001 samples, ±1.7e308); seispool's plain sums overflowed and it wrote NaN. The line is
+/// now fitted to the samples scaled by a power of two when the sums overflow.
+#[test]
+fn regression_detrend_linear_of_samples_near_the_float64_limit_was_nan() {
+    let dir = tempdir().unwrap();
+    let input = dir.path().join("huge");
+    run_oracle("obspy_pipeline.py", &["make-huge", input.to_str().unwrap()]);
+    check_against_obspy(
+        dir.path(),
+        &input,
+        &[r#"detrend("linear")"#, r#"detrend("linear"); taper(0.05)"#],
+        &[Some(0)],
+    );
+}
+
+/// ObsPy's `normalize` leaves an integer trace it cannot normalize (all zeros, or `norm=0`) integer;
+/// seispool made it float64, so a `merge` of it with a normalized (float64) piece of its id went on
+/// where ObsPy raises "differing data types", and wrote an output.
+#[test]
+fn regression_normalize_of_an_all_zero_integer_trace_made_it_float_and_merge_went_on() {
+    let dir = tempdir().unwrap();
+    let input = dir.path().join("zeros");
+    run_oracle("obspy_pipeline.py", &["make-zero-piece", input.to_str().unwrap()]);
+    check_against_obspy(
+        dir.path(),
+        &input,
+        &[
+            "normalize(); merge(method=0, fill_value=0)",
+            "normalize(norm=0); merge(method=1, fill_value=0)",
+            r#"normalize(); merge(method=1, fill_value="interpolate"); detrend("demean")"#,
+            "normalize()",
+        ],
+        &[Some(0), Some(1)],
+    );
+}
+
 /// Day-long integer channels (the demo archive at 20 Hz: 1.7 M samples, gaps merged), where the
 /// linear detrend, taper, filter and decimation run block by block instead of trace by trace
 /// (`seispool_dsp::filter_chain`): every shape of that chain against ObsPy, to 1e-9 of max.
@@ -355,4 +458,33 @@ fn usage_errors_exit_2_and_write_nothing() {
     ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("freqmin"), "suggests the closest name: {err}");
+}
+
+/// `trim(..., keep_empty_traces=True)` (and `slice`'s) parsed, then failed every file as it was
+/// processed (exit 1, "not supported" once per file). An unsupported argument is refused with the
+/// pipeline: exit 2, nothing written, the message names the argument.
+#[test]
+fn regression_keep_empty_traces_true_failed_every_file_instead_of_the_pipeline() {
+    let dir = tempdir().unwrap();
+    let input = dir.path().join("in");
+    run_oracle("obspy_pipeline.py", &["make", input.to_str().unwrap()]);
+    let out = dir.path().join("out");
+    for pipeline in [
+        r#"trim("2024-03-01T00:00:10", "2024-03-01T00:01:00", keep_empty_traces=True); detrend("demean")"#,
+        r#"slice("2024-03-01T00:00:10", None, True)"#,
+    ] {
+        let o = seispool(&[
+            "process",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--pipeline",
+            pipeline,
+            "--quiet",
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{pipeline}: {err}");
+        assert!(err.contains("keep_empty_traces=True"), "{pipeline}: {err}");
+        assert!(!out.exists(), "{pipeline}: nothing written");
+    }
 }

@@ -63,7 +63,7 @@ pub fn detrend(data: &mut [f64], kind: Detrend) -> Result<(), OpError> {
     }
     match kind {
         Detrend::Simple => detrend_simple(data),
-        Detrend::Linear => detrend_linear(data),
+        Detrend::Linear => return detrend_linear_finite(data),
         Detrend::Constant => detrend_constant(data),
         Detrend::Polynomial { order } => return detrend_polynomial(data, order),
         Detrend::Spline { order, dspline } => return detrend_spline(data, order, dspline),
@@ -92,19 +92,53 @@ pub fn detrend_constant(data: &mut [f64]) {
 /// `lstsq` also finds; one sample becomes 0 like SciPy's minimum-norm fit). Two passes over memory: one
 /// fused pass for both sums ([`line_sums`]), one to subtract; `Σ(i − x̄)²` is `n(n² − 1)/12`. Not
 /// bit-identical to SciPy (its sums run in another order); within 1e-12 of the detrended trace's
-/// maximum on the ObsPy comparison cases (tests/ops_vs_obspy.rs).
+/// maximum on the ObsPy comparison cases (tests/ops_vs_obspy.rs). Data holding a NaN or infinite
+/// sample is left as it is (SciPy raises; [`detrend`] reports it).
 pub fn detrend_linear(data: &mut [f64]) {
+    // The only error is a non-finite sample, reported by `detrend`.
+    let _ = detrend_linear_finite(data);
+}
+
+/// [`detrend_linear`], refusing NaN or infinite samples (data untouched) as SciPy's `lstsq`
+/// (`check_finite`) does, with its message. They are looked for only when the sums are not finite,
+/// which any such sample makes them: no extra pass over finite data.
+fn detrend_linear_finite(data: &mut [f64]) -> Result<(), OpError> {
+    let non_finite = |data: &[f64]| data.iter().any(|v| !v.is_finite());
+    let refused = || OpError::new(OP, "linear: array must not contain infs or NaNs");
     let n = data.len();
     if n < 2 {
+        if non_finite(data) {
+            return Err(refused());
+        }
         data.iter_mut().for_each(|v| *v = 0.0);
-        return;
+        return Ok(());
     }
     let nf = n as f64;
     let xm = (nf - 1.0) / 2.0;
     let (sum, sxy) = line_sums(data, xm);
-    let ym = sum / nf;
     let sxx = nf * (nf * nf - 1.0) / 12.0;
-    let slope = sxy / sxx;
+    if sum.is_finite() && sxy.is_finite() {
+        subtract_line(data, sum / nf, sxy / sxx, xm);
+        return Ok(());
+    }
+    if non_finite(data) {
+        return Err(refused());
+    }
+    // Finite samples whose sums overflow (magnitudes near f64's limit, where SciPy's SVD still fits
+    // the line): fit and subtract it in samples scaled down by a power of two, then scale back (both
+    // exact but for samples far below the largest, which the fit cannot see anyway).
+    let largest = data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    // At most 2¹⁰²³ (2¹⁰²⁴ is infinite): the scaled samples stay within ±2.
+    let scale = 2f64.powi((largest.log2().ceil() as i32).min(f64::MAX_EXP - 1));
+    data.iter_mut().for_each(|v| *v /= scale);
+    let (sum, sxy) = line_sums(data, xm);
+    subtract_line(data, sum / nf, sxy / sxx, xm);
+    data.iter_mut().for_each(|v| *v *= scale);
+    Ok(())
+}
+
+/// Subtracts the line `ym + slope · (i − xm)` from `data`.
+fn subtract_line(data: &mut [f64], ym: f64, slope: f64, xm: f64) {
     // The abscissa runs as an f64 counter per lane (exact: integers below 2⁵³), since converting a
     // `usize` per sample does not vectorise.
     let mut dx: [f64; LANES] = std::array::from_fn(|k| k as f64 - xm);
@@ -445,8 +479,14 @@ pub fn detrend_polynomial(data: &mut [f64], order: usize) -> Result<(), OpError>
         ));
     }
     if order + 1 >= n {
-        // The polynomial interpolates every sample: nothing remains.
-        data.iter_mut().for_each(|v| *v = 0.0);
+        // The polynomial interpolates every sample: nothing remains, unless a sample is NaN or infinite,
+        // which makes numpy's whole fit NaN.
+        let rest = if data.iter().all(|v| v.is_finite()) {
+            0.0
+        } else {
+            f64::NAN
+        };
+        data.iter_mut().for_each(|v| *v = rest);
         return Ok(());
     }
     // numpy's fit is an n × (order + 1) least-squares system; ours takes time in proportion to its

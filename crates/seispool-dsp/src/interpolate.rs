@@ -346,8 +346,16 @@ fn weighted_average_slopes(data: &[f64], old_start: f64, old_dt: f64, x_new: &[f
             a.max(b.abs())
         }
     });
-    // np.clip(w, eps, wmax) is minimum(maximum(w, eps), wmax).
-    let w: Vec<f64> = m.iter().map(|v| 1.0 / v.abs().max(f64::EPSILON).min(wmax)).collect();
+    // np.clip(w, eps, wmax) is minimum(maximum(w, eps), wmax), both propagating NaN (Rust's max/min
+    // drop it): a NaN slope makes wmax NaN, and so every weight.
+    let clip = |v: f64| {
+        if v.is_nan() || wmax.is_nan() {
+            f64::NAN
+        } else {
+            v.max(f64::EPSILON).min(wmax)
+        }
+    };
+    let w: Vec<f64> = m.iter().map(|v| 1.0 / clip(v.abs())).collect();
     let mut slope = vec![0.0; n];
     slope[0] = m[0];
     slope[n - 1] = m[n - 2];

@@ -390,11 +390,11 @@ fn trim_slice_select_split_forms() {
             starttime: None,
             endtime: Some(e),
             pad: true,
-            keep_empty_traces: true,
+            keep_empty_traces: false,
             nearest_sample: false,
             fill_value: Some(Number::Int(0)),
         },
-        &["trim(None, '2024-01-01T02:00:00', True, True, False, 0)"],
+        &["trim(None, '2024-01-01T02:00:00', True, False, False, 0)"],
     );
     same(
         Op::Slice {
@@ -681,6 +681,14 @@ fn value_checks_mirror_obspy_raises() {
         (
             "filter('lowpass_cheby_2', 1, ba=True)",
             "filter() argument 'ba=True' returns filter coefficients instead of data at column 33",
+        ),
+        (
+            "trim(keep_empty_traces=True)",
+            "trim() argument 'keep_empty_traces=True' is not supported: traces the window empties are dropped at column 24",
+        ),
+        (
+            "slice(None, None, True)",
+            "slice() argument 'keep_empty_traces=True' is not supported: traces the window empties are dropped at column 19",
         ),
         (
             "select(channel='EHZ', component='N')",
@@ -1038,31 +1046,23 @@ fn op() -> impl Strategy<Value = Op> {
         .prop_map(Op::Integrate),
         Just(Op::Differentiate(DifferentiateMethod::Gradient)),
         opt(finite()).prop_map(|norm| Op::Normalize { norm }),
-        (
-            window_pair(),
-            any::<bool>(),
-            any::<bool>(),
-            any::<bool>(),
-            opt(number())
-        )
-            .prop_map(
-                |((starttime, endtime), pad, keep_empty_traces, nearest_sample, fill_value)| Op::Trim {
-                    starttime,
-                    endtime,
-                    pad,
-                    keep_empty_traces,
-                    nearest_sample,
-                    fill_value
-                }
-            ),
-        (opt(time()), opt(time()), any::<bool>(), any::<bool>()).prop_map(
-            |(starttime, endtime, keep_empty_traces, nearest_sample)| Op::Slice {
+        // `keep_empty_traces=True` is refused (tests below), so only `False` round-trips.
+        (window_pair(), any::<bool>(), any::<bool>(), opt(number())).prop_map(
+            |((starttime, endtime), pad, nearest_sample, fill_value)| Op::Trim {
                 starttime,
                 endtime,
-                keep_empty_traces,
-                nearest_sample
+                pad,
+                keep_empty_traces: false,
+                nearest_sample,
+                fill_value
             }
         ),
+        (opt(time()), opt(time()), any::<bool>()).prop_map(|(starttime, endtime, nearest_sample)| Op::Slice {
+            starttime,
+            endtime,
+            keep_empty_traces: false,
+            nearest_sample
+        }),
         selection.prop_map(Op::Select),
         Just(Op::Split),
     ]
@@ -1288,10 +1288,10 @@ const AGREE: &[&str] = &[
     "normalize(global_max=True)",
     "trim()",
     "trim(pad=True, fill_value=0)",
-    "trim(None, None, True, True, False, 0.0)",
+    "trim(None, None, True, False, False, 0.0)",
     "trim(foo=1)",
     "slice()",
-    "slice(None, None, True, False)",
+    "slice(None, None, False, False)",
     "slice(None, None, True, False, 1)",
     "select()",
     "select('BW')",
@@ -1311,7 +1311,8 @@ const AGREE: &[&str] = &[
 
 /// Argument lists ObsPy runs but seispool rejects on purpose: swallowed keywords (typos would pass
 /// silently), Python truthiness where a bool or int is meant, integral floats where an int is meant, a Lanczos `window`
-/// that ObsPy ignores, reversed data from a negative decimation, and ops that are not supported yet. `merge(2)` and `merge(fill_value='mean')` only raise in ObsPy when the data has
+/// that ObsPy ignores, reversed data from a negative decimation, `keep_empty_traces=True` (a pipeline
+/// drops emptied traces), and ops that are not supported yet. `merge(2)` and `merge(fill_value='mean')` only raise in ObsPy when the data has
 /// overlaps or gaps; seispool rejects them up front.
 const STRICTER: &[&str] = &[
     "integrate(foo=1)",
@@ -1340,6 +1341,10 @@ const STRICTER: &[&str] = &[
     "merge(2)",
     "merge(fill_value='mean')",
     "select(inventory=None)",
+    "trim(keep_empty_traces=True)",
+    "trim(None, None, True, True, False, 0.0)",
+    "slice(None, None, True)",
+    "slice(None, None, True, False)",
 ];
 
 /// ObsPy's verdicts on `AGREE` then `STRICTER`, from one Python process (ObsPy's plugin lookup is slow to start).

@@ -398,6 +398,15 @@ impl Processor {
             if tr.stats.npts == 0 && !matches!(op, Op::Normalize { .. }) {
                 return self.apply_to_samples(op, &tr.stats, &mut [], warnings);
             }
+            // ObsPy's `normalize` returns before converting integers when the norm is zero (`norm=0`, or
+            // an all-zero trace): the trace stays integer (a later `merge` with a float trace of its id
+            // then fails, as ObsPy's does).
+            if let (Op::Normalize { norm }, Samples::I32(v)) = (op, &tr.data)
+                && !v.is_empty()
+                && norm.map_or_else(|| v.iter().all(|&x| x == 0), |n| n == 0.0)
+            {
+                return Ok(());
+            }
             // Integer samples (as decoded) are converted and linearly detrended in one pass.
             if matches!(op, Op::Detrend(DetrendKind::Linear))
                 && tr.data.promote_i32_with(seispool_dsp::detrend_linear_i32)

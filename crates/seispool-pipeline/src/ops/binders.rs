@@ -506,7 +506,7 @@ fn trim(src: Source, call: &Call) -> Result<Op, PipelineError> {
         starttime,
         endtime,
         pad: b.bool("pad", false)?,
-        keep_empty_traces: b.bool("keep_empty_traces", false)?,
+        keep_empty_traces: keep_empty_traces(&b)?,
         nearest_sample: b.bool("nearest_sample", true)?,
         fill_value: b.opt_number("fill_value")?,
     })
@@ -519,9 +519,20 @@ fn slice(src: Source, call: &Call) -> Result<Op, PipelineError> {
     Ok(Op::Slice {
         starttime,
         endtime,
-        keep_empty_traces: b.bool("keep_empty_traces", false)?,
+        keep_empty_traces: keep_empty_traces(&b)?,
         nearest_sample: b.bool("nearest_sample", true)?,
     })
+}
+
+/// `keep_empty_traces`: only `False`. A pipeline drops the traces a window empties (no file holds an
+/// empty trace, and ObsPy's ops after it would meet them), so `True` is refused with the pipeline,
+/// before any file is read, not by every file as it is processed.
+fn keep_empty_traces(b: &Bound) -> Result<bool, PipelineError> {
+    b.only_false(
+        "keep_empty_traces",
+        "is not supported: traces the window empties are dropped",
+    )?;
+    Ok(false)
 }
 
 fn select(src: Source, call: &Call) -> Result<Op, PipelineError> {
