@@ -262,3 +262,39 @@ def test_datetime_and_timedelta_interop():
     assert t + datetime.timedelta(seconds=1) == UTCDateTime("2024-01-01T00:00:01.5")
     assert datetime.datetime(2024, 1, 1, 0, 0, 1) - t == 0.5
     assert UTCTime(2024, 1, 1, 12) == UTCDateTime(2024, 1, 1, 12) and UTCTime(year=2024, julday=32) == UTCDateTime(year=2024, julday=32)
+
+
+# 8. Found by the differential sweep against ObsPy's own test files
+
+
+def test_read_window_cuts_every_trace_on_the_first_traces_grid(tmp_path):
+    # Two channels at 100 and 200 Hz: ObsPy's read cuts each trace on its own grid (Stream._ltrim/_rtrim),
+    # not on the first trace's as Stream.trim moves the window.
+    tr = example()[0]
+    t0 = tr.stats.starttime
+    a = tr.slice(t0, t0 + 20).copy()
+    b = a.copy()
+    b.stats.channel = "EHN"
+    b.stats.sampling_rate = 200.0
+    path = tmp_path / "two.mseed"
+    obspy.Stream([a, b]).write(str(path), format="MSEED", encoding="FLOAT64")
+    for start, end in [(t0 + 5.0041, None), (None, t0 + 8.0042), (t0 + 3.0039, t0 + 9.0036)]:
+        o = obspy.read(str(path), starttime=start, endtime=end)
+        s = seispool.read(path, starttime=start, endtime=end)
+        assert [(t.id, t.stats.starttime.ns, t.stats.npts) for t in s] == [(t.id, t.stats.starttime.ns, t.stats.npts) for t in o], (start, end)
+        for x, y in zip(o, s):
+            assert np.array_equal(x.data, y.data)
+
+
+def test_read_window_drops_a_sac_trace_whose_nearest_sample_is_in_it(tmp_path):
+    tr = example()[0].slice(example()[0].stats.starttime, example()[0].stats.starttime + 1).copy()
+    path = tmp_path / "x.sac"
+    tr.write(str(path), format="SAC")
+    end = UTCDateTime(tr.stats.endtime)
+    # The window starts 0.4 samples after the last sample: ObsPy's nearest-sample cut keeps that sample.
+    for start, stop in [(end + 0.004, end + 1), (end + 0.004, None), (end - 0.5, end + 0.0049)]:
+        o = obspy.read(str(path), starttime=start, endtime=stop)
+        s = seispool.read(path, starttime=start, endtime=stop)
+        assert [(t.stats.starttime.ns, t.stats.npts) for t in s] == [(t.stats.starttime.ns, t.stats.npts) for t in o] != [], (start, stop)
+    for start, stop in [(end + 0.006, None), (None, UTCDateTime(tr.stats.starttime) - 0.004)]:
+        assert len(seispool.read(path, starttime=start, endtime=stop)) == len(obspy.read(str(path), starttime=start, endtime=stop)) == 0
