@@ -298,3 +298,27 @@ def test_read_window_drops_a_sac_trace_whose_nearest_sample_is_in_it(tmp_path):
         assert [(t.stats.starttime.ns, t.stats.npts) for t in s] == [(t.stats.starttime.ns, t.stats.npts) for t in o] != [], (start, stop)
     for start, stop in [(end + 0.006, None), (None, UTCDateTime(tr.stats.starttime) - 0.004)]:
         assert len(seispool.read(path, starttime=start, endtime=stop)) == len(obspy.read(str(path), starttime=start, endtime=stop)) == 0
+
+
+def test_normalize_and_resample_do_not_warn_where_obspy_warns():
+    # A negative norm (its absolute value used), a zero norm or an all-zero trace (data left as it is),
+    # and a resampling to less than one sample (one kept): ObsPy warns each time, seispool was silent.
+    cases = [
+        (np.arange(1.0, 6.0), lambda t: t.normalize(norm=-2.5), "Normalizing with negative values is forbidden"),
+        (np.arange(1.0, 6.0), lambda t: t.normalize(norm=0), "Attempting to normalize by dividing through zero"),
+        (np.zeros(5), lambda t: t.normalize(), "Attempting to normalize by dividing through zero"),
+        (np.arange(1.0, 4.0), lambda t: t.resample(0.1), "Resampled trace would have less than one sample"),
+    ]
+    for data, op, message in cases:
+        o = obspy.Trace(data.copy(), {"sampling_rate": 1.0})
+        s = seispool.Trace(data.copy(), {"sampling_rate": 1.0})
+        with pytest.warns(UserWarning, match=message) as wo:
+            op(o)
+        with pytest.warns(UserWarning, match=message) as ws:
+            op(s)
+        assert [str(w.message) for w in ws] == [str(w.message) for w in wo]
+        assert s.stats.npts == o.stats.npts and np.array_equal(s.data, o.data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seispool.Trace(np.arange(1.0, 6.0)).normalize(norm=2.0)
+        seispool.Trace(np.arange(1.0, 6.0), {"sampling_rate": 1.0}).resample(0.5)
