@@ -322,3 +322,41 @@ def test_normalize_and_resample_do_not_warn_where_obspy_warns():
         warnings.simplefilter("error")
         seispool.Trace(np.arange(1.0, 6.0)).normalize(norm=2.0)
         seispool.Trace(np.arange(1.0, 6.0), {"sampling_rate": 1.0}).resample(0.5)
+
+
+def test_trace_trim_moves_the_window_onto_the_traces_grid_first():
+    # seispool's Trace.trim/slice ran Stream.trim, which first moves the window onto the grid; ObsPy's
+    # Trace._rtrim compares the unmoved end time with the start time, so an end up to half a sample before
+    # the first sample empties the trace in ObsPy and kept one sample in seispool. And the start time of a
+    # trace emptied by a window (ObsPy's _ltrim, then _rtrim of the empty trace) was computed apart, wrongly.
+    t0 = UTCDateTime(2020, 1, 1, 0, 0, 0, 128915)
+    cases = [
+        (2, 3.0, t0, dict(starttime=t0 - 1.057725, endtime=t0 - 0.035073)),
+        (1, 10.0, t0, dict(starttime=t0 + 0.015915, endtime=t0 + 0.037726, nearest_sample=False)),
+        (1, 10.0, t0, dict(starttime=t0 - 0.1498, endtime=t0 - 0.125093, pad=True, fill_value=0)),
+        (1, 200.0, t0, dict(starttime=t0 + 0.006, endtime=t0 + 0.008803, pad=True, nearest_sample=False, fill_value=1.5)),
+    ]
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n, sr = int(rng.choice([1, 2, 5, 20])), float(rng.choice([200.0, 10.0, 3.0]))
+        a = t0 + float(rng.uniform(-2, 3)) * n / sr
+        kw = dict(starttime=a, endtime=a + float(rng.uniform(0, 2)) * n / sr, pad=bool(rng.random() < 0.5), nearest_sample=bool(rng.random() < 0.5))
+        cases.append((n, sr, t0, {**kw, "fill_value": 7} if kw["pad"] else kw))
+    for n, sr, start, kw in cases:
+        o = obspy.Trace(np.arange(n, dtype=np.int32), {"sampling_rate": sr, "starttime": start})
+        s = seispool.from_obspy(o.copy())[0]
+        window = {k: v for k, v in kw.items() if k in ("starttime", "endtime", "nearest_sample")}
+        for a, b in [(o.slice(**window), s.slice(**window)), (o.trim(**kw), s.trim(**kw))]:
+            assert (b.stats.starttime.ns, b.stats.npts, b.data.tolist()) == (a.stats.starttime.ns, a.stats.npts, a.data.tolist()), (n, sr, kw)
+    # Stream.trim keeps moving the window onto the first trace's grid first, as ObsPy's.
+    o = obspy.Stream(
+        [obspy.Trace(np.arange(5, dtype=np.int32), {"sampling_rate": 10.0, "starttime": t0 + x, "station": str(i)}) for i, x in enumerate([0, 0.03, 0.07])]
+    )
+    for kw in [
+        dict(starttime=t0 + 0.16, endtime=t0 + 0.26),
+        dict(starttime=t0 + 0.51, endtime=t0 + 0.6),
+        dict(starttime=t0 - 0.3, endtime=t0 - 0.04, pad=True, fill_value=0),
+    ]:
+        a = o.copy().trim(keep_empty_traces=True, **kw)
+        b = seispool.from_obspy(o.copy()).trim(keep_empty_traces=True, **kw)
+        assert [(t.stats.starttime.ns, t.stats.npts) for t in b] == [(t.stats.starttime.ns, t.stats.npts) for t in a], kw
