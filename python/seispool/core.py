@@ -522,7 +522,7 @@ class Stream(ProcessingOps, StreamMethods):
         (or ObsPy's ``reclen``) in bytes; ``byteorder`` ``">"``/``"<"`` (or 1/0).
 
         Without ``encoding`` each trace keeps its MiniSEED encoding when it fits, else ObsPy's default for the
-        dtype. An explicit encoding converts the samples to what it stores (ints widen to floats, float64
+        dtype (int16 samples: INT16, as ObsPy). An explicit encoding converts the samples to what it stores (ints widen to floats, float64
         narrows to float32); floats are never rounded to integers: STEIM1/STEIM2/INT* on float data raise,
         as in ObsPy. Encoding and writing run with the GIL released.
 
@@ -530,10 +530,19 @@ class Stream(ProcessingOps, StreamMethods):
         """
         if reclen is not None and record_length is not None and reclen != record_length:
             raise OptionError(f"reclen={reclen} and record_length={record_length} disagree; give one")
+        raws = [t._raw() for t in self.traces]
+        if encoding is None:
+            # ObsPy's default for int16 samples is INT16 (the Rust engine sees them as int32, STEIM2's).
+            raws = [
+                r._replace(mseed=mseed_from_obspy({**(t.stats.mseed or {}), "encoding": "INT16"}))
+                if t._data.dtype.kind == "i" and t._data.dtype.itemsize == 2 and (t.stats.mseed or {}).get("encoding") not in ("INT16", 1)
+                else r
+                for t, r in zip(self.traces, raws)
+            ]
         with translated():
             _seispool.write(
                 os.fspath(path),
-                [t._raw() for t in self.traces],
+                raws,
                 format=format,
                 encoding=encoding_name(encoding),
                 record_length=non_negative_int("record_length", record_length if reclen is None else reclen),

@@ -360,3 +360,17 @@ def test_trace_trim_moves_the_window_onto_the_traces_grid_first():
         a = o.copy().trim(keep_empty_traces=True, **kw)
         b = seispool.from_obspy(o.copy()).trim(keep_empty_traces=True, **kw)
         assert [(t.stats.starttime.ns, t.stats.npts) for t in b] == [(t.stats.starttime.ns, t.stats.npts) for t in a], kw
+
+
+def test_int16_samples_are_written_as_steim2_where_obspy_writes_int16(tmp_path):
+    data = np.array([0, -32768, 32767, 5, -7], dtype=np.int16)
+    for header in ({}, {"mseed": {"encoding": "STEIM2"}}):
+        o, s = tmp_path / "o.mseed", tmp_path / "s.mseed"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ObsPy warns that STEIM2 does not suit int16 samples
+            obspy.Trace(data.copy(), dict(header)).write(str(o), format="MSEED")
+        seispool.Trace(data.copy(), dict(header)).write(s)
+        assert obspy.read(str(s))[0].stats.mseed.encoding == obspy.read(str(o))[0].stats.mseed.encoding == "INT16"
+        assert s.read_bytes() == o.read_bytes()
+    seispool.Trace(data.copy()).write(s, encoding="STEIM2")  # an explicit encoding still wins
+    assert obspy.read(str(s))[0].stats.mseed.encoding == "STEIM2"
