@@ -374,3 +374,22 @@ def test_int16_samples_are_written_as_steim2_where_obspy_writes_int16(tmp_path):
         assert s.read_bytes() == o.read_bytes()
     seispool.Trace(data.copy()).write(s, encoding="STEIM2")  # an explicit encoding still wins
     assert obspy.read(str(s))[0].stats.mseed.encoding == "STEIM2"
+
+
+def test_sac_sample_spacing_rounded_to_the_microsecond_without_a_warning(tmp_path):
+    tr = example()[0].copy()
+    tr.stats.sampling_rate = 25.0
+    good, odd = tmp_path / "good.sac", tmp_path / "odd.sac"
+    tr.write(str(good), format="SAC")
+    raw = bytearray(good.read_bytes())
+    raw[0:4] = np.nextafter(np.float32(0.04), np.float32(0)).astype("<f4").tobytes()  # delta one ulp low (#3408)
+    odd.write_bytes(bytes(raw))
+    with pytest.warns(UserWarning, match="Sample spacing read from SAC file") as wo:
+        o = obspy.read(str(odd))
+    with pytest.warns(UserWarning, match="Sample spacing read from SAC file") as ws:
+        s = seispool.read(odd)
+    assert [str(w.message) for w in ws] == [f"{odd}: {w.message}" for w in wo]
+    assert s[0].stats.sampling_rate == o[0].stats.sampling_rate == 25.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seispool.read(good)

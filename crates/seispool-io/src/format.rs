@@ -156,10 +156,14 @@ fn read_with(path: &Path, opts: &ReadOptions, parallel: bool) -> Result<ReadResu
             } else {
                 id_selected(&trace, opts)
             };
+            let warnings = sac::read_warnings(&trace)
+                .into_iter()
+                .map(|w| format!("{}: {w}", path.display()))
+                .collect();
             Ok(ReadResult {
                 format,
                 stream: Stream::new(if keep { vec![trace] } else { Vec::new() }),
-                warnings: Vec::new(),
+                warnings,
                 records: 1,
             })
         }
