@@ -258,6 +258,16 @@ def _big_endian(byteorder: str | int | None) -> bool | None:
     raise OptionError(f"byteorder={byteorder!r}: expected '>' (or 1, big-endian) or '<' (or 0, little-endian)")
 
 
+def _raw_for_default_encoding(tr: Trace) -> RawTrace:
+    """``tr._raw()``, with ObsPy's default encoding for int16 samples (INT16) unless ``stats.mseed`` names it
+    already: the Rust engine sees the samples as int32, whose default is STEIM2."""
+    raw = tr._raw()
+    mseed: dict[str, Any] = dict(tr.stats.mseed or {})
+    if tr._data.dtype.kind != "i" or tr._data.dtype.itemsize != 2 or mseed.get("encoding") in ("INT16", 1):
+        return raw
+    return raw._replace(mseed=mseed_from_obspy({**mseed, "encoding": "INT16"}))
+
+
 def _native(d: np.ndarray) -> np.ndarray:
     """int32/float32/float64 array for arbitrary numeric data (ints that fit stay int32)."""
     if d.dtype.kind in "iub":
@@ -530,15 +540,7 @@ class Stream(ProcessingOps, StreamMethods):
         """
         if reclen is not None and record_length is not None and reclen != record_length:
             raise OptionError(f"reclen={reclen} and record_length={record_length} disagree; give one")
-        raws = [t._raw() for t in self.traces]
-        if encoding is None:
-            # ObsPy's default for int16 samples is INT16 (the Rust engine sees them as int32, STEIM2's).
-            raws = [
-                r._replace(mseed=mseed_from_obspy({**(t.stats.mseed or {}), "encoding": "INT16"}))
-                if t._data.dtype.kind == "i" and t._data.dtype.itemsize == 2 and (t.stats.mseed or {}).get("encoding") not in ("INT16", 1)
-                else r
-                for t, r in zip(self.traces, raws)
-            ]
+        raws = [t._raw() if encoding is not None else _raw_for_default_encoding(t) for t in self.traces]
         with translated():
             _seispool.write(
                 os.fspath(path),
