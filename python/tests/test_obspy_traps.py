@@ -2,7 +2,9 @@
 
 import datetime
 import io
+import os
 import pydoc
+import re
 import subprocess
 import sys
 import tarfile
@@ -393,3 +395,42 @@ def test_sac_sample_spacing_rounded_to_the_microsecond_without_a_warning(tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         seispool.read(good)
+
+
+def test_odd_miniseed_headers_read_silently_where_obspy_warns(tmp_path):
+    # A BTIME fraction of 10000, a fixed header announcing 2 blockettes where 1 follows, and blockette
+    # 1000's word order byte invalid (95): ObsPy warns (once per file and kind).
+    tr = obspy.Trace((np.arange(3000) ** 2 % 100003).astype(np.int32), {"network": "XX", "station": "ODD", "sampling_rate": 10.0})
+    clean = tmp_path / "clean.mseed"
+    tr.write(str(clean), format="MSEED", encoding="STEIM2", reclen=512)
+    raw = clean.read_bytes()
+    assert raw[48:50] == b"\x03\xe8" and len(raw) >= 1024  # blockette 1000 first, at least two records
+    patches = {"fract": (28, b"\x27\x10"), "count": (39, b"\x02"), "order": (53, b"\x5f")}
+    for name, (at, value) in patches.items():
+        path = tmp_path / f"{name}.mseed"
+        b = bytearray(raw)
+        for rec in range(0, len(b), 512):
+            if name in ("fract", "count") or rec == 0:
+                b[rec + at : rec + at + len(value)] = value
+        path.write_bytes(bytes(b))
+        with warnings.catch_warnings(record=True) as wo:
+            warnings.simplefilter("always")
+            o = obspy.read(str(path))
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter("always")
+            s = seispool.read(path)
+        expected = sorted({str(w.message) for w in wo if "readMSEEDBuffer" not in str(w.message)})
+        got = [str(w.message) for w in ws]
+        assert all(m.startswith(f"{path}: record ") for m in got), got  # names the file, record and offset
+        assert expected and sorted(re.sub(r"^.*? at byte \d+: ", "", m) for m in got) == expected, name
+        assert [t.data.tolist() for t in s] == [t.data.tolist() for t in o] and [t.stats.starttime.ns for t in s] == [t.stats.starttime.ns for t in o]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seispool.read(clean)
+    bizarre = os.path.join(os.path.dirname(obspy.__file__), "io", "mseed", "tests", "data", "bizarre", "endiantest.be-header.le-data.mseed")
+    if os.path.exists(bizarre):  # ObsPy's test file: header and data in different byte orders
+        with pytest.warns(UserWarning, match="Inconsistent word order") as wo:
+            o = obspy.read(bizarre)
+        with pytest.warns(UserWarning, match="Inconsistent word order") as ws:
+            s = seispool.read(bizarre)
+        assert len(ws) == len(wo) == 1 and s[0].data.tolist() == o[0].data.tolist()
