@@ -434,3 +434,23 @@ def test_odd_miniseed_headers_read_silently_where_obspy_warns(tmp_path):
         with pytest.warns(UserWarning, match="Inconsistent word order") as ws:
             s = seispool.read(bizarre)
         assert len(ws) == len(wo) == 1 and s[0].data.tolist() == o[0].data.tolist()
+
+
+def test_op_errors_are_not_valueerrors_as_obspys():
+    # Code written for ObsPy catches ValueError around these calls; seispool raised a PipelineError only.
+    tr = example()[0]
+    calls = [
+        lambda t: t.filter("highpass", freq=60.0),
+        lambda t: t.decimate(7, strict_length=True),
+        lambda t: t.resample(33.0, strict_length=True),
+        lambda t: t.detrend("spline", order=3, dspline=1),
+        lambda t: t.interpolate(10.0, starttime=t.stats.starttime - 5),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError):
+            call(tr.copy())
+        with pytest.raises(ValueError) as e:
+            call(seispool.from_obspy(tr.copy())[0])
+        assert isinstance(e.value, seispool.PipelineError)
+    with pytest.raises(ValueError):
+        seispool.from_obspy(tr.copy()).process("fliter('lowpass', freq=1)")
