@@ -454,3 +454,18 @@ def test_op_errors_are_not_valueerrors_as_obspys():
         assert isinstance(e.value, seispool.PipelineError)
     with pytest.raises(ValueError):
         seispool.from_obspy(tr.copy()).process("fliter('lowpass', freq=1)")
+
+
+def test_write_with_a_bad_record_length_raises_ioerror_not_the_option_error_of_process(tmp_path):
+    st = seispool.from_obspy(example(np.int32))
+    for bad in (1000, 64, 131072, 0):
+        path = tmp_path / f"{bad}.mseed"
+        for kw in ({"record_length": bad}, {"reclen": bad}):
+            with pytest.raises(seispool.OptionError, match=f"record_length {bad} is not a power of two"):
+                st.write(path, **kw)
+            if bad != 131072:  # ObsPy's limit is 2**20, seispool's 65536
+                with pytest.raises(ValueError):  # as ObsPy's write raises
+                    example(np.int32).write(str(path), format="MSEED", reclen=bad)
+        assert not path.exists()
+    with pytest.raises(ValueError, match="encoding 99"):
+        st.write(tmp_path / "x.mseed", encoding=99)
