@@ -117,7 +117,7 @@ class Trace(ProcessingOps, TraceMethods):
         if not text and d.dtype not in (np.int32, np.float32, np.float64):
             d = _native(d)
         mseed = None if s.mseed is None else mseed_from_obspy(s.mseed)
-        headers = dict(s.sac)
+        headers = {k: v.item() if isinstance(v, np.generic) else v for k, v in s.sac.items()}
         if tag is not None:
             headers[_TAG] = tag
         return RawTrace(s.network, s.station, s.location, s.channel, s.starttime_ns, s.sampling_rate, s.npts, d, text, mseed, headers)
@@ -129,7 +129,7 @@ class Trace(ProcessingOps, TraceMethods):
         mseed = None if r.mseed is None else mseed_to_obspy(r.mseed)
         if mseed is not None and r.mseed is not None and r.mseed.get("version", 2) != 2:
             mseed["version"] = r.mseed["version"]
-        tr.stats = Stats(r.network, r.station, r.location, r.channel, UTCTime.from_ns(r.starttime_ns), r.sampling_rate, r.npts, mseed, r.headers)
+        tr.stats = Stats(r.network, r.station, r.location, r.channel, UTCTime.from_ns(r.starttime_ns), r.sampling_rate, r.npts, mseed, _sac_types(r.headers))
         tr._data = r.data.view("S1") if r.is_text else r.data
         return tr
 
@@ -256,6 +256,19 @@ def _big_endian(byteorder: str | int | None) -> bool | None:
     if byteorder in ("<", "little", 0):
         return False
     raise OptionError(f"byteorder={byteorder!r}: expected '>' (or 1, big-endian) or '<' (or 0, little-endian)")
+
+
+def _sac_types(headers: dict[str, Any]) -> dict[str, Any]:
+    """SAC header values with ObsPy's types: ``numpy.float32`` and ``numpy.int32`` (the file's), where that
+    keeps the value (a float set in Python that float32 cannot hold stays a float)."""
+    out: dict[str, Any] = {}
+    for k, v in headers.items():
+        if isinstance(v, float) and (np.isnan(v) or float(np.float32(v)) == v):
+            v = np.float32(v)
+        elif isinstance(v, int) and not isinstance(v, bool) and -(2**31) <= v < 2**31:
+            v = np.int32(v)
+        out[k] = v
+    return out
 
 
 def _raw_for_default_encoding(tr: Trace) -> RawTrace:
@@ -395,7 +408,7 @@ class Stream(ProcessingOps, StreamMethods):
         out, origins = [], []
         for raw in raws:
             tr = Trace._from_raw(raw)
-            index = tr.stats.sac.pop(_TAG)
+            index = int(tr.stats.sac.pop(_TAG))
             for k, v in self.traces[index].stats._extras().items():
                 setattr(tr.stats, k, list(v) if k == "processing" else v)
             tr.stats.processing.extend(notes)

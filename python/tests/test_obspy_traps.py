@@ -469,3 +469,22 @@ def test_write_with_a_bad_record_length_raises_ioerror_not_the_option_error_of_p
         assert not path.exists()
     with pytest.raises(ValueError, match="encoding 99"):
         st.write(tmp_path / "x.mseed", encoding=99)
+
+
+def test_stats_sac_values_are_python_floats_where_obspys_are_float32(tmp_path):
+    tr = example()[0].copy()
+    tr.stats.sac = {"user0": 0.1, "t1": 2.5, "kuser0": "pick"}
+    path = tmp_path / "x.sac"
+    tr.write(str(path), format="SAC")
+    o, s = obspy.read(str(path))[0].stats.sac, seispool.read(path)[0].stats.sac
+    assert {k: (type(v), str(v)) for k, v in s.items()} == {k: (type(v), str(v)) for k, v in o.items()}
+    assert s.delta == o.delta and str(s.user0) == "0.1" and type(s.nzyear) is np.int32
+    st = seispool.read(path)
+    st[0].stats.sac.user1 = 1.23456789  # a Python float float32 cannot hold stays as it is
+    st.detrend("demean")
+    assert type(st[0].stats.sac.user1) is float and st[0].stats.sac.user1 == 1.23456789
+    assert type(st[0].stats.sac.delta) is np.float32
+    back = seispool.from_obspy(st.to_obspy())
+    assert {k: type(v) for k, v in back[0].stats.sac.items()} == {k: type(v) for k, v in st[0].stats.sac.items()}
+    back.write(tmp_path / "y.sac", format="SAC")
+    assert obspy.read(str(tmp_path / "y.sac"))[0].stats.sac.user1 == np.float32(1.23456789)
