@@ -488,3 +488,14 @@ def test_stats_sac_values_are_python_floats_where_obspys_are_float32(tmp_path):
     assert {k: type(v) for k, v in back[0].stats.sac.items()} == {k: type(v) for k, v in st[0].stats.sac.items()}
     back.write(tmp_path / "y.sac", format="SAC")
     assert obspy.read(str(tmp_path / "y.sac"))[0].stats.sac.user1 == np.float32(1.23456789)
+
+
+def test_trace_from_a_dict_of_stats_fails_on_endtime():
+    # ObsPy's Stats skips its read-only endtime in a header dict (AttribDict.update): Trace(data,
+    # dict(tr.stats)) and stats.update(dict(other.stats)) work there.
+    for mod in (obspy, seispool):
+        tr = mod.Trace(np.arange(5.0), {"station": "A", "sampling_rate": 2.0, "starttime": UTCDateTime(2020, 1, 1)})
+        new = mod.Trace(np.arange(5.0) * 2, dict(tr.stats))
+        assert (new.id, new.stats.npts, str(new.stats.endtime)) == (".A..", 5, "2020-01-01T00:00:02.000000Z")
+        tr.stats.update({"endtime": UTCDateTime(0), "station": "B"})
+        assert tr.stats.station == "B" and str(tr.stats.endtime) == "2020-01-01T00:00:02.000000Z"
