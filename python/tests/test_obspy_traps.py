@@ -398,19 +398,20 @@ def test_sac_sample_spacing_rounded_to_the_microsecond_without_a_warning(tmp_pat
 
 
 def test_odd_miniseed_headers_read_silently_where_obspy_warns(tmp_path):
-    # A BTIME fraction of 10000, a fixed header announcing 2 blockettes where 1 follows, and blockette
-    # 1000's word order byte invalid (95): ObsPy warns (once per file and kind).
+    # A BTIME fraction of 10000, a fixed header announcing 2 blockettes where 1 follows, blockette 1000's
+    # word order byte invalid (95), a location code with a non-ASCII byte: ObsPy warns (once per file and
+    # kind).
     tr = obspy.Trace((np.arange(3000) ** 2 % 100003).astype(np.int32), {"network": "XX", "station": "ODD", "sampling_rate": 10.0})
     clean = tmp_path / "clean.mseed"
     tr.write(str(clean), format="MSEED", encoding="STEIM2", reclen=512)
     raw = clean.read_bytes()
     assert raw[48:50] == b"\x03\xe8" and len(raw) >= 1024  # blockette 1000 first, at least two records
-    patches = {"fract": (28, b"\x27\x10"), "count": (39, b"\x02"), "order": (53, b"\x5f")}
+    patches = {"fract": (28, b"\x27\x10"), "count": (39, b"\x02"), "order": (53, b"\x5f"), "code": (13, b"\xffA")}
     for name, (at, value) in patches.items():
         path = tmp_path / f"{name}.mseed"
         b = bytearray(raw)
         for rec in range(0, len(b), 512):
-            if name in ("fract", "count") or rec == 0:
+            if name != "order" or rec == 0:
                 b[rec + at : rec + at + len(value)] = value
         path.write_bytes(bytes(b))
         with warnings.catch_warnings(record=True) as wo:

@@ -406,9 +406,10 @@ impl RecordHeader {
     }
 
     /// What ObsPy warns about in this record's header (`rec` its bytes), as `(kind, message)`, the kind
-    /// telling the messages of one file apart: a BTIME fraction above 9999 (libmseed), a blockette count
-    /// unlike the fixed header's (libmseed); for the `first` record also blockette 1000's word order
-    /// (ObsPy's `get_record_information`, which reads only the first record).
+    /// telling the messages of one file apart (0 to 7): a BTIME fraction above 9999 (libmseed), a
+    /// blockette count unlike the fixed header's (libmseed), a code with non-ASCII bytes (ObsPy's
+    /// `_decode_header_field`, which drops them, as [`code_into`] does); for the `first` record also
+    /// blockette 1000's word order (ObsPy's `get_record_information`, which reads only the first record).
     pub(crate) fn oddities(&self, rec: &[u8], first: bool, offset: u64) -> Vec<(u8, String)> {
         let mut out = Vec::new();
         let fract = Order(self.header_big_endian).u16(rec, 28).unwrap_or(0);
@@ -437,6 +438,32 @@ impl RecordHeader {
                     self.blockettes_parsed
                 ),
             ));
+        }
+        let fields = [
+            ("network", 18..20),
+            ("station", 8..13),
+            ("location", 13..15),
+            ("channel", 15..18),
+        ];
+        for (kind, (name, at)) in (4u8..).zip(fields) {
+            let Some(bytes) = rec.get(at) else { continue };
+            let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
+            let code = bytes[..end].trim_ascii();
+            if !code.is_ascii() {
+                let shown: String = code
+                    .iter()
+                    .map(|&c| if c.is_ascii() { char::from(c) } else { '\u{fffd}' })
+                    .collect();
+                let kept: String = code.iter().filter(|c| c.is_ascii()).map(|&c| char::from(c)).collect();
+                out.push((
+                    kind,
+                    format!(
+                        "Failed to decode {name} code as ASCII. Code in file: '{shown}' (\u{fffd} indicates characters \
+                         that could not be decoded). Will be interpreted as: '{kept}'. This is an invalid MiniSEED \
+                         file - please contact your data provider."
+                    ),
+                ));
+            }
         }
         if first && self.has_b1000 {
             if self.word_order > 1 {
