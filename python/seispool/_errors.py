@@ -11,11 +11,16 @@ import contextlib
 import errno
 from collections.abc import Iterator
 
-from seispool._seispool import IoError, SeispoolError
+from seispool._seispool import IoError, PipelineError, SeispoolError
 
 
 class OptionError(SeispoolError, ValueError):
     """An argument seispool does not accept (the message names it and what is expected)."""
+
+
+class OpError(PipelineError, ValueError):
+    """A method's op refused its arguments or the trace (``filter`` above Nyquist, ``decimate`` with
+    ``strict_length``, ...): a `PipelineError` and, as ObsPy's methods raise there, a ``ValueError``."""
 
 
 class NotFoundError(IoError, FileNotFoundError):
@@ -30,10 +35,15 @@ class NotFoundError(IoError, FileNotFoundError):
 
 @contextlib.contextmanager
 def translated() -> Iterator[None]:
-    """Re-raises the Rust module's plain `ValueError` as `OptionError` and a missing-file `IoError` as
-    `NotFoundError` (both keep the message)."""
+    """Re-raises the Rust module's plain `ValueError` as `OptionError`, a `PipelineError` as `OpError` (also a
+    ``ValueError``, as ObsPy's methods raise) and a missing-file `IoError` as `NotFoundError` (all keep the
+    message)."""
     try:
         yield
+    except PipelineError as e:
+        if isinstance(e, ValueError):
+            raise
+        raise OpError(str(e)) from None
     except SeispoolError as e:
         missing = "(os error 2)" in str(e) or "no such file or directory" in str(e).lower()
         if isinstance(e, IoError) and not isinstance(e, NotFoundError) and missing:

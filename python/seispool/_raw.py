@@ -53,9 +53,9 @@ def encoding_name(encoding: str | int | None) -> str | None:
     try:
         return ENCODING_NAMES[int(encoding)]
     except KeyError:
-        from seispool._seispool import IoError
+        from seispool._errors import OptionError
 
-        raise IoError(f"encoding {encoding}: not a MiniSEED encoding code (known: {sorted(ENCODING_NAMES)})") from None
+        raise OptionError(f"encoding {encoding}: not a MiniSEED encoding code (known: {sorted(ENCODING_NAMES)})") from None
 
 
 def mseed_to_obspy(m: dict[str, Any]) -> dict[str, Any]:

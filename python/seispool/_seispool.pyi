@@ -33,6 +33,7 @@ __all__ = [
     "process",
     "read",
     "read_inventory",
+    "trim_traces",
     "write",
 ]
 
@@ -55,6 +56,9 @@ def format_time(ns: int, digits: int = 6) -> str: ...
 def check_pipeline(text: str) -> str: ...
 def apply(pipeline: str, raws: Any) -> tuple[list[_RawTrace], list[str]]: ...
 def apply_in_place(pipeline: str, raws: Any) -> list[str] | None: ...
+def trim_traces(
+    raws: Any, starttime: int | None, endtime: int | None, pad: bool, nearest_sample: bool, fill_value: float | None, snap: bool
+) -> list[_RawTrace]: ...
 
 @final
 class Inventory:

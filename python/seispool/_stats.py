@@ -33,6 +33,7 @@ class AttribDict(dict):  # type: ignore[type-arg]
 
 _CORE = ("network", "station", "location", "channel", "starttime", "endtime", "sampling_rate", "delta", "npts", "calib")
 _DERIVED = {"endtime", "delta", "id", "starttime", "endtime_ns", "headers"}
+_READONLY = {"endtime", "endtime_ns"}
 _INTERNAL = {"network", "station", "location", "channel", "starttime_ns", "sampling_rate", "npts", "calib", "processing", "mseed", "sac"}
 
 
@@ -91,7 +92,8 @@ class Stats:
         if delta is not None:
             self.delta = delta
         for k, v in custom.items():
-            setattr(self, k, v)
+            if k not in _READONLY:  # ObsPy's update skips them: Stats(**dict(other_stats)) works
+                setattr(self, k, v)
 
     # -- derived fields ----------------------------------------------------------------------------------
 
@@ -205,9 +207,11 @@ class Stats:
         return self[key] if key in self else default
 
     def update(self, other: Any = (), **kwargs: Any) -> None:
-        """Sets fields from a mapping and keywords."""
+        """Sets fields from a mapping and keywords (the derived ``endtime``, ``id`` and ``endtime_ns`` are
+        skipped, as ObsPy's ``update`` skips ``endtime``)."""
         for k, v in dict(other, **kwargs).items():
-            setattr(self, k, v)
+            if k not in _READONLY:
+                setattr(self, k, v)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Stats):

@@ -10,7 +10,6 @@ everyday conveniences in `seispool._everyday`.
 from __future__ import annotations
 
 import glob as _glob
-import math
 import os
 import sys
 import warnings
@@ -40,15 +39,6 @@ __all__ = ["AttribDict", "PathLike", "Stats", "Stream", "Trace", "expand_paths",
 def _warn_all(messages: Iterable[str], stacklevel: int = 3) -> None:
     for m in messages:
         warnings.warn(m, UserWarning, stacklevel=stacklevel + 1)
-
-
-def _round_away(x: float) -> int:
-    return int(math.copysign(math.floor(abs(x) + 0.5), x))
-
-
-def _diff(a_ns: int, b_ns: int) -> float:
-    """``a - b`` in seconds as ObsPy's UTCDateTime difference (rounded to microseconds)."""
-    return round((a_ns - b_ns) / 1e9, 6)
 
 
 class Trace(ProcessingOps, TraceMethods):
@@ -127,7 +117,7 @@ class Trace(ProcessingOps, TraceMethods):
         if not text and d.dtype not in (np.int32, np.float32, np.float64):
             d = _native(d)
         mseed = None if s.mseed is None else mseed_from_obspy(s.mseed)
-        headers = dict(s.sac)
+        headers = {k: v.item() if isinstance(v, np.generic) else v for k, v in s.sac.items()}
         if tag is not None:
             headers[_TAG] = tag
         return RawTrace(s.network, s.station, s.location, s.channel, s.starttime_ns, s.sampling_rate, s.npts, d, text, mseed, headers)
@@ -139,7 +129,7 @@ class Trace(ProcessingOps, TraceMethods):
         mseed = None if r.mseed is None else mseed_to_obspy(r.mseed)
         if mseed is not None and r.mseed is not None and r.mseed.get("version", 2) != 2:
             mseed["version"] = r.mseed["version"]
-        tr.stats = Stats(r.network, r.station, r.location, r.channel, UTCTime.from_ns(r.starttime_ns), r.sampling_rate, r.npts, mseed, r.headers)
+        tr.stats = Stats(r.network, r.station, r.location, r.channel, UTCTime.from_ns(r.starttime_ns), r.sampling_rate, r.npts, mseed, _sac_types(r.headers))
         tr._data = r.data.view("S1") if r.is_text else r.data
         return tr
 
@@ -186,13 +176,14 @@ class Trace(ProcessingOps, TraceMethods):
     ) -> Trace:
         """``trim(starttime, endtime, pad=False, nearest_sample=True, fill_value=None)``; the trace may become
         empty (its start time then set as ObsPy sets it)."""
-        st = Stream([self]).trim(starttime, endtime, pad=pad, keep_empty_traces=True, nearest_sample=nearest_sample, fill_value=fill_value)
-        self._assign(_one(st, "trim"))
+        # ObsPy's Trace.trim cuts on this trace's own grid; Stream.trim would first move the window onto it.
+        st = Stream([self])._window("trim", starttime, endtime, True, nearest_sample, snap=False, pad=pad, fill_value=fill_value)
+        self._assign(st.traces[0])
         return self
 
     def slice(self, starttime: TimeLike | None = None, endtime: TimeLike | None = None, nearest_sample: bool = True) -> Trace:
         """A new trace cut to the window (``slice``); this trace is unchanged."""
-        return _one(Stream([self]).slice(starttime, endtime, keep_empty_traces=True, nearest_sample=nearest_sample), "slice")
+        return Stream([self])._window("slice", starttime, endtime, True, nearest_sample, snap=False).traces[0]
 
     def write(
         self,
@@ -267,6 +258,29 @@ def _big_endian(byteorder: str | int | None) -> bool | None:
     raise OptionError(f"byteorder={byteorder!r}: expected '>' (or 1, big-endian) or '<' (or 0, little-endian)")
 
 
+def _sac_types(headers: dict[str, Any]) -> dict[str, Any]:
+    """SAC header values with ObsPy's types: ``numpy.float32`` and ``numpy.int32`` (the file's), where that
+    keeps the value (a float set in Python that float32 cannot hold stays a float)."""
+    out: dict[str, Any] = {}
+    for k, v in headers.items():
+        if isinstance(v, float) and (np.isnan(v) or float(np.float32(v)) == v):
+            v = np.float32(v)
+        elif isinstance(v, int) and not isinstance(v, bool) and -(2**31) <= v < 2**31:
+            v = np.int32(v)
+        out[k] = v
+    return out
+
+
+def _raw_for_default_encoding(tr: Trace) -> RawTrace:
+    """``tr._raw()``, with ObsPy's default encoding for int16 samples (INT16) unless ``stats.mseed`` names it
+    already: the Rust engine sees the samples as int32, whose default is STEIM2."""
+    raw = tr._raw()
+    mseed: dict[str, Any] = dict(tr.stats.mseed or {})
+    if tr._data.dtype.kind != "i" or tr._data.dtype.itemsize != 2 or mseed.get("encoding") in ("INT16", 1):
+        return raw
+    return raw._replace(mseed=mseed_from_obspy({**mseed, "encoding": "INT16"}))
+
+
 def _native(d: np.ndarray) -> np.ndarray:
     """int32/float32/float64 array for arbitrary numeric data (ints that fit stay int32)."""
     if d.dtype.kind in "iub":
@@ -276,25 +290,6 @@ def _native(d: np.ndarray) -> np.ndarray:
     if d.dtype == np.float16:
         return d.astype(np.float32)
     return d.astype(np.float64)
-
-
-def _empty_start(tr: Trace, starttime: int | None, endtime: int | None, nearest: bool) -> int:
-    """Where ObsPy's ``Trace.trim`` leaves the start time of a trace it empties."""
-    s = tr.stats
-    t0, sr, dt = s.starttime_ns, s.sampling_rate, s.delta
-    if starttime is not None and starttime > s.endtime_ns:
-        if nearest:
-            k = _round_away(_diff(starttime, t0) * sr)
-        else:
-            k = -math.floor(round(_diff(t0, starttime) * sr, 7))
-        return int(t0 + round(k * dt * 1e9))
-    if endtime is not None:
-        if nearest:
-            k = _round_away(_diff(endtime, t0) * sr) - s.npts + 1
-        else:
-            k = math.floor(round(_diff(endtime, s.endtime_ns) * sr, 7))
-        return int(s.endtime_ns + round(k * dt * 1e9))
-    return int(t0)
 
 
 class Stream(ProcessingOps, StreamMethods):
@@ -413,7 +408,7 @@ class Stream(ProcessingOps, StreamMethods):
         out, origins = [], []
         for raw in raws:
             tr = Trace._from_raw(raw)
-            index = tr.stats.sac.pop(_TAG)
+            index = int(tr.stats.sac.pop(_TAG))
             for k, v in self.traces[index].stats._extras().items():
                 setattr(tr.stats, k, list(v) if k == "processing" else v)
             tr.stats.processing.extend(notes)
@@ -449,25 +444,43 @@ class Stream(ProcessingOps, StreamMethods):
             return self.process(call("normalize", norm=norm))
         return StreamMethods.normalize(self, global_max=global_max)
 
-    def _window(self, op: str, starttime: TimeLike | None, endtime: TimeLike | None, keep_empty_traces: bool, nearest_sample: bool, **kw: Any) -> Stream:
+    def _window(
+        self,
+        op: str,
+        starttime: TimeLike | None,
+        endtime: TimeLike | None,
+        keep_empty_traces: bool,
+        nearest_sample: bool,
+        snap: bool = True,
+        pad: bool = False,
+        fill_value: float | None = None,
+    ) -> Stream:
+        """The traces cut to the window as ObsPy's ``Stream.trim``/``slice`` (``snap``: the window moved onto
+        the first trace's grid) or ``Trace.trim``/``slice`` of each trace alone; traces the window empties
+        are kept, with no samples and the start time ObsPy leaves them, when ``keep_empty_traces``."""
         start = None if starttime is None else to_ns(starttime)
         end = None if endtime is None else to_ns(endtime)
         if start is not None and end is not None and start > end:
             raise OptionError(f"{op}: starttime {UTCTime.from_ns(start)} is after endtime {UTCTime.from_ns(end)}")
+        kw: dict[str, Any] = {"pad": pad, "fill_value": fill_value} if op == "trim" else {}
         text = call(op, starttime=starttime, endtime=endtime, nearest_sample=nearest_sample, **kw)
-        result, origins = self._run(text, stacklevel=4)
-        if not keep_empty_traces:
-            return result
-        # ObsPy keeps the traces the window empties, with no samples and a start time moved as it moves it.
-        kept = dict(zip(origins, result.traces))
+        if isinstance(fill_value, (int, np.integer)) and not isinstance(fill_value, bool):
+            fill_value = int(fill_value)
+        elif fill_value is not None:
+            fill_value = float(fill_value)
+        with translated():
+            calls = split_calls(_seispool.check_pipeline(text))  # the op's checks and its canonical text
+            raws = _seispool.trim_traces([t._raw() for t in self.traces], start, end, pad, nearest_sample, fill_value, snap)
+        notes = [f"seispool {_seispool.__version__}: {c}" for c in calls]
         out = []
-        for i, tr in enumerate(self.traces):
-            if i in kept:
-                out.append(kept[i])
+        for old, raw in zip(self.traces, raws):
+            tr = Trace._from_raw(raw)
+            if not (tr.stats.npts or keep_empty_traces):
                 continue
-            empty = Trace(tr._data[:0].copy(), tr.stats.copy())
-            empty.stats.starttime = UTCTime.from_ns(_empty_start(tr, start, end, nearest_sample))
-            out.append(empty)
+            for k, v in old.stats._extras().items():
+                setattr(tr.stats, k, list(v) if k == "processing" else v)
+            tr.stats.processing.extend(notes)
+            out.append(tr)
         return Stream(out)
 
     def trim(
@@ -532,7 +545,7 @@ class Stream(ProcessingOps, StreamMethods):
         (or ObsPy's ``reclen``) in bytes; ``byteorder`` ``">"``/``"<"`` (or 1/0).
 
         Without ``encoding`` each trace keeps its MiniSEED encoding when it fits, else ObsPy's default for the
-        dtype. An explicit encoding converts the samples to what it stores (ints widen to floats, float64
+        dtype (int16 samples: INT16, as ObsPy). An explicit encoding converts the samples to what it stores (ints widen to floats, float64
         narrows to float32); floats are never rounded to integers: STEIM1/STEIM2/INT* on float data raise,
         as in ObsPy. Encoding and writing run with the GIL released.
 
@@ -540,10 +553,11 @@ class Stream(ProcessingOps, StreamMethods):
         """
         if reclen is not None and record_length is not None and reclen != record_length:
             raise OptionError(f"reclen={reclen} and record_length={record_length} disagree; give one")
+        raws = [t._raw() if encoding is not None else _raw_for_default_encoding(t) for t in self.traces]
         with translated():
             _seispool.write(
                 os.fspath(path),
-                [t._raw() for t in self.traces],
+                raws,
                 format=format,
                 encoding=encoding_name(encoding),
                 record_length=non_negative_int("record_length", record_length if reclen is None else reclen),

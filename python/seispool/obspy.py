@@ -70,7 +70,7 @@ def from_obspy(st: Any) -> Stream:
         if "mseed" in s:
             stats.mseed = AttribDict(_mseed_stats(s.mseed))
         if "sac" in s:
-            stats.sac = AttribDict({k: v.item() if isinstance(v, np.generic) else v for k, v in s.sac.items()})
+            stats.sac = AttribDict(dict(s.sac))  # ObsPy's value types (numpy.float32, ...) kept
         for k, v in s.items():
             if k not in _OBSPY_FIELDS:
                 setattr(stats, k, list(v) if k == "processing" else v)

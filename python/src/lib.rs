@@ -88,6 +88,36 @@ fn apply_in_place<'py>(py: Python<'py>, pipeline: &str, raws: &Bound<'py, PyAny>
     }
 }
 
+/// Every raw trace trimmed to `[starttime, endtime]` (ns), emptied traces kept with the start time ObsPy
+/// leaves them: as ObsPy's `Stream.trim(keep_empty_traces=True)` with `snap` (the window moved onto the
+/// first trace's grid), as `Trace.trim` of each trace alone without. `fill_value` is an int or a float.
+#[pyfunction]
+#[pyo3(signature = (raws, starttime, endtime, pad, nearest_sample, fill_value, snap))]
+#[allow(clippy::too_many_arguments)]
+fn trim_traces<'py>(
+    py: Python<'py>,
+    raws: &Bound<'py, PyAny>,
+    starttime: Option<i64>,
+    endtime: Option<i64>,
+    pad: bool,
+    nearest_sample: bool,
+    fill_value: Option<&Bound<'py, PyAny>>,
+    snap: bool,
+) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+    use pyo3::types::PyInt;
+    use seispool_core::Number;
+    let fill = match fill_value {
+        None => None,
+        Some(v) if v.is_instance_of::<PyInt>() => Some(Number::Int(v.extract()?)),
+        Some(v) => Some(Number::Float(v.extract()?)),
+    };
+    let stream = stream_from_py(raws)?;
+    let traces = py
+        .detach(|| stream.trimmed_traces(starttime.map(Time), endtime.map(Time), pad, nearest_sample, fill, snap))
+        .map_err(pipeline_err)?;
+    stream_to_py(py, seispool_core::Stream::new(traces))
+}
+
 /// One gap: `(id, start_ns, end_ns, delta_s, nsamples)`.
 type GapRow = (String, i64, i64, f64, i64);
 
@@ -147,6 +177,7 @@ fn _seispool(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_gaps, m)?)?;
     m.add_function(wrap_pyfunction!(apply, m)?)?;
     m.add_function(wrap_pyfunction!(apply_in_place, m)?)?;
+    m.add_function(wrap_pyfunction!(trim_traces, m)?)?;
     m.add_function(wrap_pyfunction!(doctor, m)?)?;
     m.add_function(wrap_pyfunction!(ppsd::ppsd, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;

@@ -2,7 +2,9 @@
 
 import datetime
 import io
+import os
 import pydoc
+import re
 import subprocess
 import sys
 import tarfile
@@ -262,3 +264,239 @@ def test_datetime_and_timedelta_interop():
     assert t + datetime.timedelta(seconds=1) == UTCDateTime("2024-01-01T00:00:01.5")
     assert datetime.datetime(2024, 1, 1, 0, 0, 1) - t == 0.5
     assert UTCTime(2024, 1, 1, 12) == UTCDateTime(2024, 1, 1, 12) and UTCTime(year=2024, julday=32) == UTCDateTime(year=2024, julday=32)
+
+
+# 8. Found by the differential sweep against ObsPy's own test files
+
+
+def test_read_window_cuts_every_trace_on_the_first_traces_grid(tmp_path):
+    # Two channels at 100 and 200 Hz: ObsPy's read cuts each trace on its own grid (Stream._ltrim/_rtrim),
+    # not on the first trace's as Stream.trim moves the window.
+    tr = example()[0]
+    t0 = tr.stats.starttime
+    a = tr.slice(t0, t0 + 20).copy()
+    b = a.copy()
+    b.stats.channel = "EHN"
+    b.stats.sampling_rate = 200.0
+    path = tmp_path / "two.mseed"
+    obspy.Stream([a, b]).write(str(path), format="MSEED", encoding="FLOAT64")
+    for start, end in [(t0 + 5.0041, None), (None, t0 + 8.0042), (t0 + 3.0039, t0 + 9.0036)]:
+        o = obspy.read(str(path), starttime=start, endtime=end)
+        s = seispool.read(path, starttime=start, endtime=end)
+        assert [(t.id, t.stats.starttime.ns, t.stats.npts) for t in s] == [(t.id, t.stats.starttime.ns, t.stats.npts) for t in o], (start, end)
+        for x, y in zip(o, s):
+            assert np.array_equal(x.data, y.data)
+
+
+def test_read_window_drops_a_sac_trace_whose_nearest_sample_is_in_it(tmp_path):
+    tr = example()[0].slice(example()[0].stats.starttime, example()[0].stats.starttime + 1).copy()
+    path = tmp_path / "x.sac"
+    tr.write(str(path), format="SAC")
+    end = UTCDateTime(tr.stats.endtime)
+    # The window starts 0.4 samples after the last sample: ObsPy's nearest-sample cut keeps that sample.
+    for start, stop in [(end + 0.004, end + 1), (end + 0.004, None), (end - 0.5, end + 0.0049)]:
+        o = obspy.read(str(path), starttime=start, endtime=stop)
+        s = seispool.read(path, starttime=start, endtime=stop)
+        assert [(t.stats.starttime.ns, t.stats.npts) for t in s] == [(t.stats.starttime.ns, t.stats.npts) for t in o] != [], (start, stop)
+    for start, stop in [(end + 0.006, None), (None, UTCDateTime(tr.stats.starttime) - 0.004)]:
+        assert len(seispool.read(path, starttime=start, endtime=stop)) == len(obspy.read(str(path), starttime=start, endtime=stop)) == 0
+
+
+def test_normalize_and_resample_do_not_warn_where_obspy_warns():
+    # A negative norm (its absolute value used), a zero norm or an all-zero trace (data left as it is),
+    # and a resampling to less than one sample (one kept): ObsPy warns each time, seispool was silent.
+    cases = [
+        (np.arange(1.0, 6.0), lambda t: t.normalize(norm=-2.5), "Normalizing with negative values is forbidden"),
+        (np.arange(1.0, 6.0), lambda t: t.normalize(norm=0), "Attempting to normalize by dividing through zero"),
+        (np.zeros(5), lambda t: t.normalize(), "Attempting to normalize by dividing through zero"),
+        (np.arange(1.0, 4.0), lambda t: t.resample(0.1), "Resampled trace would have less than one sample"),
+    ]
+    for data, op, message in cases:
+        o = obspy.Trace(data.copy(), {"sampling_rate": 1.0})
+        s = seispool.Trace(data.copy(), {"sampling_rate": 1.0})
+        with pytest.warns(UserWarning, match=message) as wo:
+            op(o)
+        with pytest.warns(UserWarning, match=message) as ws:
+            op(s)
+        assert [str(w.message) for w in ws] == [str(w.message) for w in wo]
+        assert s.stats.npts == o.stats.npts and np.array_equal(s.data, o.data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seispool.Trace(np.arange(1.0, 6.0)).normalize(norm=2.0)
+        seispool.Trace(np.arange(1.0, 6.0), {"sampling_rate": 1.0}).resample(0.5)
+
+
+def test_trace_trim_moves_the_window_onto_the_traces_grid_first():
+    # seispool's Trace.trim/slice ran Stream.trim, which first moves the window onto the grid; ObsPy's
+    # Trace._rtrim compares the unmoved end time with the start time, so an end up to half a sample before
+    # the first sample empties the trace in ObsPy and kept one sample in seispool. And the start time of a
+    # trace emptied by a window (ObsPy's _ltrim, then _rtrim of the empty trace) was computed apart, wrongly.
+    t0 = UTCDateTime(2020, 1, 1, 0, 0, 0, 128915)
+    cases = [
+        (2, 3.0, t0, dict(starttime=t0 - 1.057725, endtime=t0 - 0.035073)),
+        (1, 10.0, t0, dict(starttime=t0 + 0.015915, endtime=t0 + 0.037726, nearest_sample=False)),
+        (1, 10.0, t0, dict(starttime=t0 - 0.1498, endtime=t0 - 0.125093, pad=True, fill_value=0)),
+        (1, 200.0, t0, dict(starttime=t0 + 0.006, endtime=t0 + 0.008803, pad=True, nearest_sample=False, fill_value=1.5)),
+    ]
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n, sr = int(rng.choice([1, 2, 5, 20])), float(rng.choice([200.0, 10.0, 3.0]))
+        a = t0 + float(rng.uniform(-2, 3)) * n / sr
+        kw = dict(starttime=a, endtime=a + float(rng.uniform(0, 2)) * n / sr, pad=bool(rng.random() < 0.5), nearest_sample=bool(rng.random() < 0.5))
+        cases.append((n, sr, t0, {**kw, "fill_value": 7} if kw["pad"] else kw))
+    for n, sr, start, kw in cases:
+        o = obspy.Trace(np.arange(n, dtype=np.int32), {"sampling_rate": sr, "starttime": start})
+        s = seispool.from_obspy(o.copy())[0]
+        window = {k: v for k, v in kw.items() if k in ("starttime", "endtime", "nearest_sample")}
+        for a, b in [(o.slice(**window), s.slice(**window)), (o.trim(**kw), s.trim(**kw))]:
+            assert (b.stats.starttime.ns, b.stats.npts, b.data.tolist()) == (a.stats.starttime.ns, a.stats.npts, a.data.tolist()), (n, sr, kw)
+    # Stream.trim keeps moving the window onto the first trace's grid first, as ObsPy's.
+    o = obspy.Stream(
+        [obspy.Trace(np.arange(5, dtype=np.int32), {"sampling_rate": 10.0, "starttime": t0 + x, "station": str(i)}) for i, x in enumerate([0, 0.03, 0.07])]
+    )
+    for kw in [
+        dict(starttime=t0 + 0.16, endtime=t0 + 0.26),
+        dict(starttime=t0 + 0.51, endtime=t0 + 0.6),
+        dict(starttime=t0 - 0.3, endtime=t0 - 0.04, pad=True, fill_value=0),
+    ]:
+        a = o.copy().trim(keep_empty_traces=True, **kw)
+        b = seispool.from_obspy(o.copy()).trim(keep_empty_traces=True, **kw)
+        assert [(t.stats.starttime.ns, t.stats.npts) for t in b] == [(t.stats.starttime.ns, t.stats.npts) for t in a], kw
+
+
+def test_int16_samples_are_written_as_steim2_where_obspy_writes_int16(tmp_path):
+    data = np.array([0, -32768, 32767, 5, -7], dtype=np.int16)
+    for header in ({}, {"mseed": {"encoding": "STEIM2"}}):
+        o, s = tmp_path / "o.mseed", tmp_path / "s.mseed"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ObsPy warns that STEIM2 does not suit int16 samples
+            obspy.Trace(data.copy(), dict(header)).write(str(o), format="MSEED")
+        seispool.Trace(data.copy(), dict(header)).write(s)
+        assert obspy.read(str(s))[0].stats.mseed.encoding == obspy.read(str(o))[0].stats.mseed.encoding == "INT16"
+        assert s.read_bytes() == o.read_bytes()
+    seispool.Trace(data.copy()).write(s, encoding="STEIM2")  # an explicit encoding still wins
+    assert obspy.read(str(s))[0].stats.mseed.encoding == "STEIM2"
+
+
+def test_sac_sample_spacing_rounded_to_the_microsecond_without_a_warning(tmp_path):
+    tr = example()[0].copy()
+    tr.stats.sampling_rate = 25.0
+    good, odd = tmp_path / "good.sac", tmp_path / "odd.sac"
+    tr.write(str(good), format="SAC")
+    raw = bytearray(good.read_bytes())
+    raw[0:4] = np.nextafter(np.float32(0.04), np.float32(0)).astype("<f4").tobytes()  # delta one ulp low (#3408)
+    odd.write_bytes(bytes(raw))
+    with pytest.warns(UserWarning, match="Sample spacing read from SAC file") as wo:
+        o = obspy.read(str(odd))
+    with pytest.warns(UserWarning, match="Sample spacing read from SAC file") as ws:
+        s = seispool.read(odd)
+    assert [str(w.message) for w in ws] == [f"{odd}: {w.message}" for w in wo]
+    assert s[0].stats.sampling_rate == o[0].stats.sampling_rate == 25.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seispool.read(good)
+
+
+def test_odd_miniseed_headers_read_silently_where_obspy_warns(tmp_path):
+    # A BTIME fraction of 10000, a fixed header announcing 2 blockettes where 1 follows, blockette 1000's
+    # word order byte invalid (95), a location code with a non-ASCII byte: ObsPy warns (once per file and
+    # kind).
+    tr = obspy.Trace((np.arange(3000) ** 2 % 100003).astype(np.int32), {"network": "XX", "station": "ODD", "sampling_rate": 10.0})
+    clean = tmp_path / "clean.mseed"
+    tr.write(str(clean), format="MSEED", encoding="STEIM2", reclen=512)
+    raw = clean.read_bytes()
+    assert raw[48:50] == b"\x03\xe8" and len(raw) >= 1024  # blockette 1000 first, at least two records
+    patches = {"fract": (28, b"\x27\x10"), "count": (39, b"\x02"), "order": (53, b"\x5f"), "code": (13, b"\xffA")}
+    for name, (at, value) in patches.items():
+        path = tmp_path / f"{name}.mseed"
+        b = bytearray(raw)
+        for rec in range(0, len(b), 512):
+            if name != "order" or rec == 0:
+                b[rec + at : rec + at + len(value)] = value
+        path.write_bytes(bytes(b))
+        with warnings.catch_warnings(record=True) as wo:
+            warnings.simplefilter("always")
+            o = obspy.read(str(path))
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter("always")
+            s = seispool.read(path)
+        expected = sorted({str(w.message) for w in wo if "readMSEEDBuffer" not in str(w.message)})
+        got = [str(w.message) for w in ws]
+        assert all(m.startswith(f"{path}: record ") for m in got), got  # names the file, record and offset
+        assert expected and sorted(re.sub(r"^.*? at byte \d+: ", "", m) for m in got) == expected, name
+        assert [t.data.tolist() for t in s] == [t.data.tolist() for t in o] and [t.stats.starttime.ns for t in s] == [t.stats.starttime.ns for t in o]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seispool.read(clean)
+    bizarre = os.path.join(os.path.dirname(obspy.__file__), "io", "mseed", "tests", "data", "bizarre", "endiantest.be-header.le-data.mseed")
+    if os.path.exists(bizarre):  # ObsPy's test file: header and data in different byte orders
+        with pytest.warns(UserWarning, match="Inconsistent word order") as wo:
+            o = obspy.read(bizarre)
+        with pytest.warns(UserWarning, match="Inconsistent word order") as ws:
+            s = seispool.read(bizarre)
+        assert len(ws) == len(wo) == 1 and s[0].data.tolist() == o[0].data.tolist()
+
+
+def test_op_errors_are_not_valueerrors_as_obspys():
+    # Code written for ObsPy catches ValueError around these calls; seispool raised a PipelineError only.
+    tr = example()[0]
+    calls = [
+        lambda t: t.filter("highpass", freq=60.0),
+        lambda t: t.decimate(7, strict_length=True),
+        lambda t: t.resample(33.0, strict_length=True),
+        lambda t: t.detrend("spline", order=3, dspline=1),
+        lambda t: t.interpolate(10.0, starttime=t.stats.starttime - 5),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError):
+            call(tr.copy())
+        with pytest.raises(ValueError) as e:
+            call(seispool.from_obspy(tr.copy())[0])
+        assert isinstance(e.value, seispool.PipelineError)
+    with pytest.raises(ValueError):
+        seispool.from_obspy(tr.copy()).process("fliter('lowpass', freq=1)")
+
+
+def test_write_with_a_bad_record_length_raises_ioerror_not_the_option_error_of_process(tmp_path):
+    st = seispool.from_obspy(example(np.int32))
+    for bad in (1000, 64, 131072, 0):
+        path = tmp_path / f"{bad}.mseed"
+        for kw in ({"record_length": bad}, {"reclen": bad}):
+            with pytest.raises(seispool.OptionError, match=f"record_length {bad} is not a power of two"):
+                st.write(path, **kw)
+            if bad != 131072:  # ObsPy's limit is 2**20, seispool's 65536
+                with pytest.raises(ValueError):  # as ObsPy's write raises
+                    example(np.int32).write(str(path), format="MSEED", reclen=bad)
+        assert not path.exists()
+    with pytest.raises(ValueError, match="encoding 99"):
+        st.write(tmp_path / "x.mseed", encoding=99)
+
+
+def test_stats_sac_values_are_python_floats_where_obspys_are_float32(tmp_path):
+    tr = example()[0].copy()
+    tr.stats.sac = {"user0": 0.1, "t1": 2.5, "kuser0": "pick"}
+    path = tmp_path / "x.sac"
+    tr.write(str(path), format="SAC")
+    o, s = obspy.read(str(path))[0].stats.sac, seispool.read(path)[0].stats.sac
+    assert {k: (type(v), str(v)) for k, v in s.items()} == {k: (type(v), str(v)) for k, v in o.items()}
+    assert s.delta == o.delta and str(s.user0) == "0.1" and type(s.nzyear) is np.int32
+    st = seispool.read(path)
+    st[0].stats.sac.user1 = 1.23456789  # a Python float float32 cannot hold stays as it is
+    st.detrend("demean")
+    assert type(st[0].stats.sac.user1) is float and st[0].stats.sac.user1 == 1.23456789
+    assert type(st[0].stats.sac.delta) is np.float32
+    back = seispool.from_obspy(st.to_obspy())
+    assert {k: type(v) for k, v in back[0].stats.sac.items()} == {k: type(v) for k, v in st[0].stats.sac.items()}
+    back.write(tmp_path / "y.sac", format="SAC")
+    assert obspy.read(str(tmp_path / "y.sac"))[0].stats.sac.user1 == np.float32(1.23456789)
+
+
+def test_trace_from_a_dict_of_stats_fails_on_endtime():
+    # ObsPy's Stats skips its read-only endtime in a header dict (AttribDict.update): Trace(data,
+    # dict(tr.stats)) and stats.update(dict(other.stats)) work there.
+    for mod in (obspy, seispool):
+        tr = mod.Trace(np.arange(5.0), {"station": "A", "sampling_rate": 2.0, "starttime": UTCDateTime(2020, 1, 1)})
+        new = mod.Trace(np.arange(5.0) * 2, dict(tr.stats))
+        assert (new.id, new.stats.npts, str(new.stats.endtime)) == (".A..", 5, "2020-01-01T00:00:02.000000Z")
+        tr.stats.update({"endtime": UTCDateTime(0), "station": "B"})
+        assert tr.stats.station == "B" and str(tr.stats.endtime) == "2020-01-01T00:00:02.000000Z"

@@ -72,18 +72,35 @@ impl Stream {
         nearest_sample: bool,
         fill_value: Option<Number>,
     ) -> Result<(), StreamError> {
-        if self.traces.is_empty() {
-            return Ok(());
-        }
-        let (starttime, endtime) = self.snap(starttime, endtime, nearest_sample);
-        let mut traces = self
-            .traces
-            .iter()
-            .map(|t| t.trimmed(starttime, endtime, pad, nearest_sample, fill_value))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut traces = self.trimmed_traces(starttime, endtime, pad, nearest_sample, fill_value, true)?;
         traces.retain(|t| t.stats.npts > 0);
         self.traces = traces;
         Ok(())
+    }
+
+    /// Every trace trimmed, the emptied ones kept (no samples, the start time where ObsPy leaves it: its
+    /// `keep_empty_traces=True`); `self` is untouched. With `snap` the window is first moved onto the
+    /// first trace's sample grid, as `Stream.trim`/`slice` do; without it each trace is trimmed as
+    /// `Trace.trim` trims it alone (its own grid: not the same where ObsPy's `_rtrim` compares the unmoved
+    /// end time with the start time).
+    pub fn trimmed_traces(
+        &self,
+        starttime: Option<Time>,
+        endtime: Option<Time>,
+        pad: bool,
+        nearest_sample: bool,
+        fill_value: Option<Number>,
+        snap: bool,
+    ) -> Result<Vec<Trace>, StreamError> {
+        let (starttime, endtime) = if snap {
+            self.snap(starttime, endtime, nearest_sample)
+        } else {
+            (starttime, endtime)
+        };
+        self.traces
+            .iter()
+            .map(|t| t.trimmed(starttime, endtime, pad, nearest_sample, fill_value))
+            .collect()
     }
 
     /// ObsPy's `Stream.slice(starttime, endtime, keep_empty_traces=False, nearest_sample)`: trimmed copies.

@@ -37,9 +37,9 @@ pub use detrend::{
 };
 pub use integrate::{differentiate_gradient, integrate_cumtrapz, integrate_spline};
 pub use interpolate::{InterpMethod, InterpolatePlan, interpolate, interpolate_kernel, interpolate_plan};
-pub use normalize::{abs_max_value, normalize};
+pub use normalize::{abs_max_value, normalize, normalize_warnings};
 pub use op_error::OpError;
-pub use resample::{ResamplePlan, Resampler, resample_prepare};
+pub use resample::{RESAMPLE_ONE_SAMPLE_WARNING, ResamplePlan, Resampler, resample_prepare};
 /// The former name of [`TaperSide`].
 pub use taper::TaperSide as Side;
 pub use taper::{TAPER_TYPES, TaperPlan, TaperSide, TaperType, cosine_taper, cosine_taper_fraction, taper};

@@ -20,6 +20,23 @@ pub fn abs_max_value(data: &[f64]) -> Option<f64> {
     Some(if lo.abs() > hi.abs() { lo } else { hi })
 }
 
+/// ObsPy's warnings for `Trace.normalize(norm)` on `data`, in its order: a negative `norm` (its absolute
+/// value is used), and a zero norm or maximum (the data is left unchanged).
+pub fn normalize_warnings(data: &[f64], norm: Option<f64>) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if norm.is_some_and(|n| n < 0.0) {
+        out.push("Normalizing with negative values is forbidden. Using absolute value.");
+    }
+    // ObsPy's `if not norm` (NaN is true, so it divides); an empty trace's maximum raises instead.
+    if norm.or_else(|| abs_max_value(data)) == Some(0.0) {
+        out.push(
+            "Attempting to normalize by dividing through zero. This is not allowed and the data will thus \
+             not be changed.",
+        );
+    }
+    out
+}
+
 /// ObsPy `Trace.normalize(norm)`: divides by `|norm|`, or by the absolute maximum when `norm` is `None`.
 /// A zero norm leaves the data unchanged (ObsPy warns); empty data is an error, as `Trace.max()` raises.
 pub fn normalize(data: &mut [f64], norm: Option<f64>) -> Result<(), OpError> {

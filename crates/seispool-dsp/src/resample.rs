@@ -11,11 +11,18 @@ use crate::window::Window;
 
 const OP: &str = "resample";
 
+/// ObsPy's warning when `int(npts / factor)` is 0 and one sample is kept instead.
+pub const RESAMPLE_ONE_SAMPLE_WARNING: &str =
+    "Resampled trace would have less than one sample. Retaining exactly one sample.";
+
 /// What `Trace.resample` will do before its FFT step, from [`resample_prepare`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ResamplePlan {
     /// Output sample count (`int(npts / factor)`, at least 1).
     pub num: usize,
+    /// `int(npts / factor)` was 0 and `num` is the one sample ObsPy keeps (it warns,
+    /// [`RESAMPLE_ONE_SAMPLE_WARNING`]).
+    pub retains_one: bool,
     /// Corner of the `lowpass_cheby_2` filter (`maxorder=12`) the caller must apply first, when
     /// `no_filter` is false (`sampling_rate * 0.5 / factor`).
     pub lowpass_freq: Option<f64>,
@@ -41,6 +48,7 @@ pub fn resample_prepare(
     if npts == 0 {
         return Ok(ResamplePlan {
             num: 0,
+            retains_one: false,
             lowpass_freq: None,
         });
     }
@@ -76,7 +84,11 @@ pub fn resample_prepare(
     )
     .map_err(|e| OpError::new(OP, e))?;
     let num = (num_f as usize).max(1);
-    Ok(ResamplePlan { num, lowpass_freq })
+    Ok(ResamplePlan {
+        num,
+        retains_one: num_f == 0.0,
+        lowpass_freq,
+    })
 }
 
 /// ObsPy's FFT resampler with cached FFT plans; keep one per worker thread and reuse it across traces.

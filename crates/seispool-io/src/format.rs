@@ -75,9 +75,11 @@ pub fn detect(prefix: &[u8], file_len: u64) -> Option<Format> {
 pub struct ReadOptions {
     /// The format; `None` detects it from the file's first bytes (the MiniSEED reader ignores it).
     pub format: Option<Format>,
-    /// Keep only data that ends at or after this time (whole records / traces, not cut).
+    /// Keep only data that ends at or after this time (whole records / traces, not cut; a SAC trace's
+    /// samples are kept whatever the window, as ObsPy's SAC reader keeps them, for the caller's cut).
     pub starttime: Option<Time>,
-    /// Keep only data that starts at or before this time (whole records / traces, not cut).
+    /// Keep only data that starts at or before this time (whole records / traces, not cut; see
+    /// `starttime` for SAC).
     pub endtime: Option<Time>,
     /// `NET.STA.LOC.CHA` glob (`*`, `?`, `[...]`); only matching channels are decoded.
     pub select: Option<String>,
@@ -146,11 +148,22 @@ fn read_with(path: &Path, opts: &ReadOptions, parallel: bool) -> Result<ReadResu
         }
         Format::Sac => {
             let trace = sac::read_file(path, opts.headonly)?;
-            let keep = trace_selected(&trace, opts);
+            // The samples are read whole either way; ObsPy's read then cuts them to the window with the
+            // nearest sample, which keeps a sample up to half a sample outside it. So only headers (which
+            // are never cut) are dropped by the window here; the samples are left to the caller's cut.
+            let keep = if opts.headonly {
+                trace_selected(&trace, opts)
+            } else {
+                id_selected(&trace, opts)
+            };
+            let warnings = sac::read_warnings(&trace)
+                .into_iter()
+                .map(|w| format!("{}: {w}", path.display()))
+                .collect();
             Ok(ReadResult {
                 format,
                 stream: Stream::new(if keep { vec![trace] } else { Vec::new() }),
-                warnings: Vec::new(),
+                warnings,
                 records: 1,
             })
         }
@@ -250,11 +263,14 @@ fn classify(prefix: &[u8]) -> Option<Other> {
     None
 }
 
+/// Whether a trace passes the id glob.
+fn id_selected(trace: &Trace, opts: &ReadOptions) -> bool {
+    opts.select.as_ref().is_none_or(|glob| glob_match(glob, &trace.id()))
+}
+
 /// Whether a whole trace passes the id glob and overlaps the time window.
 fn trace_selected(trace: &Trace, opts: &ReadOptions) -> bool {
-    if let Some(glob) = &opts.select
-        && !glob_match(glob, &trace.id())
-    {
+    if !id_selected(trace, opts) {
         return false;
     }
     if opts.starttime.is_some_and(|t| trace.endtime() < t) {

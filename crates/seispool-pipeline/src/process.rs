@@ -367,6 +367,10 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
 
 /// Cuts every trace to `[starttime, endtime]` as `obspy.read(starttime=, endtime=)` does (nearest sample,
 /// no padding); the one way the time window is applied to samples. Nothing happens without a window.
+///
+/// Each trace is cut on its own sample grid (ObsPy's `read` calls `Stream._ltrim`/`_rtrim`, which trim
+/// trace by trace), not on the first trace's grid as `Stream.trim` moves the window; traces left empty
+/// are removed.
 pub fn cut_to_window(
     stream: &mut Stream,
     starttime: Option<Time>,
@@ -375,7 +379,11 @@ pub fn cut_to_window(
     if starttime.is_none() && endtime.is_none() {
         return Ok(());
     }
-    stream.trim(starttime, endtime, false, true, None)
+    for t in &mut stream.traces {
+        t.trim(starttime, endtime, false, true, None)?;
+    }
+    stream.traces.retain(|t| t.stats.npts > 0);
+    Ok(())
 }
 
 /// Plans and runs `process` over `inputs` into `cfg.out` (the caller has set `cfg.config` or leaves it

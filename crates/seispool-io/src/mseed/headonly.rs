@@ -201,6 +201,9 @@ pub(crate) fn read_headers(path: &Path, opts: &ReadOptions, parallel: bool) -> O
         if let Some(t) = &mut last
             && let Some((start_us, nsamples)) = t.repeat(&template, head, reclen)
         {
+            if !t.header.oddities(head, true, 0).is_empty() {
+                return None; // a warning (its BTIME fraction): the whole-file reader words it
+            }
             let len = t.header.record_length;
             if (len != reclen && len > have) || !(MIN_RECLEN..=MAX_RECLEN).contains(&len) {
                 return None;
@@ -227,6 +230,9 @@ pub(crate) fn read_headers(path: &Path, opts: &ReadOptions, parallel: bool) -> O
         let len = header.record_length;
         if (len != reclen && len > have) || !(MIN_RECLEN..=MAX_RECLEN).contains(&len) {
             return None;
+        }
+        if !header.oddities(src.get(pos, FIXED_HEADER_LEN)?, true, 0).is_empty() {
+            return None; // a warning: the whole-file reader words it
         }
         let selected = window.selects(&header.id);
         let mut idx = joiner.index_of(&header.id, header.dataquality);

@@ -193,6 +193,8 @@ pub struct RecordHeader {
     pub blockettes_announced: u8,
     /// Number of blockettes parsed.
     pub blockettes_parsed: usize,
+    /// Blockette 1000's word order byte as stored (0 little-, 1 big-endian; 0 without the blockette).
+    pub word_order: u8,
     /// Time correction in units of 100 µs.
     pub time_correction: i32,
     /// Offset of the data area.
@@ -322,6 +324,7 @@ impl RecordHeader {
             quality_flags: rec[38],
             blockettes_announced: rec[39],
             blockettes_parsed: 0,
+            word_order: 0,
             time_correction: o.u32(rec, 40).unwrap_or(0) as i32,
             data_offset: usize::from(f16(44)),
             header_big_endian: be,
@@ -373,6 +376,7 @@ impl RecordHeader {
                     h.has_b1000 = true;
                     h.encoding_code = body[0];
                     h.data_big_endian = body[1] != 0;
+                    h.word_order = body[1];
                     h.record_length = 1u32.wrapping_shl(u32::from(body[2])) as usize;
                 }
                 1001 => h.b1001 = Some((body[0], body[1] as i8)),
@@ -399,6 +403,83 @@ impl RecordHeader {
             None => nominal_sample_rate(h.rate_factor, h.rate_multiplier),
         };
         Ok(Some((h, used)))
+    }
+
+    /// What ObsPy warns about in this record's header (`rec` its bytes), as `(kind, message)`, the kind
+    /// telling the messages of one file apart (0 to 7): a BTIME fraction above 9999 (libmseed), a
+    /// blockette count unlike the fixed header's (libmseed), a code with non-ASCII bytes (ObsPy's
+    /// `_decode_header_field`, which drops them, as [`code_into`] does); for the `first` record also
+    /// blockette 1000's word order (ObsPy's `get_record_information`, which reads only the first record).
+    pub(crate) fn oddities(&self, rec: &[u8], first: bool, offset: u64) -> Vec<(u8, String)> {
+        let mut out = Vec::new();
+        let fract = Order(self.header_big_endian).u16(rec, 28).unwrap_or(0);
+        if fract > 9999 {
+            out.push((
+                0,
+                format!(
+                    "Record contains a fractional seconds (.0001 secs) of {fract} - the maximum strictly allowed \
+                     value is 9999. It will be interpreted as one or more additional seconds."
+                ),
+            ));
+        }
+        if usize::from(self.blockettes_announced) != self.blockettes_parsed {
+            let i = &self.id;
+            out.push((
+                1,
+                format!(
+                    "{}_{}_{}_{}_{}: Warning: Number of blockettes in fixed header ({}) does not match the number \
+                     parsed ({})",
+                    i.network,
+                    i.station,
+                    i.location,
+                    i.channel,
+                    self.dataquality,
+                    self.blockettes_announced,
+                    self.blockettes_parsed
+                ),
+            ));
+        }
+        let fields = [
+            ("network", 18..20),
+            ("station", 8..13),
+            ("location", 13..15),
+            ("channel", 15..18),
+        ];
+        for (kind, (name, at)) in (4u8..).zip(fields) {
+            let Some(bytes) = rec.get(at) else { continue };
+            let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
+            let code = bytes[..end].trim_ascii();
+            if !code.is_ascii() {
+                let shown: String = code
+                    .iter()
+                    .map(|&c| if c.is_ascii() { char::from(c) } else { '\u{fffd}' })
+                    .collect();
+                let kept: String = code.iter().filter(|c| c.is_ascii()).map(|&c| char::from(c)).collect();
+                out.push((
+                    kind,
+                    format!(
+                        "Failed to decode {name} code as ASCII. Code in file: '{shown}' (\u{fffd} indicates characters \
+                         that could not be decoded). Will be interpreted as: '{kept}'. This is an invalid MiniSEED \
+                         file - please contact your data provider."
+                    ),
+                ));
+            }
+        }
+        if first && self.has_b1000 {
+            if self.word_order > 1 {
+                let i = &self.id;
+                out.push((
+                    2,
+                    format!(
+                        "Invalid word order \"{}\" in blockette 1000 for record with ID {}.{}.{}.{} at offset {offset}.",
+                        self.word_order, i.network, i.station, i.location, i.channel
+                    ),
+                ));
+            } else if self.data_big_endian != self.header_big_endian {
+                out.push((3, "Inconsistent word order.".to_string()));
+            }
+        }
+        out
     }
 
     /// The header bytes that may differ between records whose other header bytes are the same: sequence

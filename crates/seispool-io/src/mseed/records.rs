@@ -45,6 +45,8 @@ pub struct RecordReader<'a> {
     pub warnings: Vec<String>,
     /// Blank/noise blocks skipped.
     pub blanks: usize,
+    /// The kinds of [`RecordHeader::oddities`] warned about already (one warning per kind and file).
+    warned: u8,
 }
 
 impl<'a> RecordReader<'a> {
@@ -58,6 +60,7 @@ impl<'a> RecordReader<'a> {
             done: false,
             warnings: Vec::new(),
             blanks: 0,
+            warned: 0,
         }
     }
 
@@ -153,6 +156,12 @@ impl<'a> RecordReader<'a> {
                 return Err(self.err(format!(
                     "record length {len} of blockette 1000 is out of range: expected {MIN_RECLEN} to {MAX_RECLEN} bytes"
                 )));
+            }
+            for (kind, what) in header.oddities(self.rest(), self.index == 0, self.pos as u64) {
+                if self.warned & (1 << kind) == 0 {
+                    self.warned |= 1 << kind;
+                    self.warn(what);
+                }
             }
             let record = Record {
                 header,

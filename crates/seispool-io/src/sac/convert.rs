@@ -110,7 +110,7 @@ fn is_odd_tie(ns: i64) -> bool {
 }
 
 /// Python's `round(x, 6)` for a float (correctly rounded, ties to even on the exact binary value).
-fn py_round6(x: f64) -> f64 {
+pub fn py_round6(x: f64) -> f64 {
     format!("{x:.6}").parse().unwrap_or(x)
 }
 

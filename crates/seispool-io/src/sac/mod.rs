@@ -48,6 +48,25 @@ pub fn read_file(path: &Path, headonly: bool) -> Result<Trace, IoError> {
     Ok(trace)
 }
 
+/// ObsPy's read warning for a trace read from SAC (`obspy.io.sac.util`, issue #3408): its sample interval
+/// `delta` gives another sampling rate as float32 (`1 / delta`) than rounded to the microsecond, which
+/// is the rate used.
+pub fn read_warnings(trace: &Trace) -> Vec<String> {
+    let Some(HeaderValue::Float(delta)) = trace.stats.headers.get("delta") else {
+        return Vec::new();
+    };
+    let delta = *delta as f32; // read as a float32: exact
+    if f64::from(1.0f32 / delta) == sampling_rate(delta) {
+        return Vec::new();
+    }
+    vec![format!(
+        "Sample spacing read from SAC file ({:.9} when rounded to nanoseconds) was rounded of to microsecond \
+         precision ({:.9}) to avoid floating point issues when converting to sampling rate (see #3408)",
+        f64::from(delta),
+        convert::py_round6(f64::from(delta)),
+    )]
+}
+
 /// Reads a SAC file held in memory; `label` names it in errors.
 pub fn read_bytes(label: &Path, bytes: &[u8], headonly: bool) -> Result<Trace, IoError> {
     let (raw, big_endian) = parse_header(label, bytes, bytes.len() as u64)?;

@@ -157,8 +157,9 @@ fn check_out(out: &std::path::Path, inputs: &[PathBuf]) -> Result<(), JobError> 
     }
 }
 
-/// How to write one file (Python's `Stream.write`): the format (default MiniSEED 2) and encoding checked
-/// here; the record length is checked by the format's writer (MiniSEED 3 allows longer records).
+/// How to write one file (Python's `Stream.write`): the format (default MiniSEED 2), the encoding and a
+/// MiniSEED 2 record length checked here, as for a job (the same `record_length` error); a MiniSEED 3
+/// record length is checked by its writer (MiniSEED 3 allows longer records).
 pub fn write_spec(
     format: Option<&str>,
     encoding: Option<&str>,
@@ -168,6 +169,11 @@ pub fn write_spec(
     let format = check::format(Opt::Format, format)?.unwrap_or(Format::Mseed2);
     let mut spec = WriteSpec::new(format);
     spec.encoding = check::encoding(encoding)?;
+    if format == Format::Mseed2
+        && let Some(n) = record_length
+    {
+        check::record_length(n)?;
+    }
     spec.record_length = record_length.unwrap_or(spec.record_length);
     spec.big_endian = big_endian.unwrap_or(spec.big_endian);
     Ok(spec)

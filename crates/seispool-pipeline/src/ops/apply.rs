@@ -427,7 +427,11 @@ impl Processor {
                 window,
                 no_filter,
                 strict_length,
-            } => self.resample(tr, *sampling_rate, window.as_deref(), *no_filter, *strict_length),
+            } => {
+                let w = self.resample(tr, *sampling_rate, window.as_deref(), *no_filter, *strict_length)?;
+                warnings.extend(w.map(String::from));
+                Ok(())
+            }
             Op::Interpolate {
                 sampling_rate,
                 method,
@@ -489,7 +493,14 @@ impl Processor {
                 }
                 seispool_dsp::differentiate_gradient(data, delta).map_err(s)
             }
-            Op::Normalize { norm } => seispool_dsp::normalize(data, *norm).map_err(s),
+            Op::Normalize { norm } => {
+                warnings.extend(
+                    seispool_dsp::normalize_warnings(data, *norm)
+                        .into_iter()
+                        .map(String::from),
+                );
+                seispool_dsp::normalize(data, *norm).map_err(s)
+            }
             _ => Ok(()),
         }
     }
@@ -522,13 +533,13 @@ impl Processor {
         window: Option<&str>,
         no_filter: bool,
         strict_length: bool,
-    ) -> Result<(), String> {
+    ) -> Result<Option<&'static str>, String> {
         let df = tr.stats.sampling_rate;
         let s = |e: OpError| e.to_string();
         let plan =
             seispool_dsp::resample_prepare(tr.stats.npts, df, sampling_rate, no_filter, strict_length).map_err(s)?;
         if tr.stats.npts == 0 {
-            return Ok(());
+            return Ok(None);
         }
         if let Some(freq) = plan.lowpass_freq {
             let design =
@@ -545,7 +556,7 @@ impl Processor {
             .map_err(s)?;
         tr.set_data(Samples::F64(out));
         tr.stats.sampling_rate = sampling_rate;
-        Ok(())
+        Ok(plan.retains_one.then_some(seispool_dsp::RESAMPLE_ONE_SAMPLE_WARNING))
     }
 
     fn filter(
