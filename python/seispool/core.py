@@ -53,6 +53,11 @@ class Trace(ProcessingOps, TraceMethods):
     __slots__ = ("stats", "_data")
 
     def __init__(self, data: Any = None, header: dict[str, Any] | Stats | None = None) -> None:
+        if header is not None and not isinstance(header, Stats) and "delta" in header and "sampling_rate" in header:
+            # ObsPy sets a header's fields in order: of delta and sampling_rate, the later one wins.
+            keys = list(header)
+            drop = "delta" if keys.index("delta") < keys.index("sampling_rate") else "sampling_rate"
+            header = {k: v for k, v in header.items() if k != drop}
         self.stats = header if isinstance(header, Stats) else Stats(**(header or {}))
         self._data: np.ndarray = np.zeros(0, dtype=np.float64)
         if data is not None:

@@ -512,3 +512,9 @@ def test_adding_traces_that_overlap_with_different_samples_says_they_leave_a_gap
         seispool.Trace(a.copy()) + seispool.Trace(b.copy(), {"starttime": 7})
     same = seispool.Trace(a.copy()) + seispool.Trace(a[3:].copy(), {"starttime": 3})  # equal overlap: merged
     assert same.data.tolist() == a.tolist()
+
+
+def test_header_with_delta_and_sampling_rate_takes_delta_whatever_the_order():
+    for header in ({"delta": 0.5, "sampling_rate": 10.0}, {"sampling_rate": 10.0, "delta": 0.5}):
+        o, s = obspy.Trace(np.arange(5.0), dict(header)), seispool.Trace(np.arange(5.0), dict(header))
+        assert s.stats.sampling_rate == o.stats.sampling_rate and s.stats.endtime.ns == o.stats.endtime.ns, header
