@@ -53,6 +53,11 @@ class Trace(ProcessingOps, TraceMethods):
     __slots__ = ("stats", "_data")
 
     def __init__(self, data: Any = None, header: dict[str, Any] | Stats | None = None) -> None:
+        if header is not None and not isinstance(header, Stats) and "delta" in header and "sampling_rate" in header:
+            # ObsPy sets a header's fields in order: of delta and sampling_rate, the later one wins.
+            keys = list(header)
+            drop = "delta" if keys.index("delta") < keys.index("sampling_rate") else "sampling_rate"
+            header = {k: v for k, v in header.items() if k != drop}
         self.stats = header if isinstance(header, Stats) else Stats(**(header or {}))
         self._data: np.ndarray = np.zeros(0, dtype=np.float64)
         if data is not None:
@@ -94,15 +99,20 @@ class Trace(ProcessingOps, TraceMethods):
         return self.__str__()
 
     def __add__(self, trace: Trace) -> Trace:
-        """The two traces merged into a new one (``method=0``, as ObsPy's ``tr1 + tr2``); a gap between them
-        raises, since seispool traces hold no masked samples (use `Stream.merge` with a ``fill_value``)."""
+        """The two traces merged into a new one (``method=0``, as ObsPy's ``tr1 + tr2``); a gap between them,
+        or an overlap whose samples differ, raises, since seispool traces hold no masked samples (use
+        `Stream.merge` with a ``fill_value``)."""
         if not isinstance(trace, Trace):
             return NotImplemented
         if trace.id != self.id:
             raise TypeError(f"cannot add traces with different ids: {self.id} and {trace.id}")
         merged = Stream([self.copy(), trace.copy()]).merge(method=0)
         if len(merged) != 1:
-            raise ValueError(f"{self.id}: the traces leave a gap; merge them with Stream.merge(fill_value=...) instead (seispool has no masked traces)")
+            gap = self.stats.endtime_ns < trace.stats.starttime_ns or trace.stats.endtime_ns < self.stats.starttime_ns
+            what = "leave a gap" if gap else "overlap with samples that differ"
+            raise ValueError(
+                f"{self.id}: the traces {what}, which ObsPy masks; merge them with Stream.merge(fill_value=...) instead (seispool has no masked traces)"
+            )
         return merged.traces[0]
 
     # -- raw records shared with the Rust module --------------------------------------------------------

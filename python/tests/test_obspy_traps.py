@@ -500,3 +500,21 @@ def test_trace_from_a_dict_of_stats_fails_on_endtime():
         assert (new.id, new.stats.npts, str(new.stats.endtime)) == (".A..", 5, "2020-01-01T00:00:02.000000Z")
         tr.stats.update({"endtime": UTCDateTime(0), "station": "B"})
         assert tr.stats.station == "B" and str(tr.stats.endtime) == "2020-01-01T00:00:02.000000Z"
+
+
+def test_adding_traces_that_overlap_with_different_samples_says_they_leave_a_gap():
+    a, b = np.arange(5.0), np.arange(5.0) + 10
+    o = obspy.Trace(a.copy()) + obspy.Trace(b.copy(), {"starttime": UTCDateTime(3)})
+    assert np.ma.count_masked(o.data) == 2  # ObsPy masks the overlap
+    with pytest.raises(ValueError, match="overlap with samples that differ, which ObsPy masks"):
+        seispool.Trace(a.copy()) + seispool.Trace(b.copy(), {"starttime": 3})
+    with pytest.raises(ValueError, match="leave a gap, which ObsPy masks"):
+        seispool.Trace(a.copy()) + seispool.Trace(b.copy(), {"starttime": 7})
+    same = seispool.Trace(a.copy()) + seispool.Trace(a[3:].copy(), {"starttime": 3})  # equal overlap: merged
+    assert same.data.tolist() == a.tolist()
+
+
+def test_header_with_delta_and_sampling_rate_takes_delta_whatever_the_order():
+    for header in ({"delta": 0.5, "sampling_rate": 10.0}, {"sampling_rate": 10.0, "delta": 0.5}):
+        o, s = obspy.Trace(np.arange(5.0), dict(header)), seispool.Trace(np.arange(5.0), dict(header))
+        assert s.stats.sampling_rate == o.stats.sampling_rate and s.stats.endtime.ns == o.stats.endtime.ns, header
