@@ -321,7 +321,8 @@ class Stream(ProcessingOps, StreamMethods):
         return len(self.traces)
 
     def __iter__(self) -> Iterator[Trace]:
-        return iter(self.traces)
+        # Over a copy of the list, as ObsPy's: `for tr in st: st.remove(tr)` visits every trace.
+        return iter(list(self.traces))
 
     @overload
     def __getitem__(self, index: int) -> Trace: ...
@@ -353,6 +354,12 @@ class Stream(ProcessingOps, StreamMethods):
         else:
             return NotImplemented
         return self
+
+    def __mul__(self, num: int) -> Stream:
+        """A new stream of `num` copies of this one (data copied), as ObsPy's `st * num`."""
+        if not isinstance(num, int):
+            raise TypeError("Integer expected")
+        return Stream([t.copy() for _ in range(num) for t in self.traces])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Stream):

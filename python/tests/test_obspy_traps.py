@@ -518,3 +518,37 @@ def test_header_with_delta_and_sampling_rate_takes_delta_whatever_the_order():
     for header in ({"delta": 0.5, "sampling_rate": 10.0}, {"sampling_rate": 10.0, "delta": 0.5}):
         o, s = obspy.Trace(np.arange(5.0), dict(header)), seispool.Trace(np.arange(5.0), dict(header))
         assert s.stats.sampling_rate == o.stats.sampling_rate and s.stats.endtime.ns == o.stats.endtime.ns, header
+
+
+def test_removing_traces_while_iterating_a_stream_skipped_the_next_trace():
+    # ObsPy iterates over a copy of the trace list, so removing inside the loop visits every trace
+    # (its docstring's example); iterating the list itself skipped the trace after each removal.
+    channels = ["EH1", "EHZ", "EH2", "EH3", "EHZ", "EHN", "EHE", "EH4", "EH5"]
+
+    def kept(module):
+        st = module.Stream()
+        for cha in channels:
+            tr = module.Trace(data=np.zeros(3))
+            tr.stats.channel = cha
+            st.append(tr)
+        for tr in st:
+            if tr.stats.channel[-1] not in "ZNE":
+                st.remove(tr)
+        return [tr.stats.channel for tr in st]
+
+    assert kept(seispool) == kept(obspy) == ["EHZ", "EHZ", "EHN", "EHE"]
+
+
+def test_stream_times_a_number_raised_typeerror_where_obspy_repeats_the_stream():
+    st = seispool.Stream([seispool.Trace(data=np.arange(4.0)), seispool.Trace(data=np.ones(2))])
+    ob = obspy.Stream([obspy.Trace(data=np.arange(4.0)), obspy.Trace(data=np.ones(2))])
+    st3, ob3 = st * 3, ob * 3
+    assert len(st3) == len(ob3) == 6
+    for a, b in zip(st3, ob3):
+        np.testing.assert_array_equal(a.data, b.data)
+    st3[0].data[0] = 99.0  # copies, as ObsPy's
+    assert st[0].data[0] == 0.0 and st3[2].data[0] == 0.0
+    assert len(st * 0) == len(ob * 0) == 0
+    for s in (st, ob):
+        with pytest.raises(TypeError, match="Integer expected"):
+            s * 2.5
