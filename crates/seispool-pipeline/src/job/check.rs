@@ -124,6 +124,26 @@ pub fn record_length(bytes: usize) -> Result<(), JobError> {
     ))
 }
 
+/// SAC output holds float32 samples in one file per trace: a MiniSEED encoding other than FLOAT32, or
+/// a record length, asked for with it would be ignored; refused instead of writing something else.
+pub fn sac_output(encoding: Option<DataEncoding>, record_length: Option<usize>) -> Result<(), JobError> {
+    if let Some(enc) = encoding.filter(|&e| e != DataEncoding::Float32) {
+        return Err(JobError::of(Opt::Encoding)
+            .name(Opt::Encoding)
+            .text(format!(" {enc} does not apply to "))
+            .name(Opt::Format)
+            .text(" sac: SAC files hold FLOAT32 samples (write MiniSEED for other encodings)"));
+    }
+    if let Some(n) = record_length {
+        return Err(JobError::of(Opt::RecordLength)
+            .name(Opt::RecordLength)
+            .text(format!(" {n} does not apply to "))
+            .name(Opt::Format)
+            .text(" sac: SAC files have no records"));
+    }
+    Ok(())
+}
+
 /// Worker threads: `None` or 0 = all cores, at most [`MAX_JOBS`].
 pub fn jobs(jobs: Option<usize>) -> Result<(), JobError> {
     match jobs {

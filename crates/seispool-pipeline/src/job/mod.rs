@@ -104,6 +104,9 @@ impl JobBuilder {
         let encoding = check::encoding(self.encoding.as_deref())?;
         let record_length = self.record_length.unwrap_or(4096);
         check::record_length(record_length)?;
+        if output_format == Some(Format::Sac) {
+            check::sac_output(encoding, self.record_length)?;
+        }
         check::jobs(self.jobs)?;
         check_out(&self.out, &self.inputs)?;
         let spec = ProcessSpec {
