@@ -44,6 +44,29 @@ pub fn try_filled<T: Clone>(what: &str, n: usize, value: T) -> Result<Vec<T>, St
     Ok(v)
 }
 
+/// Opens an input file for reading without ever blocking on it: a named pipe (FIFO) or socket given
+/// as an input would otherwise hang the run in `open` until some other process writes to it. Such
+/// files are an error naming what they are; devices and regular files open as usual.
+pub fn open_input(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let kind = file.metadata()?.file_type();
+    let what = if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        return Ok(file);
+    };
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("not a waveform file but {what}; give regular files"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +79,23 @@ mod tests {
         assert!(check_samples_f64("x", f64::NAN).is_err());
         assert!(check_samples_f64("x", 1e300).is_err());
         assert!(check_samples_f64("x", 10.0).is_ok());
+    }
+
+    /// A FIFO given as an input hung the run in `open` (no writer ever came).
+    #[test]
+    #[allow(unsafe_code)]
+    fn a_named_pipe_as_an_input_hung_the_run_in_open() {
+        let dir = seispool_testkit::tempdir().expect("temp dir");
+        let fifo = dir.path().join("pipe.mseed");
+        let c = std::ffi::CString::new(fifo.to_str().expect("utf-8 path")).expect("no NUL");
+        // SAFETY: a valid NUL-terminated path.
+        let made = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
+        assert_eq!(made, 0, "mkfifo");
+        let err = open_input(&fifo).expect_err("a FIFO opened");
+        assert!(err.to_string().contains("named pipe"), "{err}");
+        let file = dir.path().join("x");
+        std::fs::write(&file, b"abc").expect("write");
+        assert!(open_input(&file).is_ok());
     }
 
     #[test]

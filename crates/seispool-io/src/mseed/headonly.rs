@@ -48,7 +48,7 @@ struct Source {
 
 impl Source {
     fn open(path: &Path) -> Option<Source> {
-        let file = File::open(path).ok()?;
+        let file = seispool_core::limits::open_input(path).ok()?;
         let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
         if size == 0 {
             return None;
