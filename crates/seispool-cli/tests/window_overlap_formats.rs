@@ -683,3 +683,75 @@ fn pipeline_file_with_comments_and_newlines_writes_the_same_bytes_as_pipeline_te
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("freqmn") && err.contains("freqmin"), "{err}");
 }
+
+/// `process --overlap 600` on an SDS channel whose next day file is empty (0 bytes: a near-real-time archive
+/// creates it before its first record). ObsPy's SDS client skips such a file (`ObsPyMSEEDFilesizeTooSmallError`
+/// is caught in `Client._get_waveforms`), so day 1 equals ObsPy doing
+///   st = read(D1) + _read_mseed(D0, starttime=D1_0-600, endtime=D1_1+600); pipeline; st.trim(D1_0, D1_1 - 1 ns)
+/// and only the empty day's own unit fails (exit 1, its summary line names the file). Before, the empty
+/// neighbour failed day 1 too ("context file ...: the smallest possible record is 128 bytes").
+#[test]
+fn regression_overlap_empty_neighbour_day_file_failed_the_day_beside_it() {
+    let dir = tempdir().unwrap();
+    let archive = dir.path().join("sds");
+    let out = dir.path().join("out");
+    run_python(
+        r#"
+import sys, os, numpy as np
+from obspy import Trace, UTCDateTime
+root = sys.argv[1]
+rng = np.random.default_rng(7)
+tr = Trace((rng.normal(0, 1000, 40 * 7200).cumsum()).astype(np.int32),
+           header=dict(network="XX", station="AA", channel="BHZ", sampling_rate=40.0,
+                       starttime=UTCDateTime(2024, 12, 30, 23, 0, 0, 4000)))
+for day, lo, hi in [(365, None, UTCDateTime(2024, 12, 31)), (366, UTCDateTime(2024, 12, 31), None)]:
+    d = os.path.join(root, "2024", "XX", "AA", "BHZ.D")
+    os.makedirs(d, exist_ok=True)
+    tr.slice(lo, hi - 1e-6 if hi else None).write(os.path.join(d, f"XX.AA..BHZ.D.2024.{day:03d}"), format="MSEED", reclen=512)
+d = os.path.join(root, "2025", "XX", "AA", "BHZ.D")
+os.makedirs(d)
+open(os.path.join(d, "XX.AA..BHZ.D.2025.001"), "wb").close()
+"#,
+        &[s(&archive)],
+    );
+    let o = seispool_exit(
+        &[
+            "process",
+            s(&archive),
+            "--out",
+            s(&out),
+            "--pipeline",
+            EDGE_PIPELINE,
+            "--overlap",
+            "600",
+            "--encoding",
+            "FLOAT64",
+            "-j",
+            "2",
+        ],
+        1,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("XX.AA..BHZ.D.2025.001") && !err.contains("context file"),
+        "{err}"
+    );
+    check_py(
+        "empty neighbour",
+        r#"
+from obspy.io.mseed.core import _read_mseed
+archive, out, pipeline = sys.argv[1:4]
+expect = {"2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.365", "2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.366"}
+if outputs(out) != expect:
+    problems.append(f"outputs {sorted(outputs(out))}")
+else:
+    d0 = UTCDateTime(2024, 12, 31)
+    st = read(os.path.join(archive, "2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.366"))
+    st += _read_mseed(os.path.join(archive, "2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.365"), starttime=d0 - 600, endtime=d0 + 86400 + 600)
+    ref = run(st, pipeline)
+    ref.trim(d0, UTCDateTime(ns=(d0 + 86400).ns - 1), nearest_sample=False)
+    problems += compare(ref, read(os.path.join(out, "2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.366")), "day 366", set())
+"#,
+        &[s(&archive), s(&out), EDGE_PIPELINE],
+    );
+}

@@ -221,6 +221,10 @@ pub fn plan(inputs: &[PathBuf], spec: &ProcessSpec) -> Result<Vec<Unit>, IoError
 
 const NS_PER_DAY: i64 = 86_400_000_000_000;
 
+/// The smallest MiniSEED 2 record: a shorter context day file that does not read is skipped, as ObsPy's
+/// SDS client skips it (`ObsPyMSEEDFilesizeTooSmallError`).
+const CONTEXT_MIN_BYTES: u64 = 128;
+
 fn day_key(day: &ChannelDay, step: i64) -> (String, char, i64) {
     (
         day.id.to_string(),
@@ -295,8 +299,13 @@ fn read_unit(unit: &Unit, spec: &ProcessSpec) -> Result<UnitInput, String> {
             ..opts.clone()
         };
         for path in &unit.context {
-            let r = seispool_io::read(path, &ctx).map_err(|e| format!("context file {}", e))?;
-            stream.traces.extend(r.stream.traces);
+            match seispool_io::read(path, &ctx) {
+                Ok(r) => stream.traces.extend(r.stream.traces),
+                // ObsPy's SDS client skips a day file smaller than the smallest MiniSEED record (one being
+                // created in a near-real-time archive): the neighbour gives no context, the day still runs.
+                Err(_) if std::fs::metadata(path).is_ok_and(|m| m.len() < CONTEXT_MIN_BYTES) => {}
+                Err(e) => return Err(format!("context file {e}")),
+            }
         }
     }
     Ok(UnitInput {
