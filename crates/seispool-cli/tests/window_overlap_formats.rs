@@ -683,3 +683,154 @@ fn pipeline_file_with_comments_and_newlines_writes_the_same_bytes_as_pipeline_te
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("freqmn") && err.contains("freqmin"), "{err}");
 }
+
+/// `process --overlap 600` on an SDS channel whose next day file is empty (0 bytes: a near-real-time archive
+/// creates it before its first record). ObsPy's SDS client skips such a file (`ObsPyMSEEDFilesizeTooSmallError`
+/// is caught in `Client._get_waveforms`), so day 1 equals ObsPy doing
+///   st = read(D1) + _read_mseed(D0, starttime=D1_0-600, endtime=D1_1+600); pipeline; st.trim(D1_0, D1_1 - 1 ns)
+/// and only the empty day's own unit fails (exit 1, its summary line names the file). Before, the empty
+/// neighbour failed day 1 too ("context file ...: the smallest possible record is 128 bytes").
+#[test]
+fn regression_overlap_empty_neighbour_day_file_failed_the_day_beside_it() {
+    let dir = tempdir().unwrap();
+    let archive = dir.path().join("sds");
+    let out = dir.path().join("out");
+    run_python(
+        r#"
+import sys, os, numpy as np
+from obspy import Stream, Trace, UTCDateTime
+root = sys.argv[1]
+rng = np.random.default_rng(7)
+tr = Trace((rng.normal(0, 1000, 40 * 7200).cumsum()).astype(np.int32),
+           header=dict(network="XX", station="AA", channel="BHZ", sampling_rate=40.0,
+                       starttime=UTCDateTime(2024, 12, 30, 23, 0, 0, 4000)))
+for day, lo, hi in [(365, None, UTCDateTime(2024, 12, 31)), (366, UTCDateTime(2024, 12, 31), None)]:
+    d = os.path.join(root, "2024", "XX", "AA", "BHZ.D")
+    os.makedirs(d, exist_ok=True)
+    tr.slice(lo, hi - 1e-6 if hi else None).write(os.path.join(d, f"XX.AA..BHZ.D.2024.{day:03d}"), format="MSEED", reclen=512)
+d = os.path.join(root, "2025", "XX", "AA", "BHZ.D")
+os.makedirs(d)
+open(os.path.join(d, "XX.AA..BHZ.D.2025.001"), "wb").close()
+"#,
+        &[s(&archive)],
+    );
+    let o = seispool_exit(
+        &[
+            "process",
+            s(&archive),
+            "--out",
+            s(&out),
+            "--pipeline",
+            EDGE_PIPELINE,
+            "--overlap",
+            "600",
+            "--encoding",
+            "FLOAT64",
+            "-j",
+            "2",
+        ],
+        1,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("XX.AA..BHZ.D.2025.001") && !err.contains("context file"),
+        "{err}"
+    );
+    check_py(
+        "empty neighbour",
+        r#"
+from obspy.io.mseed.core import _read_mseed
+archive, out, pipeline = sys.argv[1:4]
+expect = {"2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.365", "2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.366"}
+if outputs(out) != expect:
+    problems.append(f"outputs {sorted(outputs(out))}")
+else:
+    d0 = UTCDateTime(2024, 12, 31)
+    st = read(os.path.join(archive, "2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.366"))
+    st += _read_mseed(os.path.join(archive, "2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.365"), starttime=d0 - 600, endtime=d0 + 86400 + 600)
+    ref = run(st, pipeline)
+    ref.trim(d0, UTCDateTime(ns=(d0 + 86400).ns - 1), nearest_sample=False)
+    problems += compare(ref, read(os.path.join(out, "2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.366")), "day 366", set())
+"#,
+        &[s(&archive), s(&out), EDGE_PIPELINE],
+    );
+}
+
+/// `process --overlap 600` on a channel whose last day file (2024.366, a leap year's last day) holds 10 s of
+/// the next day in its last record, as real SDS archives do, and whose next day file does not exist. The
+/// samples past midnight are not context: no other unit holds them, so day 366 keeps them, as without
+/// --overlap. It equals ObsPy doing
+///   st = read(D366) + _read_mseed(D365, starttime=D366_0-600, endtime=D366_1+600); pipeline;
+///   st.trim(D366_0, None, nearest_sample=False)   (cut only on the side where context was read)
+/// and day 365 (context on its day-366 side only) is cut at its end only. Before, every day with any
+/// neighbour was cut to [midnight, next midnight): the 10 s of 2025-01-01 were silently dropped.
+#[test]
+fn regression_overlap_dropped_samples_past_midnight_when_the_next_day_file_is_missing() {
+    let dir = tempdir().unwrap();
+    let archive = dir.path().join("sds");
+    let out = dir.path().join("out");
+    run_python(
+        r#"
+import sys, os, numpy as np
+from obspy import Stream, Trace, UTCDateTime
+root = sys.argv[1]
+rng = np.random.default_rng(11)
+tr = Trace((rng.normal(0, 1000, 20 * 7200).cumsum()).astype(np.int32),
+           header=dict(network="XX", station="AA", channel="BHZ", sampling_rate=20.0,
+                       starttime=UTCDateTime(2024, 12, 30, 23, 0, 0, 15000)))
+d = os.path.join(root, "2024", "XX", "AA", "BHZ.D")
+os.makedirs(d)
+mid = UTCDateTime(2024, 12, 31)
+tr.slice(None, mid - 1e-6).write(os.path.join(d, "XX.AA..BHZ.D.2024.365"), format="MSEED", reclen=512)
+late = Trace((rng.normal(0, 1000, 20 * 3610).cumsum()).astype(np.int32),
+              header=dict(network="XX", station="AA", channel="BHZ", sampling_rate=20.0,
+                          starttime=UTCDateTime(2024, 12, 31, 23, 0, 0, 15000)))
+Stream([tr.slice(mid, None), late]).write(os.path.join(d, "XX.AA..BHZ.D.2024.366"), format="MSEED", reclen=512)
+"#,
+        &[s(&archive)],
+    );
+    seispool_exit(
+        &[
+            "process",
+            s(&archive),
+            "--out",
+            s(&out),
+            "--pipeline",
+            EDGE_PIPELINE,
+            "--overlap",
+            "600",
+            "--encoding",
+            "FLOAT64",
+            "--quiet",
+            "-j",
+            "2",
+        ],
+        0,
+    );
+    check_py(
+        "samples past midnight",
+        r#"
+from obspy.io.mseed.core import _read_mseed
+archive, out, pipeline = sys.argv[1:4]
+rel = {d: f"2024/XX/AA/BHZ.D/XX.AA..BHZ.D.2024.{d}" for d in (365, 366)}
+if outputs(out) != set(rel.values()):
+    problems.append(f"outputs {sorted(outputs(out))}")
+else:
+    for day, other in ((365, 366), (366, 365)):
+        d0 = UTCDateTime(year=2024, julday=day)
+        st = read(os.path.join(archive, rel[day]))
+        st += _read_mseed(os.path.join(archive, rel[other]), starttime=d0 - 600, endtime=d0 + 86400 + 600)
+        ref = run(st, pipeline)
+        if day == 365:
+            ref.trim(None, UTCDateTime(ns=(d0 + 86400).ns - 1), nearest_sample=False)
+        else:
+            ref.trim(d0, None, nearest_sample=False)
+        got = read(os.path.join(out, rel[day]))
+        problems += compare(ref, got, f"day {day}", set())
+    last = read(os.path.join(out, rel[366]))[-1]
+    if last.stats.endtime < UTCDateTime(2025, 1, 1, 0, 0, 9):
+        problems.append(f"day 366 ends at {last.stats.endtime}")
+"#,
+        &[s(&archive), s(&out), EDGE_PIPELINE],
+    );
+}

@@ -37,7 +37,8 @@ pub struct ProcessSpec {
     pub select: Option<String>,
     /// Follow symlinks in input directories wherever they lead (see `discover_inputs_with`).
     pub follow_symlinks: bool,
-    /// Seconds of the neighbouring SDS day files read for context and cut away after processing.
+    /// Seconds of the neighbouring SDS day files read for context and cut away after processing (the day is
+    /// cut at a midnight only where a neighbouring day file gave context).
     pub overlap: f64,
     /// The inventory for `remove_response`/`remove_sensitivity` (shared by the workers, with its cache).
     pub responses: Option<std::sync::Arc<crate::responses::Responses>>,
@@ -221,6 +222,10 @@ pub fn plan(inputs: &[PathBuf], spec: &ProcessSpec) -> Result<Vec<Unit>, IoError
 
 const NS_PER_DAY: i64 = 86_400_000_000_000;
 
+/// The smallest MiniSEED 2 record: a shorter context day file that does not read is skipped, as ObsPy's
+/// SDS client skips it (`ObsPyMSEEDFilesizeTooSmallError`).
+const CONTEXT_MIN_BYTES: u64 = 128;
+
 fn day_key(day: &ChannelDay, step: i64) -> (String, char, i64) {
     (
         day.id.to_string(),
@@ -248,12 +253,13 @@ fn day_in_window(day: &ChannelDay, starttime: Option<Time>, endtime: Option<Time
 }
 
 /// What one unit read: its data with the context, the readers' warnings, the output format (the first
-/// input's unless one is asked for), the unit's own day span when context was read, and samples read.
+/// input's unless one is asked for), the unit's own day's start (end) when context before (after) it was
+/// read, and samples read.
 struct UnitInput {
     stream: Stream,
     warnings: Vec<String>,
     out_format: Option<Format>,
-    span: Option<(Time, Time)>,
+    span: (Option<Time>, Option<Time>),
     samples_in: u64,
 }
 
@@ -269,7 +275,7 @@ fn read_unit(unit: &Unit, spec: &ProcessSpec) -> Result<UnitInput, String> {
     let mut stream = Stream::default();
     let mut warnings = Vec::new();
     let mut out_format = spec.output_format;
-    let mut span: Option<(Time, Time)> = None;
+    let mut day_span: Option<(Time, Time)> = None;
     for path in &unit.inputs {
         // Records offered to the pool's idle workers: the last units of a run get the cores the
         // others have left (see `read_in_pool`).
@@ -283,11 +289,15 @@ fn read_unit(unit: &Unit, spec: &ProcessSpec) -> Result<UnitInput, String> {
                 .and_then(|n| n.to_str())
                 .and_then(ChannelDay::from_file_name)
         {
-            span = Some((day.start(), day.end()));
+            day_span = Some((day.start(), day.end()));
         }
     }
     let samples_in = stream.total_samples() as u64;
-    if let Some((day_start, day_end)) = span {
+    // The day is cut back to its midnight only on a side where a neighbouring day file gave context: that
+    // file's unit holds the samples across the midnight. Where there is none (the archive's first or last
+    // day, a missing day), the samples of this file past midnight stay in its output, as without --overlap.
+    let mut span = (None, None);
+    if let Some((day_start, day_end)) = day_span {
         let pad = (spec.overlap * 1e9).round() as i64;
         let ctx = ReadOptions {
             starttime: Some(Time(day_start.ns().saturating_sub(pad))),
@@ -295,8 +305,25 @@ fn read_unit(unit: &Unit, spec: &ProcessSpec) -> Result<UnitInput, String> {
             ..opts.clone()
         };
         for path in &unit.context {
-            let r = seispool_io::read(path, &ctx).map_err(|e| format!("context file {}", e))?;
-            stream.traces.extend(r.stream.traces);
+            match seispool_io::read(path, &ctx) {
+                Ok(r) => {
+                    stream.traces.extend(r.stream.traces);
+                    let neighbour = path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .and_then(ChannelDay::from_file_name)
+                        .map(|d| d.start());
+                    match neighbour {
+                        Some(t) if t < day_start => span.0 = Some(day_start),
+                        Some(t) if t > day_start => span.1 = Some(Time(day_end.ns() - 1)),
+                        _ => {}
+                    }
+                }
+                // ObsPy's SDS client skips a day file smaller than the smallest MiniSEED record (one being
+                // created in a near-real-time archive): the neighbour gives no context, the day still runs.
+                Err(_) if std::fs::metadata(path).is_ok_and(|m| m.len() < CONTEXT_MIN_BYTES) => {}
+                Err(e) => return Err(format!("context file {e}")),
+            }
         }
     }
     Ok(UnitInput {
@@ -327,10 +354,10 @@ pub fn process_unit(unit: &Unit, spec: &ProcessSpec, processor: &mut Processor) 
         .apply_with(&spec.pipeline, spec.responses.as_deref(), &mut stream)
         .map_err(|e| e.to_string())?;
     warnings.extend(op_warnings);
-    if let Some((day_start, day_end)) = span {
-        // Keep exactly the samples in [midnight, next midnight).
+    if span != (None, None) {
+        // Keep exactly the samples in [midnight, next midnight) (on the sides with context).
         stream
-            .trim(Some(day_start), Some(Time(day_end.ns() - 1)), false, false, None)
+            .trim(span.0, span.1, false, false, None)
             .map_err(|e| e.to_string())?;
     }
     cut_to_window(&mut stream, spec.starttime, spec.endtime).map_err(|e| e.to_string())?;
