@@ -33,8 +33,13 @@ pub const MAX_INTERVAL_MINUTES: f64 = 525_600.0;
 pub fn plot_kind(interval_minutes: Option<f64>) -> Result<PlotKind, String> {
     match interval_minutes {
         None => Ok(Kind::Auto),
-        Some(m) if m.is_finite() && m > 0.0 && m <= MAX_INTERVAL_MINUTES => Ok(Kind::Dayplot { interval_s: m * 60.0 }),
-        Some(m) => Err(format!("{m}: minutes per line must be in (0, {MAX_INTERVAL_MINUTES}]")),
+        // At least one second a line (the day plot's own floor), said in the option's unit.
+        Some(m) if m.is_finite() && m * 60.0 >= 1.0 && m <= MAX_INTERVAL_MINUTES => {
+            Ok(Kind::Dayplot { interval_s: m * 60.0 })
+        }
+        Some(m) => Err(format!(
+            "{m}: minutes per line must be from 1/60 (one second) to {MAX_INTERVAL_MINUTES}"
+        )),
     }
 }
 
@@ -284,9 +289,15 @@ mod tests {
                 interval_s: 31_536_000.0
             })
         );
-        for bad in [0.0, -5.0, 525_600.5, f64::NAN, f64::INFINITY] {
+        assert_eq!(plot_kind(Some(1.0 / 60.0)), Ok(PlotKind::Dayplot { interval_s: 1.0 }));
+        // 0.0001 minutes passed this check and failed in the day plot, in seconds ("interval 0.006 s
+        // must be at least 1 s"): the option is in minutes.
+        for bad in [0.0, 0.0001, -5.0, 525_600.5, f64::NAN, f64::INFINITY] {
             let e = plot_kind(Some(bad)).unwrap_err();
-            assert!(e.ends_with("minutes per line must be in (0, 525600]"), "{e}");
+            assert!(
+                e.ends_with("minutes per line must be from 1/60 (one second) to 525600"),
+                "{e}"
+            );
             assert!(e.starts_with(&bad.to_string()), "{e}");
         }
     }
