@@ -106,3 +106,44 @@ fn process_with_select_counts_units_that_select_nothing_as_empty(dir: &Path, a: 
     let text = String::from_utf8_lossy(&human.stderr).to_string() + &String::from_utf8_lossy(&human.stdout);
     assert!(text.contains("6 units: 5 ok, 1 empty, 0 failed"), "{text}");
 }
+
+/// `--select 'ZZ.*'` (or a window outside the data) wrote nothing, failed nothing and ended with an
+/// empty summary and exit code 0: a typo looked like success. The summary now says nothing matched.
+#[test]
+fn select_or_window_matching_nothing_finished_silently() {
+    let dir = tempdir().unwrap();
+    let a = demo_archive(dir.path(), "1", "1");
+    for (extra, said) in [
+        (
+            vec!["--select", "ZZ.*"],
+            "no data matched select 'ZZ.*': nothing written",
+        ),
+        (
+            vec!["--start", "2030-01-01", "--end", "2030-01-02"],
+            "no data matched the window 2030-01-01T00:00:00.000000Z - 2030-01-02T00:00:00.000000Z",
+        ),
+    ] {
+        let out = dir.path().join("out");
+        let mut args = vec!["process", s(&a), "--out", s(&out), "--pipeline", "detrend()"];
+        args.extend(&extra);
+        let o = seispool_exit(&args, 0);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains(said), "{extra:?}: {stderr}");
+    }
+    // A run that writes something says nothing of the kind.
+    let out = dir.path().join("out2");
+    let o = seispool_exit(
+        &[
+            "process",
+            s(&a),
+            "--out",
+            s(&out),
+            "--pipeline",
+            "detrend()",
+            "--select",
+            "*.HHZ",
+        ],
+        0,
+    );
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("no data matched"));
+}

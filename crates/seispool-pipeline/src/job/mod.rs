@@ -205,7 +205,34 @@ impl Job {
 
     /// Plans and runs every unit.
     pub fn run(&self) -> Result<Summary, RunError> {
-        process(&self.inputs, &self.cfg, &self.spec)
+        let mut summary = process(&self.inputs, &self.cfg, &self.spec)?;
+        summary.warnings.extend(self.nothing_matched(&summary));
+        Ok(summary)
+    }
+
+    /// A run that wrote nothing and failed nothing because nothing was there or nothing matched the
+    /// selection or window says so (it would otherwise end with exit code 0 and an empty summary).
+    fn nothing_matched(&self, s: &Summary) -> Option<String> {
+        if s.ok + s.failed + s.skipped > 0 {
+            return None;
+        }
+        let mut asked = Vec::new();
+        if let Some(g) = &self.spec.select {
+            asked.push(format!("select '{g}'"));
+        }
+        match (self.spec.starttime, self.spec.endtime) {
+            (None, None) => {}
+            (t1, t2) => asked.push(format!(
+                "the window {} - {}",
+                t1.map_or("…".into(), |t| t.to_string()),
+                t2.map_or("…".into(), |t| t.to_string())
+            )),
+        }
+        Some(match (s.units, asked.is_empty()) {
+            (0, true) => "no input files found: nothing written".to_string(),
+            (_, true) => return None,
+            (_, false) => format!("no data matched {}: nothing written", asked.join(" and ")),
+        })
     }
 
     /// Runs exactly `units` (from [`Job::plan`], e.g. one node's share of a cluster run).
