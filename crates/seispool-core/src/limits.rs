@@ -44,22 +44,24 @@ pub fn try_filled<T: Clone>(what: &str, n: usize, value: T) -> Result<Vec<T>, St
     Ok(v)
 }
 
-/// Opens an input file for reading without ever blocking on it: a named pipe (FIFO) or socket given
-/// as an input would otherwise hang the run in `open` until some other process writes to it. Such
-/// files are an error naming what they are; devices and regular files open as usual.
-pub fn open_input(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+/// Opens an input file for reading without ever blocking on it, with its size in bytes (from the one
+/// `fstat` the check makes): a named pipe (FIFO) or socket given as an input would otherwise hang the
+/// run in `open` until some other process writes to it. Such files are an error naming what they are;
+/// devices and regular files open as usual.
+pub fn open_input(path: &std::path::Path) -> std::io::Result<(std::fs::File, u64)> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)?;
-    let kind = file.metadata()?.file_type();
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
     let what = if kind.is_fifo() {
         "a named pipe (FIFO)"
     } else if kind.is_socket() {
         "a socket"
     } else {
-        return Ok(file);
+        return Ok((file, meta.len()));
     };
     Err(std::io::Error::new(
         std::io::ErrorKind::InvalidInput,
@@ -95,7 +97,7 @@ mod tests {
         assert!(err.to_string().contains("named pipe"), "{err}");
         let file = dir.path().join("x");
         std::fs::write(&file, b"abc").expect("write");
-        assert!(open_input(&file).is_ok());
+        assert_eq!(open_input(&file).expect("a file").1, 3);
     }
 
     #[test]

@@ -314,8 +314,7 @@ pub fn read_file_reusing<E>(
     io_error: impl Fn(std::io::Error) -> E,
 ) -> Result<Vec<u8>, E> {
     use std::io::Read;
-    let mut file = crate::limits::open_input(path).map_err(&io_error)?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let (mut file, size) = crate::limits::open_input(path).map_err(&io_error)?;
     let size = usize::try_from(size).unwrap_or(usize::MAX);
     // Room for the whole file up front when that is a sane size (the usual day file: no regrowth);
     // a larger file gets room for its start until `check` has passed it.

@@ -172,8 +172,7 @@ fn read_with(path: &Path, opts: &ReadOptions, parallel: bool) -> Result<ReadResu
 
 /// Detects the format of the file at `path` from its first bytes.
 pub fn detect_file(path: &Path) -> Result<Format, IoError> {
-    let mut file = seispool_core::limits::open_input(path).map_err(|e| IoError::os(path, e))?;
-    let len = file.metadata().map_err(|e| IoError::os(path, e))?.len();
+    let (mut file, len) = seispool_core::limits::open_input(path).map_err(|e| IoError::os(path, e))?;
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
     file.by_ref()
         .take(SNIFF_BYTES as u64)
@@ -206,7 +205,7 @@ enum Other {
 /// file is not reported as a damaged MiniSEED record; `None` when it resembles nothing we know (such
 /// files go to the MiniSEED reader, which searches for data records as ObsPy's does).
 fn looks_like(path: &Path) -> Result<Option<Other>, IoError> {
-    let mut file = seispool_core::limits::open_input(path).map_err(|e| IoError::os(path, e))?;
+    let (mut file, _) = seispool_core::limits::open_input(path).map_err(|e| IoError::os(path, e))?;
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
     file.by_ref()
         .take(SNIFF_BYTES as u64)

@@ -48,8 +48,8 @@ struct Source {
 
 impl Source {
     fn open(path: &Path) -> Option<Source> {
-        let file = seispool_core::limits::open_input(path).ok()?;
-        let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        let (file, size) = seispool_core::limits::open_input(path).ok()?;
+        let size = usize::try_from(size).ok()?;
         if size == 0 {
             return None;
         }

@@ -31,8 +31,7 @@ use header::{FNULL, HEADER_LEN, ITIME, NPTS_OFFSET, NVHDR_OFFSET, RawHeader};
 
 /// Reads a SAC file; with `headonly` only the header is read (the size check still applies).
 pub fn read_file(path: &Path, headonly: bool) -> Result<Trace, IoError> {
-    let mut file = seispool_core::limits::open_input(path).map_err(|e| IoError::os(path, e))?;
-    let len = file.metadata().map_err(|e| IoError::os(path, e))?.len();
+    let (mut file, len) = seispool_core::limits::open_input(path).map_err(|e| IoError::os(path, e))?;
     let mut head = Vec::with_capacity(HEADER_LEN);
     (&mut file)
         .take(HEADER_LEN as u64)
